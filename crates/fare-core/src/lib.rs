@@ -1,0 +1,23 @@
+//! The FARE Lens domain core.
+//!
+//! Everything here is pure: values in, values out. No file, database, network or model access
+//! happens in this crate, so the rules of the product (what a sample is, how a prompt is
+//! rendered, how a verdict is read from an evaluator's output, how a human label is derived from
+//! annotation events, how metrics are computed) can be tested in milliseconds and reused by the
+//! store, the importers, the engine and the UI alike.
+//!
+//! - [`sample`]: the five FARE tasks and a [`Sample`] of each.
+//! - [`verdict`]: what an evaluator or a person decides about a sample.
+//! - [`template`]: prompt templates as versioned data and their exact rendering.
+//! - [`parse`]: reading the verdict out of an evaluator's raw output.
+//! - [`judgment`]: one evaluator output with its parsed outcome.
+//! - [`annotation`]: annotation events and the label they add up to (undo/redo included).
+//! - [`taxonomy`]: the failure-mode tags shipped with the product.
+//! - [`metrics`]: ProcessBench F1, pairwise swap consistency, verification, rating and agreement.
+
+pub mod metrics;
+pub mod sample;
+pub mod verdict;
+
+pub use sample::{Content, Sample, Task};
+pub use verdict::{Correctness, Side, Verdict};

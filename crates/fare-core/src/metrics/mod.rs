@@ -1,0 +1,1 @@
+//! Metrics of evaluator quality and human agreement (being written).
