@@ -15,9 +15,18 @@
 //! - [`taxonomy`]: the failure-mode tags shipped with the product.
 //! - [`metrics`]: ProcessBench F1, pairwise swap consistency, verification, rating and agreement.
 
+pub mod annotation;
+pub mod judgment;
 pub mod metrics;
+pub mod parse;
 pub mod sample;
+pub mod taxonomy;
+pub mod template;
 pub mod verdict;
 
+pub use annotation::{AnnotationAction, AnnotationEvent, Decision, Label};
+pub use judgment::{Judgment, Outcome};
+pub use parse::{Finish, read_output};
 pub use sample::{Content, Sample, Task};
-pub use verdict::{Correctness, Side, Verdict};
+pub use template::{Prompt, PromptMode, Provenance, ResponseOrder, Template};
+pub use verdict::{Correctness, Side, Verdict, VerdictRules};

@@ -63,7 +63,9 @@ impl fmt::Display for Task {
 
 /// A task name that is not one of the five.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown task `{0}` (expected one of: pairwise, step-level, reference-free, reference-based, rating)")]
+#[error(
+    "unknown task `{0}` (expected one of: pairwise, step-level, reference-free, reference-based, rating)"
+)]
 pub struct UnknownTask(pub String);
 
 impl FromStr for Task {

@@ -22,6 +22,7 @@ pub enum Side {
 
 impl Side {
     /// The other response: what a verdict means once A and B trade places.
+    #[must_use]
     pub fn swapped(self) -> Side {
         match self {
             Side::A => Side::B,
@@ -94,7 +95,7 @@ pub enum InvalidVerdict {
         expected: &'static str,
     },
     /// A first-error index past the last step.
-    #[error("step {index} does not exist: the solution has {step_count} steps (0 to {last})", last = *step_count as i64 - 1)]
+    #[error("step {index} does not exist: the solution has {step_count} steps (0 to {last})", last = step_count.saturating_sub(1))]
     StepOutOfRange {
         /// The index read.
         index: i64,
@@ -158,13 +159,16 @@ impl Verdict {
 
     /// Checks that this verdict fits a sample.
     pub fn check(self, rules: &VerdictRules) -> Result<Verdict, InvalidVerdict> {
-        let fits = match (self, rules.task) {
+        let fits = matches!(
+            (self, rules.task),
             (Verdict::Pick(_), Task::Pairwise)
-            | (Verdict::FirstError(_), Task::StepLevel)
-            | (Verdict::Correctness(_), Task::ReferenceFree | Task::ReferenceBased)
-            | (Verdict::Rating(_), Task::Rating) => true,
-            _ => false,
-        };
+                | (Verdict::FirstError(_), Task::StepLevel)
+                | (
+                    Verdict::Correctness(_),
+                    Task::ReferenceFree | Task::ReferenceBased
+                )
+                | (Verdict::Rating(_), Task::Rating)
+        );
         if !fits {
             return Err(InvalidVerdict::WrongTask {
                 task: rules.task,
@@ -220,8 +224,11 @@ impl Verdict {
             Task::Rating => {
                 let value: i64 = t.parse().map_err(|_| malformed("an integer rating"))?;
                 let (min, max) = rules.rating_scale;
-                let r = i32::try_from(value)
-                    .map_err(|_| InvalidVerdict::RatingOutOfRange { value, min, max })?;
+                let r = i32::try_from(value).map_err(|_| InvalidVerdict::RatingOutOfRange {
+                    value,
+                    min,
+                    max,
+                })?;
                 Verdict::Rating(r)
             }
         };
@@ -229,7 +236,10 @@ impl Verdict {
     }
 
     /// A step-level verdict from an index as evaluators write it (`-1` for no error).
-    pub fn first_error_from_index(index: i64, step_count: usize) -> Result<Verdict, InvalidVerdict> {
+    pub fn first_error_from_index(
+        index: i64,
+        step_count: usize,
+    ) -> Result<Verdict, InvalidVerdict> {
         if index == -1 {
             return Ok(Verdict::FirstError(None));
         }
@@ -264,7 +274,10 @@ mod tests {
             (Task::Pairwise, Verdict::Pick(Side::B)),
             (Task::StepLevel, Verdict::FirstError(None)),
             (Task::StepLevel, Verdict::FirstError(Some(2))),
-            (Task::ReferenceBased, Verdict::Correctness(Correctness::Incorrect)),
+            (
+                Task::ReferenceBased,
+                Verdict::Correctness(Correctness::Incorrect),
+            ),
             (Task::Rating, Verdict::Rating(7)),
         ];
         for (task, v) in cases {
@@ -277,7 +290,10 @@ mod tests {
     fn out_of_range_values_are_rejected_with_the_reason() {
         let rules = VerdictRules::new(Task::StepLevel, 3);
         let err = Verdict::from_canonical("3", &rules).unwrap_err();
-        assert_eq!(err.to_string(), "step 3 does not exist: the solution has 3 steps (0 to 2)");
+        assert_eq!(
+            err.to_string(),
+            "step 3 does not exist: the solution has 3 steps (0 to 2)"
+        );
         assert!(Verdict::from_canonical("-2", &rules).is_err());
         let rating = VerdictRules::new(Task::Rating, 0);
         assert!(matches!(
