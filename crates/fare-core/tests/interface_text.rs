@@ -8,15 +8,13 @@ use fare_core::{PromptMode, ResponseOrder, Sample, Task, Template, sample::Conte
 
 fn interface_doc() -> Option<String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fare-interface.md");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            eprintln!(
-                "SKIPPED: ../shared/fare-interface.md is not beside the project; the template text was not compared with it"
-            );
-            None
-        }
+    let text = std::fs::read_to_string(&path).ok();
+    if text.is_none() {
+        eprintln!(
+            "SKIPPED: ../shared/fare-interface.md is not beside the project; the template text was not compared with it"
+        );
     }
+    text
 }
 
 /// The ```text blocks of the document, without the newline before each closing fence.
