@@ -31,10 +31,22 @@ fn model_card_templates_match_the_interface_document() {
     let blocks = text_blocks(&doc);
     let pairwise = Template::builtin_for(Task::Pairwise).expect("pairwise template");
     let step = Template::builtin_for(Task::StepLevel).expect("step-level template");
-    assert!(blocks.contains(&pairwise.system), "pairwise system message differs from the model card");
-    assert!(blocks.contains(&pairwise.user), "pairwise user message differs from the model card");
-    assert!(blocks.contains(&step.system), "step-level system message differs from the model card");
-    assert!(blocks.contains(&step.user), "step-level user message differs from the model card");
+    assert!(
+        blocks.contains(&pairwise.system),
+        "pairwise system message differs from the model card"
+    );
+    assert!(
+        blocks.contains(&pairwise.user),
+        "pairwise user message differs from the model card"
+    );
+    assert!(
+        blocks.contains(&step.system),
+        "step-level system message differs from the model card"
+    );
+    assert!(
+        blocks.contains(&step.user),
+        "step-level user message differs from the model card"
+    );
 
     // The tagged-steps example of the document, rendered from its three steps.
     let example = blocks
@@ -60,5 +72,7 @@ fn model_card_templates_match_the_interface_document() {
     let prompt = step
         .render(&sample, PromptMode::Critique, ResponseOrder::Original)
         .expect("render");
-    assert!(prompt.user.contains(&format!("[The Start of Assistant's Answer]\n{example}\n[The End")));
+    assert!(prompt.user.contains(&format!(
+        "[The Start of Assistant's Answer]\n{example}\n[The End"
+    )));
 }

@@ -1,0 +1,327 @@
+//! Evaluator runs and their judgments.
+//!
+//! A run is one model with one template and one set of sampling parameters over some samples.
+//! Each judgment is stored as soon as it exists (one transaction per judgment), so a crash loses
+//! at most the sample in flight and a rerun can continue where it stopped. For pairwise samples
+//! judged with A and B swapped, `verdict` is stored in the data's own labels (which response was
+//! picked), whatever label the model wrote.
+
+use fare_core::{Judgment, Outcome, Template, Verdict};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::project::Project;
+use crate::query::{rules_of, verdict_from_db};
+use crate::{Result, StoreError};
+
+/// A run to start.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// The model's name (a new model row is made the first time).
+    pub model_name: String,
+    /// `local`, `endpoint` or `external` (outputs imported from elsewhere).
+    pub model_kind: String,
+    /// A path or URL.
+    pub model_location: Option<String>,
+    /// The template used.
+    pub template: Template,
+    /// `critique` or `direct`.
+    pub mode: String,
+    /// Sampling parameters and options, as JSON.
+    pub params: serde_json::Value,
+    /// `running` for live runs, `imported` for outputs read from a file.
+    pub status: String,
+    /// A label for people (e.g. "FARE-8B, greedy").
+    pub label: Option<String>,
+}
+
+/// A run in the project.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunInfo {
+    /// Its id.
+    pub id: i64,
+    /// The model's name.
+    pub model: String,
+    /// The template's name and version.
+    pub template: Option<String>,
+    /// The template's content hash.
+    pub template_hash: Option<String>,
+    /// `critique` or `direct`.
+    pub mode: String,
+    /// Sampling parameters.
+    pub params: serde_json::Value,
+    /// Its status.
+    pub status: String,
+    /// Its label.
+    pub label: Option<String>,
+    /// When it started.
+    pub started_at: String,
+    /// Judgments stored.
+    pub judgments: i64,
+}
+
+/// One judgment to store.
+#[derive(Debug, Clone)]
+pub struct NewJudgment<'a> {
+    /// The sample judged.
+    pub sample_id: i64,
+    /// Whether A and B were swapped in the prompt.
+    pub swapped: bool,
+    /// Which of K samples this is (0 for the first).
+    pub attempt: u32,
+    /// The output and what was read from it; a swapped pairwise verdict is as the model wrote it.
+    pub judgment: &'a Judgment,
+    /// Prompt length in tokens.
+    pub prompt_tokens: Option<u32>,
+    /// Output length in tokens.
+    pub output_tokens: Option<u32>,
+    /// Time to generate.
+    pub latency_ms: Option<u64>,
+    /// Probabilities of each admissible verdict, as JSON (`{"-1": 0.7, "0": 0.1, ...}`).
+    pub verdict_probs: Option<serde_json::Value>,
+}
+
+/// A stored judgment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredJudgment {
+    /// Its id.
+    pub id: i64,
+    /// The run.
+    pub run_id: i64,
+    /// The sample.
+    pub sample_id: i64,
+    /// Whether A and B were swapped in the prompt.
+    pub swapped: bool,
+    /// Which of K samples.
+    pub attempt: u32,
+    /// Raw output, critique, analysis and outcome (a swapped pairwise verdict in the data's labels).
+    pub judgment: Judgment,
+    /// Whether the verdict equals the ground truth (None without ground truth).
+    pub agrees_with_gold: Option<bool>,
+    /// Verdict probabilities, when scored.
+    pub verdict_probs: Option<serde_json::Value>,
+    /// Output length in tokens.
+    pub output_tokens: Option<u32>,
+    /// Time to generate.
+    pub latency_ms: Option<u64>,
+}
+
+impl Project {
+    /// Registers a template (once per content hash) and returns its id.
+    pub fn template_id(&mut self, template: &Template) -> Result<i64> {
+        let hash = template.content_hash();
+        if let Some(id) = self
+            .conn
+            .query_row(
+                "SELECT id FROM templates WHERE content_hash = ?1",
+                [&hash],
+                |r| r.get(0),
+            )
+            .optional()?
+        {
+            return Ok(id);
+        }
+        let now = Project::now(&self.conn)?;
+        let provenance = serde_json::to_value(template.provenance)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        self.conn.execute(
+            "INSERT INTO templates (task, name, version, provenance, content_hash, body, added_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![template.task.as_str(), template.name, template.version, provenance, hash, template.to_toml(), now],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Starts a run (registering its model and template).
+    pub fn begin_run(&mut self, run: &NewRun) -> Result<i64> {
+        let template_id = self.template_id(&run.template)?;
+        let tx = self.conn.transaction()?;
+        let now = Project::now(&tx)?;
+        tx.execute(
+            "INSERT INTO models (name, kind, location, added_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING",
+            params![run.model_name, run.model_kind, run.model_location, now],
+        )?;
+        let model_id: i64 = tx.query_row(
+            "SELECT id FROM models WHERE name = ?1",
+            [&run.model_name],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO runs (model_id, template_id, mode, params, status, label, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![model_id, template_id, run.mode, run.params.to_string(), run.status, run.label, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Marks a run finished, cancelled or failed.
+    pub fn end_run(&mut self, run_id: i64, status: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE runs SET status = ?2, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+            params![run_id, status],
+        )?;
+        Ok(())
+    }
+
+    /// Every run, newest last.
+    pub fn runs(&self) -> Result<Vec<RunInfo>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.id, m.name, t.name || ' v' || t.version, t.content_hash, r.mode, r.params, r.status, r.label, r.started_at,
+                    (SELECT count(*) FROM judgments j WHERE j.run_id = r.id)
+             FROM runs r JOIN models m ON m.id = r.model_id LEFT JOIN templates t ON t.id = r.template_id ORDER BY r.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let params: String = r.get(5)?;
+            Ok(RunInfo {
+                id: r.get(0)?,
+                model: r.get(1)?,
+                template: r.get(2)?,
+                template_hash: r.get(3)?,
+                mode: r.get(4)?,
+                params: serde_json::from_str(&params).unwrap_or(serde_json::Value::Null),
+                status: r.get(6)?,
+                label: r.get(7)?,
+                started_at: r.get(8)?,
+                judgments: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Stores one judgment in its own transaction and returns its id. Storing the same
+    /// (run, sample, order, attempt) twice is refused.
+    pub fn add_judgment(&mut self, run_id: i64, new: &NewJudgment<'_>) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let (task, step_count, gold): (String, usize, Option<String>) = tx
+            .query_row(
+                "SELECT task, step_count, gold_verdict FROM samples WHERE id = ?1",
+                [new.sample_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::Invalid(format!("no sample with id {}", new.sample_id)))?;
+        let rules = rules_of(&task, step_count)?;
+        let judgment = new.judgment;
+        let verdict = judgment
+            .verdict()
+            .map(|v| if new.swapped { v.swapped() } else { v });
+        if let Some(v) = verdict {
+            v.check(&rules)
+                .map_err(|e| StoreError::Invalid(format!("sample {}: {e}", new.sample_id)))?;
+        }
+        let gold = gold.map(|g| verdict_from_db(&g, &rules)).transpose()?;
+        let agrees = gold.map(|g| verdict == Some(g));
+        let (parse_error, state) = match &judgment.outcome {
+            Outcome::Unparseable { reason } => (Some(reason.as_str()), "unparseable"),
+            other => (None, other.state()),
+        };
+        let now = Project::now(&tx)?;
+        tx.execute(
+            "INSERT INTO judgments (run_id, sample_id, response_order, attempt, raw_output, critique, analysis, parse_state, parse_error, verdict, agrees_with_gold, prompt_tokens, output_tokens, latency_ms, verdict_probs, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            params![
+                run_id,
+                new.sample_id,
+                if new.swapped { "swapped" } else { "original" },
+                new.attempt,
+                judgment.raw_output,
+                judgment.critique,
+                judgment.analysis,
+                state,
+                parse_error,
+                verdict.map(Verdict::canonical),
+                agrees,
+                new.prompt_tokens,
+                new.output_tokens,
+                new.latency_ms.map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
+                new.verdict_probs.as_ref().map(ToString::to_string),
+                now,
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO critique_text (rowid, critique) VALUES (?1, ?2)",
+            params![id, judgment.critique],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The judgments of a sample, in the order they were made.
+    pub fn judgments_of(&self, sample_id: i64) -> Result<Vec<StoredJudgment>> {
+        let (task, step_count): (String, usize) = self.conn.query_row(
+            "SELECT task, step_count FROM samples WHERE id = ?1",
+            [sample_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let rules = rules_of(&task, step_count)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, run_id, response_order, attempt, raw_output, critique, analysis, parse_state, parse_error, verdict, agrees_with_gold, verdict_probs, output_tokens, latency_ms
+             FROM judgments WHERE sample_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([sample_id], |r| {
+            Ok((
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, u32>(3)?,
+                ),
+                (
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ),
+                (
+                    r.get::<_, String>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, Option<String>>(9)?,
+                ),
+                (
+                    r.get::<_, Option<bool>>(10)?,
+                    r.get::<_, Option<String>>(11)?,
+                    r.get::<_, Option<u32>>(12)?,
+                    r.get::<_, Option<i64>>(13)?,
+                ),
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (
+                (id, run_id, order, attempt),
+                (raw_output, critique, analysis),
+                (state, error, verdict),
+                (agrees, probs, tokens, latency),
+            ) = row?;
+            let outcome = match state.as_str() {
+                "parsed" => Outcome::Parsed {
+                    verdict: verdict_from_db(verdict.as_deref().unwrap_or_default(), &rules)?,
+                },
+                "truncated" => Outcome::Truncated,
+                _ => Outcome::Unparseable {
+                    reason: error.unwrap_or_default(),
+                },
+            };
+            out.push(StoredJudgment {
+                id,
+                run_id,
+                sample_id,
+                swapped: order == "swapped",
+                attempt,
+                judgment: Judgment {
+                    raw_output,
+                    critique,
+                    analysis,
+                    outcome,
+                },
+                agrees_with_gold: agrees,
+                verdict_probs: probs.and_then(|p| serde_json::from_str(&p).ok()),
+                output_tokens: tokens,
+                latency_ms: latency.and_then(|l| u64::try_from(l).ok()),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,69 @@
+//! The FARE Lens project store: one SQLite file per project.
+//!
+//! A project file holds the imported data sets and their samples (ground truth kept on the
+//! sample), evaluator runs and their judgments, and every annotation event people made. The
+//! schema is versioned ([`migrations`]) and documented in `docs/project-schema.md`, because
+//! users query project files directly.
+//!
+//! - [`project`]: opening, creating and migrating a project file.
+//! - [`import`]: writing one data set in one transaction.
+//! - [`judgments`]: evaluator runs and their judgments.
+//! - [`annotations`]: annotators, events and the derived current labels.
+//! - [`query`]: the sample list, its filters and full-text search.
+//!
+//! Every write a user would call one action is one transaction.
+
+pub mod annotations;
+pub mod import;
+pub mod judgments;
+pub mod migrations;
+pub mod project;
+pub mod query;
+
+pub use annotations::StoredLabel;
+pub use import::{DatasetInfo, ImportWriter, NewDataset};
+pub use judgments::{NewJudgment, NewRun, RunInfo, StoredJudgment};
+pub use project::Project;
+pub use query::{ReviewFilter, SampleFilter, SampleRow, StoredSample};
+
+use std::path::PathBuf;
+
+/// Errors of the project store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file was written by a newer FARE Lens.
+    #[error(
+        "{path}: this project was written by a newer FARE Lens (schema version {found}; this build reads up to {supported}). The file was not changed."
+    )]
+    NewerSchema {
+        /// The project file.
+        path: PathBuf,
+        /// The file's schema version.
+        found: usize,
+        /// The newest version this build knows.
+        supported: usize,
+    },
+    /// The file is not a FARE Lens project.
+    #[error("{path}: not a FARE Lens project ({reason})")]
+    NotAProject {
+        /// The file.
+        path: PathBuf,
+        /// What was found instead.
+        reason: String,
+    },
+    /// No project at that path.
+    #[error("{0}: no such project file")]
+    Missing(PathBuf),
+    /// A request that does not fit the project's data (unknown sample, verdict of another task).
+    #[error("{0}")]
+    Invalid(String),
+    /// A stored value that cannot be read back (the file was edited by hand).
+    #[error("corrupt project data: {0}")]
+    Corrupt(String),
+    /// An SQLite error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Results of the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,233 @@
+//! Opening, creating and migrating a project file.
+//!
+//! A project is one SQLite file in WAL mode with foreign keys on. Opening checks the schema
+//! version first: a newer file than this build is refused without a single write; an older one
+//! is migrated in one transaction.
+
+use std::path::{Path, PathBuf};
+
+use fare_core::taxonomy::default_taxonomy;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use crate::{Result, StoreError, migrations};
+
+/// The application id written into every project file's header (`FARE` in ASCII).
+const APPLICATION_ID: i64 = 0x4641_5245;
+
+/// An open project file.
+pub struct Project {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Project {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Project")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Project {
+    /// Opens an existing project, migrating an older schema.
+    pub fn open(path: &Path) -> Result<Project> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_owned()));
+        }
+        Self::connect(path, false)
+    }
+
+    /// Creates a new project, or opens the existing one at `path`.
+    pub fn open_or_create(path: &Path) -> Result<Project> {
+        Self::connect(path, !path.exists())
+    }
+
+    fn connect(path: &Path, create: bool) -> Result<Project> {
+        let flags = if create {
+            OpenFlags::default()
+        } else {
+            OpenFlags::default() - OpenFlags::SQLITE_OPEN_CREATE
+        };
+        let not_a_project = |reason: String| StoreError::NotAProject {
+            path: path.to_owned(),
+            reason,
+        };
+        let conn = Connection::open_with_flags(path, flags)?;
+        // Reading the header first: a non-SQLite file fails here, before anything is written.
+        let (app_id, version): (i64, usize) = conn
+            .query_row(
+                "SELECT * FROM pragma_application_id, pragma_user_version",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| not_a_project(e.to_string()))?;
+        if !create && app_id != APPLICATION_ID {
+            let tables: i64 =
+                conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+            if tables > 0 || version > 0 {
+                return Err(not_a_project(
+                    "an SQLite file of another application".into(),
+                ));
+            }
+        }
+        if version > migrations::LATEST {
+            return Err(StoreError::NewerSchema {
+                path: path.to_owned(),
+                found: version,
+                supported: migrations::LATEST,
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut project = Project {
+            conn,
+            path: path.to_owned(),
+        };
+        if version < migrations::LATEST {
+            project.migrate(version == 0)?;
+        }
+        Ok(project)
+    }
+
+    fn migrate(&mut self, fresh: bool) -> Result<()> {
+        migrations::all().to_latest(&mut self.conn).map_err(|e| {
+            StoreError::Invalid(format!("{}: migration failed: {e}", self.path.display()))
+        })?;
+        let tx = self.conn.transaction()?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        if fresh {
+            tx.execute(
+                "INSERT OR IGNORE INTO project_info (key, value) VALUES ('created_by', ?1), ('created_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                params![concat!("FARE Lens ", env!("CARGO_PKG_VERSION"))],
+            )?;
+            let mut insert = tx.prepare(
+                "INSERT OR IGNORE INTO failure_tags (id, name, description, tasks, inferable, builtin) VALUES (?1, ?2, ?3, ?4, ?5, 1)",
+            )?;
+            for tag in default_taxonomy() {
+                let tasks = serde_json::to_string(&tag.tasks).unwrap_or_else(|_| "[]".into());
+                insert.execute(params![
+                    tag.id,
+                    tag.name,
+                    tag.description,
+                    tasks,
+                    tag.inferable
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The project file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<usize> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// The current time as the project writes it (RFC 3339 UTC, milliseconds).
+    pub(crate) fn now(conn: &Connection) -> Result<String> {
+        Ok(
+            conn.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [], |r| {
+                r.get(0)
+            })?,
+        )
+    }
+
+    /// Read access for code that runs its own queries (reports, exports, benchmarks).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A project setting written at creation (`created_by`, `created_at`).
+    pub fn info(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM project_info WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_project_is_migrated_and_seeded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.sqlite");
+        let project = Project::open_or_create(&path).unwrap();
+        assert_eq!(project.schema_version().unwrap(), migrations::LATEST);
+        let tags: i64 = project
+            .conn
+            .query_row(
+                "SELECT count(*) FROM failure_tags WHERE builtin = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(tags >= 12);
+        let mode: String = project
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        drop(project);
+        assert!(Project::open(&path).is_ok(), "reopens");
+    }
+
+    #[test]
+    fn a_newer_file_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("future.sqlite");
+        drop(Project::open_or_create(&path).unwrap());
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", 99).unwrap();
+            conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        let err = Project::open(&path).unwrap_err();
+        assert!(
+            matches!(err, StoreError::NewerSchema { found: 99, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("newer FARE Lens"));
+        assert_eq!(std::fs::read(&path).unwrap(), before, "file changed");
+    }
+
+    #[test]
+    fn other_files_are_not_projects() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.sqlite");
+        std::fs::write(&text, "just some text, long enough to not be a database header at all.........................................").unwrap();
+        assert!(matches!(
+            Project::open(&text),
+            Err(StoreError::NotAProject { .. })
+        ));
+        let other = dir.path().join("other.sqlite");
+        Connection::open(&other)
+            .unwrap()
+            .execute("CREATE TABLE t (x)", [])
+            .unwrap();
+        assert!(matches!(
+            Project::open(&other),
+            Err(StoreError::NotAProject { .. })
+        ));
+        assert!(matches!(
+            Project::open(&dir.path().join("none.sqlite")),
+            Err(StoreError::Missing(_))
+        ));
+    }
+}

@@ -1,0 +1,352 @@
+//! Reading samples back: one sample whole, the sample list with its filters, full-text search.
+//!
+//! The list is paged by sample id (keyset pagination: `after_id`), so the first page and every
+//! later one cost the same on a million samples. The evaluator columns come from one run (the
+//! newest unless the filter names one): its first, original-order judgment of each sample.
+
+use fare_core::sample::Content;
+use fare_core::verdict::VerdictRules;
+use fare_core::{Sample, Task, Verdict};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params_from_iter};
+use serde::Serialize;
+
+use crate::project::Project;
+use crate::{Result, StoreError};
+
+/// The verdict rules of a stored sample.
+pub(crate) fn rules_of(task: &str, step_count: usize) -> Result<VerdictRules> {
+    let task: Task = task
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
+    Ok(VerdictRules::new(task, step_count))
+}
+
+/// A stored canonical verdict, read back.
+pub(crate) fn verdict_from_db(text: &str, rules: &VerdictRules) -> Result<Verdict> {
+    Verdict::from_canonical(text, rules)
+        .map_err(|e| StoreError::Corrupt(format!("stored verdict `{text}`: {e}")))
+}
+
+/// A sample as stored in the project.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredSample {
+    /// Its id in the project.
+    pub id: i64,
+    /// Its data set.
+    pub dataset_id: i64,
+    /// The data set's name.
+    pub dataset: String,
+    /// Its record number in the imported file (from 0).
+    pub record_index: i64,
+    /// The sample.
+    pub sample: Sample,
+    /// The data set's per-step ratings (PRM800K), empty when it has none.
+    pub step_ratings: Vec<Option<i8>>,
+}
+
+/// Review states to filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReviewFilter {
+    /// Nobody (or the named annotator) decided a verdict yet.
+    Unreviewed,
+    /// A verdict was decided.
+    Reviewed,
+    /// The evaluator's verdict was accepted.
+    Accepted,
+    /// The evaluator's verdict was corrected.
+    Corrected,
+}
+
+/// How the evaluator did, to filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvaluatorFilter {
+    /// The verdict equals the ground truth.
+    AgreesWithGold,
+    /// The verdict differs from the ground truth (unparseable and truncated included).
+    DisagreesWithGold,
+    /// No verdict could be read (unparseable or truncated).
+    Failed,
+    /// Not judged in the run.
+    NotJudged,
+}
+
+/// Which samples to list.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct SampleFilter {
+    /// Only this task.
+    pub task: Option<Task>,
+    /// Only this data set.
+    pub dataset_id: Option<i64>,
+    /// Only this source within data sets.
+    pub source: Option<String>,
+    /// Only this review state.
+    pub review: Option<ReviewFilter>,
+    /// Review state and tags of this annotator only (any annotator when empty).
+    pub annotator: Option<String>,
+    /// The run whose verdicts are shown and filtered (the newest when empty).
+    pub run_id: Option<i64>,
+    /// Only where the evaluator did so.
+    pub evaluator: Option<EvaluatorFilter>,
+    /// Only samples carrying this failure-mode tag.
+    pub tag: Option<String>,
+    /// Full-text search over problems, steps, responses and critiques.
+    pub text: Option<String>,
+}
+
+/// One row of the sample list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SampleRow {
+    /// Sample id.
+    pub id: i64,
+    /// Data set name.
+    pub dataset: String,
+    /// The data set's id of the sample.
+    pub external_id: String,
+    /// Task.
+    pub task: Task,
+    /// Source within the data set.
+    pub source: Option<String>,
+    /// The question's first 160 characters.
+    pub question: String,
+    /// Number of steps.
+    pub step_count: i64,
+    /// Ground truth, canonical.
+    pub gold: Option<String>,
+    /// The run's parse state (`parsed`, `unparseable`, `truncated`), None when not judged.
+    pub parse_state: Option<String>,
+    /// The run's verdict, canonical.
+    pub verdict: Option<String>,
+    /// Whether that verdict equals the ground truth.
+    pub agrees_with_gold: Option<bool>,
+    /// The newest human decision (`accepted`, `corrected`), None when unreviewed.
+    pub decision: Option<String>,
+}
+
+/// Turns what a person typed into an FTS5 query: every word must appear (quoted, so FTS5
+/// operators and punctuation in the text cannot break the query).
+pub fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+impl Project {
+    /// One sample, whole.
+    pub fn sample(&self, id: i64) -> Result<StoredSample> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT s.dataset_id, d.name, s.record_index, s.external_id, s.task, s.source, s.question, s.response, s.response_a, s.response_b, s.reference, s.rubric, s.step_count, s.gold_verdict, s.metadata
+                 FROM samples s JOIN datasets d ON d.id = s.dataset_id WHERE s.id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        (r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?),
+                        (r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?, r.get::<_, String>(6)?),
+                        (r.get::<_, Option<String>>(7)?, r.get::<_, Option<String>>(8)?, r.get::<_, Option<String>>(9)?),
+                        (r.get::<_, Option<String>>(10)?, r.get::<_, Option<String>>(11)?, r.get::<_, usize>(12)?),
+                        (r.get::<_, Option<String>>(13)?, r.get::<_, String>(14)?),
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::Invalid(format!("no sample with id {id}")))?;
+        let (
+            (dataset_id, dataset, record_index, external_id),
+            (task, source, question),
+            (response, a, b),
+            (reference, rubric, step_count),
+            (gold, metadata),
+        ) = row;
+        let rules = rules_of(&task, step_count)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT text, gold_rating FROM steps WHERE sample_id = ?1 ORDER BY step_index",
+        )?;
+        let steps: Vec<(String, Option<i8>)> = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let missing = |field: &str| StoreError::Corrupt(format!("sample {id} has no {field}"));
+        let content = match rules.task {
+            Task::Pairwise => Content::Pairwise {
+                response_a: a.ok_or_else(|| missing("response_a"))?,
+                response_b: b.ok_or_else(|| missing("response_b"))?,
+            },
+            Task::StepLevel => Content::StepLevel {
+                steps: steps.iter().map(|(t, _)| t.clone()).collect(),
+            },
+            Task::ReferenceFree => Content::ReferenceFree {
+                response: response.ok_or_else(|| missing("response"))?,
+            },
+            Task::ReferenceBased => Content::ReferenceBased {
+                response: response.ok_or_else(|| missing("response"))?,
+                reference: reference.ok_or_else(|| missing("reference"))?,
+            },
+            Task::Rating => Content::Rating {
+                response: response.ok_or_else(|| missing("response"))?,
+                rubric,
+                reference,
+            },
+        };
+        let step_ratings = if steps.iter().any(|(_, r)| r.is_some()) {
+            steps.iter().map(|(_, r)| *r).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(StoredSample {
+            id,
+            dataset_id,
+            dataset,
+            record_index,
+            sample: Sample {
+                external_id,
+                source,
+                question,
+                content,
+                gold: gold.map(|g| verdict_from_db(&g, &rules)).transpose()?,
+                metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+            },
+            step_ratings,
+        })
+    }
+
+    /// The run a filter shows: the one it names, else the newest.
+    pub fn effective_run(&self, filter: &SampleFilter) -> Result<Option<i64>> {
+        if filter.run_id.is_some() {
+            return Ok(filter.run_id);
+        }
+        Ok(self
+            .conn
+            .query_row("SELECT max(id) FROM runs", [], |r| r.get(0))?)
+    }
+
+    /// The WHERE clause and parameters of a filter (`s` = samples, `j` = the run's judgment).
+    fn where_clause(filter: &SampleFilter) -> (String, Vec<Value>) {
+        let mut clauses = vec!["1".to_owned()];
+        let mut values: Vec<Value> = Vec::new();
+        let param = |values: &mut Vec<Value>, v: Value| {
+            values.push(v);
+            format!("?{}", values.len() + 1)
+        };
+        if let Some(task) = filter.task {
+            let p = param(&mut values, Value::Text(task.as_str().into()));
+            clauses.push(format!("s.task = {p}"));
+        }
+        if let Some(dataset) = filter.dataset_id {
+            let p = param(&mut values, Value::Integer(dataset));
+            clauses.push(format!("s.dataset_id = {p}"));
+        }
+        if let Some(source) = &filter.source {
+            let p = param(&mut values, Value::Text(source.clone()));
+            clauses.push(format!("s.source = {p}"));
+        }
+        let annotator = filter.annotator.as_ref().map(|name| {
+            let p = param(&mut values, Value::Text(name.clone()));
+            format!(" AND l.annotator_id = (SELECT id FROM annotators WHERE name = {p})")
+        });
+        let annotator = annotator.as_deref().unwrap_or("");
+        if let Some(review) = filter.review {
+            let (negate, decision) = match review {
+                ReviewFilter::Unreviewed => ("NOT ", "l.decision != 'unreviewed'"),
+                ReviewFilter::Reviewed => ("", "l.decision != 'unreviewed'"),
+                ReviewFilter::Accepted => ("", "l.decision = 'accepted'"),
+                ReviewFilter::Corrected => ("", "l.decision = 'corrected'"),
+            };
+            clauses.push(format!(
+                "{negate}EXISTS (SELECT 1 FROM labels l WHERE l.sample_id = s.id AND {decision}{annotator})"
+            ));
+        }
+        if let Some(tag) = &filter.tag {
+            let p = param(&mut values, Value::Text(tag.clone()));
+            let annotator = annotator.replace("l.annotator_id", "t.annotator_id");
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM label_tags t WHERE t.tag = {p} AND t.sample_id = s.id{annotator})"
+            ));
+        }
+        if let Some(evaluator) = filter.evaluator {
+            clauses.push(
+                match evaluator {
+                    EvaluatorFilter::AgreesWithGold => "j.agrees_with_gold = 1",
+                    EvaluatorFilter::DisagreesWithGold => "j.agrees_with_gold = 0",
+                    EvaluatorFilter::Failed => "j.parse_state IN ('unparseable', 'truncated')",
+                    EvaluatorFilter::NotJudged => "j.id IS NULL",
+                }
+                .to_owned(),
+            );
+        }
+        if let Some(query) = filter.text.as_deref().and_then(fts_query) {
+            let p = param(&mut values, Value::Text(query));
+            clauses.push(format!(
+                "s.id IN (SELECT rowid FROM sample_text WHERE sample_text MATCH {p}
+                          UNION SELECT j2.sample_id FROM critique_text c JOIN judgments j2 ON j2.id = c.rowid WHERE critique_text MATCH {p})"
+            ));
+        }
+        (clauses.join(" AND "), values)
+    }
+
+    /// A page of the sample list: up to `limit` samples with id above `after_id`, in id order.
+    pub fn list_samples(
+        &self,
+        filter: &SampleFilter,
+        after_id: i64,
+        limit: usize,
+    ) -> Result<Vec<SampleRow>> {
+        let run = self.effective_run(filter)?;
+        let (clause, values) = Self::where_clause(filter);
+        let sql = format!(
+            "SELECT s.id, d.name, s.external_id, s.task, s.source, substr(s.question, 1, 160), s.step_count, s.gold_verdict,
+                    j.parse_state, j.verdict, j.agrees_with_gold,
+                    (SELECT l.decision FROM labels l WHERE l.sample_id = s.id AND l.decision != 'unreviewed' ORDER BY l.updated_at DESC LIMIT 1)
+             FROM samples s JOIN datasets d ON d.id = s.dataset_id
+             LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = ?1 AND j.response_order = 'original' AND j.attempt = 0
+             WHERE {clause} AND s.id > ?{after} ORDER BY s.id LIMIT ?{limit}",
+            after = values.len() + 2,
+            limit = values.len() + 3,
+        );
+        let mut all = vec![run.map_or(Value::Null, Value::Integer)];
+        all.extend(values);
+        all.push(Value::Integer(after_id));
+        all.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(all), |r| {
+            let task: String = r.get(3)?;
+            Ok(SampleRow {
+                id: r.get(0)?,
+                dataset: r.get(1)?,
+                external_id: r.get(2)?,
+                task: task.parse().unwrap_or(Task::StepLevel),
+                source: r.get(4)?,
+                question: r.get(5)?,
+                step_count: r.get(6)?,
+                gold: r.get(7)?,
+                parse_state: r.get(8)?,
+                verdict: r.get(9)?,
+                agrees_with_gold: r.get(10)?,
+                decision: r.get(11)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many samples a filter matches.
+    pub fn count_samples(&self, filter: &SampleFilter) -> Result<i64> {
+        let run = self.effective_run(filter)?;
+        let (clause, values) = Self::where_clause(filter);
+        let needs_judgments = filter.evaluator.is_some();
+        let join = if needs_judgments {
+            "LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = ?1 AND j.response_order = 'original' AND j.attempt = 0"
+        } else {
+            ""
+        };
+        let sql = format!("SELECT count(*) FROM samples s {join} WHERE {clause} AND ?1 IS ?1");
+        let mut all = vec![run.map_or(Value::Null, Value::Integer)];
+        all.extend(values);
+        Ok(self
+            .conn
+            .query_row(&sql, params_from_iter(all), |r| r.get(0))?)
+    }
+}
