@@ -1,7 +1,15 @@
 //! Schema migrations of project files, in order. The schema version lives in SQLite's
 //! `user_version`; a file with a newer version than [`LATEST`] is refused untouched.
+//!
+//! The first migration also makes the file a FARE Lens project (its application id, who created
+//! it and when, the shipped failure-mode tags) in the same transaction as the schema, so a crash
+//! while creating a project never leaves a file that has the schema but is not a project.
 
-use rusqlite_migration::{M, Migrations};
+use fare_core::taxonomy::default_taxonomy;
+use rusqlite::{Transaction, params};
+use rusqlite_migration::{HookResult, M, Migrations};
+
+use crate::project::APPLICATION_ID;
 
 const STEPS: &[&str] = &[include_str!("migrations/001_initial.sql")];
 
@@ -10,5 +18,40 @@ pub const LATEST: usize = STEPS.len();
 
 /// The migrations, for `rusqlite_migration`.
 pub fn all() -> Migrations<'static> {
-    Migrations::new(STEPS.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(
+        STEPS
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| {
+                if i == 0 {
+                    M::up_with_hook(sql, make_project)
+                } else {
+                    M::up(sql)
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Runs inside the first migration's transaction, right after its schema.
+fn make_project(tx: &Transaction<'_>) -> HookResult {
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    tx.execute(
+        "INSERT OR IGNORE INTO project_info (key, value) VALUES ('created_by', ?1), ('created_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        params![concat!("FARE Lens ", env!("CARGO_PKG_VERSION"))],
+    )?;
+    let mut insert = tx.prepare(
+        "INSERT OR IGNORE INTO failure_tags (id, name, description, tasks, inferable, builtin) VALUES (?1, ?2, ?3, ?4, ?5, 1)",
+    )?;
+    for tag in default_taxonomy() {
+        let tasks = serde_json::to_string(&tag.tasks).unwrap_or_else(|_| "[]".into());
+        insert.execute(params![
+            tag.id,
+            tag.name,
+            tag.description,
+            tasks,
+            tag.inferable
+        ])?;
+    }
+    Ok(())
 }

@@ -6,13 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use fare_core::taxonomy::default_taxonomy;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::{Result, StoreError, migrations};
 
 /// The application id written into every project file's header (`FARE` in ASCII).
-const APPLICATION_ID: i64 = 0x4641_5245;
+pub(crate) const APPLICATION_ID: i64 = 0x4641_5245;
 
 /// An open project file.
 pub struct Project {
@@ -86,38 +85,17 @@ impl Project {
             path: path.to_owned(),
         };
         if version < migrations::LATEST {
-            project.migrate(version == 0)?;
+            project.migrate()?;
         }
         Ok(project)
     }
 
-    fn migrate(&mut self, fresh: bool) -> Result<()> {
+    fn migrate(&mut self) -> Result<()> {
+        // One transaction per migration; the first one also seeds a new project
+        // (see [`migrations`]).
         migrations::all().to_latest(&mut self.conn).map_err(|e| {
             StoreError::Invalid(format!("{}: migration failed: {e}", self.path.display()))
-        })?;
-        let tx = self.conn.transaction()?;
-        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-        if fresh {
-            tx.execute(
-                "INSERT OR IGNORE INTO project_info (key, value) VALUES ('created_by', ?1), ('created_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-                params![concat!("FARE Lens ", env!("CARGO_PKG_VERSION"))],
-            )?;
-            let mut insert = tx.prepare(
-                "INSERT OR IGNORE INTO failure_tags (id, name, description, tasks, inferable, builtin) VALUES (?1, ?2, ?3, ?4, ?5, 1)",
-            )?;
-            for tag in default_taxonomy() {
-                let tasks = serde_json::to_string(&tag.tasks).unwrap_or_else(|_| "[]".into());
-                insert.execute(params![
-                    tag.id,
-                    tag.name,
-                    tag.description,
-                    tasks,
-                    tag.inferable
-                ])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
+        })
     }
 
     /// The project file's path.
