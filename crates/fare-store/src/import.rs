@@ -5,8 +5,8 @@
 //! Dropping the writer without finishing rolls everything back, so a failed import leaves no
 //! trace in the project.
 
-use fare_core::Sample;
 use fare_core::sample::Content;
+use fare_core::{Sample, Verdict, VerdictRules};
 use rusqlite::{CachedStatement, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
@@ -56,6 +56,15 @@ pub struct ImportWriter<'p> {
     tx: Transaction<'p>,
     dataset_id: i64,
     samples: i64,
+}
+
+impl std::fmt::Debug for ImportWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportWriter")
+            .field("dataset_id", &self.dataset_id)
+            .field("samples", &self.samples)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Project {
@@ -181,6 +190,21 @@ impl ImportWriter<'_> {
             ),
         };
         let steps = sample.content.steps();
+        if let Some(gold) = sample.gold {
+            // Ground truth that does not fit its sample (a step past the last one, a verdict of
+            // another task) would make the stored sample unreadable: refuse the record instead.
+            // Ratings keep the data set's own scale.
+            gold.check(&VerdictRules {
+                rating_scale: (i32::MIN, i32::MAX),
+                ..VerdictRules::new(sample.task(), steps.len())
+            })
+            .map_err(|e| {
+                StoreError::Invalid(format!(
+                    "record {record_index}: id `{}`: ground truth: {e}",
+                    sample.external_id
+                ))
+            })?;
+        }
         let metadata = serde_json::to_string(&sample.metadata).unwrap_or_else(|_| "{}".into());
         st.sample
             .execute(params![
@@ -196,7 +220,7 @@ impl ImportWriter<'_> {
                 reference,
                 rubric,
                 steps.len(),
-                sample.gold.map(|v| v.canonical()),
+                sample.gold.map(Verdict::canonical),
                 metadata,
             ])
             .map_err(|e| match e {

@@ -6,12 +6,13 @@
 //! judged with A and B swapped, `verdict` is stored in the data's own labels (which response was
 //! picked), whatever label the model wrote.
 
-use fare_core::{Judgment, Outcome, Template, Verdict};
-use rusqlite::{OptionalExtension, params};
+use fare_core::verdict::DEFAULT_RATING_SCALE;
+use fare_core::{Judgment, Outcome, Template, Verdict, VerdictRules};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::project::Project;
-use crate::query::{rules_of, verdict_from_db};
+use crate::query::{rules_of, sample_task, verdict_from_db};
 use crate::{Result, StoreError};
 
 /// A run to start.
@@ -106,6 +107,26 @@ pub struct StoredJudgment {
     pub latency_ms: Option<u64>,
 }
 
+/// The stored template (TOML) of a run; `Invalid` when there is no such run.
+fn run_template(conn: &Connection, run_id: i64) -> Result<Option<String>> {
+    conn.query_row(
+        "SELECT t.body FROM runs r LEFT JOIN templates t ON t.id = r.template_id WHERE r.id = ?1",
+        [run_id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::Invalid(format!("no run with id {run_id}")))
+}
+
+/// The rating scale of a run's template (the default scale for a run without a template).
+fn rating_scale(template: Option<&str>, run_id: i64) -> Result<(i32, i32)> {
+    template.map_or(Ok(DEFAULT_RATING_SCALE), |body| {
+        Template::from_toml(body)
+            .map(|t| t.rating_scale())
+            .map_err(|e| StoreError::Corrupt(format!("the template of run {run_id}: {e}")))
+    })
+}
+
 impl Project {
     /// Registers a template (once per content hash) and returns its id.
     pub fn template_id(&mut self, template: &Template) -> Result<i64> {
@@ -194,6 +215,7 @@ impl Project {
     /// (run, sample, order, attempt) twice is refused.
     pub fn add_judgment(&mut self, run_id: i64, new: &NewJudgment<'_>) -> Result<i64> {
         let tx = self.conn.transaction()?;
+        let template = run_template(&tx, run_id)?;
         let (task, step_count, gold): (String, usize, Option<String>) = tx
             .query_row(
                 "SELECT task, step_count, gold_verdict FROM samples WHERE id = ?1",
@@ -208,8 +230,15 @@ impl Project {
             .verdict()
             .map(|v| if new.swapped { v.swapped() } else { v });
         if let Some(v) = verdict {
-            v.check(&rules)
-                .map_err(|e| StoreError::Invalid(format!("sample {}: {e}", new.sample_id)))?;
+            let scale = match v {
+                Verdict::Rating(_) => rating_scale(template.as_deref(), run_id)?,
+                _ => rules.rating_scale,
+            };
+            v.check(&VerdictRules {
+                rating_scale: scale,
+                ..rules
+            })
+            .map_err(|e| StoreError::Invalid(format!("sample {}: {e}", new.sample_id)))?;
         }
         let gold = gold.map(|g| verdict_from_db(&g, &rules)).transpose()?;
         let agrees = gold.map(|g| verdict == Some(g));
@@ -239,7 +268,20 @@ impl Project {
                 new.verdict_probs.as_ref().map(ToString::to_string),
                 now,
             ],
-        )?;
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+            {
+                StoreError::Invalid(format!(
+                    "run {run_id} already has a judgment of sample {} ({} order, attempt {})",
+                    new.sample_id,
+                    if new.swapped { "swapped" } else { "original" },
+                    new.attempt
+                ))
+            }
+            e => e.into(),
+        })?;
         let id = tx.last_insert_rowid();
         tx.execute(
             "INSERT INTO critique_text (rowid, critique) VALUES (?1, ?2)",
@@ -251,11 +293,7 @@ impl Project {
 
     /// The judgments of a sample, in the order they were made.
     pub fn judgments_of(&self, sample_id: i64) -> Result<Vec<StoredJudgment>> {
-        let (task, step_count): (String, usize) = self.conn.query_row(
-            "SELECT task, step_count FROM samples WHERE id = ?1",
-            [sample_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (task, step_count) = sample_task(&self.conn, sample_id)?;
         let rules = rules_of(&task, step_count)?;
         let mut stmt = self.conn.prepare(
             "SELECT id, run_id, response_order, attempt, raw_output, critique, analysis, parse_state, parse_error, verdict, agrees_with_gold, verdict_probs, output_tokens, latency_ms

@@ -8,18 +8,37 @@ use fare_core::sample::Content;
 use fare_core::verdict::VerdictRules;
 use fare_core::{Sample, Task, Verdict};
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use serde::Serialize;
 
 use crate::project::Project;
 use crate::{Result, StoreError};
 
-/// The verdict rules of a stored sample.
+/// The verdict rules of a stored sample, for reading stored verdicts back and checking what does
+/// not depend on a scale (the task, the step range).
+///
+/// Ratings are not bounded here: a data set's ground truth uses the data set's own scale, and a
+/// judgment's rating was checked against its run's template when it was written. Checking a new
+/// rating against a scale is the writer's job ([`VerdictRules::rating_scale`] set by the caller).
 pub(crate) fn rules_of(task: &str, step_count: usize) -> Result<VerdictRules> {
     let task: Task = task
         .parse()
         .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
-    Ok(VerdictRules::new(task, step_count))
+    Ok(VerdictRules {
+        rating_scale: (i32::MIN, i32::MAX),
+        ..VerdictRules::new(task, step_count)
+    })
+}
+
+/// The task and step count of a sample; `Invalid` when there is no such sample.
+pub(crate) fn sample_task(conn: &Connection, sample_id: i64) -> Result<(String, usize)> {
+    conn.query_row(
+        "SELECT task, step_count FROM samples WHERE id = ?1",
+        [sample_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::Invalid(format!("no sample with id {sample_id}")))
 }
 
 /// A stored canonical verdict, read back.
