@@ -4,14 +4,14 @@
 //! by replaying all their events ([`fare_core::Label::from_actions`]), in one transaction.
 //! Labels are a cache of the events: [`Project::rebuild_labels`] recomputes them all.
 
-use std::collections::BTreeSet;
-
-use fare_core::{AnnotationAction, Decision, Label, Verdict};
-use rusqlite::{OptionalExtension, Transaction, params};
+use fare_core::verdict::DEFAULT_RATING_SCALE;
+use fare_core::{AnnotationAction, Label, Verdict, VerdictRules};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
+use crate::judgments::judgment_rating_scale;
 use crate::project::Project;
-use crate::query::{rules_of, verdict_from_db};
+use crate::query::{rules_of, sample_task, verdict_from_db};
 use crate::{Result, StoreError};
 
 /// The current label of a sample by one annotator, as stored.
@@ -120,19 +120,22 @@ fn annotator_id(tx: &Transaction<'_>, name: &str) -> Result<i64> {
     )
 }
 
-/// Replays the events of (sample, annotator) and writes the label row.
-fn rebuild_label(
-    tx: &Transaction<'_>,
+/// What replaying the events of one (sample, annotator) gives.
+struct Replayed {
+    label: Label,
+    first_at: String,
+    updated_at: String,
+    judgment_id: Option<i64>,
+}
+
+/// Replays the events of (sample, annotator) in the order they were made; `None` without events.
+fn replay(
+    conn: &Connection,
     sample_id: i64,
     annotator_id: i64,
-) -> Result<Option<StoredLabel>> {
-    let (task, step_count): (String, usize) = tx.query_row(
-        "SELECT task, step_count FROM samples WHERE id = ?1",
-        [sample_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let rules = rules_of(&task, step_count)?;
-    let mut stmt = tx.prepare_cached(
+    rules: &VerdictRules,
+) -> Result<Option<Replayed>> {
+    let mut stmt = conn.prepare_cached(
         "SELECT action, verdict, tag, flag, note, at, judgment_id FROM annotation_events WHERE sample_id = ?1 AND annotator_id = ?2 ORDER BY id",
     )?;
     let mut rows = stmt.query(params![sample_id, annotator_id])?;
@@ -141,7 +144,7 @@ fn rebuild_label(
     while let Some(r) = rows.next()? {
         let kind: String = r.get(0)?;
         let verdict: Option<String> = r.get(1)?;
-        let verdict = verdict.map(|v| verdict_from_db(&v, &rules)).transpose()?;
+        let verdict = verdict.map(|v| verdict_from_db(&v, rules)).transpose()?;
         actions.push(action_from_columns(
             &kind,
             verdict,
@@ -156,13 +159,34 @@ fn rebuild_label(
             judgment_id = Some(j);
         }
     }
-    drop(rows);
-    let label = Label::from_actions(&actions);
+    Ok(first_at.map(|first_at| Replayed {
+        label: Label::from_actions(&actions),
+        first_at,
+        updated_at,
+        judgment_id,
+    }))
+}
+
+/// Replays the events of (sample, annotator) and writes the label row.
+fn rebuild_label(
+    tx: &Transaction<'_>,
+    sample_id: i64,
+    annotator_id: i64,
+) -> Result<Option<StoredLabel>> {
+    let (task, step_count) = sample_task(tx, sample_id)?;
+    let rules = rules_of(&task, step_count)?;
+    let replayed = replay(tx, sample_id, annotator_id, &rules)?;
     tx.execute(
         "DELETE FROM labels WHERE sample_id = ?1 AND annotator_id = ?2",
         params![sample_id, annotator_id],
     )?;
-    let Some(first_at) = first_at else {
+    let Some(Replayed {
+        label,
+        first_at,
+        updated_at,
+        judgment_id,
+    }) = replayed
+    else {
         return Ok(None);
     };
     let tags = serde_json::to_string(&label.tags).unwrap_or_else(|_| "[]".into());
@@ -215,19 +239,34 @@ impl Project {
         judgment_id: Option<i64>,
     ) -> Result<StoredLabel> {
         let tx = self.conn.transaction()?;
-        let (task, step_count): (String, usize) = tx
-            .query_row(
-                "SELECT task, step_count FROM samples WHERE id = ?1",
-                [sample_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::Invalid(format!("no sample with id {sample_id}")))?;
+        let (task, step_count) = sample_task(&tx, sample_id)?;
         let rules = rules_of(&task, step_count)?;
+        if let Some(judgment_id) = judgment_id {
+            let judged: Option<i64> = tx
+                .query_row(
+                    "SELECT sample_id FROM judgments WHERE id = ?1",
+                    [judgment_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if judged != Some(sample_id) {
+                return Err(StoreError::Invalid(format!(
+                    "judgment {judgment_id} is not a judgment of sample {sample_id}"
+                )));
+            }
+        }
         if let AnnotationAction::Accept { verdict } | AnnotationAction::Correct { verdict } = action
         {
+            // A rating follows the scale of the judgment it reviews, else the default scale.
+            let rating_scale = match judgment_id {
+                Some(j) if matches!(verdict, Verdict::Rating(_)) => judgment_rating_scale(&tx, j)?,
+                _ => DEFAULT_RATING_SCALE,
+            };
             verdict
-                .check(&rules)
+                .check(&VerdictRules {
+                    rating_scale,
+                    ..rules
+                })
                 .map_err(|e| StoreError::Invalid(format!("sample {sample_id}: {e}")))?;
         }
         if let AnnotationAction::Tag { tag, .. } = action {
@@ -255,43 +294,32 @@ impl Project {
         Ok(label)
     }
 
-    /// The current labels of a sample, one per annotator who touched it.
+    /// The current labels of a sample, one per annotator who touched it, ordered by name.
+    ///
+    /// Each label is replayed from the events, so `can_undo` and `can_redo` are exact.
     pub fn labels_of(&self, sample_id: i64) -> Result<Vec<StoredLabel>> {
-        let (task, step_count): (String, usize) = self.conn.query_row(
-            "SELECT task, step_count FROM samples WHERE id = ?1",
-            [sample_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (task, step_count) = sample_task(&self.conn, sample_id)?;
         let rules = rules_of(&task, step_count)?;
-        let mut stmt = self.conn.prepare(
-            "SELECT a.name, l.decision, l.verdict, l.wrong_reason, l.tags, l.note, l.first_at, l.updated_at
-             FROM labels l JOIN annotators a ON a.id = l.annotator_id WHERE l.sample_id = ?1 ORDER BY a.name",
-        )?;
-        let mut rows = stmt.query([sample_id])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let decision = match r.get::<_, String>(1)?.as_str() {
-                "accepted" => Decision::Accepted,
-                "corrected" => Decision::Corrected,
-                _ => Decision::Unreviewed,
-            };
-            let verdict: Option<String> = r.get(2)?;
-            let tags: String = r.get(4)?;
-            out.push(StoredLabel {
-                sample_id,
-                annotator: r.get(0)?,
-                label: Label {
-                    decision,
-                    verdict: verdict.map(|v| verdict_from_db(&v, &rules)).transpose()?,
-                    wrong_reason: r.get(3)?,
-                    tags: serde_json::from_str::<BTreeSet<String>>(&tags).unwrap_or_default(),
-                    note: r.get(5)?,
-                    can_undo: true,
-                    can_redo: false,
-                },
-                first_at: r.get(6)?,
-                updated_at: r.get(7)?,
-            });
+        let annotators: Vec<(i64, String)> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT a.id, a.name FROM annotators a
+                 WHERE EXISTS (SELECT 1 FROM annotation_events e WHERE e.sample_id = ?1 AND e.annotator_id = a.id)
+                 ORDER BY a.name",
+            )?;
+            stmt.query_map([sample_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        let mut out = Vec::with_capacity(annotators.len());
+        for (annotator_id, annotator) in annotators {
+            if let Some(r) = replay(&self.conn, sample_id, annotator_id, &rules)? {
+                out.push(StoredLabel {
+                    sample_id,
+                    annotator,
+                    label: r.label,
+                    first_at: r.first_at,
+                    updated_at: r.updated_at,
+                });
+            }
         }
         Ok(out)
     }
@@ -299,6 +327,8 @@ impl Project {
     /// Recomputes every label from the events (after a merge or a hand edit).
     pub fn rebuild_labels(&mut self) -> Result<usize> {
         let tx = self.conn.transaction()?;
+        // Labels without events (edited in by hand, or left by a bug) go too.
+        tx.execute_batch("DELETE FROM label_tags; DELETE FROM labels;")?;
         let pairs: Vec<(i64, i64)> = {
             let mut stmt =
                 tx.prepare("SELECT DISTINCT sample_id, annotator_id FROM annotation_events")?;

@@ -127,6 +127,20 @@ fn rating_scale(template: Option<&str>, run_id: i64) -> Result<(i32, i32)> {
     })
 }
 
+/// The rating scale a new rating of a judgment's run must fit; `Invalid` when there is no such
+/// judgment.
+pub(crate) fn judgment_rating_scale(conn: &Connection, judgment_id: i64) -> Result<(i32, i32)> {
+    let run_id: i64 = conn
+        .query_row(
+            "SELECT run_id FROM judgments WHERE id = ?1",
+            [judgment_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::Invalid(format!("no judgment with id {judgment_id}")))?;
+    rating_scale(run_template(conn, run_id)?.as_deref(), run_id)
+}
+
 impl Project {
     /// Registers a template (once per content hash) and returns its id.
     pub fn template_id(&mut self, template: &Template) -> Result<i64> {
