@@ -146,9 +146,14 @@ pub struct SampleRow {
 
 /// Turns what a person typed into an FTS5 query: every word must appear (quoted, so FTS5
 /// operators and punctuation in the text cannot break the query).
+///
+/// Control characters separate words (FTS5 reads a NUL as the end of the query). A "word"
+/// without a letter or digit (`-`, `*`, `"`) holds no token and is left out, so `zebra -` finds
+/// what `zebra` finds; text with no word at all is no query (`None`: nothing is filtered).
 pub fn fts_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
-        .split_whitespace()
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| w.chars().any(char::is_alphanumeric))
         .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
@@ -263,10 +268,16 @@ impl Project {
             let p = param(&mut values, Value::Text(source.clone()));
             clauses.push(format!("s.source = {p}"));
         }
-        let annotator = filter.annotator.as_ref().map(|name| {
-            let p = param(&mut values, Value::Text(name.clone()));
-            format!(" AND l.annotator_id = (SELECT id FROM annotators WHERE name = {p})")
-        });
+        // The annotator only qualifies the review and tag filters: its parameter is bound only
+        // when one of them uses it (an unused parameter would be one too many to bind).
+        let annotator = filter
+            .annotator
+            .as_ref()
+            .filter(|_| filter.review.is_some() || filter.tag.is_some())
+            .map(|name| {
+                let p = param(&mut values, Value::Text(name.clone()));
+                format!(" AND l.annotator_id = (SELECT id FROM annotators WHERE name = {p})")
+            });
         let annotator = annotator.as_deref().unwrap_or("");
         if let Some(review) = filter.review {
             let (negate, decision) = match review {
