@@ -20,11 +20,11 @@ pub mod migrations;
 pub mod project;
 pub mod query;
 
-pub use annotations::StoredLabel;
+pub use annotations::{ProjectTag, StoredLabel};
 pub use import::{DatasetInfo, ImportWriter, NewDataset};
 pub use judgments::{NewJudgment, NewRun, RunInfo, StoredJudgment};
 pub use project::Project;
-pub use query::{ReviewFilter, SampleFilter, SampleRow, StoredSample};
+pub use query::{EvaluatorFilter, ReviewFilter, SampleFilter, SampleRow, StoredSample};
 
 use std::path::PathBuf;
 
