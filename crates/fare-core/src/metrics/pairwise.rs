@@ -206,6 +206,16 @@ mod tests {
     }
 
     #[test]
+    fn failing_in_both_orders_is_not_consistency() {
+        // Two failures are not two verdicts for the same response: 0 of 1 consistent, 2 failures.
+        let score = pairwise(&[pair(A, Failed, Some(Failed))]);
+        assert_eq!(score.consistency, Some(0.0));
+        assert_eq!(score.consistent_accuracy, Some(0.0));
+        assert_eq!((score.flips, score.n_failed), (0, 2));
+        assert_eq!(score.first_position_share, None);
+    }
+
+    #[test]
     fn without_swaps_the_swap_metrics_are_undefined() {
         let score = pairwise(&[pair(A, Value(A), None)]);
         assert_eq!(score.accuracy_original, Some(1.0));
