@@ -1,11 +1,11 @@
 //! Where step-level verdicts land relative to the true first error.
 //!
-//! The ProcessBench score ([`super::processbench`]) only says whether a verdict hit the exact
-//! step. To see *how* an evaluator fails, this module sorts every sample into a
-//! [`FirstErrorBucket`] (exact, early, late, missed error, false alarm, correct no-error, failed)
-//! and builds the tables the UI shows: the grid of gold against predicted step, the histogram of
-//! how many steps off a verdict is, and where in the solution (relative to its length) gold and
-//! predicted first errors fall.
+//! The ProcessBench score ([`super::processbench`](mod@super::processbench)) only says whether
+//! a verdict hit the exact step. To see *how* an evaluator fails, this module sorts every sample
+//! into a [`FirstErrorBucket`] (exact, early, late, missed error, false alarm, correct no-error,
+//! failed) and builds the tables the UI shows: the grid of gold against predicted step, the
+//! histogram of how many steps off a verdict is, and where in the solution (relative to its
+//! length) gold and predicted first errors fall.
 
 use std::collections::BTreeMap;
 

@@ -4,18 +4,21 @@
 //! answered) and returns a serializable score out; nothing here reads files or a database. The
 //! store and the UI collect the verdicts and call these functions.
 //!
-//! - [`processbench`]: the ProcessBench score of step-level verdicts (accuracy on erroneous and
-//!   on correct solutions, and their F1).
+//! - [`processbench`](mod@processbench): the ProcessBench score of step-level verdicts
+//!   (accuracy on erroneous and on correct solutions, and their F1).
 //! - [`first_error`]: where step-level verdicts land relative to the true first error (early,
 //!   late, missed, false alarm) and the grid of gold against predicted steps.
-//! - [`pairwise`]: pairwise accuracy under the A/B swap protocol, consistency and position bias.
-//! - [`verification`]: accuracy, precision, recall and F1 of correct / incorrect verdicts.
-//! - [`rating`]: error and rank correlation of integer ratings.
+//! - [`pairwise`](mod@pairwise): pairwise accuracy under the A/B swap protocol, consistency and
+//!   position bias.
+//! - [`verification`](mod@verification): accuracy, precision, recall and F1 of correct /
+//!   incorrect verdicts.
+//! - [`rating`](mod@rating): error and rank correlation of integer ratings.
 //! - [`agreement`]: Cohen's kappa and Krippendorff's alpha between annotators.
 //!
 //! An evaluator does not always answer: its output can be unparseable or truncated. Metrics see
-//! that as [`Predicted::Failed`], which always counts as wrong and never as any particular
-//! verdict (a failed pairwise judgment is neither A nor B). Each score reports how many failures
+//! that as [`Predicted::Failed`] (a judgment's [`Outcome`] converts into a [`Predicted`]), which
+//! always counts as wrong and never as any particular verdict (a failed pairwise judgment is
+//! neither A nor B). Each score reports how many failures
 //! it saw, so a low accuracy caused by failures can be told apart from wrong verdicts.
 //!
 //! Ratios whose denominator is zero (an accuracy over no samples, a correlation of constant
@@ -29,6 +32,9 @@ pub mod rating;
 pub mod verification;
 
 use serde::{Deserialize, Serialize};
+
+use crate::judgment::Outcome;
+use crate::verdict::Verdict;
 
 pub use agreement::{
     LengthMismatch, cohen_kappa, krippendorff_alpha_interval, krippendorff_alpha_nominal,
@@ -79,6 +85,16 @@ impl<T> Predicted<T> {
     }
 }
 
+impl From<&Outcome> for Predicted<Verdict> {
+    /// A parsed verdict is a value; an unparseable or truncated output is a failure.
+    fn from(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Parsed { verdict } => Predicted::Value(*verdict),
+            Outcome::Unparseable { .. } | Outcome::Truncated => Predicted::Failed,
+        }
+    }
+}
+
 /// `numerator / denominator`, or `None` when the denominator is zero.
 fn ratio(numerator: usize, denominator: usize) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
@@ -110,6 +126,22 @@ mod tests {
         let back: Vec<Predicted<i32>> = serde_json::from_str(&json)?;
         assert_eq!(back, answers);
         Ok(())
+    }
+
+    #[test]
+    fn judgments_without_a_verdict_are_failures() {
+        let parsed = Outcome::Parsed {
+            verdict: Verdict::Rating(7),
+        };
+        let unparseable = Outcome::Unparseable {
+            reason: "no verdict line".to_owned(),
+        };
+        assert_eq!(
+            Predicted::from(&parsed),
+            Predicted::Value(Verdict::Rating(7))
+        );
+        assert_eq!(Predicted::from(&unparseable), Predicted::Failed);
+        assert_eq!(Predicted::from(&Outcome::Truncated), Predicted::Failed);
     }
 
     #[test]
