@@ -18,8 +18,8 @@
 //! An evaluator does not always answer: its output can be unparseable or truncated. Metrics see
 //! that as [`Predicted::Failed`] (a judgment's [`Outcome`] converts into a [`Predicted`]), which
 //! always counts as wrong and never as any particular verdict (a failed pairwise judgment is
-//! neither A nor B). Each score reports how many failures
-//! it saw, so a low accuracy caused by failures can be told apart from wrong verdicts.
+//! neither A nor B). Each score reports how many failures it saw, so a low accuracy caused by
+//! failures can be told apart from wrong verdicts.
 //!
 //! Ratios whose denominator is zero (an accuracy over no samples, a correlation of constant
 //! values) are `None`, never `NaN` or a made-up 0, so they serialize as `null`.
