@@ -1,0 +1,589 @@
+//! `fare-lens`: the command line of FARE Lens.
+//!
+//! A thin shell: each subcommand parses its arguments, calls the store, the importers and
+//! exporters ([`fare_io`]) or the application API ([`fare_app`]), and prints the result for
+//! people or, with `--json`, for programs. Errors are printed once, here, and exit non-zero.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use fare_core::{AnnotationAction, Task, Verdict};
+use fare_io::formats::{Format, Mapping};
+use fare_io::import::{ImportOptions, import_file};
+use fare_store::query::EvaluatorFilter;
+use fare_store::{Project, ReviewFilter, SampleFilter};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(
+    name = "fare-lens",
+    version,
+    about = "Study how FARE evaluators fail: import evaluation data, review verdicts, export corrected labels."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import data files into a project (created when missing). All or nothing per file.
+    Import(ImportArgs),
+    /// Export labels or retraining sets.
+    Export(ExportArgs),
+    /// Evaluator metrics per task, data set and source.
+    Report(ReportArgs),
+    /// Record an annotation on one sample (what the app's keys do, for scripts and tests).
+    Annotate(AnnotateArgs),
+    /// List samples, with filters and full-text search.
+    Samples(SamplesArgs),
+    /// List the project's data sets.
+    Datasets(ProjectArgs),
+}
+
+#[derive(Args)]
+struct ProjectArgs {
+    /// The project file (.sqlite).
+    project: PathBuf,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The project file (.sqlite); created when missing.
+    project: PathBuf,
+    /// The files to import.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The format (detected when absent): processbench, prm800k, judgebench, gsm8k, gsm8k-solutions, math, mapped.
+    #[arg(long)]
+    format: Option<String>,
+    /// A field mapping TARGET=FIELD (targets: id, question, steps, response, response_a, response_b, reference, rubric, label, source).
+    #[arg(long = "map", value_name = "TARGET=FIELD")]
+    map: Vec<String>,
+    /// A mapping file (TOML: task, label_base, step_separator, [fields]).
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// The task of mapped records (inferred from the mapped fields when absent).
+    #[arg(long)]
+    task: Option<String>,
+    /// The number of the first step in step-level labels of mapped records.
+    #[arg(long)]
+    label_base: Option<i64>,
+    /// The separator between steps when mapped steps are one string.
+    #[arg(long)]
+    step_separator: Option<String>,
+    /// Import the valid records and report every invalid one instead of stopping.
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// The project file.
+    project: PathBuf,
+    /// labels-jsonl, labels-csv, labels-parquet, sft-jsonl or preference-jsonl.
+    #[arg(long)]
+    format: String,
+    /// The output file.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// The evaluator run whose verdicts are exported (the newest when absent).
+    #[arg(long)]
+    run: Option<i64>,
+    /// Only this annotator's labels.
+    #[arg(long)]
+    annotator: Option<String>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The project file.
+    project: PathBuf,
+    /// The run to report on (the newest when absent).
+    #[arg(long)]
+    run: Option<i64>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct AnnotateArgs {
+    /// The project file.
+    project: PathBuf,
+    /// The sample: its id in the project, or its data set id (e.g. gsm8k-12).
+    sample: String,
+    /// Accept the evaluator's verdict (of the newest run, or --run).
+    #[arg(long, group = "action")]
+    accept: bool,
+    /// Correct the verdict: A/B, a step number or -1, correct/incorrect, a rating.
+    #[arg(long, group = "action", allow_hyphen_values = true)]
+    verdict: Option<String>,
+    /// Set a failure-mode tag.
+    #[arg(long, group = "action")]
+    tag: Option<String>,
+    /// Remove a failure-mode tag.
+    #[arg(long, group = "action")]
+    untag: Option<String>,
+    /// Mark "right verdict, wrong reason".
+    #[arg(long, group = "action")]
+    wrong_reason: bool,
+    /// Replace the note.
+    #[arg(long, group = "action")]
+    note: Option<String>,
+    /// Undo the latest edit.
+    #[arg(long, group = "action")]
+    undo: bool,
+    /// Redo the latest undone edit.
+    #[arg(long, group = "action")]
+    redo: bool,
+    /// Who annotates (default: $FARE_LENS_ANNOTATOR, then $USER).
+    #[arg(long)]
+    annotator: Option<String>,
+    /// The run whose verdict --accept accepts.
+    #[arg(long)]
+    run: Option<i64>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct SamplesArgs {
+    /// The project file.
+    project: PathBuf,
+    /// Only this task.
+    #[arg(long)]
+    task: Option<String>,
+    /// Only this source (e.g. a ProcessBench split).
+    #[arg(long)]
+    source: Option<String>,
+    /// Review state: unreviewed, reviewed, accepted, corrected.
+    #[arg(long)]
+    review: Option<String>,
+    /// Evaluator: agrees-with-gold, disagrees-with-gold, failed, not-judged.
+    #[arg(long)]
+    evaluator: Option<String>,
+    /// Only samples with this tag.
+    #[arg(long)]
+    tag: Option<String>,
+    /// Full-text search.
+    #[arg(long)]
+    search: Option<String>,
+    /// The run whose verdicts are shown.
+    #[arg(long)]
+    run: Option<i64>,
+    /// Samples after this id (paging).
+    #[arg(long, default_value_t = 0)]
+    after: i64,
+    /// How many.
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Import(args) => import(&args),
+        Command::Export(args) => export(&args),
+        Command::Report(args) => report(&args),
+        Command::Annotate(args) => annotate(&args),
+        Command::Samples(args) => samples(&args),
+        Command::Datasets(args) => datasets(&args),
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn open(path: &std::path::Path) -> Result<Project> {
+    Ok(Project::open(path)?)
+}
+
+fn import(args: &ImportArgs) -> Result<ExitCode> {
+    let mut mapping = match &args.mapping {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the mapping file", path.display()))?;
+            Some(Mapping::from_toml(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    if !args.map.is_empty()
+        || args.task.is_some()
+        || args.label_base.is_some()
+        || args.step_separator.is_some()
+    {
+        let mut base = mapping.unwrap_or_default();
+        if let Some(task) = &args.task {
+            base.task = Some(task.parse::<Task>()?);
+        }
+        if let Some(label_base) = args.label_base {
+            base.label_base = label_base;
+        }
+        if let Some(separator) = &args.step_separator {
+            base.step_separator = Some(separator.replace("\\n", "\n"));
+        }
+        mapping = Some(
+            base.with_pairs(args.map.iter().map(String::as_str))
+                .map_err(|e| anyhow!(e))?,
+        );
+    }
+    let options = ImportOptions {
+        format: args
+            .format
+            .as_deref()
+            .map(str::parse::<Format>)
+            .transpose()
+            .map_err(|e| anyhow!(e))?,
+        mapping,
+        skip_invalid: args.skip_invalid,
+        ..ImportOptions::default()
+    };
+    let mut project = Project::open_or_create(&args.project)?;
+    let mut reports = Vec::new();
+    for file in &args.files {
+        let bar = progress_bar(&format!("importing {}", file.display()));
+        let result = import_file(&mut project, file, &options, &mut |n| bar.set_position(n));
+        bar.finish_and_clear();
+        let report = result.map_err(|e| anyhow!("{e}\nnothing of this file was imported"))?;
+        if !args.json {
+            let d = &report.dataset;
+            if report.already_imported {
+                println!(
+                    "{}: already in the project as data set {} `{}` ({} samples); nothing to do",
+                    report.file, d.id, d.name, d.sample_count
+                );
+            } else {
+                println!(
+                    "{}: imported {} records as {} samples (format {}, data set {})",
+                    report.file, d.record_count, d.sample_count, report.format, d.id
+                );
+            }
+            for skipped in &report.skipped {
+                eprintln!("skipped: {skipped}");
+            }
+            if !report.skipped.is_empty() {
+                eprintln!("{} invalid records skipped", report.skipped.len());
+            }
+        }
+        reports.push(report);
+    }
+    if args.json {
+        print_json(&reports)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(message: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner().with_message(message.to_owned());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}: {pos} records ({per_sec}, {elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+fn export(args: &ExportArgs) -> Result<ExitCode> {
+    use fare_io::export::{ExportFormat, ExportOptions};
+    let project = open(&args.project)?;
+    let format: ExportFormat = args.format.parse().map_err(|e| anyhow!("{e}"))?;
+    let options = ExportOptions {
+        run_id: args.run,
+        annotator: args.annotator.clone(),
+        dataset_id: None,
+    };
+    let summary = fare_io::export::export(&project, format, &options, &args.output)?;
+    if args.json {
+        print_json(&summary)?;
+    } else {
+        println!(
+            "{}: wrote {} rows ({} samples, {} skipped)",
+            args.output.display(),
+            summary.rows,
+            summary.samples,
+            summary.skipped
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn percent(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_owned(), |v| format!("{:.1}", v * 100.0))
+}
+
+fn report(args: &ReportArgs) -> Result<ExitCode> {
+    let project = open(&args.project)?;
+    let report = fare_app::report::report(&project, args.run)?;
+    if args.json {
+        print_json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match report.run_id {
+        Some(run) => println!("evaluator run {run}"),
+        None => println!("no evaluator run yet: counts only"),
+    }
+    for g in &report.groups {
+        let name = match &g.source {
+            Some(source) => format!("{} / {} / {source}", g.task, g.dataset),
+            None => format!("{} / {}", g.task, g.dataset),
+        };
+        let mut line = format!(
+            "{name}: {} samples, {} judged, {} accepted, {} corrected",
+            g.samples, g.judged, g.accepted, g.corrected
+        );
+        if let Some(p) = &g.processbench {
+            line += &format!(
+                "; ProcessBench error acc {} correct acc {} F1 {}",
+                percent(p.error_accuracy),
+                percent(p.correct_accuracy),
+                percent(p.f1)
+            );
+        }
+        if let Some(p) = &g.pairwise {
+            line += &format!(
+                "; accuracy {} (swapped {}), consistent {}, consistency {}, flips {}",
+                percent(p.accuracy_original),
+                percent(p.accuracy_swapped),
+                percent(p.consistent_accuracy),
+                percent(p.consistency),
+                p.flips
+            );
+        }
+        if let Some(v) = &g.verification {
+            line += &format!(
+                "; accuracy {}, F1 (incorrect) {}, macro F1 {}",
+                percent(v.accuracy),
+                percent(v.f1),
+                percent(v.macro_f1)
+            );
+        }
+        if let Some(r) = &g.rating {
+            line += &format!(
+                "; MAE {}, Spearman {}",
+                r.mae.map_or("-".into(), |m| format!("{m:.2}")),
+                r.spearman.map_or("-".into(), |s| format!("{s:.3}"))
+            );
+        }
+        println!("{line}");
+    }
+    if let Some(f1) = report.processbench_mean_f1 {
+        println!("ProcessBench mean F1 over splits: {:.1}", f1 * 100.0);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn resolve_sample(project: &Project, text: &str) -> Result<i64> {
+    let conn = project.connection();
+    let ids: Vec<i64> = {
+        let mut stmt =
+            conn.prepare("SELECT id FROM samples WHERE external_id = ?1 ORDER BY id LIMIT 2")?;
+        stmt.query_map([text], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    match (ids.as_slice(), text.parse::<i64>()) {
+        ([id], _) => Ok(*id),
+        ([_, _, ..], _) => {
+            bail!("`{text}` names samples of several data sets; use the sample's project id")
+        }
+        ([], Ok(id)) => Ok(id),
+        ([], Err(_)) => bail!("no sample `{text}` in the project"),
+    }
+}
+
+fn annotate(args: &AnnotateArgs) -> Result<ExitCode> {
+    let mut project = open(&args.project)?;
+    let sample_id = resolve_sample(&project, &args.sample)?;
+    let stored = project.sample(sample_id)?;
+    let rules =
+        fare_core::VerdictRules::new(stored.sample.task(), stored.sample.content.steps().len());
+    let annotator = args
+        .annotator
+        .clone()
+        .or_else(|| std::env::var("FARE_LENS_ANNOTATOR").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "annotator".to_owned());
+    let mut judgment_id = None;
+    let action = if args.accept {
+        let run =
+            args.run.or(project
+                .connection()
+                .query_row("SELECT max(id) FROM runs", [], |r| r.get(0))?);
+        let judgment = project
+            .judgments_of(sample_id)?
+            .into_iter()
+            .find(|j| !j.swapped && j.attempt == 0 && Some(j.run_id) == run)
+            .ok_or_else(|| {
+                anyhow!(
+                    "sample {sample_id} has no evaluator verdict to accept; give --verdict instead"
+                )
+            })?;
+        let verdict = judgment
+            .judgment
+            .verdict()
+            .ok_or_else(|| anyhow!("the evaluator's output for sample {sample_id} has no valid verdict ({}); give --verdict instead", judgment.judgment.outcome.state()))?;
+        judgment_id = Some(judgment.id);
+        AnnotationAction::Accept { verdict }
+    } else if let Some(text) = &args.verdict {
+        AnnotationAction::Correct {
+            verdict: Verdict::from_canonical(text, &rules)
+                .map_err(|e| anyhow!("sample {sample_id}: {e}"))?,
+        }
+    } else if let Some(tag) = &args.tag {
+        AnnotationAction::Tag {
+            tag: tag.clone(),
+            on: true,
+        }
+    } else if let Some(tag) = &args.untag {
+        AnnotationAction::Tag {
+            tag: tag.clone(),
+            on: false,
+        }
+    } else if args.wrong_reason {
+        AnnotationAction::WrongReason { on: true }
+    } else if let Some(note) = &args.note {
+        AnnotationAction::Note { text: note.clone() }
+    } else if args.undo {
+        AnnotationAction::Undo
+    } else if args.redo {
+        AnnotationAction::Redo
+    } else {
+        bail!(
+            "say what to record: --accept, --verdict V, --tag T, --untag T, --wrong-reason, --note N, --undo or --redo"
+        );
+    };
+    let label = project.annotate(sample_id, &annotator, &action, judgment_id)?;
+    if args.json {
+        print_json(&label)?;
+    } else {
+        let l = &label.label;
+        println!(
+            "sample {sample_id} by {}: {} {}{}{}",
+            label.annotator,
+            l.decision.as_str(),
+            l.verdict.map(|v| v.canonical()).unwrap_or_default(),
+            if l.tags.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " tags {}",
+                    l.tags.iter().cloned().collect::<Vec<_>>().join(",")
+                )
+            },
+            if l.wrong_reason {
+                " (right verdict, wrong reason)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_kebab<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| anyhow!("unknown {what} `{text}`"))
+}
+
+fn samples(args: &SamplesArgs) -> Result<ExitCode> {
+    let project = open(&args.project)?;
+    let filter = SampleFilter {
+        task: args.task.as_deref().map(str::parse).transpose()?,
+        source: args.source.clone(),
+        review: args
+            .review
+            .as_deref()
+            .map(|r| parse_kebab::<ReviewFilter>("review state", r))
+            .transpose()?,
+        evaluator: args
+            .evaluator
+            .as_deref()
+            .map(|e| parse_kebab::<EvaluatorFilter>("evaluator filter", e))
+            .transpose()?,
+        tag: args.tag.clone(),
+        text: args.search.clone(),
+        run_id: args.run,
+        ..SampleFilter::default()
+    };
+    let rows = project.list_samples(&filter, args.after, args.limit)?;
+    if args.json {
+        print_json(
+            &serde_json::json!({ "total": project.count_samples(&filter)?, "samples": rows }),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in &rows {
+        let question: String = r
+            .question
+            .chars()
+            .take(70)
+            .collect::<String>()
+            .replace('\n', " ");
+        println!(
+            "{:>7}  {:<15} {:<14} gold {:<9} evaluator {:<11} {:<9} {}",
+            r.id,
+            r.dataset,
+            r.external_id,
+            r.gold.as_deref().unwrap_or("-"),
+            r.verdict
+                .as_deref()
+                .or(r.parse_state.as_deref())
+                .unwrap_or("-"),
+            r.decision.as_deref().unwrap_or("unreviewed"),
+            question
+        );
+    }
+    println!(
+        "{} of {} samples",
+        rows.len(),
+        project.count_samples(&filter)?
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn datasets(args: &ProjectArgs) -> Result<ExitCode> {
+    let project = open(&args.project)?;
+    let datasets = project.datasets()?;
+    if args.json {
+        print_json(&datasets)?;
+    } else {
+        for d in &datasets {
+            println!(
+                "{:>3}  {:<20} {:<16} {:>7} records {:>7} samples  {}",
+                d.id, d.name, d.format, d.record_count, d.sample_count, d.source_file
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
