@@ -78,8 +78,11 @@ pub fn file_hash(path: &Path, file: &str) -> Result<String, ImportError> {
     Ok(hasher
         .finalize()
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+        .fold(String::with_capacity(64), |mut hex, b| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{b:02x}");
+            hex
+        }))
 }
 
 /// Imports one file. `progress` is called with the number of records read so far.
@@ -135,7 +138,7 @@ pub fn import_file(
     let skip_invalid = options.skip_invalid;
     let mut handle = |record: Result<read::RawRecord, ImportError>| -> read::Step {
         records += 1;
-        if records % 1024 == 0 {
+        if records.is_multiple_of(1024) {
             progress(records);
         }
         let result = record.and_then(|record| {

@@ -143,13 +143,11 @@ fn split_gsm8k_answer(field: &str, answer: &str) -> Result<(String, String), Fie
     let mut rest = solution;
     while let Some(start) = rest.find("<<") {
         clean.push_str(&rest[..start]);
-        match rest[start..].find(">>") {
-            Some(end) => rest = &rest[start + end + 2..],
-            None => {
-                rest = &rest[start..];
-                break;
-            }
-        }
+        let Some(end) = rest[start..].find(">>") else {
+            rest = &rest[start..];
+            break;
+        };
+        rest = &rest[start + end + 2..];
     }
     clean.push_str(rest);
     Ok((clean.trim().to_owned(), final_answer.to_owned()))

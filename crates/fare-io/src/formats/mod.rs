@@ -212,6 +212,9 @@ pub(crate) fn integer(o: &Map<String, Value>, field: &str) -> Result<i64, FieldE
     })
 }
 
+/// An integer, from a JSON integer, a whole float (CSV and Parquet float columns; |f| < 2^53 keeps
+/// it exact) or a numeric string.
+#[allow(clippy::cast_possible_truncation)]
 pub(crate) fn as_integer(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64().or_else(|| {
