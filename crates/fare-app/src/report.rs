@@ -57,7 +57,7 @@ pub struct GroupReport {
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// The run reported on (None when the project has no run).
+    /// The run reported on (None: each sample's newest judgment, whatever its run).
     pub run_id: Option<i64>,
     /// Per (task, data set) and per (task, data set, source).
     pub groups: Vec<GroupReport>,
@@ -90,7 +90,8 @@ fn load_rows(project: &Project, run: Option<i64>) -> Result<Vec<Row>, StoreError
         "SELECT s.id, s.task, d.name, d.format, s.source, s.step_count, s.gold_verdict, j.response_order, j.parse_state, j.verdict,
                 (SELECT l.decision FROM labels l WHERE l.sample_id = s.id AND l.decision != 'unreviewed' ORDER BY l.updated_at DESC LIMIT 1)
          FROM samples s JOIN datasets d ON d.id = s.dataset_id
-         LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = ?1 AND j.attempt = 0
+         LEFT JOIN judgments j ON j.sample_id = s.id AND j.attempt = 0
+              AND j.run_id = coalesce(?1, (SELECT max(j2.run_id) FROM judgments j2 WHERE j2.sample_id = s.id))
          ORDER BY s.id",
     )?;
     let mut rows: Vec<Row> = Vec::new();
@@ -252,14 +253,8 @@ fn group_report(task: Task, dataset: &str, source: Option<&str>, rows: &[&Row]) 
     report
 }
 
-/// Computes the report of a run (the newest when `run` is None).
+/// Computes the report of a run, or, when `run` is None, of each sample's newest judgment.
 pub fn report(project: &Project, run: Option<i64>) -> Result<Report, StoreError> {
-    let run = match run {
-        Some(r) => Some(r),
-        None => project
-            .connection()
-            .query_row("SELECT max(id) FROM runs", [], |r| r.get(0))?,
-    };
     let rows = load_rows(project, run)?;
     let mut by_dataset: BTreeMap<(Task, String), Vec<&Row>> = BTreeMap::new();
     let mut by_source: BTreeMap<(Task, String, String), Vec<&Row>> = BTreeMap::new();

@@ -17,6 +17,8 @@ use fare_store::query::EvaluatorFilter;
 use fare_store::{Project, ReviewFilter, SampleFilter};
 use indicatif::{ProgressBar, ProgressStyle};
 
+mod demo;
+
 #[derive(Parser)]
 #[command(
     name = "fare-lens",
@@ -42,6 +44,12 @@ enum Command {
     Samples(SamplesArgs),
     /// List the project's data sets.
     Datasets(ProjectArgs),
+    /// Build the bundled demo project and show its samples and report.
+    Demo {
+        /// Where to write it.
+        #[arg(default_value = "fare-lens-demo.sqlite")]
+        project: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -215,6 +223,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Annotate(args) => annotate(&args),
         Command::Samples(args) => samples(&args),
         Command::Datasets(args) => datasets(&args),
+        Command::Demo { project } => {
+            drop(demo::build(&project)?);
+            println!("demo project written to {}\n", project.display());
+            samples(&SamplesArgs {
+                project: project.clone(),
+                task: None,
+                source: None,
+                review: None,
+                evaluator: None,
+                tag: None,
+                search: None,
+                run: None,
+                after: 0,
+                limit: 50,
+                json: false,
+            })?;
+            println!();
+            report(&ReportArgs {
+                project,
+                run: None,
+                json: false,
+            })
+        }
     }
 }
 
@@ -352,7 +383,7 @@ fn report(args: &ReportArgs) -> Result<ExitCode> {
     }
     match report.run_id {
         Some(run) => println!("evaluator run {run}"),
-        None => println!("no evaluator run yet: counts only"),
+        None => println!("each sample's newest evaluator verdict"),
     }
     for g in &report.groups {
         let name = match &g.source {

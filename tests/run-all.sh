@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test of FARE Lens: formatting, lints, and the test suites of all crates.
+# Tests that read the real data sets expect them in ../shared/data beside the checkout and say
+# so when the folder is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# candle's CPU thread pool collapses when cores are shared; the engine tests run on one thread.
+export CANDLE_NUM_THREADS=1
+
+echo "== cargo fmt --check"
+cargo fmt --all --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --workspace --locked
