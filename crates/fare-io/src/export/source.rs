@@ -1,0 +1,278 @@
+//! What the exporters read from a project, shared by all formats.
+//!
+//! A [`Scope`] is the checked [`ExportOptions`]: the evaluator run (the named one, else the
+//! newest), the annotator and the data set. It walks the samples in id order with one SQL cursor
+//! ([`Scope::for_each_sample`]), and for each sample gives the run's judgment, the labels in
+//! scope and the prompt template. Reads happen while the cursor is open, so the whole export
+//! sees one snapshot of the project.
+
+use std::collections::BTreeMap;
+
+use fare_core::{Decision, PromptMode, Side, Task, Template, Verdict};
+use fare_store::{Project, StoreError, StoredLabel};
+
+use super::{ExportError, ExportOptions};
+
+/// The evaluator run an export takes its verdicts from.
+pub(super) struct Run {
+    /// Its id.
+    pub(super) id: i64,
+    /// The model's name.
+    pub(super) model: String,
+    /// The template's name and version (`fare-pairwise v1`), when the run has one.
+    pub(super) template_name: Option<String>,
+    /// The template's content hash.
+    pub(super) template_hash: Option<String>,
+    /// The template, read back from the project (an error text when it no longer reads).
+    template: Option<Result<Template, String>>,
+    /// Critique or direct, as the run was made.
+    pub(super) mode: PromptMode,
+}
+
+/// A data set's names, as rows show them.
+pub(super) struct DatasetNames {
+    /// The data set's name.
+    pub(super) name: String,
+    /// The file it was imported from.
+    pub(super) source_file: String,
+}
+
+/// The run's first original-order judgment of a sample (`attempt = 0`).
+pub(super) struct EvaluatorJudgment {
+    /// `parsed`, `unparseable` or `truncated`.
+    pub(super) state: String,
+    /// The verdict in canonical form (in the data's labels for pairwise), when parsed.
+    pub(super) verdict: Option<String>,
+    /// The explanation the evaluator gave.
+    pub(super) critique: String,
+    /// The output as generated.
+    pub(super) raw_output: String,
+    /// Whether the verdict equals the ground truth (None without ground truth).
+    pub(super) agrees_with_gold: Option<bool>,
+}
+
+/// The checked export options.
+pub(super) struct Scope {
+    /// The evaluator run, when the project has one.
+    pub(super) run: Option<Run>,
+    /// Only this annotator's labels.
+    annotator: Option<String>,
+    /// Only this data set's samples.
+    dataset_id: Option<i64>,
+    /// Every data set's names, by id.
+    datasets: BTreeMap<i64, DatasetNames>,
+    /// The templates shipped with FARE Lens, for samples the run's template does not fit.
+    builtin: Vec<Template>,
+}
+
+impl Scope {
+    /// Checks the options against the project.
+    pub(super) fn resolve(
+        project: &Project,
+        options: &ExportOptions,
+    ) -> Result<Scope, ExportError> {
+        let datasets: BTreeMap<i64, DatasetNames> = project
+            .datasets()?
+            .into_iter()
+            .map(|d| {
+                (
+                    d.id,
+                    DatasetNames {
+                        name: d.name,
+                        source_file: d.source_file,
+                    },
+                )
+            })
+            .collect();
+        if let Some(id) = options.dataset_id
+            && !datasets.contains_key(&id)
+        {
+            return Err(ExportError::UnknownDataset(id));
+        }
+        let annotator = options.annotator.as_deref().map(str::trim);
+        if let Some(name) = annotator
+            && !annotator_exists(project, name)?
+        {
+            return Err(ExportError::UnknownAnnotator(name.to_owned()));
+        }
+        let run_id = match options.run_id {
+            Some(id) => Some(id),
+            None => newest_run(project)?,
+        };
+        let run = match run_id {
+            Some(id) => Some(read_run(project, id)?.ok_or(ExportError::UnknownRun(id))?),
+            None => None,
+        };
+        Ok(Scope {
+            run,
+            annotator: annotator.map(str::to_owned),
+            dataset_id: options.dataset_id,
+            datasets,
+            builtin: Template::builtin(),
+        })
+    }
+
+    /// Calls `each` with every sample id in scope, in id order, and returns how many there were.
+    pub(super) fn for_each_sample(
+        &self,
+        project: &Project,
+        mut each: impl FnMut(i64) -> Result<(), ExportError>,
+    ) -> Result<u64, ExportError> {
+        let conn = project.connection();
+        let mut stmt = match self.dataset_id {
+            Some(_) => conn.prepare("SELECT id FROM samples WHERE dataset_id = ?1 ORDER BY id"),
+            None => conn.prepare("SELECT id FROM samples WHERE ?1 IS NULL ORDER BY id"),
+        }
+        .map_err(StoreError::from)?;
+        let mut rows = stmt.query([self.dataset_id]).map_err(StoreError::from)?;
+        let mut count = 0;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            let id: i64 = row.get(0).map_err(StoreError::from)?;
+            each(id)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// The names of a data set.
+    pub(super) fn dataset(&self, id: i64) -> Result<&DatasetNames, ExportError> {
+        self.datasets.get(&id).ok_or_else(|| {
+            StoreError::Corrupt(format!("a sample belongs to the unknown data set {id}")).into()
+        })
+    }
+
+    /// The run's first original-order judgment of a sample, when the run judged it.
+    pub(super) fn evaluator(
+        &self,
+        project: &Project,
+        sample_id: i64,
+    ) -> Result<Option<EvaluatorJudgment>, StoreError> {
+        let Some(run) = &self.run else {
+            return Ok(None);
+        };
+        let mut stmt = project.connection().prepare_cached(
+            "SELECT parse_state, verdict, critique, raw_output, agrees_with_gold FROM judgments
+             WHERE run_id = ?1 AND sample_id = ?2 AND response_order = 'original' AND attempt = 0",
+        )?;
+        let mut rows = stmt.query([run.id, sample_id])?;
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        Ok(Some(EvaluatorJudgment {
+            state: row.get(0)?,
+            verdict: row.get(1)?,
+            critique: row.get(2)?,
+            raw_output: row.get(3)?,
+            agrees_with_gold: row.get(4)?,
+        }))
+    }
+
+    /// The labels of a sample in scope (the chosen annotator's, else everyone's), by annotator
+    /// name. Labels that hold nothing (cleared, or every edit undone) are left out.
+    pub(super) fn labels(
+        &self,
+        project: &Project,
+        sample_id: i64,
+    ) -> Result<Vec<StoredLabel>, StoreError> {
+        let mut labels = project.labels_of(sample_id)?;
+        labels.retain(|l| {
+            !l.label.is_empty() && self.annotator.as_ref().is_none_or(|a| *a == l.annotator)
+        });
+        Ok(labels)
+    }
+
+    /// The template a prompt of `task` in `mode` is rendered with: the run's, when it is for
+    /// that task and has the mode, else the one shipped for the task.
+    pub(super) fn template(&self, task: Task, mode: PromptMode) -> Result<&Template, ExportError> {
+        let fits =
+            |t: &Template| t.task == task && (mode == PromptMode::Critique || t.direct.is_some());
+        if let Some(stored) = self.run.as_ref().and_then(|r| r.template.as_ref()) {
+            match stored {
+                Ok(t) if fits(t) => return Ok(t),
+                Ok(_) => {}
+                Err(e) => return Err(ExportError::Template(e.clone())),
+            }
+        }
+        self.builtin.iter().find(|t| fits(t)).ok_or_else(|| {
+            ExportError::Template(format!("no shipped {task} template for this mode"))
+        })
+    }
+}
+
+/// The human-confirmed label (accepted or corrected) that retraining sets use: the most recently
+/// updated one, the first annotator by name on a tie.
+pub(super) fn confirmed(labels: &[StoredLabel]) -> Option<(&StoredLabel, Verdict)> {
+    let mut best: Option<(&StoredLabel, Verdict)> = None;
+    for label in labels {
+        let confirmed = matches!(
+            label.label.decision,
+            Decision::Accepted | Decision::Corrected
+        );
+        let (true, Some(verdict)) = (confirmed, label.label.verdict) else {
+            continue;
+        };
+        if best.is_none_or(|(b, _)| label.updated_at > b.updated_at) {
+            best = Some((label, verdict));
+        }
+    }
+    best
+}
+
+/// A verdict as the model writes it after `Verdict:`: `[A]` / `[B]`, a step index or `-1`,
+/// `correct` / `incorrect`, the rating.
+pub(super) fn model_form(verdict: Verdict) -> String {
+    match verdict {
+        Verdict::Pick(Side::A) => "[A]".to_owned(),
+        Verdict::Pick(Side::B) => "[B]".to_owned(),
+        other => other.canonical(),
+    }
+}
+
+fn annotator_exists(project: &Project, name: &str) -> Result<bool, StoreError> {
+    Ok(project.connection().query_row(
+        "SELECT EXISTS (SELECT 1 FROM annotators WHERE name = ?1)",
+        [name],
+        |r| r.get(0),
+    )?)
+}
+
+fn newest_run(project: &Project) -> Result<Option<i64>, StoreError> {
+    Ok(project
+        .connection()
+        .query_row("SELECT max(id) FROM runs", [], |r| r.get(0))?)
+}
+
+fn read_run(project: &Project, id: i64) -> Result<Option<Run>, StoreError> {
+    let mut stmt = project.connection().prepare(
+        "SELECT m.name, t.name || ' v' || t.version, t.content_hash, t.body, r.mode
+         FROM runs r JOIN models m ON m.id = r.model_id LEFT JOIN templates t ON t.id = r.template_id
+         WHERE r.id = ?1",
+    )?;
+    let mut rows = stmt.query([id])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let body: Option<String> = row.get(3)?;
+    let mode: String = row.get(4)?;
+    let template_name: Option<String> = row.get(1)?;
+    let template = body.map(|b| {
+        Template::from_toml(&b).map_err(|e| {
+            format!(
+                "the template of run {id} ({}) no longer reads: {e}",
+                template_name.as_deref().unwrap_or("unnamed")
+            )
+        })
+    });
+    Ok(Some(Run {
+        id,
+        model: row.get(0)?,
+        template_name,
+        template_hash: row.get(2)?,
+        template,
+        mode: if mode == "direct" {
+            PromptMode::Direct
+        } else {
+            PromptMode::Critique
+        },
+    }))
+}
