@@ -1,0 +1,17 @@
+//! FARE Lens benchmarks. They print figures and ratios against goals or a reference run; they
+//! never assert a timing.
+//!
+//! - [`import`]: the product's import path on real files (`fare-bench import`), timed against a
+//!   plain Python loader by `tests/bench/import_vs_python.sh`.
+//! - [`synth`]: a synthetic project of any size (`fare-bench synth`), written through the store.
+//! - [`queries`]: sample-list latency on such a project (`fare-bench queries`).
+//! - [`digest`]: a fingerprint of a project's imported rows, to check two loaders agree.
+//! - [`text`]: the deterministic text generator behind [`synth`].
+//! - [`mem`]: peak memory and size on disk.
+
+pub mod digest;
+pub mod import;
+pub mod mem;
+pub mod queries;
+pub mod synth;
+pub mod text;
