@@ -53,7 +53,7 @@ use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use fare_core::sample::Content;
-use fare_core::{Sample, Verdict};
+use fare_core::{Decision, Sample, Verdict};
 use fare_store::{Project, StoredLabel};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -61,7 +61,7 @@ use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 
 use super::output::Output;
-use super::source::{EvaluatorJudgment, Scope};
+use super::source::Scope;
 use super::{Counts, ExportError};
 
 /// The value of the `fare_lens_export` column: this export and its version.
@@ -200,24 +200,17 @@ fn sample_rows(
     let task = content.task().as_str();
     let (steps, response, response_a, response_b, reference, rubric) = task_fields(content);
     let gold = gold.map(Verdict::canonical);
-    let run = scope.run.as_ref().filter(|_| evaluator.is_some());
-    let EvaluatorJudgment {
-        state,
-        verdict,
-        critique,
-        agrees_with_gold,
-        ..
-    } = match evaluator {
-        Some(e) => e,
-        None => EvaluatorJudgment {
-            state: String::new(),
-            verdict: None,
-            critique: String::new(),
-            raw_output: String::new(),
-            agrees_with_gold: None,
-        },
+    let judged = evaluator.is_some();
+    let run = scope.run.as_ref().filter(|_| judged);
+    let (state, verdict, critique, agrees_with_gold) = match evaluator {
+        Some(e) => (
+            Some(e.state),
+            e.verdict,
+            Some(e.critique),
+            e.agrees_with_gold,
+        ),
+        None => (None, None, None, None),
     };
-    let judged = run.is_some();
     let base = LabelRow {
         fare_lens_export: LABELS_FORMAT,
         dataset: names.name.clone(),
@@ -239,9 +232,9 @@ fn sample_rows(
         model: run.map(|r| r.model.clone()),
         template: run.and_then(|r| r.template_name.clone()),
         template_hash: run.and_then(|r| r.template_hash.clone()),
-        evaluator_state: judged.then_some(state),
+        evaluator_state: state,
         evaluator_verdict: verdict,
-        evaluator_critique: judged.then_some(critique),
+        evaluator_critique: critique,
         evaluator_agrees_with_gold: agrees_with_gold,
         annotator: None,
         decision: None,
@@ -277,9 +270,9 @@ fn sample_rows(
             _ => None,
         };
         let decision = match label.decision {
-            fare_core::Decision::Accepted => Some("accepted"),
-            fare_core::Decision::Corrected => Some("corrected"),
-            fare_core::Decision::Unreviewed => None,
+            Decision::Accepted => Some("accepted"),
+            Decision::Corrected => Some("corrected"),
+            Decision::Unreviewed => None,
         };
         emit(LabelRow {
             annotator: Some(annotator),

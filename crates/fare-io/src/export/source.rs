@@ -119,6 +119,8 @@ impl Scope {
         mut each: impl FnMut(i64) -> Result<(), ExportError>,
     ) -> Result<u64, ExportError> {
         let conn = project.connection();
+        // Both statements take the data-set id as ?1 (always NULL in the second), so one
+        // `query` call serves both.
         let mut stmt = match self.dataset_id {
             Some(_) => conn.prepare("SELECT id FROM samples WHERE dataset_id = ?1 ORDER BY id"),
             None => conn.prepare("SELECT id FROM samples WHERE ?1 IS NULL ORDER BY id"),
