@@ -6,6 +6,7 @@
 //! - [`synth`]: a synthetic project of any size (`fare-bench synth`), written through the store.
 //! - [`queries`]: sample-list latency on such a project (`fare-bench queries`).
 //! - [`digest`]: a fingerprint of a project's imported rows, to check two loaders agree.
+//! - [`sql`]: SQL and query plans on a project, with the bundled SQLite.
 //! - [`text`]: the deterministic text generator behind [`synth`].
 //! - [`mem`]: peak memory and size on disk.
 
@@ -13,5 +14,6 @@ pub mod digest;
 pub mod import;
 pub mod mem;
 pub mod queries;
+pub mod sql;
 pub mod synth;
 pub mod text;

@@ -1,10 +1,10 @@
-//! The `fare-bench` command: `import`, `digest`, `synth` and `queries` (see the crate's library docs).
+//! The `fare-bench` command: `import`, `digest`, `synth`, `queries` and `sql` (see the crate's library docs).
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use fare_bench::{digest, import, queries, synth};
+use fare_bench::{digest, import, queries, sql, synth};
 
 /// FARE Lens benchmarks: each prints figures and ratios, none asserts a timing.
 #[derive(Debug, Parser)]
@@ -71,6 +71,16 @@ enum Command {
         #[arg(long = "setup-sql")]
         setup_sql: Vec<String>,
     },
+    /// Run SQL (e.g. EXPLAIN QUERY PLAN, CREATE INDEX) with the bundled SQLite, printing rows
+    /// and times.
+    Sql {
+        /// The project file.
+        #[arg(long)]
+        project: PathBuf,
+        /// Statements, run in order.
+        #[arg(required = true)]
+        statements: Vec<String>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -80,6 +90,10 @@ fn main() -> Result<()> {
         Command::Import { files, project } => {
             import::import_files(&project, &files, &mut out)?;
         }
+        Command::Sql {
+            project,
+            statements,
+        } => sql::run_sql(&project, &statements, &mut out)?,
         Command::Digest { project } => digest::print_digest(&project, &mut out)?,
         Command::Synth {
             project,
