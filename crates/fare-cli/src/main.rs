@@ -4,6 +4,7 @@
 //! exporters ([`fare_io`]) or the application API ([`fare_app`]), and prints the result for
 //! people or, with `--json`, for programs. Errors are printed once, here, and exit non-zero.
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -128,6 +129,7 @@ struct ReportArgs {
 }
 
 #[derive(Args)]
+#[allow(clippy::struct_excessive_bools)] // one flag per annotation action, as clap wants them
 struct AnnotateArgs {
     /// The project file.
     project: PathBuf,
@@ -395,7 +397,8 @@ fn report(args: &ReportArgs) -> Result<ExitCode> {
             g.samples, g.judged, g.accepted, g.corrected
         );
         if let Some(p) = &g.processbench {
-            line += &format!(
+            let _ = write!(
+                line,
                 "; ProcessBench error acc {} correct acc {} F1 {}",
                 percent(p.error_accuracy),
                 percent(p.correct_accuracy),
@@ -403,7 +406,8 @@ fn report(args: &ReportArgs) -> Result<ExitCode> {
             );
         }
         if let Some(p) = &g.pairwise {
-            line += &format!(
+            let _ = write!(
+                line,
                 "; accuracy {} (swapped {}), consistent {}, consistency {}, flips {}",
                 percent(p.accuracy_original),
                 percent(p.accuracy_swapped),
@@ -413,7 +417,8 @@ fn report(args: &ReportArgs) -> Result<ExitCode> {
             );
         }
         if let Some(v) = &g.verification {
-            line += &format!(
+            let _ = write!(
+                line,
                 "; accuracy {}, F1 (incorrect) {}, macro F1 {}",
                 percent(v.accuracy),
                 percent(v.f1),
@@ -421,7 +426,8 @@ fn report(args: &ReportArgs) -> Result<ExitCode> {
             );
         }
         if let Some(r) = &g.rating {
-            line += &format!(
+            let _ = write!(
+                line,
                 "; MAE {}, Spearman {}",
                 r.mae.map_or("-".into(), |m| format!("{m:.2}")),
                 r.spearman.map_or("-".into(), |s| format!("{s:.3}"))
@@ -523,7 +529,7 @@ fn annotate(args: &AnnotateArgs) -> Result<ExitCode> {
             "sample {sample_id} by {}: {} {}{}{}",
             label.annotator,
             l.decision.as_str(),
-            l.verdict.map(|v| v.canonical()).unwrap_or_default(),
+            l.verdict.map(Verdict::canonical).unwrap_or_default(),
             if l.tags.is_empty() {
                 String::new()
             } else {
