@@ -90,6 +90,9 @@ struct ImportArgs {
     /// Import the valid records and report every invalid one instead of stopping.
     #[arg(long)]
     skip_invalid: bool,
+    /// The largest record accepted, in bytes (64 MiB by default).
+    #[arg(long, hide = true)]
+    max_record_bytes: Option<usize>,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
@@ -298,6 +301,7 @@ fn import(args: &ImportArgs) -> Result<ExitCode> {
             .map_err(|e| anyhow!(e))?,
         mapping,
         skip_invalid: args.skip_invalid,
+        max_record_bytes: args.max_record_bytes.unwrap_or(fare_io::read::DEFAULT_MAX_RECORD_BYTES),
         ..ImportOptions::default()
     };
     let mut project = Project::open_or_create(&args.project)?;
