@@ -63,9 +63,12 @@ enum Command {
         /// Timed runs of each query (after one warm-up).
         #[arg(long, default_value_t = 7)]
         runs: usize,
-        /// The word to search for (default: the word synth plants in 0.1% of samples).
+        /// The rare word to search for (default: the word synth plants in 0.1% of samples).
         #[arg(long, default_value = fare_bench::text::RARE_WORD)]
         search: String,
+        /// The common word to search for (synth's text has it in about a third of the samples).
+        #[arg(long, default_value = "polynomial")]
+        common_search: String,
         /// SQL to run once before measuring, e.g. to try an index (repeatable). It changes the
         /// project file.
         #[arg(long = "setup-sql")]
@@ -118,11 +121,13 @@ fn main() -> Result<()> {
             project,
             runs,
             search,
+            common_search,
             setup_sql,
         } => {
             let options = queries::QueryOptions {
                 runs,
                 search,
+                common_search,
                 setup_sql,
             };
             queries::queries(&project, &options, &mut out)?;
