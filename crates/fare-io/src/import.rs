@@ -136,6 +136,9 @@ pub fn import_file(
     let mut skipped = Vec::new();
     let mut records = 0u64;
     let skip_invalid = options.skip_invalid;
+    // Labels exports: the previous row's (data set, sample id, project id), since the rows of
+    // one sample (one per annotator) follow each other.
+    let mut previous: Option<(String, String, i64)> = None;
     let mut handle = |record: Result<read::RawRecord, ImportError>| -> read::Step {
         records += 1;
         if records.is_multiple_of(1024) {
@@ -147,6 +150,44 @@ pub fn import_file(
                 index: at.record.unwrap_or(records - 1),
                 file_stem: &stem,
             };
+            let store_error =
+                |e: fare_store::StoreError| ImportError::record(&file, at, None, e.to_string());
+            if format == Format::Labels {
+                let object = record
+                    .value
+                    .as_object()
+                    .ok_or_else(|| ImportError::record(&file, at, None, "expected an object"))?;
+                let row = formats::labels::row(object).map_err(|e| e.at(&file, at))?;
+                let sample_id = match &previous {
+                    Some((dataset, external_id, id))
+                        if *dataset == row.dataset && *external_id == row.sample.external_id =>
+                    {
+                        *id
+                    }
+                    _ => {
+                        writer
+                            .select_dataset(&row.dataset, &row.source_file)
+                            .map_err(store_error)?;
+                        let id = writer
+                            .add(row.record_index, &row.sample, &[])
+                            .map_err(store_error)?;
+                        previous = Some((row.dataset.clone(), row.sample.external_id.clone(), id));
+                        id
+                    }
+                };
+                if let Some(l) = &row.label {
+                    writer
+                        .add_label(
+                            sample_id,
+                            &l.annotator,
+                            &l.label,
+                            &l.first_at,
+                            &l.updated_at,
+                        )
+                        .map_err(store_error)?;
+                }
+                return Ok(());
+            }
             let converted = formats::convert(format, mapping.as_ref(), &record.value, cx)
                 .map_err(|e| e.at(&file, at))?;
             for c in converted {

@@ -1230,3 +1230,112 @@ fn an_empty_project_exports_empty_files() {
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
     assert_eq!(builder.schema().fields().len(), LABEL_COLUMNS.len());
 }
+
+/// Everything a project says about its samples and their human labels, keyed by (data set,
+/// sample id): what a round trip must keep.
+type Contents =
+    BTreeMap<(String, String), (Sample, Vec<(String, fare_core::Label, String, String)>)>;
+
+fn contents(project: &Project) -> Contents {
+    let ids: Vec<i64> = {
+        let conn = project.connection();
+        let mut stmt = conn.prepare("SELECT id FROM samples ORDER BY id").unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    ids.into_iter()
+        .map(|id| {
+            let stored = project.sample(id).unwrap();
+            let labels = project
+                .labels_of(id)
+                .unwrap()
+                .into_iter()
+                .filter(|l| !l.label.is_empty())
+                .map(|l| {
+                    let label = fare_core::Label {
+                        can_undo: false,
+                        can_redo: false,
+                        ..l.label
+                    };
+                    (l.annotator, label, l.first_at, l.updated_at)
+                })
+                .collect();
+            (
+                (stored.dataset, stored.sample.external_id.clone()),
+                (stored.sample, labels),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn labels_round_trip_through_every_container_into_a_fresh_project() {
+    let f = fixture();
+    let before = contents(&f.project);
+    assert!(
+        before.values().any(|(_, labels)| labels.len() >= 2),
+        "the fixture has a sample labelled twice"
+    );
+    assert!(
+        before
+            .values()
+            .any(|(_, labels)| labels.iter().any(|l| !l.1.tags.is_empty()))
+    );
+    for (format, name) in [
+        (ExportFormat::LabelsJsonl, "rt.jsonl"),
+        (ExportFormat::LabelsCsv, "rt.csv"),
+        (ExportFormat::LabelsParquet, "rt.parquet"),
+    ] {
+        f.export(format, &ExportOptions::default(), name);
+        let mut fresh = Project::open_or_create(&f.out(&format!("{name}.sqlite"))).unwrap();
+        let report = fare_io::import::import_file(
+            &mut fresh,
+            &f.out(name),
+            &fare_io::import::ImportOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap_or_else(|e| panic!("{format}: {e}"));
+        assert_eq!(report.format, fare_io::formats::Format::Labels, "{format}");
+        let after = contents(&fresh);
+        assert_eq!(
+            after.keys().collect::<Vec<_>>(),
+            before.keys().collect::<Vec<_>>(),
+            "{format}: samples"
+        );
+        for (key, (sample, labels)) in &before {
+            let (sample_after, labels_after) = &after[key];
+            assert_eq!(sample_after, sample, "{format}: sample {key:?}");
+            assert_eq!(labels_after, labels, "{format}: labels of {key:?}");
+        }
+        // Exporting the re-imported project gives the same human columns again.
+        let again = f.out(&format!("again-of-{name}"));
+        export(&fresh, format, &ExportOptions::default(), &again).unwrap();
+        if format == ExportFormat::LabelsJsonl {
+            let human = |rows: Vec<Value>| -> Vec<Value> {
+                rows.into_iter()
+                    .map(|r| {
+                        [
+                            "dataset",
+                            "external_id",
+                            "ground_truth",
+                            "annotator",
+                            "decision",
+                            "human_verdict",
+                            "wrong_reason",
+                            "tags",
+                            "note",
+                            "first_annotated_at",
+                            "annotated_at",
+                        ]
+                        .iter()
+                        .map(|c| r[*c].clone())
+                        .collect()
+                    })
+                    .collect()
+            };
+            assert_eq!(human(jsonl(&again)), human(jsonl(&f.out(name))));
+        }
+    }
+}

@@ -103,7 +103,7 @@ fn action_from_columns(
     })
 }
 
-fn annotator_id(tx: &Transaction<'_>, name: &str) -> Result<i64> {
+pub(crate) fn annotator_id(tx: &Transaction<'_>, name: &str) -> Result<i64> {
     let name = name.trim();
     if name.is_empty() {
         return Err(StoreError::Invalid("an annotator needs a name".into()));
@@ -118,6 +118,23 @@ fn annotator_id(tx: &Transaction<'_>, name: &str) -> Result<i64> {
             r.get(0)
         })?,
     )
+}
+
+/// Appends one annotation event.
+pub(crate) fn insert_event(
+    tx: &Transaction<'_>,
+    sample_id: i64,
+    annotator_id: i64,
+    judgment_id: Option<i64>,
+    at: &str,
+    action: &AnnotationAction,
+) -> Result<()> {
+    let (kind, verdict, tag, flag, note) = action_columns(action);
+    tx.prepare_cached(
+        "INSERT INTO annotation_events (sample_id, annotator_id, judgment_id, at, action, verdict, tag, flag, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![sample_id, annotator_id, judgment_id, at, kind, verdict, tag, flag, note])?;
+    Ok(())
 }
 
 /// What replaying the events of one (sample, annotator) gives.
@@ -168,7 +185,7 @@ fn replay(
 }
 
 /// Replays the events of (sample, annotator) and writes the label row.
-fn rebuild_label(
+pub(crate) fn rebuild_label(
     tx: &Transaction<'_>,
     sample_id: i64,
     annotator_id: i64,
@@ -283,11 +300,7 @@ impl Project {
         }
         let annotator_id = annotator_id(&tx, annotator)?;
         let now = Project::now(&tx)?;
-        let (kind, verdict, tag, flag, note) = action_columns(action);
-        tx.execute(
-            "INSERT INTO annotation_events (sample_id, annotator_id, judgment_id, at, action, verdict, tag, flag, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![sample_id, annotator_id, judgment_id, now, kind, verdict, tag, flag, note],
-        )?;
+        insert_event(&tx, sample_id, annotator_id, judgment_id, &now, action)?;
         let label = rebuild_label(&tx, sample_id, annotator_id)?
             .ok_or_else(|| StoreError::Corrupt("the event just written is missing".into()))?;
         tx.commit()?;

@@ -4,6 +4,10 @@
 //! its steps and its full-text entry; [`ImportWriter::finish`] records the counts and commits.
 //! Dropping the writer without finishing rolls everything back, so a failed import leaves no
 //! trace in the project.
+//!
+//! A file that holds several data sets (a labels export of FARE Lens re-imported elsewhere)
+//! switches between them with [`ImportWriter::select_dataset`], and carries human labels with
+//! [`ImportWriter::add_label`]; both stay inside the same transaction.
 
 use fare_core::sample::Content;
 use fare_core::{Sample, Verdict, VerdictRules};
@@ -56,6 +60,12 @@ pub struct ImportWriter<'p> {
     tx: Transaction<'p>,
     dataset_id: i64,
     samples: i64,
+    /// The file's own hash, from which further data sets' hashes are made.
+    content_hash: String,
+    /// Data sets of this import by name, with their sample counts, when the file holds several.
+    others: Vec<(String, i64, i64)>,
+    /// Whether the first data set still has its provisional name (no sample added yet).
+    first_unnamed: bool,
 }
 
 impl std::fmt::Debug for ImportWriter<'_> {
@@ -109,6 +119,9 @@ impl Project {
             tx,
             dataset_id,
             samples: 0,
+            content_hash: dataset.content_hash.clone(),
+            others: Vec::new(),
+            first_unnamed: true,
         })
     }
 }
@@ -155,6 +168,123 @@ impl ImportWriter<'_> {
                 .tx
                 .prepare_cached("INSERT INTO sample_text (rowid, question, steps, responses) VALUES (?1, ?2, ?3, ?4)")?,
         })
+    }
+
+    /// Makes `name` the data set that the next samples go to, for files that hold several data
+    /// sets. The first call names the data set the import began with; a later new name adds a
+    /// data set whose content hash is the file's hash followed by `#name`.
+    pub fn select_dataset(&mut self, name: &str, source_file: &str) -> Result<i64> {
+        if self.first_unnamed {
+            self.first_unnamed = false;
+            self.tx.execute(
+                "UPDATE datasets SET name = ?2, source_file = ?3 WHERE id = ?1",
+                params![self.dataset_id, name, source_file],
+            )?;
+            self.others.push((name.to_owned(), self.dataset_id, 0));
+            return Ok(self.dataset_id);
+        }
+        self.save_count();
+        if let Some((_, id, count)) = self.others.iter().find(|(n, _, _)| n == name) {
+            self.dataset_id = *id;
+            self.samples = *count;
+            return Ok(*id);
+        }
+        let now = Project::now(&self.tx)?;
+        let format: String = self.tx.query_row(
+            "SELECT format FROM datasets WHERE id = ?1",
+            [self.dataset_id],
+            |r| r.get(0),
+        )?;
+        self.tx.execute(
+            "INSERT INTO datasets (name, source_file, format, content_hash, record_count, sample_count, imported_at)
+             VALUES (?1, ?2, ?3, ?4, 0, 0, ?5)",
+            params![name, source_file, format, format!("{}#{name}", self.content_hash), now],
+        )?;
+        self.dataset_id = self.tx.last_insert_rowid();
+        self.samples = 0;
+        self.others.push((name.to_owned(), self.dataset_id, 0));
+        Ok(self.dataset_id)
+    }
+
+    fn save_count(&mut self) {
+        let (id, count) = (self.dataset_id, self.samples);
+        if let Some(entry) = self.others.iter_mut().find(|(_, i, _)| *i == id) {
+            entry.2 = count;
+        }
+    }
+
+    /// Writes a human label carried by the imported file (a labels export) as annotation events
+    /// of `annotator`, so the project holds it exactly as if it had been made here: the
+    /// decision at `first_at`, marks, tags and note at `updated_at`.
+    pub fn add_label(
+        &mut self,
+        sample_id: i64,
+        annotator: &str,
+        label: &fare_core::Label,
+        first_at: &str,
+        updated_at: &str,
+    ) -> Result<()> {
+        use fare_core::AnnotationAction as A;
+        let (task, step_count) = crate::query::sample_task(&self.tx, sample_id)?;
+        let rules = VerdictRules {
+            rating_scale: (i32::MIN, i32::MAX),
+            ..crate::query::rules_of(&task, step_count)?
+        };
+        let mut actions = Vec::new();
+        match (label.decision, label.verdict) {
+            (fare_core::Decision::Accepted, Some(verdict)) => actions.push(A::Accept { verdict }),
+            (fare_core::Decision::Corrected, Some(verdict)) => actions.push(A::Correct { verdict }),
+            (fare_core::Decision::Unreviewed, None) => {}
+            (decision, _) => {
+                return Err(StoreError::Invalid(format!(
+                    "sample {sample_id}: a `{}` label needs a verdict",
+                    decision.as_str()
+                )));
+            }
+        }
+        if let Some(verdict) = label.verdict {
+            verdict
+                .check(&rules)
+                .map_err(|e| StoreError::Invalid(format!("sample {sample_id}: {e}")))?;
+        }
+        if label.wrong_reason {
+            actions.push(A::WrongReason { on: true });
+        }
+        for tag in &label.tags {
+            let known: bool = self.tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM failure_tags WHERE id = ?1)",
+                [tag],
+                |r| r.get(0),
+            )?;
+            if !known {
+                return Err(StoreError::Invalid(format!(
+                    "sample {sample_id}: unknown tag `{tag}`"
+                )));
+            }
+            actions.push(A::Tag {
+                tag: tag.clone(),
+                on: true,
+            });
+        }
+        if let Some(note) = &label.note {
+            actions.push(A::Note { text: note.clone() });
+        }
+        if actions.is_empty() {
+            return Ok(());
+        }
+        let annotator_id = crate::annotations::annotator_id(&self.tx, annotator)?;
+        for (i, action) in actions.iter().enumerate() {
+            crate::annotations::insert_event(
+                &self.tx,
+                sample_id,
+                annotator_id,
+                None,
+                if i == 0 { first_at } else { updated_at },
+                action,
+            )?;
+        }
+        crate::annotations::rebuild_label(&self.tx, sample_id, annotator_id)?;
+        Ok(())
     }
 
     /// Adds one sample made from record `record_index` of the file. `step_ratings`, when given,
@@ -262,20 +392,42 @@ impl ImportWriter<'_> {
 
     /// Records the counts and commits the whole data set.
     pub fn finish(self, record_count: u64, skipped_count: u64) -> Result<DatasetInfo> {
+        let mut this = self;
+        this.first_unnamed = false;
+        this.save_count();
         let ImportWriter {
             tx,
             dataset_id,
             samples,
-        } = self;
-        tx.execute(
-            "UPDATE datasets SET record_count = ?2, sample_count = ?3, skipped_count = ?4 WHERE id = ?1",
-            params![
-                dataset_id,
-                i64::try_from(record_count).unwrap_or(i64::MAX),
-                samples,
-                i64::try_from(skipped_count).unwrap_or(i64::MAX)
-            ],
-        )?;
+            others,
+            ..
+        } = this;
+        if others.len() > 1 {
+            // Several data sets in one file: each counts its own samples as its records; the
+            // skipped records are counted on the first.
+            for (i, (_, id, count)) in others.iter().enumerate() {
+                let skipped = if i == 0 {
+                    i64::try_from(skipped_count).unwrap_or(i64::MAX)
+                } else {
+                    0
+                };
+                tx.execute(
+                    "UPDATE datasets SET record_count = ?2, sample_count = ?2, skipped_count = ?3 WHERE id = ?1",
+                    params![id, count, skipped],
+                )?;
+            }
+        } else {
+            tx.execute(
+                "UPDATE datasets SET record_count = ?2, sample_count = ?3, skipped_count = ?4 WHERE id = ?1",
+                params![
+                    dataset_id,
+                    i64::try_from(record_count).unwrap_or(i64::MAX),
+                    samples,
+                    i64::try_from(skipped_count).unwrap_or(i64::MAX)
+                ],
+            )?;
+        }
+        let dataset_id = others.first().map_or(dataset_id, |(_, id, _)| *id);
         let info = tx.query_row(
             &format!("{DATASET_COLUMNS} WHERE id = ?1"),
             [dataset_id],

@@ -5,6 +5,7 @@
 //! else needs a field mapping ([`mapping`]).
 
 pub mod known;
+pub mod labels;
 pub mod mapping;
 
 use std::fmt;
@@ -34,6 +35,8 @@ pub enum Format {
     Math,
     /// Any records, read through a field mapping.
     Mapped,
+    /// A FARE Lens labels export (samples with ground truth and human labels).
+    Labels,
 }
 
 impl Format {
@@ -47,6 +50,7 @@ impl Format {
             Format::Gsm8kSolutions => "gsm8k-solutions",
             Format::Math => "math",
             Format::Mapped => "mapped",
+            Format::Labels => "fare-lens-labels",
         }
     }
 }
@@ -69,9 +73,10 @@ impl FromStr for Format {
             "gsm8k-solutions" => Format::Gsm8kSolutions,
             "math" | "math500" | "math-500" => Format::Math,
             "mapped" | "generic" | "json" | "jsonl" | "csv" | "parquet" => Format::Mapped,
+            "fare-lens-labels" | "labels" => Format::Labels,
             other => {
                 return Err(format!(
-                    "unknown format `{other}` (known: processbench, prm800k, judgebench, gsm8k, gsm8k-solutions, math, mapped)"
+                    "unknown format `{other}` (known: processbench, prm800k, judgebench, gsm8k, gsm8k-solutions, math, mapped, fare-lens-labels)"
                 ));
             }
         })
@@ -111,6 +116,9 @@ pub fn detect(record: &Value) -> Option<Format> {
         return None;
     };
     let has = |k: &str| o.contains_key(k);
+    if has("fare_lens_export") {
+        return Some(Format::Labels);
+    }
     if has("id") && has("problem") && has("steps") && has("label") {
         return Some(Format::ProcessBench);
     }
@@ -153,6 +161,12 @@ pub fn convert(
         Format::Gsm8k => known::gsm8k(object, cx).map(|s| vec![s.into()]),
         Format::Gsm8kSolutions => known::gsm8k_solutions(object, cx),
         Format::Math => known::math(object, cx).map(|s| vec![s.into()]),
+        Format::Labels => labels::row(object).map(|row| {
+            vec![Converted {
+                sample: row.sample,
+                step_ratings: Vec::new(),
+            }]
+        }),
         Format::Mapped => mapping
             .ok_or_else(|| FieldError::record("this format needs a field mapping"))?
             .convert(record, cx)
