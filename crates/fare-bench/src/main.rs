@@ -54,6 +54,9 @@ enum Command {
         /// Judgments written through add_judgment (one transaction each); the rest in bulk.
         #[arg(long, default_value_t = 1_000)]
         api_judgments: u64,
+        /// Page cache of the project's connection in MiB (default: SQLite's 2 MiB).
+        #[arg(long)]
+        cache_mib: Option<u32>,
     },
     /// Time the sample-list queries of a project against the 100 ms goal.
     Queries {
@@ -106,6 +109,7 @@ fn main() -> Result<()> {
             rare_fraction,
             labelled_fraction,
             api_judgments,
+            cache_mib,
         } => {
             let options = synth::SynthOptions {
                 samples,
@@ -114,6 +118,7 @@ fn main() -> Result<()> {
                 rare_fraction,
                 labelled_fraction,
                 api_judgments,
+                cache_mib,
             };
             synth::synth(&project, &options, &mut out)?;
         }

@@ -47,6 +47,9 @@ pub struct SynthOptions {
     pub labelled_fraction: f64,
     /// How many judgments go through [`Project::add_judgment`] (one transaction each).
     pub api_judgments: u64,
+    /// When set, the page cache of the project's connection in MiB (`PRAGMA cache_size`),
+    /// to see what a larger cache than SQLite's default (2 MiB) changes.
+    pub cache_mib: Option<u32>,
 }
 
 impl Default for SynthOptions {
@@ -58,6 +61,7 @@ impl Default for SynthOptions {
             rare_fraction: 0.001,
             labelled_fraction: 0.05,
             api_judgments: 1_000,
+            cache_mib: None,
         }
     }
 }
@@ -106,6 +110,13 @@ pub fn synth(path: &Path, options: &SynthOptions, out: &mut dyn Write) -> Result
     }
     let mut project = Project::open_or_create(path)
         .with_context(|| format!("cannot create {}", path.display()))?;
+    if let Some(mib) = options.cache_mib {
+        // A negative cache_size is in KiB.
+        project
+            .connection()
+            .pragma_update(None, "cache_size", -i64::from(mib) * 1024)?;
+        writeln!(out, "page cache: {mib} MiB")?;
+    }
     let n = options.samples;
     let steps = options.steps_per_sample;
 
