@@ -27,15 +27,20 @@ import time
 import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-MIGRATION = ROOT / "crates/fare-store/src/migrations/001_initial.sql"
+MIGRATIONS = sorted((ROOT / "crates/fare-store/src/migrations").glob("*.sql"))
 TAXONOMY = ROOT / "assets/taxonomy.toml"
 APPLICATION_ID = 0x46415245  # "FARE"
 NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 
 def schema():
-    """001_initial.sql, adapted to this Python's SQLite when it is too old for a table option."""
-    sql = MIGRATION.read_text(encoding="utf-8")
+    """The schema migrations in order, adapted to this Python's SQLite when it is too old."""
+    sql = "\n".join(m.read_text(encoding="utf-8") for m in MIGRATIONS)
+    sql += f"\nPRAGMA user_version = {len(MIGRATIONS)};\n"
+    if sqlite3.sqlite_version_info < (3, 44, 0):
+        # concat_ws arrived in SQLite 3.44; it only serves the migration's rebuild of the
+        # full-text rows of existing samples, and a new project has none.
+        sql = sql.replace("concat_ws(char(10), s.response, s.response_a, s.response_b)", "''")
     if sqlite3.sqlite_version_info < (3, 43, 0):
         # FTS5's contentless_delete arrived in SQLite 3.43; without it the full-text tables are
         # plain contentless ones (same tokens, same inserts; rows just cannot be deleted).
@@ -70,7 +75,7 @@ def open_project(path):
                 for t in tags
             ],
         )
-        conn.execute("PRAGMA user_version=1")
+        conn.execute(f"PRAGMA user_version={len(MIGRATIONS)}")
         conn.execute("COMMIT")
     return conn
 
@@ -129,7 +134,7 @@ def import_file(conn, path):
                 [(sample_id, i, text) for i, text in enumerate(steps)],
             )
             conn.execute(
-                "INSERT INTO sample_text (rowid, question, steps, responses) VALUES (?, ?, ?, ?)",
+                "INSERT INTO sample_text (rowid, question, steps, responses, critiques) VALUES (?, ?, ?, ?, '')",
                 (sample_id, problem, "\n".join(steps), ""),
             )
         conn.execute(

@@ -15,7 +15,7 @@ use fare_core::metrics::{
 };
 use fare_core::verdict::VerdictRules;
 use fare_core::{Side, Task, Verdict};
-use fare_store::{Project, StoreError};
+use fare_store::{Project, ShownRuns, StoreError};
 use serde::Serialize;
 
 /// Metrics of one group of samples.
@@ -57,8 +57,8 @@ pub struct GroupReport {
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// The run reported on (None: each sample's newest judgment, whatever its run).
-    pub run_id: Option<i64>,
+    /// The run reported on for each task: the one asked for, else each task's newest run.
+    pub runs: BTreeMap<Task, i64>,
     /// Per (task, data set) and per (task, data set, source).
     pub groups: Vec<GroupReport>,
     /// Mean ProcessBench F1 over the splits of each ProcessBench-format import, when all are judged.
@@ -84,19 +84,19 @@ fn read_verdict(text: Option<String>, task: Task, step_count: usize) -> Option<V
     text.and_then(|t| Verdict::from_canonical(&t, &rules).ok())
 }
 
-fn load_rows(project: &Project, run: Option<i64>) -> Result<Vec<Row>, StoreError> {
+fn load_rows(project: &Project, runs: &ShownRuns) -> Result<Vec<Row>, StoreError> {
     let conn = project.connection();
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare(&format!(
         "SELECT s.id, s.task, d.name, d.format, s.source, s.step_count, s.gold_verdict, j.response_order, j.parse_state, j.verdict,
                 (SELECT l.decision FROM labels l WHERE l.sample_id = s.id AND l.decision != 'unreviewed' ORDER BY l.updated_at DESC LIMIT 1)
          FROM samples s JOIN datasets d ON d.id = s.dataset_id
-         LEFT JOIN judgments j ON j.sample_id = s.id AND j.attempt = 0
-              AND j.run_id = coalesce(?1, (SELECT max(j2.run_id) FROM judgments j2 WHERE j2.sample_id = s.id))
+         LEFT JOIN judgments j ON j.sample_id = s.id AND j.attempt = 0 AND j.run_id = {runs}
          ORDER BY s.id",
-    )?;
+        runs = runs.sql()
+    ))?;
     let mut rows: Vec<Row> = Vec::new();
     let mut last_id = None;
-    let mut cursor = stmt.query([run])?;
+    let mut cursor = stmt.query([])?;
     while let Some(r) = cursor.next()? {
         let id: i64 = r.get(0)?;
         let task: Task = r
@@ -253,9 +253,10 @@ fn group_report(task: Task, dataset: &str, source: Option<&str>, rows: &[&Row]) 
     report
 }
 
-/// Computes the report of a run, or, when `run` is None, of each sample's newest judgment.
+/// Computes the report of a run, or, when `run` is None, of each task's newest run.
 pub fn report(project: &Project, run: Option<i64>) -> Result<Report, StoreError> {
-    let rows = load_rows(project, run)?;
+    let shown = project.shown_runs(run)?;
+    let rows = load_rows(project, &shown)?;
     let mut by_dataset: BTreeMap<(Task, String), Vec<&Row>> = BTreeMap::new();
     let mut by_source: BTreeMap<(Task, String, String), Vec<&Row>> = BTreeMap::new();
     for row in &rows {
@@ -294,7 +295,10 @@ pub fn report(project: &Project, run: Option<i64>) -> Result<Report, StoreError>
         })
         .collect();
     Ok(Report {
-        run_id: run,
+        runs: Task::ALL
+            .iter()
+            .filter_map(|t| Some((*t, shown.of(*t)?)))
+            .collect(),
         groups,
         processbench_mean_f1: metrics::mean_f1(&splits),
     })

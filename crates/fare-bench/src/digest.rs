@@ -115,7 +115,7 @@ mod tests {
         let project = Project::open(&b).unwrap();
         project
             .connection()
-            .execute_batch("INSERT INTO sample_text (rowid, question, steps, responses) VALUES (99, 'x', 'y', '')")
+            .execute_batch("INSERT INTO sample_text (rowid, question, steps, responses, critiques) VALUES (99, 'x', 'y', '', '')")
             .unwrap();
         drop(project);
         let (da, db) = (digest(&a).unwrap(), digest(&b).unwrap());

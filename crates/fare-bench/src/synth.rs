@@ -291,7 +291,6 @@ fn bulk_judgments(
          VALUES (?1, ?2, 'original', 0, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13)",
     )?;
     let mut gold_of = tx.prepare("SELECT step_count, gold_verdict FROM samples WHERE id = ?1")?;
-    let mut critique = tx.prepare("INSERT INTO critique_text (rowid, critique) VALUES (?1, ?2)")?;
     let total = sample_ids.len() as u64;
     let started = Instant::now();
     for (k, (&sample_id, i)) in sample_ids.iter().zip(first_index..).enumerate() {
@@ -326,11 +325,11 @@ fn bulk_judgments(
             now,
         ])?;
         let id = tx.last_insert_rowid();
-        critique.execute(params![id, judgment.critique])?;
+        fare_store::import::reindex_sample_text(&tx, sample_id)?;
         judgment_ids.push(id);
         progress("judgments", k as u64 + 1, total, started);
     }
-    drop((insert, gold_of, critique));
+    drop((insert, gold_of));
     tx.commit()?;
     Ok(())
 }
@@ -453,9 +452,7 @@ mod tests {
             "SELECT count(*) FROM judgments WHERE id <= 100 AND agrees_with_gold = 0 AND parse_state = 'parsed'",
         );
         assert!(api_disagree > 0);
-        assert!(
-            count("SELECT count(*) FROM critique_text WHERE critique_text MATCH 'step'") > 1_900
-        );
+        assert!(count("SELECT count(*) FROM sample_text WHERE critiques MATCH 'step'") > 1_900);
         assert!(
             synth(&path, &options, &mut Vec::new()).is_err(),
             "overwrites"

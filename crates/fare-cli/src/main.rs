@@ -301,8 +301,9 @@ fn import(args: &ImportArgs) -> Result<ExitCode> {
             .map_err(|e| anyhow!(e))?,
         mapping,
         skip_invalid: args.skip_invalid,
-        max_record_bytes: args.max_record_bytes.unwrap_or(fare_io::read::DEFAULT_MAX_RECORD_BYTES),
-        ..ImportOptions::default()
+        max_record_bytes: args
+            .max_record_bytes
+            .unwrap_or(fare_io::read::DEFAULT_MAX_RECORD_BYTES),
     };
     let mut project = Project::open_or_create(&args.project)?;
     let mut reports = Vec::new();
@@ -387,9 +388,11 @@ fn report(args: &ReportArgs) -> Result<ExitCode> {
         print_json(&report)?;
         return Ok(ExitCode::SUCCESS);
     }
-    match report.run_id {
-        Some(run) => println!("evaluator run {run}"),
-        None => println!("each sample's newest evaluator verdict"),
+    if report.runs.is_empty() {
+        println!("no evaluator verdicts yet: counts only");
+    }
+    for (task, run) in &report.runs {
+        println!("{task}: evaluator run {run}");
     }
     for g in &report.groups {
         let name = match &g.source {

@@ -193,7 +193,7 @@ pub fn import_file(
             for c in converted {
                 writer
                     .add(cx.index, &c.sample, &c.step_ratings)
-                    .map_err(|e| ImportError::record(&file, at, None, e.to_string()))?;
+                    .map_err(store_error)?;
             }
             Ok(())
         });

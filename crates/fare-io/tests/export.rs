@@ -571,7 +571,7 @@ fn labels_jsonl_has_one_row_per_annotator_and_a_null_row_for_unlabelled_samples(
 }
 
 #[test]
-fn labels_default_to_the_newest_run_and_take_its_first_original_judgment() {
+fn labels_default_to_each_tasks_newest_run_and_take_its_first_original_judgment() {
     let f = fixture();
     let summary = f.export(
         ExportFormat::LabelsJsonl,
@@ -592,7 +592,10 @@ fn labels_default_to_the_newest_run_and_take_its_first_original_judgment() {
     );
     assert_eq!(jb0["evaluator_agrees_with_gold"], false);
     assert_eq!(jb0["human_agrees_with_evaluator"], false);
-    assert_eq!(rows_of(&rows, "pb-0")[0]["run_id"], Value::Null);
+    // Run 2 judged only pairwise samples: step-level samples keep showing run 1.
+    let pb0 = rows_of(&rows, "pb-0")[0];
+    assert_eq!(pb0["run_id"], 1);
+    assert_eq!(pb0["template"], "fare-step-level v1");
 }
 
 #[test]

@@ -126,6 +126,24 @@ impl Project {
     }
 }
 
+/// Rewrites a sample's full-text row from the tables (after a new judgment adds a critique).
+/// Public for bulk writers that insert judgments themselves (the benchmarks); call it inside
+/// their transaction.
+pub fn reindex_sample_text(tx: &rusqlite::Connection, sample_id: i64) -> Result<()> {
+    tx.prepare_cached("DELETE FROM sample_text WHERE rowid = ?1")?
+        .execute([sample_id])?;
+    tx.prepare_cached(
+        "INSERT INTO sample_text (rowid, question, steps, responses, critiques)
+         SELECT s.id, s.question,
+                coalesce((SELECT group_concat(text, char(10)) FROM (SELECT text FROM steps WHERE sample_id = s.id ORDER BY step_index)), ''),
+                concat_ws(char(10), s.response, s.response_a, s.response_b),
+                coalesce((SELECT group_concat(critique, char(10)) FROM (SELECT critique FROM judgments WHERE sample_id = s.id ORDER BY id)), '')
+         FROM samples s WHERE s.id = ?1",
+    )?
+    .execute([sample_id])?;
+    Ok(())
+}
+
 const DATASET_COLUMNS: &str = "SELECT id, name, source_file, format, content_hash, record_count, sample_count, skipped_count, imported_at FROM datasets";
 
 fn dataset_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DatasetInfo> {
@@ -166,7 +184,7 @@ impl ImportWriter<'_> {
                 .prepare_cached("INSERT INTO steps (sample_id, step_index, text, gold_rating) VALUES (?1, ?2, ?3, ?4)")?,
             text: self
                 .tx
-                .prepare_cached("INSERT INTO sample_text (rowid, question, steps, responses) VALUES (?1, ?2, ?3, ?4)")?,
+                .prepare_cached("INSERT INTO sample_text (rowid, question, steps, responses, critiques) VALUES (?1, ?2, ?3, ?4, '')")?,
         })
     }
 
@@ -357,10 +375,10 @@ impl ImportWriter<'_> {
                 rusqlite::Error::SqliteFailure(f, _)
                     if f.code == rusqlite::ErrorCode::ConstraintViolation =>
                 {
-                    StoreError::Invalid(format!(
-                        "record {record_index}: id `{}` appears twice in this file",
-                        sample.external_id
-                    ))
+                    StoreError::DuplicateSample {
+                        record: record_index,
+                        external_id: sample.external_id.clone(),
+                    }
                 }
                 e => e.into(),
             })?;

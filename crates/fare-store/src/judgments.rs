@@ -59,6 +59,8 @@ pub struct RunInfo {
     pub started_at: String,
     /// Judgments stored.
     pub judgments: i64,
+    /// The tasks it has judged.
+    pub tasks: Vec<fare_core::Task>,
 }
 
 /// One judgment to store.
@@ -204,7 +206,7 @@ impl Project {
     pub fn runs(&self) -> Result<Vec<RunInfo>> {
         let mut stmt = self.conn.prepare(
             "SELECT r.id, m.name, t.name || ' v' || t.version, t.content_hash, r.mode, r.params, r.status, r.label, r.started_at,
-                    (SELECT count(*) FROM judgments j WHERE j.run_id = r.id)
+                    (SELECT count(*) FROM judgments j WHERE j.run_id = r.id), r.tasks
              FROM runs r JOIN models m ON m.id = r.model_id LEFT JOIN templates t ON t.id = r.template_id ORDER BY r.id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -220,6 +222,7 @@ impl Project {
                 label: r.get(7)?,
                 started_at: r.get(8)?,
                 judgments: r.get(9)?,
+                tasks: serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or_default(),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -297,10 +300,13 @@ impl Project {
             e => e.into(),
         })?;
         let id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO critique_text (rowid, critique) VALUES (?1, ?2)",
-            params![id, judgment.critique],
-        )?;
+        crate::import::reindex_sample_text(&tx, new.sample_id)?;
+        // Keep the run's list of judged tasks (what "the newest run of a task" looks up).
+        tx.prepare_cached(
+            "UPDATE runs SET tasks = (SELECT json_group_array(t) FROM (SELECT value AS t FROM json_each(runs.tasks) UNION SELECT ?2 ORDER BY 1))
+             WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(runs.tasks) WHERE value = ?2)",
+        )?
+        .execute(params![run_id, task])?;
         tx.commit()?;
         Ok(id)
     }

@@ -24,7 +24,7 @@ pub use annotations::{ProjectTag, StoredLabel};
 pub use import::{DatasetInfo, ImportWriter, NewDataset};
 pub use judgments::{NewJudgment, NewRun, RunInfo, StoredJudgment};
 pub use project::Project;
-pub use query::{EvaluatorFilter, ReviewFilter, SampleFilter, SampleRow, StoredSample};
+pub use query::{EvaluatorFilter, ReviewFilter, SampleFilter, SampleRow, ShownRuns, StoredSample};
 
 use std::path::PathBuf;
 
@@ -57,6 +57,14 @@ pub enum StoreError {
     /// A request that does not fit the project's data (unknown sample, verdict of another task).
     #[error("{0}")]
     Invalid(String),
+    /// Two records of one imported file give the same sample id.
+    #[error("record {record}: id `{external_id}` appears twice in this file")]
+    DuplicateSample {
+        /// The record that repeats the id.
+        record: u64,
+        /// The repeated id.
+        external_id: String,
+    },
     /// A stored value that cannot be read back (the file was edited by hand).
     #[error("corrupt project data: {0}")]
     Corrupt(String),

@@ -11,7 +11,10 @@ use rusqlite_migration::{HookResult, M, Migrations};
 
 use crate::project::APPLICATION_ID;
 
-const STEPS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const STEPS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_run_tasks.sql"),
+];
 
 /// The newest schema version this build writes.
 pub const LATEST: usize = STEPS.len();

@@ -4,6 +4,8 @@
 //! later one cost the same on a million samples. The evaluator columns come from one run (the
 //! newest unless the filter names one): its first, original-order judgment of each sample.
 
+use std::fmt::Write as _;
+
 use fare_core::sample::Content;
 use fare_core::verdict::VerdictRules;
 use fare_core::{Sample, Task, Verdict};
@@ -41,6 +43,13 @@ pub(crate) fn sample_task(conn: &Connection, sample_id: i64) -> Result<(String, 
     .ok_or_else(|| StoreError::Invalid(format!("no sample with id {sample_id}")))
 }
 
+/// The task of a stored sample.
+pub fn sample_task_of(project: &Project, sample_id: i64) -> Result<Task> {
+    let (task, _) = sample_task(&project.conn, sample_id)?;
+    task.parse()
+        .map_err(|e| StoreError::Corrupt(format!("{e}")))
+}
+
 /// A stored canonical verdict, read back.
 pub(crate) fn verdict_from_db(text: &str, rules: &VerdictRules) -> Result<Verdict> {
     Verdict::from_canonical(text, rules)
@@ -62,6 +71,42 @@ pub struct StoredSample {
     pub sample: Sample,
     /// The data set's per-step ratings (PRM800K), empty when it has none.
     pub step_ratings: Vec<Option<i8>>,
+}
+
+/// The run shown for each task, in [`Task::ALL`] order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ShownRuns(pub [Option<i64>; 5]);
+
+impl ShownRuns {
+    /// The run shown for a task.
+    pub fn of(&self, task: Task) -> Option<i64> {
+        Task::ALL
+            .iter()
+            .position(|t| *t == task)
+            .and_then(|i| self.0[i])
+    }
+
+    /// An SQL expression for the run shown for the sample aliased `s` (run ids are integers from
+    /// the project itself, written as literals).
+    pub fn sql(&self) -> String {
+        let mut shown = self.0.iter().flatten();
+        let Some(first) = shown.next() else {
+            return "NULL".to_owned();
+        };
+        // One run for every judged task: a constant, which SQLite can look up in an index. (A
+        // task no run judged has no judgment in that run either.)
+        if shown.all(|r| r == first) {
+            return first.to_string();
+        }
+        let mut arms = String::from("CASE s.task");
+        for (task, run) in Task::ALL.iter().zip(self.0) {
+            if let Some(run) = run {
+                let _ = write!(arms, " WHEN '{}' THEN {run}", task.as_str());
+            }
+        }
+        arms.push_str(" END");
+        arms
+    }
 }
 
 /// Review states to filter on.
@@ -238,18 +283,33 @@ impl Project {
         })
     }
 
-    /// The run a filter shows: the one it names, else the newest.
-    pub fn effective_run(&self, filter: &SampleFilter) -> Result<Option<i64>> {
-        if filter.run_id.is_some() {
-            return Ok(filter.run_id);
+    /// The runs whose verdicts are shown: the one named for every task, else for each task the
+    /// newest run that judged samples of that task (so a step-level run and a later pairwise run
+    /// both show, and a run over a few samples hides an older run of the same task).
+    pub fn shown_runs(&self, run: Option<i64>) -> Result<ShownRuns> {
+        if let Some(run) = run {
+            return Ok(ShownRuns(Task::ALL.map(|_| Some(run))));
         }
-        Ok(self
-            .conn
-            .query_row("SELECT max(id) FROM runs", [], |r| r.get(0))?)
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT j.value, max(r.id) FROM runs r, json_each(r.tasks) j GROUP BY j.value",
+        )?;
+        let mut shown = [None; 5];
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (task, run) = row?;
+            if let Some(i) = Task::ALL.iter().position(|t| t.as_str() == task) {
+                shown[i] = Some(run);
+            }
+        }
+        Ok(ShownRuns(shown))
     }
 
     /// The WHERE clause and parameters of a filter (`s` = samples, `j` = the run's judgment).
-    fn where_clause(filter: &SampleFilter) -> (String, Vec<Value>) {
+    ///
+    /// In the list, evaluator conditions are `EXISTS` probes (the page stops after `limit`
+    /// matches, so probing row by row is cheapest); in counts they test the joined judgment `j`,
+    /// which lets SQLite start from the judgments index.
+    fn where_clause(filter: &SampleFilter, runs: &str, probe: bool) -> (String, Vec<Value>) {
         let mut clauses = vec!["1".to_owned()];
         let mut values: Vec<Value> = Vec::new();
         let param = |values: &mut Vec<Value>, v: Value| {
@@ -298,21 +358,26 @@ impl Project {
             ));
         }
         if let Some(evaluator) = filter.evaluator {
-            clauses.push(
-                match evaluator {
-                    EvaluatorFilter::AgreesWithGold => "j.agrees_with_gold = 1",
-                    EvaluatorFilter::DisagreesWithGold => "j.agrees_with_gold = 0",
-                    EvaluatorFilter::Failed => "j.parse_state IN ('unparseable', 'truncated')",
-                    EvaluatorFilter::NotJudged => "j.id IS NULL",
-                }
-                .to_owned(),
-            );
+            let condition = match evaluator {
+                EvaluatorFilter::AgreesWithGold => "j.agrees_with_gold = 1",
+                EvaluatorFilter::DisagreesWithGold => "j.agrees_with_gold = 0",
+                EvaluatorFilter::Failed => "j.parse_state IN ('unparseable', 'truncated')",
+                EvaluatorFilter::NotJudged => "j.id IS NULL",
+            };
+            clauses.push(match (probe, evaluator) {
+                (false, _) => condition.to_owned(),
+                (true, EvaluatorFilter::NotJudged) => format!(
+                    "NOT EXISTS (SELECT 1 FROM judgments j WHERE j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0)"
+                ),
+                (true, _) => format!(
+                    "EXISTS (SELECT 1 FROM judgments j WHERE j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0 AND {condition})"
+                ),
+            });
         }
         if let Some(query) = filter.text.as_deref().and_then(fts_query) {
             let p = param(&mut values, Value::Text(query));
             clauses.push(format!(
-                "s.id IN (SELECT rowid FROM sample_text WHERE sample_text MATCH {p}
-                          UNION SELECT j2.sample_id FROM critique_text c JOIN judgments j2 ON j2.id = c.rowid WHERE critique_text MATCH {p})"
+                "s.id IN (SELECT rowid FROM sample_text WHERE sample_text MATCH {p})"
             ));
         }
         (clauses.join(" AND "), values)
@@ -325,19 +390,19 @@ impl Project {
         after_id: i64,
         limit: usize,
     ) -> Result<Vec<SampleRow>> {
-        let run = self.effective_run(filter)?;
-        let (clause, values) = Self::where_clause(filter);
+        let runs = self.shown_runs(filter.run_id)?.sql();
+        let (clause, values) = Self::where_clause(filter, &runs, true);
         let sql = format!(
             "SELECT s.id, d.name, s.external_id, s.task, s.source, substr(s.question, 1, 160), s.step_count, s.gold_verdict,
                     j.parse_state, j.verdict, j.agrees_with_gold,
                     (SELECT l.decision FROM labels l WHERE l.sample_id = s.id AND l.decision != 'unreviewed' ORDER BY l.updated_at DESC LIMIT 1)
              FROM samples s JOIN datasets d ON d.id = s.dataset_id
-             LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = ?1 AND j.response_order = 'original' AND j.attempt = 0
-             WHERE {clause} AND s.id > ?{after} ORDER BY s.id LIMIT ?{limit}",
+             LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0
+             WHERE {clause} AND ?1 IS NULL AND s.id > ?{after} ORDER BY s.id LIMIT ?{limit}",
             after = values.len() + 2,
             limit = values.len() + 3,
         );
-        let mut all = vec![run.map_or(Value::Null, Value::Integer)];
+        let mut all = vec![Value::Null];
         all.extend(values);
         all.push(Value::Integer(after_id));
         all.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
@@ -364,16 +429,17 @@ impl Project {
 
     /// How many samples a filter matches.
     pub fn count_samples(&self, filter: &SampleFilter) -> Result<i64> {
-        let run = self.effective_run(filter)?;
-        let (clause, values) = Self::where_clause(filter);
-        let needs_judgments = filter.evaluator.is_some();
-        let join = if needs_judgments {
-            "LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = ?1 AND j.response_order = 'original' AND j.attempt = 0"
+        let runs = self.shown_runs(filter.run_id)?.sql();
+        let (clause, values) = Self::where_clause(filter, &runs, false);
+        let join = if filter.evaluator.is_some() {
+            format!(
+                "LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0"
+            )
         } else {
-            ""
+            String::new()
         };
-        let sql = format!("SELECT count(*) FROM samples s {join} WHERE {clause} AND ?1 IS ?1");
-        let mut all = vec![run.map_or(Value::Null, Value::Integer)];
+        let sql = format!("SELECT count(*) FROM samples s {join} WHERE {clause} AND ?1 IS NULL");
+        let mut all = vec![Value::Null];
         all.extend(values);
         Ok(self
             .conn

@@ -201,7 +201,7 @@ fn sample_rows(
     let (steps, response, response_a, response_b, reference, rubric) = task_fields(content);
     let gold = gold.map(Verdict::canonical);
     let judged = evaluator.is_some();
-    let run = scope.run.as_ref().filter(|_| judged);
+    let run = evaluator.as_ref().and_then(|e| scope.run(e.run_id));
     let (state, verdict, critique, agrees_with_gold) = match evaluator {
         Some(e) => (
             Some(e.state),

@@ -76,14 +76,14 @@ pub(super) fn write(
     let mut rows = 0;
     let mut line = Vec::new();
     let samples = scope.for_each_sample(project, |sample_id| {
-        let Some(run) = &scope.run else {
-            return Ok(());
-        };
         let labels = scope.labels(project, sample_id)?;
         let Some((label, verdict)) = confirmed(&labels) else {
             return Ok(());
         };
         let Some(evaluator) = scope.evaluator(project, sample_id)? else {
+            return Ok(());
+        };
+        let Some(run) = scope.run(evaluator.run_id) else {
             return Ok(());
         };
         let human = verdict.canonical();

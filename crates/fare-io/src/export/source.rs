@@ -1,7 +1,8 @@
 //! What the exporters read from a project, shared by all formats.
 //!
-//! A [`Scope`] is the checked [`ExportOptions`]: the evaluator run (the named one, else the
-//! newest), the annotator and the data set. It walks the samples in id order with one SQL cursor
+//! A [`Scope`] is the checked [`ExportOptions`]: the evaluator runs (the named one for every
+//! task, else each task's newest run, as the sample list shows them), the annotator and the
+//! data set. It walks the samples in id order with one SQL cursor
 //! ([`Scope::for_each_sample`]), and for each sample gives the run's judgment, the labels in
 //! scope and the prompt template. Reads happen while the cursor is open, so the whole export
 //! sees one snapshot of the project.
@@ -39,6 +40,8 @@ pub(super) struct DatasetNames {
 
 /// The run's first original-order judgment of a sample (`attempt = 0`).
 pub(super) struct EvaluatorJudgment {
+    /// The run it belongs to.
+    pub(super) run_id: i64,
     /// `parsed`, `unparseable` or `truncated`.
     pub(super) state: String,
     /// The verdict in canonical form (in the data's labels for pairwise), when parsed.
@@ -53,8 +56,10 @@ pub(super) struct EvaluatorJudgment {
 
 /// The checked export options.
 pub(super) struct Scope {
-    /// The evaluator run, when the project has one.
-    pub(super) run: Option<Run>,
+    /// The run shown for each task.
+    shown: fare_store::ShownRuns,
+    /// Those runs, by id.
+    runs: BTreeMap<i64, Run>,
     /// Only this annotator's labels.
     annotator: Option<String>,
     /// Only this data set's samples.
@@ -95,16 +100,19 @@ impl Scope {
         {
             return Err(ExportError::UnknownAnnotator(name.to_owned()));
         }
-        let run_id = match options.run_id {
-            Some(id) => Some(id),
-            None => newest_run(project)?,
-        };
-        let run = match run_id {
-            Some(id) => Some(read_run(project, id)?.ok_or(ExportError::UnknownRun(id))?),
-            None => None,
-        };
+        let shown = project.shown_runs(options.run_id)?;
+        let mut runs = BTreeMap::new();
+        for id in shown.0.iter().flatten().chain(options.run_id.iter()) {
+            if !runs.contains_key(id) {
+                runs.insert(
+                    *id,
+                    read_run(project, *id)?.ok_or(ExportError::UnknownRun(*id))?,
+                );
+            }
+        }
         Ok(Scope {
-            run,
+            shown,
+            runs,
             annotator: annotator.map(str::to_owned),
             dataset_id: options.dataset_id,
             datasets,
@@ -149,18 +157,20 @@ impl Scope {
         project: &Project,
         sample_id: i64,
     ) -> Result<Option<EvaluatorJudgment>, StoreError> {
-        let Some(run) = &self.run else {
+        let task: Task = fare_store::query::sample_task_of(project, sample_id)?;
+        let Some(run) = self.shown.of(task) else {
             return Ok(None);
         };
         let mut stmt = project.connection().prepare_cached(
             "SELECT parse_state, verdict, critique, raw_output, agrees_with_gold FROM judgments
              WHERE run_id = ?1 AND sample_id = ?2 AND response_order = 'original' AND attempt = 0",
         )?;
-        let mut rows = stmt.query([run.id, sample_id])?;
+        let mut rows = stmt.query([run, sample_id])?;
         let Some(row) = rows.next()? else {
             return Ok(None);
         };
         Ok(Some(EvaluatorJudgment {
+            run_id: run,
             state: row.get(0)?,
             verdict: row.get(1)?,
             critique: row.get(2)?,
@@ -183,12 +193,18 @@ impl Scope {
         Ok(labels)
     }
 
-    /// The template a prompt of `task` in `mode` is rendered with: the run's, when it is for
-    /// that task and has the mode, else the one shipped for the task.
+    /// A run of the scope by id.
+    pub(super) fn run(&self, id: i64) -> Option<&Run> {
+        self.runs.get(&id)
+    }
+
+    /// The template a prompt of `task` in `mode` is rendered with: the task's run's, when it is
+    /// for that task and has the mode, else the one shipped for the task.
     pub(super) fn template(&self, task: Task, mode: PromptMode) -> Result<&Template, ExportError> {
         let fits =
             |t: &Template| t.task == task && (mode == PromptMode::Critique || t.direct.is_some());
-        if let Some(stored) = self.run.as_ref().and_then(|r| r.template.as_ref()) {
+        let run = self.shown.of(task).and_then(|id| self.runs.get(&id));
+        if let Some(stored) = run.and_then(|r| r.template.as_ref()) {
             match stored {
                 Ok(t) if fits(t) => return Ok(t),
                 Ok(_) => {}
@@ -236,12 +252,6 @@ fn annotator_exists(project: &Project, name: &str) -> Result<bool, StoreError> {
         [name],
         |r| r.get(0),
     )?)
-}
-
-fn newest_run(project: &Project) -> Result<Option<i64>, StoreError> {
-    Ok(project
-        .connection()
-        .query_row("SELECT max(id) FROM runs", [], |r| r.get(0))?)
 }
 
 fn read_run(project: &Project, id: i64) -> Result<Option<Run>, StoreError> {

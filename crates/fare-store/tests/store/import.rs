@@ -247,7 +247,10 @@ fn a_duplicate_external_id_names_the_record_and_imports_nothing() {
         let err = writer
             .add(2, &sample("q-7", "third", reference_free("r")), &[])
             .unwrap_err();
-        assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+        assert!(
+            matches!(err, StoreError::DuplicateSample { record: 2, .. }),
+            "{err:?}"
+        );
         assert_eq!(
             err.to_string(),
             "record 2: id `q-7` appears twice in this file"

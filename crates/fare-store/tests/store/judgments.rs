@@ -282,7 +282,16 @@ fn a_verdict_that_does_not_fit_the_sample_is_refused_and_nothing_written() {
         .unwrap_err();
     assert_eq!(err.to_string(), "no sample with id 9999");
     assert_eq!(rows(&project, "judgments"), 0);
-    assert_eq!(rows(&project, "critique_text_docsize"), 0);
+    // The search index still holds only the samples' own text (one row each, no critique).
+    let critique_hits: i64 = project
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM sample_text WHERE critiques MATCH 'x'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(critique_hits, 0);
     assert_eq!(project.runs().unwrap()[0].judgments, 0);
 }
 
@@ -302,7 +311,17 @@ fn the_same_run_sample_order_and_attempt_is_refused_twice() {
         format!("run {run} already has a judgment of sample {p} (original order, attempt 0)")
     );
     assert_eq!(rows(&project, "judgments"), 1);
-    assert_eq!(rows(&project, "critique_text_docsize"), 1);
+    let critique_hits = |word: &str| -> i64 {
+        project
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM sample_text WHERE critiques MATCH ?1",
+                [word],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!((critique_hits("first"), critique_hits("again")), (1, 0));
     assert_eq!(project.judgments_of(p).unwrap()[0].judgment, first);
     // Another attempt, the other order, or another run are all new judgments.
     project
@@ -376,6 +395,7 @@ fn runs_list_their_model_template_and_counts() {
         label: Some("FARE-8B, greedy".into()),
         started_at: runs[0].started_at.clone(),
         judgments: 1,
+        tasks: vec![Task::Pairwise],
     };
     let expected = vec![
         first.clone(),
@@ -390,11 +410,13 @@ fn runs_list_their_model_template_and_counts() {
             label: None,
             started_at: runs[1].started_at.clone(),
             judgments: 1,
+            tasks: vec![Task::StepLevel],
         },
         RunInfo {
             id: r3,
             status: "running".into(),
             judgments: 0,
+            tasks: vec![],
             started_at: runs[2].started_at.clone(),
             ..first
         },

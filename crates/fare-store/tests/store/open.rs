@@ -236,3 +236,62 @@ fn two_connections_see_each_other_through_wal() {
     let id = import(&mut writer, "set", &[sample("p", "q", pairwise("a", "b"))])[0];
     assert_eq!(reader.sample(id).unwrap().sample.external_id, "p");
 }
+
+#[test]
+fn a_version_1_file_is_migrated_and_its_runs_learn_their_tasks() {
+    use crate::{import, judged, new_run, pairwise, parsed, sample, steps};
+    use fare_core::{Side, Task, Verdict};
+    let (dir, mut project) = crate::new_project();
+    let ids = import(
+        &mut project,
+        "d",
+        &[
+            sample("p", "Q", pairwise("a", "b")),
+            sample("s", "Q", steps(&["x", "y"])),
+        ],
+    );
+    let run = project.begin_run(&new_run(Task::Pairwise, "m")).unwrap();
+    let j = parsed(Verdict::Pick(Side::A), "c");
+    project.add_judgment(run, &judged(ids[0], &j)).unwrap();
+    let path = project.path().to_owned();
+    drop(project);
+    // Turn the file back into what version 1 wrote.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP INDEX samples_by_task_id; DROP INDEX judgments_by_run_agreement; ALTER TABLE runs DROP COLUMN tasks;
+             DROP TABLE sample_text;
+             CREATE VIRTUAL TABLE sample_text USING fts5(question, steps, responses, content='', contentless_delete=1);
+             CREATE VIRTUAL TABLE critique_text USING fts5(critique, content='', contentless_delete=1);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let project = fare_store::Project::open(&path).unwrap();
+    assert_eq!(
+        project.schema_version().unwrap(),
+        fare_store::migrations::LATEST
+    );
+    assert_eq!(project.runs().unwrap()[0].tasks, vec![Task::Pairwise]);
+    assert_eq!(
+        project.shown_runs(None).unwrap().of(Task::Pairwise),
+        Some(run)
+    );
+    assert_eq!(project.shown_runs(None).unwrap().of(Task::StepLevel), None);
+    // The search index is rebuilt from the tables, critiques included.
+    let search = |text: &str| {
+        let filter = fare_store::SampleFilter {
+            text: Some(text.into()),
+            ..fare_store::SampleFilter::default()
+        };
+        project
+            .list_samples(&filter, 0, 10)
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(search("c"), vec![ids[0]], "the critique of the judgment");
+    assert_eq!(search("y"), vec![ids[1]], "a step");
+    drop(dir);
+}

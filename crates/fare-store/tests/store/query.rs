@@ -379,9 +379,10 @@ fn no_filter_lists_everything_with_the_newest_run_and_decisions() {
             question: "Capital of Australia?".into(),
             step_count: 0,
             gold: Some("incorrect".into()),
-            parse_state: None,
-            verdict: None,
-            agrees_with_gold: None,
+            // Only the older run judged reference-based samples: it is the one shown for them.
+            parse_state: Some("parsed".into()),
+            verdict: Some("incorrect".into()),
+            agrees_with_gold: Some(true),
             decision: None,
         }
     );
@@ -516,20 +517,28 @@ fn review_filters_with_and_without_an_annotator() {
 }
 
 #[test]
-fn evaluator_filters_use_the_newest_run_unless_one_is_named() {
+fn evaluator_filters_use_each_tasks_newest_run_unless_one_is_named() {
     let f = fixture();
     let evaluator = |e, run| SampleFilter {
         evaluator: Some(e),
         run_id: run,
         ..SampleFilter::default()
     };
+    // The old run judged pairwise and reference-based samples; the newer run judged pairwise
+    // samples again but no reference-based one, so reference-based samples show the old run.
+    let shown = f.project.shown_runs(None).unwrap();
+    assert_eq!(shown.of(Task::Pairwise), Some(f.run));
+    assert_eq!(shown.of(Task::ReferenceBased), Some(f.old_run));
     assert_eq!(
-        f.project.effective_run(&SampleFilter::default()).unwrap(),
-        Some(f.run)
+        f.project
+            .shown_runs(Some(f.old_run))
+            .unwrap()
+            .of(Task::StepLevel),
+        Some(f.old_run)
     );
     assert_eq!(
         f.list(&evaluator(EvaluatorFilter::AgreesWithGold, None)),
-        f.ids(&["p1", "r1", "g1", "s3"])
+        f.ids(&["p1", "r1", "rb1", "g1", "s3"])
     );
     assert_eq!(
         f.list(&evaluator(EvaluatorFilter::DisagreesWithGold, None)),
@@ -541,7 +550,7 @@ fn evaluator_filters_use_the_newest_run_unless_one_is_named() {
     );
     assert_eq!(
         f.list(&evaluator(EvaluatorFilter::NotJudged, None)),
-        f.ids(&["rb1"])
+        Vec::<i64>::new()
     );
     // The older run.
     let old = Some(f.old_run);
