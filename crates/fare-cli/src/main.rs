@@ -35,6 +35,8 @@ struct Cli {
 enum Command {
     /// Import data files into a project (created when missing). All or nothing per file.
     Import(ImportArgs),
+    /// Import evaluator outputs made elsewhere (one record per output) as a new run.
+    ImportJudgments(ImportJudgmentsArgs),
     /// Export labels or retraining sets.
     Export(ExportArgs),
     /// Evaluator metrics per task, data set and source.
@@ -93,6 +95,33 @@ struct ImportArgs {
     /// The largest record accepted, in bytes (64 MiB by default).
     #[arg(long, hide = true)]
     max_record_bytes: Option<usize>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ImportJudgmentsArgs {
+    /// The project file.
+    project: PathBuf,
+    /// The file of outputs (JSON, JSONL, CSV or Parquet).
+    file: PathBuf,
+    /// The evaluator's name, as the run shows it.
+    #[arg(long)]
+    model: String,
+    /// Where a field is: TARGET=PATH, targets sample, output, swapped, attempt, finish_reason,
+    /// prompt_tokens, output_tokens, latency_ms, verdict_probs (default: their own names).
+    #[arg(long = "map", value_name = "TARGET=PATH")]
+    map: Vec<String>,
+    /// The template the outputs were made with (a TOML file; the shipped one by default).
+    #[arg(long)]
+    template: Option<PathBuf>,
+    /// The outputs are direct judgments (verdict only).
+    #[arg(long)]
+    direct: bool,
+    /// A label for the run.
+    #[arg(long)]
+    label: Option<String>,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
@@ -223,6 +252,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Import(args) => import(&args),
+        Command::ImportJudgments(args) => import_judgments(&args),
         Command::Export(args) => export(&args),
         Command::Report(args) => report(&args),
         Command::Annotate(args) => annotate(&args),
@@ -336,6 +366,46 @@ fn import(args: &ImportArgs) -> Result<ExitCode> {
     }
     if args.json {
         print_json(&reports)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_judgments(args: &ImportJudgmentsArgs) -> Result<ExitCode> {
+    use fare_io::judgments::{JudgmentImportOptions, import_judgments};
+    let mut options = JudgmentImportOptions::new(&args.model)
+        .with_pairs(args.map.iter().map(String::as_str))
+        .map_err(|e| anyhow!(e))?;
+    if let Some(path) = &args.template {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the template", path.display()))?;
+        options.template = Some(
+            fare_core::Template::from_toml(&text)
+                .map_err(|e| anyhow!("{}: {e}", path.display()))?,
+        );
+    }
+    if args.direct {
+        options.mode = fare_core::PromptMode::Direct;
+    }
+    options.label.clone_from(&args.label);
+    let mut project = open(&args.project)?;
+    let bar = progress_bar(&format!("importing {}", args.file.display()));
+    let result = import_judgments(&mut project, &args.file, &options, &mut |n| {
+        bar.set_position(n);
+    });
+    bar.finish_and_clear();
+    let report = result.map_err(|e| anyhow!("{e}\nnothing of this file was imported"))?;
+    if args.json {
+        print_json(&report)?;
+    } else {
+        println!(
+            "{}: run {} with {} judgments ({} parsed, {} unparseable, {} truncated)",
+            report.file,
+            report.run_id,
+            report.judgments,
+            report.parsed,
+            report.unparseable,
+            report.truncated
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,8 @@
 //!
 //! A run is one model with one template and one set of sampling parameters over some samples.
 //! Each judgment is stored as soon as it exists (one transaction per judgment), so a crash loses
-//! at most the sample in flight and a rerun can continue where it stopped. For pairwise samples
+//! at most the sample in flight and a rerun can continue where it stopped. Outputs imported from
+//! a file go through a [`JudgmentWriter`] instead: the run and all its judgments, or nothing. For pairwise samples
 //! judged with A and B swapped, `verdict` is stored in the data's own labels (which response was
 //! picked), whatever label the model wrote.
 
@@ -143,54 +144,252 @@ pub(crate) fn judgment_rating_scale(conn: &Connection, judgment_id: i64) -> Resu
     rating_scale(run_template(conn, run_id)?.as_deref(), run_id)
 }
 
+/// Registers a template (once per content hash) and returns its id.
+fn template_id_in(conn: &Connection, template: &Template) -> Result<i64> {
+    let hash = template.content_hash();
+    if let Some(id) = conn
+        .query_row(
+            "SELECT id FROM templates WHERE content_hash = ?1",
+            [&hash],
+            |r| r.get(0),
+        )
+        .optional()?
+    {
+        return Ok(id);
+    }
+    let now = Project::now(conn)?;
+    let provenance = serde_json::to_value(template.provenance)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    conn.execute(
+        "INSERT INTO templates (task, name, version, provenance, content_hash, body, added_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![template.task.as_str(), template.name, template.version, provenance, hash, template.to_toml(), now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Writes a run row (with its model and template) and returns its id.
+fn insert_run(tx: &Connection, run: &NewRun) -> Result<i64> {
+    let template_id = template_id_in(tx, &run.template)?;
+    let now = Project::now(tx)?;
+    tx.execute(
+        "INSERT INTO models (name, kind, location, added_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING",
+        params![run.model_name, run.model_kind, run.model_location, now],
+    )?;
+    let model_id: i64 = tx.query_row(
+        "SELECT id FROM models WHERE name = ?1",
+        [&run.model_name],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO runs (model_id, template_id, mode, params, status, label, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![model_id, template_id, run.mode, run.params.to_string(), run.status, run.label, now],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Stores one judgment (checked against its sample) inside the caller's transaction.
+fn insert_judgment(tx: &Connection, run_id: i64, new: &NewJudgment<'_>) -> Result<i64> {
+    let template = run_template(tx, run_id)?;
+    let (task, step_count, gold): (String, usize, Option<String>) = tx
+        .query_row(
+            "SELECT task, step_count, gold_verdict FROM samples WHERE id = ?1",
+            [new.sample_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::Invalid(format!("no sample with id {}", new.sample_id)))?;
+    let rules = rules_of(&task, step_count)?;
+    let judgment = new.judgment;
+    let verdict = judgment
+        .verdict()
+        .map(|v| if new.swapped { v.swapped() } else { v });
+    if let Some(v) = verdict {
+        let scale = match v {
+            Verdict::Rating(_) => rating_scale(template.as_deref(), run_id)?,
+            _ => rules.rating_scale,
+        };
+        v.check(&VerdictRules {
+            rating_scale: scale,
+            ..rules
+        })
+        .map_err(|e| StoreError::Invalid(format!("sample {}: {e}", new.sample_id)))?;
+    }
+    let gold = gold.map(|g| verdict_from_db(&g, &rules)).transpose()?;
+    let agrees = gold.map(|g| verdict == Some(g));
+    let (parse_error, state) = match &judgment.outcome {
+        Outcome::Unparseable { reason } => (Some(reason.as_str()), "unparseable"),
+        other => (None, other.state()),
+    };
+    let now = Project::now(tx)?;
+    tx.execute(
+        "INSERT INTO judgments (run_id, sample_id, response_order, attempt, raw_output, critique, analysis, parse_state, parse_error, verdict, agrees_with_gold, prompt_tokens, output_tokens, latency_ms, verdict_probs, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            run_id,
+            new.sample_id,
+            if new.swapped { "swapped" } else { "original" },
+            new.attempt,
+            judgment.raw_output,
+            judgment.critique,
+            judgment.analysis,
+            state,
+            parse_error,
+            verdict.map(Verdict::canonical),
+            agrees,
+            new.prompt_tokens,
+            new.output_tokens,
+            new.latency_ms.map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
+            new.verdict_probs.as_ref().map(ToString::to_string),
+            now,
+        ],
+    )
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
+            StoreError::Invalid(format!(
+                "run {run_id} already has a judgment of sample {} ({} order, attempt {})",
+                new.sample_id,
+                if new.swapped { "swapped" } else { "original" },
+                new.attempt
+            ))
+        }
+        e => e.into(),
+    })?;
+    let id = tx.last_insert_rowid();
+    crate::import::reindex_sample_text(tx, new.sample_id)?;
+    // Keep the run's list of judged tasks (what "the newest run of a task" looks up).
+    tx.prepare_cached(
+        "UPDATE runs SET tasks = (SELECT json_group_array(t) FROM (SELECT value AS t FROM json_each(runs.tasks) UNION SELECT ?2 ORDER BY 1))
+         WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(runs.tasks) WHERE value = ?2)",
+    )?
+    .execute(params![run_id, task])?;
+    Ok(id)
+}
+
+/// Writes the judgments of a run started with [`Project::begin_judgment_import`], all in one
+/// transaction.
+pub struct JudgmentWriter<'p> {
+    tx: rusqlite::Transaction<'p>,
+    run_id: i64,
+    count: u64,
+}
+
+impl std::fmt::Debug for JudgmentWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JudgmentWriter")
+            .field("run_id", &self.run_id)
+            .field("count", &self.count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JudgmentWriter<'_> {
+    /// The run being written.
+    pub fn run_id(&self) -> i64 {
+        self.run_id
+    }
+
+    /// The sample with this id in the data set's own words: `external_id`, or
+    /// `dataset/external_id` when several data sets use the same id. `Invalid` when none or
+    /// several match.
+    pub fn find_sample(&self, reference: &str) -> Result<i64> {
+        find_sample(&self.tx, reference)
+    }
+
+    /// The task and step count of a sample.
+    pub fn sample_task(&self, sample_id: i64) -> Result<(fare_core::Task, usize)> {
+        let (task, steps) = sample_task(&self.tx, sample_id)?;
+        Ok((
+            task.parse()
+                .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
+            steps,
+        ))
+    }
+
+    /// Stores one judgment.
+    pub fn add(&mut self, new: &NewJudgment<'_>) -> Result<i64> {
+        let id = insert_judgment(&self.tx, self.run_id, new)?;
+        self.count += 1;
+        Ok(id)
+    }
+
+    /// Marks the run with `status` and commits it with all its judgments.
+    pub fn finish(self, status: &str) -> Result<(i64, u64)> {
+        self.tx.execute(
+            "UPDATE runs SET status = ?2, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+            params![self.run_id, status],
+        )?;
+        let (run, count) = (self.run_id, self.count);
+        self.tx.commit()?;
+        Ok((run, count))
+    }
+}
+
+/// Looks a sample up by its data set's id (`external_id`, or `dataset/external_id`).
+pub(crate) fn find_sample(conn: &Connection, reference: &str) -> Result<i64> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id FROM samples s JOIN datasets d ON d.id = s.dataset_id
+         WHERE s.external_id = ?1 OR (d.name || '/' || s.external_id) = ?1 ORDER BY s.id LIMIT 3",
+    )?;
+    let ids: Vec<i64> = stmt
+        .query_map([reference], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let exact: Vec<i64> = if ids.len() > 1 {
+        // `dataset/id` names one sample even when the bare id is shared.
+        let mut by_name = conn.prepare_cached(
+            "SELECT s.id FROM samples s JOIN datasets d ON d.id = s.dataset_id WHERE (d.name || '/' || s.external_id) = ?1",
+        )?;
+        by_name
+            .query_map([reference], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    } else {
+        ids.clone()
+    };
+    match (exact.as_slice(), ids.len()) {
+        ([id], _) => Ok(*id),
+        ([], 0) => Err(StoreError::Invalid(format!(
+            "no sample `{reference}` in the project"
+        ))),
+        _ => Err(StoreError::Invalid(format!(
+            "`{reference}` names samples of several data sets; write it as `DATASET/{reference}`"
+        ))),
+    }
+}
+
 impl Project {
     /// Registers a template (once per content hash) and returns its id.
     pub fn template_id(&mut self, template: &Template) -> Result<i64> {
-        let hash = template.content_hash();
-        if let Some(id) = self
-            .conn
-            .query_row(
-                "SELECT id FROM templates WHERE content_hash = ?1",
-                [&hash],
-                |r| r.get(0),
-            )
-            .optional()?
-        {
-            return Ok(id);
-        }
-        let now = Project::now(&self.conn)?;
-        let provenance = serde_json::to_value(template.provenance)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        self.conn.execute(
-            "INSERT INTO templates (task, name, version, provenance, content_hash, body, added_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![template.task.as_str(), template.name, template.version, provenance, hash, template.to_toml(), now],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        template_id_in(&self.conn, template)
     }
 
     /// Starts a run (registering its model and template).
     pub fn begin_run(&mut self, run: &NewRun) -> Result<i64> {
-        let template_id = self.template_id(&run.template)?;
         let tx = self.conn.transaction()?;
-        let now = Project::now(&tx)?;
-        tx.execute(
-            "INSERT INTO models (name, kind, location, added_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING",
-            params![run.model_name, run.model_kind, run.model_location, now],
-        )?;
-        let model_id: i64 = tx.query_row(
-            "SELECT id FROM models WHERE name = ?1",
-            [&run.model_name],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            "INSERT INTO runs (model_id, template_id, mode, params, status, label, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![model_id, template_id, run.mode, run.params.to_string(), run.status, run.label, now],
-        )?;
-        let id = tx.last_insert_rowid();
+        let id = insert_run(&tx, run)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Starts a run whose judgments are written in one transaction with it: all of them, or
+    /// (when the writer is dropped unfinished) none, the run included. For outputs imported
+    /// from a file.
+    pub fn begin_judgment_import(&mut self, run: &NewRun) -> Result<JudgmentWriter<'_>> {
+        let tx = self.conn.transaction()?;
+        let run_id = insert_run(&tx, run)?;
+        Ok(JudgmentWriter {
+            tx,
+            run_id,
+            count: 0,
+        })
+    }
+
+    /// The task of the sample a data set id names (`external_id` or `dataset/external_id`).
+    pub fn sample_task_by_reference(&self, reference: &str) -> Result<fare_core::Task> {
+        let id = find_sample(&self.conn, reference)?;
+        crate::query::sample_task_of(self, id)
     }
 
     /// Marks a run finished, cancelled or failed.
@@ -232,81 +431,7 @@ impl Project {
     /// (run, sample, order, attempt) twice is refused.
     pub fn add_judgment(&mut self, run_id: i64, new: &NewJudgment<'_>) -> Result<i64> {
         let tx = self.conn.transaction()?;
-        let template = run_template(&tx, run_id)?;
-        let (task, step_count, gold): (String, usize, Option<String>) = tx
-            .query_row(
-                "SELECT task, step_count, gold_verdict FROM samples WHERE id = ?1",
-                [new.sample_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::Invalid(format!("no sample with id {}", new.sample_id)))?;
-        let rules = rules_of(&task, step_count)?;
-        let judgment = new.judgment;
-        let verdict = judgment
-            .verdict()
-            .map(|v| if new.swapped { v.swapped() } else { v });
-        if let Some(v) = verdict {
-            let scale = match v {
-                Verdict::Rating(_) => rating_scale(template.as_deref(), run_id)?,
-                _ => rules.rating_scale,
-            };
-            v.check(&VerdictRules {
-                rating_scale: scale,
-                ..rules
-            })
-            .map_err(|e| StoreError::Invalid(format!("sample {}: {e}", new.sample_id)))?;
-        }
-        let gold = gold.map(|g| verdict_from_db(&g, &rules)).transpose()?;
-        let agrees = gold.map(|g| verdict == Some(g));
-        let (parse_error, state) = match &judgment.outcome {
-            Outcome::Unparseable { reason } => (Some(reason.as_str()), "unparseable"),
-            other => (None, other.state()),
-        };
-        let now = Project::now(&tx)?;
-        tx.execute(
-            "INSERT INTO judgments (run_id, sample_id, response_order, attempt, raw_output, critique, analysis, parse_state, parse_error, verdict, agrees_with_gold, prompt_tokens, output_tokens, latency_ms, verdict_probs, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            params![
-                run_id,
-                new.sample_id,
-                if new.swapped { "swapped" } else { "original" },
-                new.attempt,
-                judgment.raw_output,
-                judgment.critique,
-                judgment.analysis,
-                state,
-                parse_error,
-                verdict.map(Verdict::canonical),
-                agrees,
-                new.prompt_tokens,
-                new.output_tokens,
-                new.latency_ms.map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
-                new.verdict_probs.as_ref().map(ToString::to_string),
-                now,
-            ],
-        )
-        .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
-            {
-                StoreError::Invalid(format!(
-                    "run {run_id} already has a judgment of sample {} ({} order, attempt {})",
-                    new.sample_id,
-                    if new.swapped { "swapped" } else { "original" },
-                    new.attempt
-                ))
-            }
-            e => e.into(),
-        })?;
-        let id = tx.last_insert_rowid();
-        crate::import::reindex_sample_text(&tx, new.sample_id)?;
-        // Keep the run's list of judged tasks (what "the newest run of a task" looks up).
-        tx.prepare_cached(
-            "UPDATE runs SET tasks = (SELECT json_group_array(t) FROM (SELECT value AS t FROM json_each(runs.tasks) UNION SELECT ?2 ORDER BY 1))
-             WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(runs.tasks) WHERE value = ?2)",
-        )?
-        .execute(params![run_id, task])?;
+        let id = insert_judgment(&tx, run_id, new)?;
         tx.commit()?;
         Ok(id)
     }

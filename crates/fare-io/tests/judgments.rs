@@ -1,0 +1,190 @@
+//! Importing evaluator outputs made elsewhere: verdicts read by the product's parser, the
+//! run written whole or not at all, errors that name the line and field.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a failing fixture should stop the test where it failed"
+)]
+
+use std::path::{Path, PathBuf};
+
+use fare_core::{Outcome, Side, Verdict};
+use fare_io::import::{ImportOptions, import_file};
+use fare_io::judgments::{JudgmentImportOptions, import_judgments};
+use fare_store::Project;
+use tempfile::TempDir;
+
+fn write(dir: &TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A project with two step-level samples (ProcessBench layout) and one JudgeBench pair.
+fn project(dir: &TempDir) -> Project {
+    let mut project = Project::open_or_create(&dir.path().join("p.sqlite")).unwrap();
+    let steps = write(
+        dir,
+        "pb.json",
+        r#"[{"id": "pb-0", "generator": "g", "problem": "1+1?", "steps": ["1+1=3", "so 3"], "final_answer_correct": false, "label": 0},
+            {"id": "pb-1", "generator": "g", "problem": "2+2?", "steps": ["2+2=4", "so 4"], "final_answer_correct": true, "label": -1}]"#,
+    );
+    let pairs = write(
+        dir,
+        "jb.jsonl",
+        r#"{"pair_id": "jb-0", "original_id": "0", "source": "s", "question": "q", "response_model": "m", "response_A": "good", "response_B": "bad", "label": "A>B"}"#,
+    );
+    for file in [steps, pairs] {
+        import_file(&mut project, &file, &ImportOptions::default(), &mut |_| {}).unwrap();
+    }
+    project
+}
+
+fn import(
+    project: &mut Project,
+    file: &Path,
+    options: &JudgmentImportOptions,
+) -> Result<fare_io::judgments::JudgmentImportReport, fare_io::ImportError> {
+    import_judgments(project, file, options, &mut |_| {})
+}
+
+#[test]
+fn outputs_become_a_run_with_parsed_unparseable_and_truncated_judgments() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut project = project(&dir);
+    let file = write(
+        &dir,
+        "out.jsonl",
+        concat!(
+            r#"{"sample": "pb-0", "output": "Explanation: step 0 adds wrong.\nVerdict: 0"}"#,
+            "\n",
+            r#"{"sample": "pb-1", "output": "Explanation: all fine, step"}"#,
+            "\n",
+            r#"{"sample": "pb-1", "attempt": 1, "output": "Explanation: fine, step", "finish_reason": "length"}"#,
+            "\n",
+            r#"{"sample": "jb-0", "output": "Verdict: [A]"}"#,
+            "\n",
+            r#"{"sample": "jb-0", "swapped": true, "output": "B is better as it is right.\nVerdict: [B]"}"#,
+            "\n",
+        ),
+    );
+    let report = import(
+        &mut project,
+        &file,
+        &JudgmentImportOptions::new("FARE-8B via vLLM"),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            report.judgments,
+            report.parsed,
+            report.unparseable,
+            report.truncated
+        ),
+        (5, 3, 1, 1)
+    );
+    let runs = project.runs().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (
+            runs[0].model.as_str(),
+            runs[0].status.as_str(),
+            runs[0].judgments
+        ),
+        ("FARE-8B via vLLM", "imported", 5)
+    );
+    assert_eq!(
+        runs[0].template.as_deref(),
+        Some("fare-step-level v1"),
+        "the first sample's task"
+    );
+    // Sample ids in import order: pb-0 = 1, pb-1 = 2, jb-0 = 3.
+    let pb1 = project.judgments_of(2).unwrap();
+    assert!(matches!(
+        pb1[0].judgment.outcome,
+        Outcome::Unparseable { .. }
+    ));
+    assert_eq!(pb1[1].judgment.outcome, Outcome::Truncated);
+    let jb = project.judgments_of(3).unwrap();
+    assert_eq!(jb[0].judgment.verdict(), Some(Verdict::Pick(Side::A)));
+    assert!(jb[1].swapped);
+    assert_eq!(
+        jb[1].judgment.verdict(),
+        Some(Verdict::Pick(Side::A)),
+        "[B] with A and B swapped picks the data's A"
+    );
+    assert_eq!(
+        project.judgments_of(1).unwrap()[0].agrees_with_gold,
+        Some(true)
+    );
+}
+
+#[test]
+fn nested_paths_read_an_openai_batch_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut project = project(&dir);
+    let file = write(
+        &dir,
+        "batch.jsonl",
+        r#"{"custom_id": "pb/pb-1", "response": {"body": {"choices": [{"message": {"content": "Explanation: ok\nVerdict: -1"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 120, "completion_tokens": 9}}}}"#,
+    );
+    let options = JudgmentImportOptions::new("FARE-20B")
+        .with_pairs([
+            "sample=custom_id",
+            "output=response.body.choices.0.message.content",
+            "finish_reason=response.body.choices.0.finish_reason",
+            "prompt_tokens=response.body.usage.prompt_tokens",
+            "output_tokens=response.body.usage.completion_tokens",
+        ])
+        .unwrap();
+    import(&mut project, &file, &options).unwrap();
+    let j = &project.judgments_of(2).unwrap()[0];
+    assert_eq!(j.judgment.verdict(), Some(Verdict::FirstError(None)));
+    assert_eq!(j.output_tokens, Some(9));
+}
+
+#[test]
+fn a_bad_record_stops_the_import_and_leaves_no_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut project = project(&dir);
+    let cases = [
+        (
+            r#"{"sample": "pb-9", "output": "Verdict: 0"}"#,
+            "out.jsonl:2: record 1, field `sample`: no sample `pb-9` in the project",
+        ),
+        (
+            r#"{"sample": "pb-1"}"#,
+            "out.jsonl:2: record 1, field `output`: missing: the evaluator's output",
+        ),
+        (
+            r#"{"sample": "pb-1", "output": "Verdict: -1", "swapped": true}"#,
+            "out.jsonl:2: record 1, field `swapped`: only pairwise samples can be swapped; `pb-1` is step-level",
+        ),
+        (
+            r#"{"sample": "pb-0", "output": "Verdict: 1"}"#,
+            "out.jsonl:2: record 1: run 1 already has a judgment of sample 1 (original order, attempt 0)",
+        ),
+    ];
+    for (second, expected) in cases {
+        let text = format!(
+            "{}\n{second}\n",
+            r#"{"sample": "pb-0", "output": "Verdict: 0"}"#
+        );
+        let file = write(&dir, "out.jsonl", &text);
+        let err = import(&mut project, &file, &JudgmentImportOptions::new("m")).unwrap_err();
+        let expected = format!(
+            "{}{}",
+            dir.path().display(),
+            expected
+                .strip_prefix("out.jsonl")
+                .map(|rest| format!("/out.jsonl{rest}"))
+                .unwrap()
+        );
+        assert_eq!(err.to_string(), expected);
+        assert!(
+            project.runs().unwrap().is_empty(),
+            "nothing of the file is kept"
+        );
+        assert!(project.judgments_of(1).unwrap().is_empty());
+    }
+}
