@@ -7,13 +7,10 @@
 //! an error when reading can go on after it (a bad JSONL line, a bad CSV row); a broken file
 //! (invalid JSON inside an array) ends reading with an error naming the line.
 
-use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::rc::Rc;
 
-use serde::de::{self, DeserializeSeed, Deserializer as _, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::{ImportError, Location};
@@ -269,49 +266,189 @@ fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
-/// Shared between the counting reader and the visitor that reads array elements.
-#[derive(Default)]
-struct Position {
-    line: Cell<u64>,
-    /// Line of the first significant byte since the last mark.
-    record_line: Cell<Option<u64>>,
-    /// Bytes read since the last mark.
-    record_bytes: Cell<usize>,
-    over_limit: Cell<bool>,
+/// Where the scanner is in a JSON stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Before the opening `[` of an array file.
+    BeforeArray,
+    /// Between values (after `[` or `,` in an array, or anywhere in a concatenated file).
+    BetweenValues,
+    /// After the closing `]` (or at the end of a concatenated file).
+    Done,
 }
 
-impl Position {
-    fn mark(&self) {
-        self.record_line.set(None);
-        self.record_bytes.set(0);
-    }
+/// One top-level value cut out of a JSON stream, not parsed yet.
+struct Cut {
+    /// The line its first byte is on.
+    line: u64,
+    /// Its bytes, or `None` when it was larger than the limit (skipped without being kept).
+    bytes: Option<Vec<u8>>,
 }
 
-/// Counts lines as serde_json pulls bytes, and stops a record that grows past the limit.
-struct CountingReader<R> {
-    inner: R,
-    position: Rc<Position>,
+/// Cuts the records out of a JSON array (its elements) or of concatenated JSON values, with a
+/// byte scanner that knows strings, escapes and nesting but does not parse. Each record is then
+/// parsed on its own with `serde_json::from_slice`: memory stays bounded by the largest record,
+/// a broken record is an error of that record alone, and line numbers are exact.
+struct Splitter<R> {
+    reader: R,
+    /// The current line, from 1.
+    line: u64,
     limit: usize,
+    array: bool,
+    stage: Stage,
 }
 
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let p = &self.position;
-        for &b in &buf[..n] {
-            if p.record_line.get().is_none() && !b.is_ascii_whitespace() && b != b',' && b != b'[' {
-                p.record_line.set(Some(p.line.get() + 1));
+/// A structural problem of the stream itself (reading cannot go on).
+struct Broken {
+    line: u64,
+    message: String,
+}
+
+impl<R: BufRead> Splitter<R> {
+    /// The next non-whitespace byte, not consumed (a byte-order mark at the start is skipped).
+    fn peek(&mut self) -> io::Result<Option<u8>> {
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(None);
             }
-            if b == b'\n' {
-                p.line.set(p.line.get() + 1);
+            if buf.starts_with("\u{feff}".as_bytes()) {
+                self.reader.consume(3);
+                continue;
+            }
+            let skip = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            self.line += memchr::memchr_iter(b'\n', &buf[..skip]).count() as u64;
+            let next = buf.get(skip).copied();
+            self.reader.consume(skip);
+            if next.is_some() {
+                return Ok(next);
             }
         }
-        p.record_bytes.set(p.record_bytes.get() + n);
-        if p.record_bytes.get() > self.limit {
-            p.over_limit.set(true);
-            return Err(io::Error::other("record over the size limit"));
+    }
+
+    /// The next record, `Ok(None)` at the end.
+    fn next_value(&mut self) -> io::Result<Result<Option<Cut>, Broken>> {
+        if self.stage == Stage::BeforeArray {
+            match self.peek()? {
+                Some(b'[') => {
+                    self.reader.consume(1);
+                    self.stage = Stage::BetweenValues;
+                    if self.peek()? == Some(b']') {
+                        self.reader.consume(1);
+                        self.stage = Stage::Done;
+                    }
+                }
+                _ => {
+                    return Ok(Err(Broken {
+                        line: self.line,
+                        message: "not a JSON array: expected `[`".into(),
+                    }));
+                }
+            }
         }
-        Ok(n)
+        if self.stage == Stage::Done {
+            return Ok(match self.peek()? {
+                None => Ok(None),
+                Some(_) => Err(Broken {
+                    line: self.line,
+                    message: "text after the end of the JSON array".into(),
+                }),
+            });
+        }
+        let Some(first) = self.peek()? else {
+            return Ok(if self.array {
+                Err(Broken {
+                    line: self.line,
+                    message: "the file ends before the array is closed with `]`".into(),
+                })
+            } else {
+                Ok(None)
+            });
+        };
+        if self.array && (first == b']' || first == b',') {
+            return Ok(Err(Broken {
+                line: self.line,
+                message: format!("expected a record, found `{}`", first as char),
+            }));
+        }
+        let line = self.line;
+        let mut bytes = Some(Vec::new());
+        let (mut depth, mut in_string, mut escaped) = (0i64, false, false);
+        let bracketed = matches!(first, b'{' | b'[');
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                if in_string || depth > 0 {
+                    return Ok(Err(Broken {
+                        line,
+                        message: "the file ends inside this record (an unclosed string or bracket)"
+                            .into(),
+                    }));
+                }
+                if self.array {
+                    return Ok(Err(Broken {
+                        line: self.line,
+                        message: "the file ends before the array is closed with `]`".into(),
+                    }));
+                }
+                self.stage = Stage::Done;
+                return Ok(Ok(Some(Cut { line, bytes })));
+            }
+            let mut end = None;
+            for (i, &b) in buf.iter().enumerate() {
+                if in_string {
+                    match (escaped, b) {
+                        (true, _) => escaped = false,
+                        (false, b'\\') => escaped = true,
+                        (false, b'"') => in_string = false,
+                        _ => {}
+                    }
+                } else {
+                    match b {
+                        b'"' => in_string = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' if depth > 0 => {
+                            depth -= 1;
+                            if depth == 0 && bracketed && !self.array {
+                                end = Some((i + 1, 0));
+                                break;
+                            }
+                        }
+                        b',' | b']' if depth <= 0 && self.array => {
+                            end = Some((i, 1));
+                            break;
+                        }
+                        _ if b.is_ascii_whitespace() && depth <= 0 && !bracketed && !self.array => {
+                            end = Some((i, 0));
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let (take, delimiter) = end.unwrap_or((buf.len(), 0));
+            let closing = buf.get(take).copied();
+            self.line += memchr::memchr_iter(b'\n', &buf[..take]).count() as u64;
+            if let Some(kept) = &mut bytes {
+                if kept.len() + take > self.limit {
+                    bytes = None;
+                } else {
+                    kept.extend_from_slice(&buf[..take]);
+                }
+            }
+            self.reader.consume(take + delimiter);
+            if end.is_some() {
+                if delimiter == 1 && closing == Some(b']') {
+                    self.stage = Stage::Done;
+                }
+                if let Some(kept) = &mut bytes {
+                    while kept.last().is_some_and(u8::is_ascii_whitespace) {
+                        kept.pop();
+                    }
+                }
+                return Ok(Ok(Some(Cut { line, bytes })));
+            }
+        }
     }
 }
 
@@ -322,128 +459,75 @@ fn read_json_stream(
     max_record_bytes: usize,
     each: &mut dyn FnMut(Result<RawRecord, ImportError>) -> Step,
 ) -> Result<u64, ImportError> {
-    let position = Rc::new(Position::default());
-    let reader = CountingReader {
-        inner: BufReader::with_capacity(1 << 16, File::open(path).map_err(|e| io_error(file, &e))?),
-        position: Rc::clone(&position),
+    let array = container == Container::JsonArray;
+    let mut splitter = Splitter {
+        reader: BufReader::with_capacity(
+            1 << 16,
+            File::open(path).map_err(|e| io_error(file, &e))?,
+        ),
+        line: 1,
         limit: max_record_bytes,
+        array,
+        stage: if array {
+            Stage::BeforeArray
+        } else {
+            Stage::BetweenValues
+        },
     };
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let mut state = StreamState {
-        position: &position,
-        each,
-        records: 0,
-        stopped: None,
-    };
-    let result = if container == Container::JsonArray {
-        de.deserialize_seq(ArrayVisitor { state: &mut state })
-            .and_then(|()| de.end())
-    } else {
-        let mut result = Ok(());
-        loop {
-            position.mark();
-            match (RecordSeed { state: &mut state }).deserialize(&mut de) {
-                Ok(()) => {}
-                Err(e) if e.is_eof() && position.record_line.get().is_none() => break,
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+    let mut records = 0u64;
+    loop {
+        let cut = match splitter.next_value().map_err(|e| io_error(file, &e))? {
+            Ok(Some(cut)) => cut,
+            Ok(None) => return Ok(records),
+            Err(broken) => {
+                let at = Location {
+                    line: Some(broken.line),
+                    record: Some(records),
+                };
+                return Err(ImportError {
+                    record_level: false,
+                    ..ImportError::record(
+                        file,
+                        at,
+                        None,
+                        format!(
+                            "{}; the file cannot be read past this point",
+                            broken.message
+                        ),
+                    )
+                });
             }
-        }
-        result
-    };
-    let records = state.records;
-    if let Some(stop) = state.stopped {
-        return Err(stop);
-    }
-    match result {
-        Ok(()) => Ok(records),
-        Err(e) => {
-            let at = Location {
-                line: Some(e.line() as u64)
-                    .filter(|l| *l > 0)
-                    .or(position.record_line.get()),
-                record: Some(records),
-            };
-            let message = if position.over_limit.get() {
+        };
+        let at = Location {
+            line: Some(cut.line),
+            record: Some(records),
+        };
+        records += 1;
+        let parsed = match cut.bytes {
+            None => Err(ImportError::record(
+                file,
+                at,
+                None,
                 format!(
                     "the record is larger than the {} limit on one record",
                     human_bytes(max_record_bytes)
+                ),
+            )),
+            Some(bytes) => serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                // serde_json counts lines within the record.
+                let line = cut.line + e.line().saturating_sub(1) as u64;
+                ImportError::record(
+                    file,
+                    Location {
+                        line: Some(line),
+                        record: at.record,
+                    },
+                    None,
+                    format!("invalid JSON (column {}): {}", e.column(), json_message(&e)),
                 )
-            } else if container == Container::JsonArray
-                && records == 0
-                && e.line() == 1
-                && e.column() <= 1
-            {
-                format!("not a JSON array: {}", json_message(&e))
-            } else {
-                format!(
-                    "invalid JSON (column {}): {}; the file cannot be read past this point",
-                    e.column(),
-                    json_message(&e)
-                )
-            };
-            Err(ImportError {
-                record_level: false,
-                ..ImportError::record(file, at, None, message)
-            })
-        }
-    }
-}
-
-struct StreamState<'a> {
-    position: &'a Position,
-    each: &'a mut dyn FnMut(Result<RawRecord, ImportError>) -> Step,
-    records: u64,
-    stopped: Option<ImportError>,
-}
-
-/// Reads one record as a [`Value`] and hands it to the callback.
-struct RecordSeed<'s, 'a> {
-    state: &'s mut StreamState<'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        let value = <Value as serde::Deserialize>::deserialize(deserializer)?;
-        let state = self.state;
-        let at = Location {
-            line: state.position.record_line.get(),
-            record: Some(state.records),
+            }),
         };
-        state.records += 1;
-        if let Err(stop) = (state.each)(Ok(RawRecord { at, value })) {
-            state.stopped = Some(stop);
-            return Err(de::Error::custom("stopped"));
-        }
-        Ok(())
-    }
-}
-
-struct ArrayVisitor<'s, 'a> {
-    state: &'s mut StreamState<'a>,
-}
-
-impl<'de> Visitor<'de> for ArrayVisitor<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON array of records")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        loop {
-            self.state.position.mark();
-            if seq
-                .next_element_seed(RecordSeed { state: self.state })?
-                .is_none()
-            {
-                return Ok(());
-            }
-        }
+        each(parsed.map(|value| RawRecord { at, value }))?;
     }
 }
 
@@ -606,13 +690,56 @@ mod tests {
     }
 
     #[test]
-    fn broken_array_names_the_line() {
+    fn a_broken_array_element_is_an_error_of_that_record_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(&dir, "a.json", b"[\n {\"id\": 1},\n {\"id\": 2,,}\n]");
-        let (_, result) = collect(&path, 1 << 20);
-        let e = result.unwrap_err();
-        assert_eq!(e.at.line, Some(3), "{e}");
-        assert!(!e.record_level);
+        let path = write(
+            &dir,
+            "a.json",
+            b"[\n {\"id\": 1},\n {\"id\": 2,,},\n {\"id\":\n  3}\n]",
+        );
+        let (seen, result) = collect(&path, 1 << 20);
+        assert_eq!(result.unwrap(), 3);
+        let e = seen[1].as_ref().unwrap_err();
+        assert_eq!(
+            (e.at.line, e.at.record, e.record_level),
+            (Some(3), Some(1), true),
+            "{e}"
+        );
+        assert_eq!(seen[2].as_ref().unwrap().value["id"], 3);
+    }
+
+    #[test]
+    fn a_broken_array_structure_stops_reading_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, line, message) in [
+            (
+                &b"[\n {\"id\": 1},\n {\"id\": \"open string}\n]"[..],
+                3,
+                "the file ends inside",
+            ),
+            (b"[\n {\"id\": 1}\n", 3, "before the array is closed"),
+            (b"[{\"id\": 1}]\n{\"id\": 2}", 2, "text after the end"),
+            (b"[{\"id\": 1},\n,{\"id\": 2}]", 2, "expected a record"),
+        ] {
+            let path = write(&dir, "a.json", text);
+            let (_, result) = collect(&path, 1 << 20);
+            let e = result.unwrap_err();
+            assert_eq!(e.at.line, Some(line), "{e}");
+            assert!(e.message.contains(message) && !e.record_level, "{e}");
+        }
+    }
+
+    #[test]
+    fn strings_with_brackets_commas_and_escaped_quotes_do_not_split_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = br#"[{"q": "a, b ] } [ {", "e": "say \"hi\", ok\\"}, {"q": "x"}]"#;
+        let path = write(&dir, "a.json", text);
+        let (seen, result) = collect(&path, 1 << 20);
+        assert_eq!(result.unwrap(), 2);
+        assert_eq!(seen[0].as_ref().unwrap().value["q"], "a, b ] } [ {");
+        assert_eq!(seen[0].as_ref().unwrap().value["e"], "say \"hi\", ok\\");
+        let empty = write(&dir, "e.json", b" [ ] ");
+        assert_eq!(collect(&empty, 1 << 20).1.unwrap(), 0);
     }
 
     #[test]
@@ -662,8 +789,17 @@ mod tests {
             "b.json",
             format!("[{}]", long.lines().next().unwrap()).as_bytes(),
         );
-        let (_, result) = collect(&array, 1024);
-        assert!(result.unwrap_err().message.contains("limit"));
+        let (seen, result) = collect(&array, 1024);
+        assert_eq!(
+            result.unwrap(),
+            1,
+            "an oversized element is skipped, not the file"
+        );
+        assert!(
+            seen[0]
+                .as_ref()
+                .is_err_and(|e| e.message.contains("limit") && e.record_level)
+        );
     }
 
     #[test]
@@ -709,5 +845,36 @@ mod tests {
         assert_eq!(first.at.line, Some(2));
         assert_eq!(seen[1].as_ref().unwrap().value["label"], Value::Null);
         assert!(seen[2].as_ref().is_err_and(|e| e.at.line == Some(5)));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn records() -> impl Strategy<Value = Vec<Value>> {
+            let text = "[a-z\\[\\]{}\",:\\\\ \n\té🙂]{0,12}";
+            prop::collection::vec(
+                (text, text, -5i64..5)
+                    .prop_map(|(a, b, n)| serde_json::json!({"a": a, "nested": {"b": [b, n]}})),
+                0..8,
+            )
+        }
+
+        proptest! {
+            #[test]
+            fn arrays_and_concatenated_values_split_back_into_their_records(records in records(), pretty in any::<bool>()) {
+                let dir = tempfile::tempdir().unwrap();
+                let array = if pretty { serde_json::to_string_pretty(&records) } else { serde_json::to_string(&records) }.unwrap();
+                let concatenated: String = records.iter().map(|r| serde_json::to_string_pretty(r).unwrap() + "\n").collect();
+                for (name, text) in [("a.json", array), ("c.jsonl", concatenated)] {
+                    if text.trim().is_empty() { continue; }
+                    let path = write(&dir, name, text.as_bytes());
+                    let (seen, result) = collect(&path, 1 << 20);
+                    prop_assert_eq!(result.unwrap(), records.len() as u64);
+                    let values: Vec<Value> = seen.into_iter().map(|r| r.unwrap().value).collect();
+                    prop_assert_eq!(&values, &records);
+                }
+            }
+        }
     }
 }
