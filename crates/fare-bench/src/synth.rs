@@ -325,11 +325,12 @@ fn bulk_judgments(
             now,
         ])?;
         let id = tx.last_insert_rowid();
-        fare_store::import::reindex_sample_text(&tx, sample_id)?;
         judgment_ids.push(id);
         progress("judgments", k as u64 + 1, total, started);
     }
     drop((insert, gold_of));
+    // Critiques join each sample's search row, as add_judgment does one by one.
+    fare_store::import::rebuild_search_index(&tx)?;
     tx.commit()?;
     Ok(())
 }

@@ -126,21 +126,31 @@ impl Project {
     }
 }
 
+/// The full-text row of every sample, made from the tables (a `WHERE` may follow).
+const SEARCH_ROWS: &str = "INSERT INTO sample_text (rowid, question, steps, responses, critiques)
+     SELECT s.id, s.question,
+            coalesce((SELECT group_concat(text, char(10)) FROM (SELECT text FROM steps WHERE sample_id = s.id ORDER BY step_index)), ''),
+            concat_ws(char(10), s.response, s.response_a, s.response_b),
+            coalesce((SELECT group_concat(critique, char(10)) FROM (SELECT critique FROM judgments WHERE sample_id = s.id ORDER BY id)), '')
+     FROM samples s";
+
 /// Rewrites a sample's full-text row from the tables (after a new judgment adds a critique).
-/// Public for bulk writers that insert judgments themselves (the benchmarks); call it inside
-/// their transaction.
-pub fn reindex_sample_text(tx: &rusqlite::Connection, sample_id: i64) -> Result<()> {
+pub(crate) fn reindex_sample_text(tx: &rusqlite::Connection, sample_id: i64) -> Result<()> {
     tx.prepare_cached("DELETE FROM sample_text WHERE rowid = ?1")?
         .execute([sample_id])?;
-    tx.prepare_cached(
-        "INSERT INTO sample_text (rowid, question, steps, responses, critiques)
-         SELECT s.id, s.question,
-                coalesce((SELECT group_concat(text, char(10)) FROM (SELECT text FROM steps WHERE sample_id = s.id ORDER BY step_index)), ''),
-                concat_ws(char(10), s.response, s.response_a, s.response_b),
-                coalesce((SELECT group_concat(critique, char(10)) FROM (SELECT critique FROM judgments WHERE sample_id = s.id ORDER BY id)), '')
-         FROM samples s WHERE s.id = ?1",
-    )?
-    .execute([sample_id])?;
+    tx.prepare_cached(&format!("{SEARCH_ROWS} WHERE s.id = ?1"))?
+        .execute([sample_id])?;
+    Ok(())
+}
+
+/// Rebuilds the whole full-text index from the tables. For bulk writers that insert
+/// judgments with their own SQL (the benchmarks); call it inside their transaction.
+pub fn rebuild_search_index(tx: &rusqlite::Connection) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sample_text (sample_text) VALUES ('delete-all')",
+        [],
+    )?;
+    tx.execute(SEARCH_ROWS, [])?;
     Ok(())
 }
 
