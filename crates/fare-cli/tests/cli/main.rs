@@ -1,0 +1,29 @@
+//! End-to-end tests of the `fare-lens` command line.
+//!
+//! Every test runs the real binary (`CARGO_BIN_EXE_fare-lens`) on files written into a fresh
+//! temporary folder, against real SQLite project files, and asserts on its exit status, its
+//! stdout (mostly the `--json` output) and its stderr. The modules:
+//!
+//! - [`import_errors`]: bad input is refused with a message naming the file, line, record and
+//!   field, and leaves the project as it was.
+//! - [`import`]: `--skip-invalid`, re-importing a file, importing several files.
+//! - [`mapping`]: unknown schemas through `--map`, `--mapping` files, CSV and Parquet.
+//! - [`annotate`]: recording, undoing and redoing human labels from the command line.
+//! - [`demo`]: the demo project, its report and the five export formats.
+//! - [`real_data`]: a real ProcessBench split, when `../shared/data` is beside the checkout.
+
+#[cfg(test)]
+mod support;
+
+#[cfg(test)]
+mod annotate;
+#[cfg(test)]
+mod demo;
+#[cfg(test)]
+mod import;
+#[cfg(test)]
+mod import_errors;
+#[cfg(test)]
+mod mapping;
+#[cfg(test)]
+mod real_data;
