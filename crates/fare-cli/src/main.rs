@@ -550,10 +550,8 @@ fn annotate(args: &AnnotateArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| "annotator".to_owned());
     let mut judgment_id = None;
     let action = if args.accept {
-        let run =
-            args.run.or(project
-                .connection()
-                .query_row("SELECT max(id) FROM runs", [], |r| r.get(0))?);
+        // The verdict on screen: the named run's, else the newest run of the sample's task.
+        let run = project.shown_runs(args.run)?.of(stored.sample.task());
         let judgment = project
             .judgments_of(sample_id)?
             .into_iter()

@@ -150,8 +150,16 @@ pub fn import_file(
                 index: at.record.unwrap_or(records - 1),
                 file_stem: &stem,
             };
-            let store_error =
-                |e: fare_store::StoreError| ImportError::record(&file, at, None, e.to_string());
+            let store_error = |e: fare_store::StoreError| match e {
+                // The location is already in the message's prefix.
+                fare_store::StoreError::DuplicateSample { external_id, .. } => ImportError::record(
+                    &file,
+                    at,
+                    None,
+                    format!("id `{external_id}` appears twice in this file"),
+                ),
+                e => ImportError::record(&file, at, None, e.to_string()),
+            };
             if format == Format::Labels {
                 let object = record
                     .value

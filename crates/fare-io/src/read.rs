@@ -281,6 +281,8 @@ enum Stage {
 struct Cut {
     /// The line its first byte is on.
     line: u64,
+    /// The column of its first byte.
+    column: u64,
     /// Its bytes, or `None` when it was larger than the limit (skipped without being kept).
     bytes: Option<Vec<u8>>,
 }
@@ -293,6 +295,8 @@ struct Splitter<R> {
     reader: R,
     /// The current line, from 1.
     line: u64,
+    /// The current column (in bytes, from 1).
+    column: u64,
     limit: usize,
     array: bool,
     stage: Stage,
@@ -305,6 +309,16 @@ struct Broken {
 }
 
 impl<R: BufRead> Splitter<R> {
+    /// Moves the line and column past `bytes`.
+    fn advance(&mut self, bytes: &[u8]) {
+        let newlines = memchr::memchr_iter(b'\n', bytes).count() as u64;
+        self.line += newlines;
+        match memchr::memrchr(b'\n', bytes) {
+            Some(last) => self.column = (bytes.len() - last) as u64,
+            None => self.column += bytes.len() as u64,
+        }
+    }
+
     /// The next non-whitespace byte, not consumed (a byte-order mark at the start is skipped).
     fn peek(&mut self) -> io::Result<Option<u8>> {
         loop {
@@ -317,8 +331,9 @@ impl<R: BufRead> Splitter<R> {
                 continue;
             }
             let skip = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
-            self.line += memchr::memchr_iter(b'\n', &buf[..skip]).count() as u64;
             let next = buf.get(skip).copied();
+            let skipped = buf[..skip].to_vec();
+            self.advance(&skipped);
             self.reader.consume(skip);
             if next.is_some() {
                 return Ok(next);
@@ -331,9 +346,11 @@ impl<R: BufRead> Splitter<R> {
         if self.stage == Stage::BeforeArray {
             match self.peek()? {
                 Some(b'[') => {
+                    self.advance(b"[");
                     self.reader.consume(1);
                     self.stage = Stage::BetweenValues;
                     if self.peek()? == Some(b']') {
+                        self.advance(b"]");
                         self.reader.consume(1);
                         self.stage = Stage::Done;
                     }
@@ -371,7 +388,7 @@ impl<R: BufRead> Splitter<R> {
                 message: format!("expected a record, found `{}`", first as char),
             }));
         }
-        let line = self.line;
+        let (line, column) = (self.line, self.column);
         let mut bytes = Some(Vec::new());
         let (mut depth, mut in_string, mut escaped) = (0i64, false, false);
         let bracketed = matches!(first, b'{' | b'[');
@@ -392,7 +409,11 @@ impl<R: BufRead> Splitter<R> {
                     }));
                 }
                 self.stage = Stage::Done;
-                return Ok(Ok(Some(Cut { line, bytes })));
+                return Ok(Ok(Some(Cut {
+                    line,
+                    column,
+                    bytes,
+                })));
             }
             let mut end = None;
             for (i, &b) in buf.iter().enumerate() {
@@ -428,14 +449,15 @@ impl<R: BufRead> Splitter<R> {
             }
             let (take, delimiter) = end.unwrap_or((buf.len(), 0));
             let closing = buf.get(take).copied();
-            self.line += memchr::memchr_iter(b'\n', &buf[..take]).count() as u64;
+            let taken = buf[..take + delimiter].to_vec();
             if let Some(kept) = &mut bytes {
                 if kept.len() + take > self.limit {
                     bytes = None;
                 } else {
-                    kept.extend_from_slice(&buf[..take]);
+                    kept.extend_from_slice(&taken[..take]);
                 }
             }
+            self.advance(&taken);
             self.reader.consume(take + delimiter);
             if end.is_some() {
                 if delimiter == 1 && closing == Some(b']') {
@@ -446,7 +468,11 @@ impl<R: BufRead> Splitter<R> {
                         kept.pop();
                     }
                 }
-                return Ok(Ok(Some(Cut { line, bytes })));
+                return Ok(Ok(Some(Cut {
+                    line,
+                    column,
+                    bytes,
+                })));
             }
         }
     }
@@ -466,6 +492,7 @@ fn read_json_stream(
             File::open(path).map_err(|e| io_error(file, &e))?,
         ),
         line: 1,
+        column: 1,
         limit: max_record_bytes,
         array,
         stage: if array {
@@ -514,8 +541,13 @@ fn read_json_stream(
                 ),
             )),
             Some(bytes) => serde_json::from_slice::<Value>(&bytes).map_err(|e| {
-                // serde_json counts lines within the record.
+                // serde_json counts lines and columns within the record.
                 let line = cut.line + e.line().saturating_sub(1) as u64;
+                let column = if e.line() <= 1 {
+                    cut.column + e.column() as u64 - 1
+                } else {
+                    e.column() as u64
+                };
                 ImportError::record(
                     file,
                     Location {
@@ -523,7 +555,7 @@ fn read_json_stream(
                         record: at.record,
                     },
                     None,
-                    format!("invalid JSON (column {}): {}", e.column(), json_message(&e)),
+                    format!("invalid JSON (column {column}): {}", json_message(&e)),
                 )
             }),
         };

@@ -429,16 +429,34 @@ impl Project {
 
     /// How many samples a filter matches.
     pub fn count_samples(&self, filter: &SampleFilter) -> Result<i64> {
+        let narrows_besides_text = filter.task.is_some()
+            || filter.dataset_id.is_some()
+            || filter.source.is_some()
+            || filter.review.is_some()
+            || filter.evaluator.is_some()
+            || filter.tag.is_some();
+        // A search alone: count the index's matches, without visiting the samples.
+        if !narrows_besides_text && let Some(query) = filter.text.as_deref().and_then(fts_query) {
+            return Ok(self.conn.query_row(
+                "SELECT count(*) FROM sample_text WHERE sample_text MATCH ?1",
+                [query],
+                |r| r.get(0),
+            )?);
+        }
         let runs = self.shown_runs(filter.run_id)?.sql();
         let (clause, values) = Self::where_clause(filter, &runs, false);
-        let join = if filter.evaluator.is_some() {
-            format!(
-                "LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0"
-            )
-        } else {
-            String::new()
+        let from = match filter.evaluator {
+            None => "samples s".to_owned(),
+            // Judged samples: start from the run's judgments (an index by agreement), not from
+            // every sample.
+            Some(e) if e != EvaluatorFilter::NotJudged => format!(
+                "judgments j JOIN samples s ON s.id = j.sample_id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0"
+            ),
+            Some(_) => format!(
+                "samples s LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0"
+            ),
         };
-        let sql = format!("SELECT count(*) FROM samples s {join} WHERE {clause} AND ?1 IS NULL");
+        let sql = format!("SELECT count(*) FROM {from} WHERE {clause} AND ?1 IS NULL");
         let mut all = vec![Value::Null];
         all.extend(values);
         Ok(self

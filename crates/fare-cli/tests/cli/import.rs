@@ -242,7 +242,7 @@ fn an_import_reports_what_it_wrote() {
 }
 
 #[test]
-#[ignore = "bug: `import --json` writes the format as `process-bench`, a name `--format` refuses; the data set says `processbench`"]
+
 fn the_json_report_names_the_format_as_format_accepts_it() {
     let dir = Dir::new();
     dir.write("gsm8k.json", PROCESSBENCH_GSM8K);

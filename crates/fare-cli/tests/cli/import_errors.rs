@@ -32,7 +32,7 @@ fn invalid_json_in_an_array_names_the_line() {
 }
 
 #[test]
-#[ignore = "bug: in a JSON array the column of `invalid JSON (column N)` counts from the record's start, not from the start of the line the message names"]
+
 fn invalid_json_in_an_array_names_the_line_and_column() {
     let dir = Dir::new();
     // The whole array on one line, as many data sets ship it: the second comma of `,,` is at
@@ -165,7 +165,7 @@ fn a_step_of_the_wrong_type_names_its_index() {
 }
 
 #[test]
-#[ignore = "bug: the message says `record 1: record 1: id ...`, the record named twice"]
+
 fn a_duplicate_id_is_refused_with_its_line() {
     let dir = Dir::new();
     dir.write("twice.jsonl", format!("{GOOD_LINE}\n{GOOD_LINE}\n"));

@@ -18,8 +18,7 @@ use crate::error::FieldError;
 pub use mapping::Mapping;
 
 /// A record format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// ProcessBench: `id, generator, problem, steps, final_answer_correct, label`.
     ProcessBench,
@@ -52,6 +51,13 @@ impl Format {
             Format::Mapped => "mapped",
             Format::Labels => "fare-lens-labels",
         }
+    }
+}
+
+impl serde::Serialize for Format {
+    /// The same name as on the command line and in the project file.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
