@@ -445,8 +445,24 @@ impl Project {
         }
         let runs = self.shown_runs(filter.run_id)?.sql();
         let (clause, values) = Self::where_clause(filter, &runs, false);
+        let needs_sample_columns = filter.task.is_some()
+            || filter.dataset_id.is_some()
+            || filter.source.is_some()
+            || runs.contains("s.task");
         let from = match filter.evaluator {
             None => "samples s".to_owned(),
+            // Only the sample's id is needed: the judgment has it, no need to read the sample.
+            Some(e) if e != EvaluatorFilter::NotJudged && !needs_sample_columns => {
+                let sql = format!(
+                    "SELECT count(*) FROM judgments j WHERE j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0 AND {} AND ?1 IS NULL",
+                    clause.replace("s.id", "j.sample_id")
+                );
+                let mut all = vec![Value::Null];
+                all.extend(values);
+                return Ok(self
+                    .conn
+                    .query_row(&sql, params_from_iter(all), |r| r.get(0))?);
+            }
             // Judged samples: start from the run's judgments (an index by agreement), not from
             // every sample.
             Some(e) if e != EvaluatorFilter::NotJudged => format!(
