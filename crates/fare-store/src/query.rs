@@ -189,19 +189,54 @@ pub struct SampleRow {
     pub decision: Option<String>,
 }
 
-/// Turns what a person typed into an FTS5 query: every word must appear (quoted, so FTS5
-/// operators and punctuation in the text cannot break the query).
+/// Turns what a person typed into an FTS5 query: every word must appear, and text between
+/// double quotes must appear as that phrase (`"divides by zero"`). Each word and phrase is
+/// quoted, so FTS5 operators and punctuation in the text cannot break the query.
 ///
-/// Control characters separate words (FTS5 reads a NUL as the end of the query). A "word"
-/// without a letter or digit (`-`, `*`, `"`) holds no token and is left out, so `zebra -` finds
-/// what `zebra` finds; text with no word at all is no query (`None`: nothing is filtered).
+/// Control characters separate words (FTS5 reads a NUL as the end of the query). A word or
+/// phrase without a letter or digit (`-`, `*`) holds no token and is left out, so `zebra -`
+/// finds what `zebra` finds; text with no word at all is no query (`None`: nothing is filtered).
+/// An unclosed quote runs to the end of the text.
 pub fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    (!words.is_empty()).then(|| words.join(" "))
+    let mut terms = Vec::new();
+    for (i, part) in text.split('"').enumerate() {
+        // Odd parts are inside quotes: one phrase each; even parts are loose words.
+        let pieces: Vec<&str> = if i % 2 == 1 {
+            vec![part.trim()]
+        } else {
+            part.split_whitespace().collect()
+        };
+        for piece in pieces {
+            if piece.chars().any(char::is_alphanumeric) {
+                terms.push(format!("\"{piece}\""));
+            }
+        }
+    }
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn quoted_text_is_a_phrase_and_loose_words_are_all_required() {
+        assert_eq!(fts_query("step  zero"), Some("\"step\" \"zero\"".into()));
+        assert_eq!(
+            fts_query("\"divides by zero\" step"),
+            Some("\"divides by zero\" \"step\"".into())
+        );
+        assert_eq!(fts_query("AND OR * - ()"), Some("\"AND\" \"OR\"".into()));
+        assert_eq!(
+            fts_query("\"unclosed phrase"),
+            Some("\"unclosed phrase\"".into())
+        );
+        assert_eq!(fts_query(" - * \u{0}"), None);
+    }
 }
 
 impl Project {
