@@ -219,26 +219,6 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::fts_query;
-
-    #[test]
-    fn quoted_text_is_a_phrase_and_loose_words_are_all_required() {
-        assert_eq!(fts_query("step  zero"), Some("\"step\" \"zero\"".into()));
-        assert_eq!(
-            fts_query("\"divides by zero\" step"),
-            Some("\"divides by zero\" \"step\"".into())
-        );
-        assert_eq!(fts_query("AND OR * - ()"), Some("\"AND\" \"OR\"".into()));
-        assert_eq!(
-            fts_query("\"unclosed phrase"),
-            Some("\"unclosed phrase\"".into())
-        );
-        assert_eq!(fts_query(" - * \u{0}"), None);
-    }
-}
-
 impl Project {
     /// One sample, whole.
     pub fn sample(&self, id: i64) -> Result<StoredSample> {
@@ -513,5 +493,25 @@ impl Project {
         Ok(self
             .conn
             .query_row(&sql, params_from_iter(all), |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn quoted_text_is_a_phrase_and_loose_words_are_all_required() {
+        assert_eq!(fts_query("step  zero"), Some("\"step\" \"zero\"".into()));
+        assert_eq!(
+            fts_query("\"divides by zero\" step"),
+            Some("\"divides by zero\" \"step\"".into())
+        );
+        assert_eq!(fts_query("AND OR * - ()"), Some("\"AND\" \"OR\"".into()));
+        assert_eq!(
+            fts_query("\"unclosed phrase"),
+            Some("\"unclosed phrase\"".into())
+        );
+        assert_eq!(fts_query(" - * \u{0}"), None);
     }
 }
