@@ -52,6 +52,9 @@ enum Command {
         /// Where to write it.
         #[arg(default_value = "fare-lens-demo.sqlite")]
         project: PathBuf,
+        /// Print the report as machine-readable JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -258,8 +261,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Annotate(args) => annotate(&args),
         Command::Samples(args) => samples(&args),
         Command::Datasets(args) => datasets(&args),
-        Command::Demo { project } => {
+        Command::Demo { project, json } => {
             drop(demo::build(&project)?);
+            if json {
+                return report(&ReportArgs {
+                    project,
+                    run: None,
+                    json: true,
+                });
+            }
             println!("demo project written to {}\n", project.display());
             samples(&SamplesArgs {
                 project: project.clone(),
@@ -416,7 +426,7 @@ fn progress_bar(message: &str) -> ProgressBar {
     }
     let bar = ProgressBar::new_spinner().with_message(message.to_owned());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg}: {pos} records ({per_sec}, {elapsed})")
+        ProgressStyle::with_template("{spinner} {msg}: {pos} ({per_sec}, {elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
@@ -432,7 +442,17 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
         annotator: args.annotator.clone(),
         dataset_id: None,
     };
-    let summary = fare_io::export::export(&project, format, &options, &args.output)?;
+    let bar = progress_bar(&format!("exporting {}", args.output.display()));
+    let shown = bar.clone();
+    let result = fare_io::export::export_with_progress(
+        &project,
+        format,
+        &options,
+        &args.output,
+        Some(Box::new(move |n| shown.set_position(n))),
+    );
+    bar.finish_and_clear();
+    let summary = result?;
     if args.json {
         print_json(&summary)?;
     } else {

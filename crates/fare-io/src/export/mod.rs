@@ -195,7 +195,19 @@ pub fn export(
     options: &ExportOptions,
     out: &Path,
 ) -> Result<ExportSummary, ExportError> {
-    let scope = source::Scope::resolve(project, options)?;
+    export_with_progress(project, format, options, out, None)
+}
+
+/// [`export`], telling `progress` now and then how many samples are done.
+pub fn export_with_progress(
+    project: &Project,
+    format: ExportFormat,
+    options: &ExportOptions,
+    out: &Path,
+    progress: Option<Box<dyn Fn(u64)>>,
+) -> Result<ExportSummary, ExportError> {
+    let mut scope = source::Scope::resolve(project, options)?;
+    scope.progress = progress;
     let mut output = output::Output::create(out)?;
     let counts = match format {
         ExportFormat::LabelsJsonl => labels::write_jsonl(project, &scope, &mut output)?,

@@ -68,6 +68,8 @@ pub(super) struct Scope {
     datasets: BTreeMap<i64, DatasetNames>,
     /// The templates shipped with FARE Lens, for samples the run's template does not fit.
     builtin: Vec<Template>,
+    /// Told the number of samples done so far, now and then.
+    pub(super) progress: Option<Box<dyn Fn(u64)>>,
 }
 
 impl Scope {
@@ -117,6 +119,7 @@ impl Scope {
             dataset_id: options.dataset_id,
             datasets,
             builtin: Template::builtin(),
+            progress: None,
         })
     }
 
@@ -135,11 +138,16 @@ impl Scope {
         }
         .map_err(StoreError::from)?;
         let mut rows = stmt.query([self.dataset_id]).map_err(StoreError::from)?;
-        let mut count = 0;
+        let mut count: u64 = 0;
         while let Some(row) = rows.next().map_err(StoreError::from)? {
             let id: i64 = row.get(0).map_err(StoreError::from)?;
             each(id)?;
             count += 1;
+            if let Some(progress) = &self.progress
+                && count.is_multiple_of(1024)
+            {
+                progress(count);
+            }
         }
         Ok(count)
     }
