@@ -47,6 +47,8 @@ enum Command {
     Samples(SamplesArgs),
     /// List the project's data sets.
     Datasets(ProjectArgs),
+    /// List the failure-mode tags, or add one of your own.
+    Tags(TagsArgs),
     /// Build the bundled demo project and show its samples and report.
     Demo {
         /// Where to write it.
@@ -98,6 +100,24 @@ struct ImportArgs {
     /// The largest record accepted, in bytes (64 MiB by default).
     #[arg(long, hide = true)]
     max_record_bytes: Option<usize>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct TagsArgs {
+    /// The project file.
+    project: PathBuf,
+    /// Add a tag with this id (lowercase letters, digits and `-`).
+    #[arg(long)]
+    add: Option<String>,
+    /// The new tag's name, as shown.
+    #[arg(long, requires = "add")]
+    name: Option<String>,
+    /// What the new tag means.
+    #[arg(long, requires = "add")]
+    description: Option<String>,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
@@ -261,6 +281,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Annotate(args) => annotate(&args),
         Command::Samples(args) => samples(&args),
         Command::Datasets(args) => datasets(&args),
+        Command::Tags(args) => tags(&args),
         Command::Demo { project, json } => {
             drop(demo::build(&project)?);
             if json {
@@ -701,6 +722,33 @@ fn samples(args: &SamplesArgs) -> Result<ExitCode> {
         rows.len(),
         project.count_samples(&filter)?
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tags(args: &TagsArgs) -> Result<ExitCode> {
+    let mut project = open(&args.project)?;
+    if let Some(id) = &args.add {
+        let tag = project.add_tag(
+            id,
+            args.name.as_deref().unwrap_or_default(),
+            args.description.as_deref().unwrap_or_default(),
+        )?;
+        if args.json {
+            print_json(&tag)?;
+        } else {
+            println!("added tag `{}` ({})", tag.id, tag.name);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let tags = project.tags()?;
+    if args.json {
+        print_json(&tags)?;
+    } else {
+        for t in &tags {
+            let origin = if t.builtin { "" } else { " (yours)" };
+            println!("{:<28} {}{origin}: {}", t.id, t.name, t.description);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

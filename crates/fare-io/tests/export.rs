@@ -1275,7 +1275,11 @@ fn contents(project: &Project) -> Contents {
 
 #[test]
 fn labels_round_trip_through_every_container_into_a_fresh_project() {
-    let f = fixture();
+    let mut f = fixture();
+    // A tag of the user's own travels too (it becomes a tag of the receiving project).
+    f.project.add_tag("unit-error", "Unit error", "").unwrap();
+    let pb0 = f.samples["pb-0"];
+    annotate(&mut f.project, pb0, "ana", &tag("unit-error"));
     let before = contents(&f.project);
     assert!(
         before.values().any(|(_, labels)| labels.len() >= 2),

@@ -370,4 +370,38 @@ impl Project {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+
+    /// Adds a failure-mode tag of the user's own beside the shipped ones. The id is lowercase
+    /// letters, digits and `-`; an id already in the project is refused.
+    pub fn add_tag(&mut self, id: &str, name: &str, description: &str) -> Result<ProjectTag> {
+        if !fare_core::taxonomy::is_valid_tag_id(id) {
+            return Err(StoreError::Invalid(format!(
+                "`{id}` is not a tag id: use lowercase letters, digits and `-` (at most 64)"
+            )));
+        }
+        let name = if name.trim().is_empty() {
+            id
+        } else {
+            name.trim()
+        };
+        self.conn
+            .execute(
+                "INSERT INTO failure_tags (id, name, description, tasks, inferable, builtin) VALUES (?1, ?2, ?3, '[]', 0, 0)",
+                params![id, name, description.trim()],
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    StoreError::Invalid(format!("the project already has a tag `{id}`"))
+                }
+                e => e.into(),
+            })?;
+        Ok(ProjectTag {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            description: description.trim().to_owned(),
+            builtin: false,
+        })
+    }
 }

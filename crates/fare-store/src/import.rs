@@ -243,7 +243,8 @@ impl ImportWriter<'_> {
 
     /// Writes a human label carried by the imported file (a labels export) as annotation events
     /// of `annotator`, so the project holds it exactly as if it had been made here: the
-    /// decision at `first_at`, marks, tags and note at `updated_at`.
+    /// decision at `first_at`, marks, tags and note at `updated_at`. Tags this project does not
+    /// have yet are added as user tags.
     pub fn add_label(
         &mut self,
         sample_id: i64,
@@ -279,16 +280,17 @@ impl ImportWriter<'_> {
             actions.push(A::WrongReason { on: true });
         }
         for tag in &label.tags {
-            let known: bool = self.tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM failure_tags WHERE id = ?1)",
-                [tag],
-                |r| r.get(0),
-            )?;
-            if !known {
+            // A tag the other project's users added comes along as a tag of this project.
+            if !fare_core::taxonomy::is_valid_tag_id(tag) {
                 return Err(StoreError::Invalid(format!(
-                    "sample {sample_id}: unknown tag `{tag}`"
+                    "sample {sample_id}: `{tag}` is not a tag id"
                 )));
             }
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO failure_tags (id, name, description, tasks, inferable, builtin) VALUES (?1, ?1, 'added by an import of labels', '[]', 0, 0)",
+                )?
+                .execute([tag])?;
             actions.push(A::Tag {
                 tag: tag.clone(),
                 on: true,

@@ -561,3 +561,45 @@ fn a_rating_decision_follows_the_scale_of_the_judgment_it_reviews() {
     );
     assert_eq!(rows(&project, "annotation_events"), 1);
 }
+
+#[test]
+fn users_add_their_own_tags_and_annotate_with_them() {
+    let (_dir, mut project) = crate::new_project();
+    let ids = crate::import(
+        &mut project,
+        "d",
+        &[crate::sample("s", "Q", crate::steps(&["a", "b"]))],
+    );
+    let added = project
+        .add_tag("unit-error", "Unit error", "Mixed up units")
+        .unwrap();
+    assert!(!added.builtin);
+    assert!(
+        project
+            .tags()
+            .unwrap()
+            .iter()
+            .any(|t| t.id == "unit-error" && !t.builtin)
+    );
+    let label = project
+        .annotate(
+            ids[0],
+            "ana",
+            &fare_core::AnnotationAction::Tag {
+                tag: "unit-error".into(),
+                on: true,
+            },
+            None,
+        )
+        .unwrap();
+    assert!(label.label.tags.contains("unit-error"));
+    assert!(
+        project.add_tag("unit-error", "", "").is_err(),
+        "an id already there"
+    );
+    assert!(
+        project.add_tag("missed-error", "", "").is_err(),
+        "a shipped id"
+    );
+    assert!(project.add_tag("Bad Id", "", "").is_err());
+}
