@@ -428,7 +428,13 @@ impl Project {
                 id: r.get(0)?,
                 dataset: r.get(1)?,
                 external_id: r.get(2)?,
-                task: task.parse().unwrap_or(Task::StepLevel),
+                task: task.parse().map_err(|e: fare_core::sample::UnknownTask| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        3,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?,
                 source: r.get(4)?,
                 question: r.get(5)?,
                 step_count: r.get(6)?,
