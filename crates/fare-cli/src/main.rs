@@ -232,6 +232,9 @@ struct SamplesArgs {
     /// Only this task.
     #[arg(long)]
     task: Option<String>,
+    /// Only this data set (its name or id).
+    #[arg(long)]
+    dataset: Option<String>,
     /// Only this source (e.g. a ProcessBench split).
     #[arg(long)]
     source: Option<String>,
@@ -295,6 +298,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             samples(&SamplesArgs {
                 project: project.clone(),
                 task: None,
+                dataset: None,
                 source: None,
                 review: None,
                 evaluator: None,
@@ -669,10 +673,29 @@ fn parse_kebab<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result
         .map_err(|_| anyhow!("unknown {what} `{text}`"))
 }
 
+/// A data set named by its id or its name.
+fn dataset_id(project: &Project, text: &str) -> Result<i64> {
+    let datasets = project.datasets()?;
+    let found: Vec<_> = datasets
+        .iter()
+        .filter(|d| d.name == text || d.id.to_string() == text)
+        .collect();
+    match found.as_slice() {
+        [d] => Ok(d.id),
+        [] => bail!("no data set `{text}` in the project (see `fare-lens datasets`)"),
+        _ => bail!("several data sets are named `{text}`; give its id (see `fare-lens datasets`)"),
+    }
+}
+
 fn samples(args: &SamplesArgs) -> Result<ExitCode> {
     let project = open(&args.project)?;
     let filter = SampleFilter {
         task: args.task.as_deref().map(str::parse).transpose()?,
+        dataset_id: args
+            .dataset
+            .as_deref()
+            .map(|d| dataset_id(&project, d))
+            .transpose()?,
         source: args.source.clone(),
         review: args
             .review
