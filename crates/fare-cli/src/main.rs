@@ -45,6 +45,8 @@ enum Command {
     Annotate(AnnotateArgs),
     /// List samples, with filters and full-text search.
     Samples(SamplesArgs),
+    /// Print exactly what a model will see for a sample: the rendered prompt (and its token ids).
+    Prompt(PromptArgs),
     /// List the project's data sets.
     Datasets(ProjectArgs),
     /// List the failure-mode tags, or add one of your own.
@@ -100,6 +102,32 @@ struct ImportArgs {
     /// The largest record accepted, in bytes (64 MiB by default).
     #[arg(long, hide = true)]
     max_record_bytes: Option<usize>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct PromptArgs {
+    /// The project file.
+    project: PathBuf,
+    /// The sample: its id in the project, or its data set id.
+    sample: String,
+    /// The model folder (tokenizer.json with tokenizer_config.json or chat_template.jinja).
+    #[arg(long)]
+    model: PathBuf,
+    /// A template file to use instead of the shipped one of the sample's task.
+    #[arg(long)]
+    template: Option<PathBuf>,
+    /// Direct judgment (verdict only) instead of critique then verdict.
+    #[arg(long)]
+    direct: bool,
+    /// Show A and B swapped (pairwise samples).
+    #[arg(long)]
+    swapped: bool,
+    /// Also print the token ids.
+    #[arg(long)]
+    ids: bool,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
@@ -184,7 +212,6 @@ struct ReportArgs {
 }
 
 #[derive(Args)]
-#[allow(clippy::struct_excessive_bools)] // one flag per annotation action, as clap wants them
 struct AnnotateArgs {
     /// The project file.
     project: PathBuf,
@@ -283,6 +310,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => report(&args),
         Command::Annotate(args) => annotate(&args),
         Command::Samples(args) => samples(&args),
+        Command::Prompt(args) => prompt(&args),
         Command::Datasets(args) => datasets(&args),
         Command::Tags(args) => tags(&args),
         Command::Demo { project, json } => {
@@ -745,6 +773,73 @@ fn samples(args: &SamplesArgs) -> Result<ExitCode> {
         rows.len(),
         project.count_samples(&filter)?
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prompt(args: &PromptArgs) -> Result<ExitCode> {
+    use fare_engine::chat::RenderOptions;
+    let project = open(&args.project)?;
+    let sample_id = resolve_sample(&project, &args.sample)?;
+    let stored = project.sample(sample_id)?;
+    let task = stored.sample.task();
+    let template = match &args.template {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read the template", path.display()))?;
+            fare_core::Template::from_toml(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?
+        }
+        None => fare_core::Template::builtin_for(task)
+            .ok_or_else(|| anyhow!("no shipped template for {task}"))?,
+    };
+    if args.swapped && task != Task::Pairwise {
+        bail!("only pairwise samples can be swapped; sample {sample_id} is {task}");
+    }
+    let mode = if args.direct {
+        fare_core::PromptMode::Direct
+    } else {
+        fare_core::PromptMode::Critique
+    };
+    let order = if args.swapped {
+        fare_core::ResponseOrder::Swapped
+    } else {
+        fare_core::ResponseOrder::Original
+    };
+    let messages = template.render(&stored.sample, mode, order)?;
+    let chat = fare_engine::ChatTemplate::from_model_dir(&args.model)?;
+    let tokenizer = fare_engine::TextTokenizer::from_file(&args.model.join("tokenizer.json"))?;
+    let input = fare_engine::prompt::model_input(
+        &messages,
+        &chat,
+        &tokenizer,
+        &RenderOptions {
+            add_generation_prompt: true,
+            // Qwen3 templates read it (FARE-8B is non-thinking); others ignore it.
+            enable_thinking: Some(false),
+            reasoning_effort: None,
+        },
+    )?;
+    if !input.special_tokens_in_text.is_empty() {
+        eprintln!(
+            "warning: the sample's text contains control tokens of this model ({}); the model reads them as such",
+            input.special_tokens_in_text.join(", ")
+        );
+    }
+    if args.json {
+        print_json(&serde_json::json!({
+            "sample": sample_id,
+            "template": template.name,
+            "template_hash": template.content_hash(),
+            "text": input.text,
+            "ids": input.ids,
+            "tokens": input.ids.len(),
+            "special_tokens_in_text": input.special_tokens_in_text,
+        }))?;
+    } else {
+        print!("{}", input.text);
+        if args.ids {
+            println!("\n\n{} tokens: {:?}", input.ids.len(), input.ids);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

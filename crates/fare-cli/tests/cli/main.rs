@@ -10,6 +10,7 @@
 //! - [`mapping`]: unknown schemas through `--map`, `--mapping` files, CSV and Parquet.
 //! - [`annotate`]: recording, undoing and redoing human labels from the command line.
 //! - [`demo`]: the demo project, its report and the five export formats.
+//! - [`prompt`]: the exact model input of a sample, with the real Qwen3 tokenizer.
 //! - [`real_data`]: a real ProcessBench split, when `../shared/data` is beside the checkout.
 
 #[cfg(test)]
@@ -25,5 +26,7 @@ mod import;
 mod import_errors;
 #[cfg(test)]
 mod mapping;
+#[cfg(test)]
+mod prompt;
 #[cfg(test)]
 mod real_data;

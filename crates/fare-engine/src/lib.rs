@@ -1,0 +1,38 @@
+//! The FARE Lens evaluator engine.
+//!
+//! - [`chat`]: a model's own chat template (Jinja, as `transformers` renders it) turned into the
+//!   exact prompt text the model sees.
+//! - [`tokenize`]: that text turned into token ids with the model's `tokenizer.json`.
+//! - [`prompt`]: a FARE prompt (fare-core's system and user messages) through both.
+//!
+//! Rendering and tokenisation are checked against `transformers`' `apply_chat_template` on the
+//! real Qwen3 tokenizer (tests/reference/chat_fixtures.py makes the fixtures). Loading weights and
+//! generating come in the next steps of the engine; nothing here pretends to run a model.
+
+pub mod chat;
+pub mod prompt;
+pub mod tokenize;
+
+pub use chat::{ChatTemplate, Message};
+pub use tokenize::TextTokenizer;
+
+use std::path::PathBuf;
+
+/// Errors of the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A model file that cannot be read or is not what it should be.
+    #[error("{path}: {message}")]
+    ModelFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The chat template failed to render.
+    #[error("the chat template failed: {0}")]
+    Template(String),
+    /// Tokenisation failed.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+}

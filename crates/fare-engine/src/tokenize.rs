@@ -1,0 +1,70 @@
+//! Turning prompt text into token ids with a model's `tokenizer.json`, as `transformers` does
+//! for a rendered chat (`add_special_tokens=False`: the template already wrote them).
+//!
+//! Note: special-token strings inside the text (`<|im_end|>` in a problem or a trace) become
+//! special tokens, exactly as in `transformers`; [`TextTokenizer::special_tokens_in`] finds them
+//! so the product can warn that untrusted text carries control tokens.
+
+use std::path::Path;
+
+use tokenizers::Tokenizer;
+
+use crate::EngineError;
+
+/// A model's tokenizer.
+pub struct TextTokenizer {
+    inner: Tokenizer,
+}
+
+impl std::fmt::Debug for TextTokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextTokenizer")
+            .field("vocab_size", &self.inner.get_vocab_size(true))
+            .finish()
+    }
+}
+
+impl TextTokenizer {
+    /// Loads `tokenizer.json`.
+    pub fn from_file(path: &Path) -> Result<TextTokenizer, EngineError> {
+        let inner = Tokenizer::from_file(path).map_err(|e| EngineError::ModelFile {
+            path: path.to_owned(),
+            message: format!("not a usable tokenizer.json: {e}"),
+        })?;
+        Ok(TextTokenizer { inner })
+    }
+
+    /// The token ids of a rendered prompt.
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>, EngineError> {
+        let encoding = self
+            .inner
+            .encode(text, false)
+            .map_err(|e| EngineError::Tokenizer(e.to_string()))?;
+        Ok(encoding.get_ids().to_vec())
+    }
+
+    /// The text of token ids (special tokens kept).
+    pub fn decode(&self, ids: &[u32]) -> Result<String, EngineError> {
+        self.inner
+            .decode(ids, false)
+            .map_err(|e| EngineError::Tokenizer(e.to_string()))
+    }
+
+    /// The id of a token written as text (`<|im_end|>`), if the vocabulary has it.
+    pub fn token_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    /// Every special token that appears literally in `text`, in order of first appearance.
+    pub fn special_tokens_in(&self, text: &str) -> Vec<String> {
+        let mut found: Vec<(usize, String)> = self
+            .inner
+            .get_added_tokens_decoder()
+            .values()
+            .filter(|t| t.special)
+            .filter_map(|t| text.find(&t.content).map(|at| (at, t.content.clone())))
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, t)| t).collect()
+    }
+}
