@@ -4,12 +4,16 @@
 //!   exact prompt text the model sees.
 //! - [`tokenize`]: that text turned into token ids with the model's `tokenizer.json`.
 //! - [`prompt`]: a FARE prompt (fare-core's system and user messages) through both.
+//! - [`model`]: loading Qwen3 (safetensors, GGUF) and Llama (GGUF) models with candle and
+//!   running their forward pass.
 //!
 //! Rendering and tokenisation are checked against `transformers`' `apply_chat_template` on the
-//! real Qwen3 tokenizer (tests/reference/chat_fixtures.py makes the fixtures). Loading weights and
-//! generating come in the next steps of the engine; nothing here pretends to run a model.
+//! real Qwen3 tokenizer (tests/reference/chat_fixtures.py makes the fixtures); the forward pass
+//! against `transformers`' logits (tests/reference/qwen3_golden.py). Generation and judging
+//! come next.
 
 pub mod chat;
+pub mod model;
 pub mod prompt;
 pub mod tokenize;
 
@@ -32,6 +36,9 @@ pub enum EngineError {
     /// The chat template failed to render.
     #[error("the chat template failed: {0}")]
     Template(String),
+    /// The model failed while running.
+    #[error("model: {0}")]
+    Runtime(String),
     /// Tokenisation failed.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
