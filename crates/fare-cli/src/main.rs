@@ -47,6 +47,8 @@ enum Command {
     Samples(SamplesArgs),
     /// Print exactly what a model will see for a sample: the rendered prompt (and its token ids).
     Prompt(PromptArgs),
+    /// Convert a Qwen3 safetensors model folder (FARE-8B) into a quantised GGUF file for CPUs.
+    Convert(ConvertArgs),
     /// List the project's data sets.
     Datasets(ProjectArgs),
     /// List the failure-mode tags, or add one of your own.
@@ -131,6 +133,18 @@ struct PromptArgs {
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct ConvertArgs {
+    /// The model folder (config.json and safetensors).
+    model: PathBuf,
+    /// The GGUF file to write.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// f32, f16, q8_0, q4_0, q4_k or q6_k.
+    #[arg(long, default_value = "q8_0")]
+    quant: String,
 }
 
 #[derive(Args)]
@@ -311,6 +325,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Annotate(args) => annotate(&args),
         Command::Samples(args) => samples(&args),
         Command::Prompt(args) => prompt(&args),
+        Command::Convert(args) => convert(&args),
         Command::Datasets(args) => datasets(&args),
         Command::Tags(args) => tags(&args),
         Command::Demo { project, json } => {
@@ -840,6 +855,27 @@ fn prompt(args: &PromptArgs) -> Result<ExitCode> {
             println!("\n\n{} tokens: {:?}", input.ids.len(), input.ids);
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn convert(args: &ConvertArgs) -> Result<ExitCode> {
+    let quant = fare_engine::convert::quantization(&args.quant).ok_or_else(|| {
+        anyhow!(
+            "unknown quantisation `{}` (f32, f16, q8_0, q4_0, q4_k, q6_k)",
+            args.quant
+        )
+    })?;
+    let bar = progress_bar(&format!("converting {}", args.model.display()));
+    let result = fare_engine::convert::qwen3_to_gguf(&args.model, &args.output, quant);
+    bar.finish_and_clear();
+    result?;
+    let size = std::fs::metadata(&args.output).map_or(0, |m| m.len());
+    println!(
+        "{}: {} GGUF, {:.1} MB",
+        args.output.display(),
+        args.quant,
+        size as f64 / 1e6
+    );
     Ok(ExitCode::SUCCESS)
 }
 

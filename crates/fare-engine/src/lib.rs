@@ -6,6 +6,7 @@
 //! - [`prompt`]: a FARE prompt (fare-core's system and user messages) through both.
 //! - [`model`]: loading Qwen3 (safetensors, GGUF) and Llama (GGUF) models with candle and
 //!   running their forward pass.
+//! - [`convert`]: a Qwen3 safetensors folder into a quantised GGUF file for CPUs.
 //!
 //! Rendering and tokenisation are checked against `transformers`' `apply_chat_template` on the
 //! real Qwen3 tokenizer (tests/reference/chat_fixtures.py makes the fixtures); the forward pass
@@ -13,6 +14,7 @@
 //! come next.
 
 pub mod chat;
+pub mod convert;
 pub mod model;
 pub mod prompt;
 pub mod tokenize;

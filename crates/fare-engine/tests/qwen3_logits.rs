@@ -152,3 +152,47 @@ fn bad_model_files_are_refused_with_the_file_and_the_reason() {
         "{err}"
     );
 }
+
+#[test]
+fn an_f32_gguf_conversion_gives_the_same_logits_and_q8_0_stays_close() {
+    use candle_core::quantized::GgmlDType;
+    let dir = tempfile::tempdir().unwrap();
+    let golden = golden();
+    let mut worst_q8 = 0.0f32;
+    for (quant, tolerance) in [(GgmlDType::F32, 1e-4), (GgmlDType::Q8_0, 0.1)] {
+        let out = dir.path().join(format!("{quant:?}.gguf"));
+        fare_engine::convert::qwen3_to_gguf(&fixture_dir(), &out, quant).unwrap();
+        let mut model = Model::load(&out, &Device::Cpu, DType::F32).unwrap();
+        assert_eq!(
+            (model.architecture, model.vocab_size),
+            (Architecture::Qwen3, 384)
+        );
+        for prompt in &golden.prompts {
+            model.clear_cache();
+            let prefix = prompt.ids.len().div_ceil(2);
+            let mut diffs = vec![max_diff(
+                &model.forward(&prompt.ids[..prefix], 0).unwrap(),
+                &prompt.logits[prefix - 1],
+            )];
+            for position in prefix..prompt.ids.len() {
+                let logits = model
+                    .forward(&prompt.ids[position..=position], position)
+                    .unwrap();
+                diffs.push(max_diff(&logits, &prompt.logits[position]));
+            }
+            let worst = diffs.iter().copied().fold(0.0, f32::max);
+            assert!(worst < tolerance, "{quant:?}: max abs diff {worst}");
+            if quant == GgmlDType::Q8_0 {
+                worst_q8 = worst_q8.max(worst);
+            }
+        }
+    }
+    println!("Q8_0 GGUF: max abs logit difference from transformers' f32 {worst_q8:.4}");
+    // Rows of 64 values cannot be Q4_K (blocks of 256): refused with the reason, no file left.
+    let out = dir.path().join("q4k.gguf");
+    let err = fare_engine::convert::qwen3_to_gguf(&fixture_dir(), &out, GgmlDType::Q4K)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a multiple of"), "{err}");
+    assert!(!out.exists() && !dir.path().join("q4k.gguf.partial").exists());
+}
