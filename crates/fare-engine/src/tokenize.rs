@@ -34,6 +34,30 @@ impl TextTokenizer {
         Ok(TextTokenizer { inner })
     }
 
+    /// The tokenizer stored inside a GGUF file (`tokenizer.ggml.*` metadata).
+    pub fn from_gguf(path: &Path) -> Result<TextTokenizer, EngineError> {
+        use candle_core::quantized::gguf_file;
+        use candle_core::quantized::tokenizer::TokenizerFromGguf;
+        let mut file = std::fs::File::open(path).map_err(|e| EngineError::ModelFile {
+            path: path.to_owned(),
+            message: format!("cannot open: {e}"),
+        })?;
+        let content = gguf_file::Content::read(&mut file).map_err(|e| EngineError::ModelFile {
+            path: path.to_owned(),
+            message: format!("not a readable GGUF file: {e}"),
+        })?;
+        let inner = Tokenizer::from_gguf(&content).map_err(|e| EngineError::ModelFile {
+            path: path.to_owned(),
+            message: format!("no usable tokenizer inside: {e}"),
+        })?;
+        Ok(TextTokenizer { inner })
+    }
+
+    /// The number of tokens in the vocabulary, special tokens included.
+    pub fn vocab_size(&self) -> usize {
+        self.inner.get_vocab_size(true)
+    }
+
     /// The token ids of a rendered prompt.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, EngineError> {
         let encoding = self
