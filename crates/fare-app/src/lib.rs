@@ -3,5 +3,7 @@
 //!
 //! - [`report`]: evaluator metrics per task, data set and source, against ground truth and
 //!   against human labels.
+//! - [`judge`]: judging samples with a local evaluator, resumable after a crash.
 
+pub mod judge;
 pub mod report;

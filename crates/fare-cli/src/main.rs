@@ -49,6 +49,9 @@ enum Command {
     Prompt(PromptArgs),
     /// Convert a Qwen3 safetensors model folder (FARE-8B) into a quantised GGUF file for CPUs.
     Convert(ConvertArgs),
+    /// Judge samples with a local evaluator (a model folder or GGUF file), storing each judgment
+    /// as it is made; running it again continues an unfinished run.
+    Judge(JudgeArgs),
     /// List the project's data sets.
     Datasets(ProjectArgs),
     /// List the failure-mode tags, or add one of your own.
@@ -130,6 +133,54 @@ struct PromptArgs {
     /// Also print the token ids.
     #[arg(long)]
     ids: bool,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct JudgeArgs {
+    /// The project file.
+    project: PathBuf,
+    /// The model: a folder (config.json, safetensors, tokenizer) or a GGUF file.
+    #[arg(long)]
+    model: PathBuf,
+    /// The model's name in the project (default: the folder or file name).
+    #[arg(long)]
+    model_name: Option<String>,
+    /// Only this task.
+    #[arg(long)]
+    task: Option<String>,
+    /// Only this data set (name or id).
+    #[arg(long)]
+    dataset: Option<String>,
+    /// At most this many samples.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Judgments per sample (seeds differ per attempt; use a temperature above 0).
+    #[arg(long, default_value_t = 1)]
+    samples: u32,
+    /// Also judge pairwise samples with A and B swapped.
+    #[arg(long)]
+    swap: bool,
+    /// Verdict only (FARE's direct mode) instead of critique then verdict.
+    #[arg(long)]
+    direct: bool,
+    /// The most tokens to generate per judgment.
+    #[arg(long, default_value_t = 4096)]
+    max_new_tokens: usize,
+    /// Sampling temperature (0: greedy).
+    #[arg(long, default_value_t = 0.0)]
+    temperature: f64,
+    /// Nucleus sampling.
+    #[arg(long)]
+    top_p: Option<f64>,
+    /// Random seed of sampled decoding.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Start a new run even when one with the same settings exists (default: continue it).
+    #[arg(long)]
+    new_run: bool,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
@@ -326,6 +377,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Samples(args) => samples(&args),
         Command::Prompt(args) => prompt(&args),
         Command::Convert(args) => convert(&args),
+        Command::Judge(args) => judge(&args),
         Command::Datasets(args) => datasets(&args),
         Command::Tags(args) => tags(&args),
         Command::Demo { project, json } => {
@@ -854,6 +906,87 @@ fn prompt(args: &PromptArgs) -> Result<ExitCode> {
         if args.ids {
             println!("\n\n{} tokens: {:?}", input.ids.len(), input.ids);
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn judge(args: &JudgeArgs) -> Result<ExitCode> {
+    use fare_app::judge::{JudgeOptions, judge};
+    use fare_engine::generate::SamplingParams;
+    use std::ops::ControlFlow;
+    let mut project = open(&args.project)?;
+    let filter = SampleFilter {
+        task: args.task.as_deref().map(str::parse).transpose()?,
+        dataset_id: args
+            .dataset
+            .as_deref()
+            .map(|d| dataset_id(&project, d))
+            .transpose()?,
+        ..SampleFilter::default()
+    };
+    if args.samples > 1 && args.temperature <= 0.0 {
+        eprintln!(
+            "warning: --samples {} with greedy decoding gives the same output each time; add --temperature",
+            args.samples
+        );
+    }
+    let device = candle_core::Device::Cpu;
+    let mut evaluator =
+        fare_engine::evaluator::Evaluator::load(&args.model, &device, candle_core::DType::F32)?;
+    let model_name = args.model_name.clone().unwrap_or_else(|| {
+        args.model
+            .file_stem()
+            .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
+    });
+    let options = JudgeOptions {
+        filter,
+        limit: args.limit,
+        sampling: SamplingParams {
+            temperature: args.temperature,
+            top_p: args.top_p,
+            seed: args.seed,
+            max_new_tokens: args.max_new_tokens,
+        },
+        attempts: args.samples.max(1),
+        swap: args.swap,
+        mode: if args.direct {
+            fare_core::PromptMode::Direct
+        } else {
+            fare_core::PromptMode::Critique
+        },
+        model_name,
+        new_run: args.new_run,
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} judgments, {msg}, ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let report = judge(&mut project, &mut evaluator, &options, &mut |p| {
+        bar.set_length(p.planned);
+        bar.set_position(p.judged);
+        bar.set_message(format!("{:.1} tokens/s", p.tokens_per_second));
+        ControlFlow::Continue(())
+    })?;
+    bar.finish_and_clear();
+    if args.json {
+        print_json(&report)?;
+    } else {
+        println!(
+            "run {}{}: {} judgments ({} parsed, {} unparseable, {} truncated); {} already judged",
+            report.run_id,
+            if report.resumed { " (continued)" } else { "" },
+            report.judged,
+            report.parsed,
+            report.unparseable,
+            report.truncated,
+            report.skipped
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

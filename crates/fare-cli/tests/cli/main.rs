@@ -10,6 +10,7 @@
 //! - [`mapping`]: unknown schemas through `--map`, `--mapping` files, CSV and Parquet.
 //! - [`annotate`]: recording, undoing and redoing human labels from the command line.
 //! - [`demo`]: the demo project, its report and the five export formats.
+//! - [`judge`]: judging with a small real model, killed and continued.
 //! - [`prompt`]: the exact model input of a sample, with the real Qwen3 tokenizer.
 //! - [`real_data`]: a real ProcessBench split, when `../shared/data` is beside the checkout.
 
@@ -24,6 +25,8 @@ mod demo;
 mod import;
 #[cfg(test)]
 mod import_errors;
+#[cfg(test)]
+mod judge;
 #[cfg(test)]
 mod mapping;
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 /// The binary under test.
-const BIN: &str = env!("CARGO_BIN_EXE_fare-lens");
+pub const BIN: &str = env!("CARGO_BIN_EXE_fare-lens");
 
 /// The message every refused import ends with.
 pub const NOTHING_IMPORTED: &str = "nothing of this file was imported";
