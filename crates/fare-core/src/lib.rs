@@ -27,6 +27,6 @@ pub mod verdict;
 pub use annotation::{AnnotationAction, AnnotationEvent, Decision, Label};
 pub use judgment::{Judgment, Outcome};
 pub use parse::{Finish, read_output};
-pub use sample::{Content, Sample, Task};
+pub use sample::{Content, Sample, Step, Task};
 pub use template::{Prompt, PromptMode, Provenance, ResponseOrder, Template};
 pub use verdict::{Correctness, Side, Verdict, VerdictRules};

@@ -144,6 +144,17 @@ impl Content {
     }
 }
 
+/// One step of a step-level solution, numbered from 0 as the evaluator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// Its number, from 0 (the `<step i>` tag the evaluator reads).
+    pub index: u32,
+    /// Its text.
+    pub text: String,
+    /// The data set's own rating of the step (PRM800K: -1, 0 or +1), when it has one.
+    pub gold_rating: Option<i8>,
+}
+
 /// One item an evaluator judges.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {

@@ -109,6 +109,23 @@ impl ShownRuns {
     }
 }
 
+impl StoredSample {
+    /// The steps of a step-level sample with their numbers and the data set's own ratings.
+    pub fn steps(&self) -> Vec<fare_core::Step> {
+        self.sample
+            .content
+            .steps()
+            .iter()
+            .enumerate()
+            .map(|(i, text)| fare_core::Step {
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                text: text.clone(),
+                gold_rating: self.step_ratings.get(i).copied().flatten(),
+            })
+            .collect()
+    }
+}
+
 /// Review states to filter on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -369,4 +369,14 @@ fn step_ratings_beyond_the_steps_are_ignored_and_missing_ones_are_none() {
     );
     assert_eq!(project.sample(long).unwrap().step_ratings, vec![Some(-1)]);
     assert_eq!(project.sample(not_steps).unwrap().step_ratings, vec![]);
+    // The same as numbered steps.
+    let numbered = project.sample(short).unwrap().steps();
+    assert_eq!(
+        numbered
+            .iter()
+            .map(|s| (s.index, s.text.as_str(), s.gold_rating))
+            .collect::<Vec<_>>(),
+        [(0, "x", Some(1)), (1, "y", None), (2, "z", None)]
+    );
+    assert!(project.sample(not_steps).unwrap().steps().is_empty());
 }
