@@ -49,6 +49,8 @@ enum Command {
     Prompt(PromptArgs),
     /// Convert a Qwen3 safetensors model folder (FARE-8B) into a quantised GGUF file for CPUs.
     Convert(ConvertArgs),
+    /// List the models found in ./models, the folders given, and the Hugging Face cache.
+    Models(ModelsArgs),
     /// Judge samples with a local evaluator (a model folder or GGUF file), storing each judgment
     /// as it is made; running it again continues an unfinished run.
     Judge(JudgeArgs),
@@ -181,6 +183,16 @@ struct JudgeArgs {
     /// Start a new run even when one with the same settings exists (default: continue it).
     #[arg(long)]
     new_run: bool,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ModelsArgs {
+    /// A folder holding model folders or GGUF files (default: ./models).
+    #[arg(long = "dir")]
+    dirs: Vec<PathBuf>,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
@@ -377,6 +389,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Samples(args) => samples(&args),
         Command::Prompt(args) => prompt(&args),
         Command::Convert(args) => convert(&args),
+        Command::Models(args) => models(&args),
         Command::Judge(args) => judge(&args),
         Command::Datasets(args) => datasets(&args),
         Command::Tags(args) => tags(&args),
@@ -986,6 +999,49 @@ fn judge(args: &JudgeArgs) -> Result<ExitCode> {
             report.unparseable,
             report.truncated,
             report.skipped
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn models(args: &ModelsArgs) -> Result<ExitCode> {
+    let dirs = if args.dirs.is_empty() {
+        vec![PathBuf::from("models")]
+    } else {
+        args.dirs.clone()
+    };
+    let hub = fare_engine::discover::hugging_face_cache();
+    let found = fare_engine::discover::discover(&dirs, hub.as_deref());
+    if args.json {
+        print_json(&found)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if found.is_empty() {
+        println!(
+            "no models in {}{}",
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if hub.is_some() {
+                " or the Hugging Face cache"
+            } else {
+                ""
+            }
+        );
+    }
+    for m in &found {
+        println!(
+            "{:<32} {:<11} {:<8} {:<9} {:>9.1} MB  {}  {}",
+            m.name,
+            m.format,
+            m.architecture.as_deref().unwrap_or("?"),
+            m.dtype.as_deref().unwrap_or("?"),
+            m.size as f64 / 1e6,
+            m.problem
+                .as_deref()
+                .map_or_else(|| "usable".to_owned(), |p| format!("not usable: {p}")),
+            m.path.display()
         );
     }
     Ok(ExitCode::SUCCESS)

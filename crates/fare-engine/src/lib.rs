@@ -9,6 +9,7 @@
 //! - [`generate`]: greedy and sampled decoding with stop tokens, a token limit, streaming and
 //!   cancellation.
 //! - [`evaluator`]: a model with its tokenizer, template and stop tokens, judging one prompt.
+//! - [`discover`]: the models a user has (a models folder, the Hugging Face cache).
 //! - [`convert`]: a Qwen3 safetensors folder into a quantised GGUF file for CPUs.
 //!
 //! Rendering and tokenisation are checked against `transformers`' `apply_chat_template` on the
@@ -18,6 +19,7 @@
 
 pub mod chat;
 pub mod convert;
+pub mod discover;
 pub mod evaluator;
 pub mod generate;
 pub mod model;

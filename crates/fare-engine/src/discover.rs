@@ -1,0 +1,218 @@
+//! Finding the models a user already has: folders and GGUF files under `models/` (or any
+//! folder the user names), and the Hugging Face cache
+//! (`$HF_HOME/hub` or `~/.cache/huggingface/hub`, `models--ORG--NAME/snapshots/REV/`), so a
+//! model downloaded with `huggingface-cli` shows up without copying.
+//!
+//! Each model found says what it is (format, architecture, dtype, size on disk) and whether this
+//! build can run it, and if not, why.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::quantized::gguf_file;
+use serde::Serialize;
+
+/// A model found on disk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FoundModel {
+    /// A name for people: the folder or file name, or `ORG/NAME` from the Hugging Face cache.
+    pub name: String,
+    /// The folder or file.
+    pub path: PathBuf,
+    /// `safetensors` or `gguf`.
+    pub format: String,
+    /// The architecture the files declare.
+    pub architecture: Option<String>,
+    /// The weights' type (`bfloat16`, `Q8_0` ...).
+    pub dtype: Option<String>,
+    /// Bytes on disk.
+    pub size: u64,
+    /// Whether this build can load it.
+    pub usable: bool,
+    /// Why not, when it cannot.
+    pub problem: Option<String>,
+}
+
+/// The Hugging Face hub cache folder of this user, if there is one.
+pub fn hugging_face_cache() -> Option<PathBuf> {
+    let hub = std::env::var_os("HF_HUB_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HF_HOME").map(|h| PathBuf::from(h).join("hub")))
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/huggingface/hub"))
+        })?;
+    hub.is_dir().then_some(hub)
+}
+
+/// Every model under `folders` (one level down) and in the Hugging Face cache `hub`.
+pub fn discover(folders: &[PathBuf], hub: Option<&Path>) -> Vec<FoundModel> {
+    let mut found = Vec::new();
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if let Some(model) = describe(&path, name) {
+                found.push(model);
+            }
+        }
+    }
+    if let Some(hub) = hub
+        && let Ok(entries) = std::fs::read_dir(hub)
+    {
+        let mut repos: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        repos.sort();
+        for repo in repos {
+            let dir_name = repo
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let Some(id) = dir_name.strip_prefix("models--") else {
+                continue;
+            };
+            let name = id.replacen("--", "/", 1);
+            if let Some(snapshot) = snapshot_of(&repo)
+                && let Some(model) = describe(&snapshot, name)
+            {
+                found.push(model);
+            }
+        }
+    }
+    found
+}
+
+/// The snapshot `refs/main` names, else the newest one.
+fn snapshot_of(repo: &Path) -> Option<PathBuf> {
+    if let Ok(rev) = std::fs::read_to_string(repo.join("refs/main")) {
+        let dir = repo.join("snapshots").join(rev.trim());
+        if dir.is_dir() {
+            return Some(dir);
+        }
+    }
+    let entries = std::fs::read_dir(repo.join("snapshots")).ok()?;
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok())
+        .map(|e| e.path())
+}
+
+fn size_of(path: &Path) -> u64 {
+    if path.is_file() {
+        return std::fs::metadata(path).map_or(0, |m| m.len());
+    }
+    std::fs::read_dir(path).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            // Hugging Face cache snapshots hold links to blobs: follow them.
+            .map(|e| {
+                std::fs::metadata(e.path()).map_or(0, |m| if m.is_file() { m.len() } else { 0 })
+            })
+            .sum()
+    })
+}
+
+const RUNS: [&str; 1] = ["qwen3"];
+const RUNS_GGUF: [&str; 2] = ["qwen3", "llama"];
+
+/// What a folder or file holds, when it is a model.
+fn describe(path: &Path, name: String) -> Option<FoundModel> {
+    if path.is_file() {
+        if path.extension().and_then(|e| e.to_str()) != Some("gguf") {
+            return None;
+        }
+        return Some(describe_gguf(path, name));
+    }
+    let config = path.join("config.json");
+    if !config.is_file() {
+        return None;
+    }
+    let json: Option<serde_json::Value> = std::fs::read_to_string(&config)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok());
+    let text = |key: &str| {
+        json.as_ref()
+            .and_then(|j| j.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    let architecture = text("model_type");
+    let dtype = text("torch_dtype").or_else(|| text("dtype"));
+    let problem = if json.is_none() {
+        Some("config.json is not valid JSON".to_owned())
+    } else if !architecture.as_deref().is_some_and(|a| RUNS.contains(&a)) {
+        Some(format!(
+            "architecture `{}` is not supported yet",
+            architecture.as_deref().unwrap_or("unknown")
+        ))
+    } else if crate::model::safetensors_files(path).is_err() {
+        Some("no model.safetensors (or its shards)".to_owned())
+    } else if !path.join("tokenizer.json").is_file() {
+        Some("no tokenizer.json".to_owned())
+    } else if crate::chat::ChatTemplate::from_model_dir(path).is_err() {
+        Some("no chat template".to_owned())
+    } else {
+        None
+    };
+    Some(FoundModel {
+        name,
+        path: path.to_owned(),
+        format: "safetensors".into(),
+        architecture,
+        dtype,
+        size: size_of(path),
+        usable: problem.is_none(),
+        problem,
+    })
+}
+
+fn describe_gguf(path: &Path, name: String) -> FoundModel {
+    let content = std::fs::File::open(path)
+        .ok()
+        .and_then(|mut f| gguf_file::Content::read(&mut f).ok());
+    let (architecture, dtype, problem) = match &content {
+        None => (None, None, Some("not a readable GGUF file".to_owned())),
+        Some(c) => {
+            let architecture = c
+                .metadata
+                .get("general.architecture")
+                .and_then(|v| v.to_string().ok())
+                .cloned();
+            let dtype = c
+                .tensor_infos
+                .get("blk.0.attn_q.weight")
+                .map(|t| format!("{:?}", t.ggml_dtype));
+            let problem = if !architecture
+                .as_deref()
+                .is_some_and(|a| RUNS_GGUF.contains(&a))
+            {
+                Some(format!(
+                    "architecture `{}` is not supported yet",
+                    architecture.as_deref().unwrap_or("unknown")
+                ))
+            } else if !c.metadata.contains_key("tokenizer.ggml.tokens") {
+                Some("no tokenizer inside".to_owned())
+            } else if !c.metadata.contains_key("tokenizer.chat_template") {
+                Some("no chat template inside".to_owned())
+            } else {
+                None
+            };
+            (architecture, dtype, problem)
+        }
+    };
+    FoundModel {
+        name,
+        path: path.to_owned(),
+        format: "gguf".into(),
+        architecture,
+        dtype,
+        size: size_of(path),
+        usable: problem.is_none(),
+        problem,
+    }
+}

@@ -1,0 +1,114 @@
+//! Model discovery on real folders: a models folder with a Qwen3 folder, a broken GGUF and a
+//! stray file, and a Hugging Face cache laid out as `huggingface-cli` leaves it.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a failing fixture should stop the test where it failed"
+)]
+
+use std::path::PathBuf;
+
+use fare_engine::discover::discover;
+
+/// (name, format, architecture, usable, problem) of a found model.
+type Row<'a> = (&'a str, &'a str, Option<&'a str>, bool, Option<&'a str>);
+
+fn tiny() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/qwen3-tiny")
+}
+
+#[test]
+fn models_folders_and_the_hugging_face_cache_are_listed_with_what_they_lack() {
+    let root = tempfile::tempdir().unwrap();
+    let models = root.path().join("models");
+    let folder = models.join("qwen3-tiny");
+    std::fs::create_dir_all(&folder).unwrap();
+    for file in ["config.json", "model.safetensors"] {
+        std::fs::copy(tiny().join(file), folder.join(file)).unwrap();
+    }
+    std::fs::write(models.join("broken.gguf"), b"not gguf").unwrap();
+    std::fs::write(models.join("notes.txt"), b"hello").unwrap();
+
+    // A Hugging Face cache: refs/main names the snapshot, files are links to blobs.
+    let hub = root.path().join("hub");
+    let repo = hub.join("models--Salesforce--FARE-8B");
+    let snapshot = repo.join("snapshots/0123abc");
+    std::fs::create_dir_all(&snapshot).unwrap();
+    std::fs::create_dir_all(repo.join("refs")).unwrap();
+    std::fs::create_dir_all(repo.join("blobs")).unwrap();
+    std::fs::write(repo.join("refs/main"), "0123abc\n").unwrap();
+    for file in ["config.json", "model.safetensors"] {
+        let blob = repo.join("blobs").join(file);
+        std::fs::copy(tiny().join(file), &blob).unwrap();
+        std::os::unix::fs::symlink(&blob, snapshot.join(file)).unwrap();
+    }
+    std::fs::write(snapshot.join("tokenizer.json"), "{}").unwrap();
+
+    let found = discover(std::slice::from_ref(&models), Some(&hub));
+    let summary: Vec<Row<'_>> = found
+        .iter()
+        .map(|m| {
+            (
+                m.name.as_str(),
+                m.format.as_str(),
+                m.architecture.as_deref(),
+                m.usable,
+                m.problem.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "broken.gguf",
+                "gguf",
+                None,
+                false,
+                Some("not a readable GGUF file")
+            ),
+            (
+                "qwen3-tiny",
+                "safetensors",
+                Some("qwen3"),
+                false,
+                Some("no tokenizer.json")
+            ),
+            (
+                "Salesforce/FARE-8B",
+                "safetensors",
+                Some("qwen3"),
+                false,
+                Some("no chat template")
+            ),
+        ]
+    );
+    let weights = std::fs::metadata(tiny().join("model.safetensors"))
+        .unwrap()
+        .len();
+    assert!(found[2].size >= weights, "links to blobs are followed");
+    assert_eq!(found[1].dtype.as_deref(), Some("float32"));
+}
+
+#[test]
+fn a_real_gguf_with_tokenizer_and_template_is_usable() {
+    let smol = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.test-assets/smollm2");
+    if !smol.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "run tests/fetch-test-assets.sh first"
+        );
+        eprintln!("SKIPPED: .test-assets/smollm2 is absent");
+        return;
+    }
+    let found = discover(&[smol], None);
+    assert_eq!(found.len(), 1);
+    let m = &found[0];
+    assert_eq!(
+        (m.format.as_str(), m.architecture.as_deref(), m.usable),
+        ("gguf", Some("llama"), true),
+        "{m:?}"
+    );
+    assert_eq!(m.dtype.as_deref(), Some("Q4_1"));
+    assert_eq!(m.size, 98_362_432);
+}
