@@ -52,8 +52,8 @@ pub struct JudgeProgress {
 /// What a judging run did.
 #[derive(Debug, Clone, Serialize)]
 pub struct JudgeReport {
-    /// The run (continued or new).
-    pub run_id: i64,
+    /// The run (continued or new); none when there was nothing to judge and no run to continue.
+    pub run_id: Option<i64>,
     /// Whether an unfinished run was continued.
     pub resumed: bool,
     /// Judgments stored now.
@@ -182,7 +182,19 @@ pub fn judge(
             }
         }
     }
-    let template_task = first_task.unwrap_or(Task::StepLevel);
+    let Some(template_task) = first_task else {
+        // No sample matches: nothing to judge, no run made.
+        return Ok(JudgeReport {
+            run_id: existing,
+            resumed: false,
+            judged: 0,
+            parsed: 0,
+            unparseable: 0,
+            truncated: 0,
+            skipped,
+            cancelled: false,
+        });
+    };
     let run_template = Template::builtin_for(template_task)
         .ok_or_else(|| JudgeError::Template(format!("no template for {template_task}")))?;
     let (run_id, resumed) = match existing {
@@ -208,7 +220,7 @@ pub fn judge(
         ),
     };
     let mut report = JudgeReport {
-        run_id,
+        run_id: Some(run_id),
         resumed,
         judged: 0,
         parsed: 0,

@@ -990,9 +990,13 @@ fn judge(args: &JudgeArgs) -> Result<ExitCode> {
     if args.json {
         print_json(&report)?;
     } else {
+        let Some(run_id) = report.run_id else {
+            println!("no sample matches: nothing to judge");
+            return Ok(ExitCode::SUCCESS);
+        };
         println!(
             "run {}{}: {} judgments ({} parsed, {} unparseable, {} truncated); {} already judged",
-            report.run_id,
+            run_id,
             if report.resumed { " (continued)" } else { "" },
             report.judged,
             report.parsed,
