@@ -58,12 +58,9 @@ pub struct JudgeReport {
     pub resumed: bool,
     /// Judgments stored now.
     pub judged: u64,
-    /// Of which with a verdict.
-    pub parsed: u64,
-    /// Of which unparseable.
-    pub unparseable: u64,
-    /// Of which truncated.
-    pub truncated: u64,
+    /// Of which with a verdict, unparseable and truncated.
+    #[serde(flatten)]
+    pub outcomes: fare_core::OutcomeCounts,
     /// Judgments the run already had and were skipped.
     pub skipped: u64,
     /// Whether the caller stopped it.
@@ -131,6 +128,20 @@ pub fn judge(
             )
             .ok()
     };
+    // What the continued run already judged: (sample, swapped, attempt), read once.
+    let done: std::collections::HashSet<(i64, bool, u32)> = match existing {
+        Some(run) => {
+            let mut stmt = project
+                .connection()
+                .prepare("SELECT sample_id, response_order = 'swapped', attempt FROM judgments WHERE run_id = ?1")
+                .map_err(StoreError::from)?;
+            stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(StoreError::from)?
+                .collect::<Result<_, _>>()
+                .map_err(StoreError::from)?
+        }
+        None => std::collections::HashSet::new(),
+    };
     // Gather the work: every selected sample, order and attempt the run has not judged.
     let mut work = Vec::new();
     let mut skipped = 0u64;
@@ -154,19 +165,10 @@ pub fn judge(
             } else {
                 &[false]
             };
-            let done: Vec<(bool, u32)> = match existing {
-                Some(run) => project
-                    .judgments_of(row.id)?
-                    .into_iter()
-                    .filter(|j| j.run_id == run)
-                    .map(|j| (j.swapped, j.attempt))
-                    .collect(),
-                None => Vec::new(),
-            };
             let before = work.len();
             for &swapped in orders {
                 for attempt in 0..options.attempts.max(1) {
-                    if done.contains(&(swapped, attempt)) {
+                    if done.contains(&(row.id, swapped, attempt)) {
                         skipped += 1;
                     } else {
                         work.push(Work {
@@ -188,9 +190,7 @@ pub fn judge(
             run_id: existing,
             resumed: false,
             judged: 0,
-            parsed: 0,
-            unparseable: 0,
-            truncated: 0,
+            outcomes: fare_core::OutcomeCounts::default(),
             skipped,
             cancelled: false,
         });
@@ -223,9 +223,7 @@ pub fn judge(
         run_id: Some(run_id),
         resumed,
         judged: 0,
-        parsed: 0,
-        unparseable: 0,
-        truncated: 0,
+        outcomes: fare_core::OutcomeCounts::default(),
         skipped,
         cancelled: false,
     };
@@ -275,11 +273,7 @@ pub fn judge(
             },
         )?;
         report.judged += 1;
-        match out.judgment.outcome.state() {
-            "parsed" => report.parsed += 1,
-            "truncated" => report.truncated += 1,
-            _ => report.unparseable += 1,
-        }
+        report.outcomes.add(&out.judgment.outcome);
         progress.judged += 1;
         progress.tokens += out.generation.tokens.len() as u64;
         progress.tokens_per_second = out.generation.decode_tokens_per_second();

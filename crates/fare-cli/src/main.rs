@@ -541,13 +541,11 @@ fn import_judgments(args: &ImportJudgmentsArgs) -> Result<ExitCode> {
         print_json(&report)?;
     } else {
         println!(
-            "{}: run {} with {} judgments ({} parsed, {} unparseable, {} truncated)",
+            "{}: run {} with {} judgments ({})",
             report.file,
             report.run_id,
             report.judgments,
-            report.parsed,
-            report.unparseable,
-            report.truncated
+            report.outcomes.summary(),
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -995,13 +993,11 @@ fn judge(args: &JudgeArgs) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         };
         println!(
-            "run {}{}: {} judgments ({} parsed, {} unparseable, {} truncated); {} already judged",
+            "run {}{}: {} judgments ({}); {} already judged",
             run_id,
             if report.resumed { " (continued)" } else { "" },
             report.judged,
-            report.parsed,
-            report.unparseable,
-            report.truncated,
+            report.outcomes.summary(),
             report.skipped
         );
     }

@@ -58,3 +58,33 @@ impl Outcome {
         }
     }
 }
+
+/// How many outputs ended in each state: what a run or an import of outputs reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeCounts {
+    /// With a verdict.
+    pub parsed: u64,
+    /// With no valid verdict.
+    pub unparseable: u64,
+    /// Cut off by the token limit.
+    pub truncated: u64,
+}
+
+impl OutcomeCounts {
+    /// Counts one more output.
+    pub fn add(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Parsed { .. } => self.parsed += 1,
+            Outcome::Unparseable { .. } => self.unparseable += 1,
+            Outcome::Truncated => self.truncated += 1,
+        }
+    }
+
+    /// `3 parsed, 1 unparseable, 0 truncated`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} parsed, {} unparseable, {} truncated",
+            self.parsed, self.unparseable, self.truncated
+        )
+    }
+}

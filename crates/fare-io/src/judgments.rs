@@ -100,12 +100,9 @@ pub struct JudgmentImportReport {
     pub run_id: i64,
     /// Judgments stored.
     pub judgments: u64,
-    /// Of which with a verdict read.
-    pub parsed: u64,
-    /// Of which unparseable.
-    pub unparseable: u64,
-    /// Of which cut off by the token limit.
-    pub truncated: u64,
+    /// Of which with a verdict, unparseable and truncated.
+    #[serde(flatten)]
+    pub outcomes: fare_core::OutcomeCounts,
 }
 
 /// The value at a dotted path; numeric parts index arrays.
@@ -160,9 +157,7 @@ pub fn import_judgments(
         file: file.clone(),
         run_id: writer.run_id(),
         judgments: 0,
-        parsed: 0,
-        unparseable: 0,
-        truncated: 0,
+        outcomes: fare_core::OutcomeCounts::default(),
     };
     let mut handle = |record: Result<read::RawRecord, ImportError>| -> read::Step {
         let record = record?;
@@ -251,11 +246,7 @@ pub fn import_judgments(
             })
             .map_err(|e| ImportError::record(&file, at, None, e.to_string()))?;
         report.judgments += 1;
-        match judgment.outcome.state() {
-            "parsed" => report.parsed += 1,
-            "truncated" => report.truncated += 1,
-            _ => report.unparseable += 1,
-        }
+        report.outcomes.add(&judgment.outcome);
         if report.judgments.is_multiple_of(256) {
             progress(report.judgments);
         }

@@ -77,9 +77,9 @@ fn outputs_become_a_run_with_parsed_unparseable_and_truncated_judgments() {
     assert_eq!(
         (
             report.judgments,
-            report.parsed,
-            report.unparseable,
-            report.truncated
+            report.outcomes.parsed,
+            report.outcomes.unparseable,
+            report.outcomes.truncated
         ),
         (5, 3, 1, 1)
     );

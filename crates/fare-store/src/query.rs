@@ -340,8 +340,14 @@ impl Project {
     ///
     /// In the list, evaluator conditions are `EXISTS` probes (the page stops after `limit`
     /// matches, so probing row by row is cheapest); in counts they test the joined judgment `j`,
-    /// which lets SQLite start from the judgments index.
-    fn where_clause(filter: &SampleFilter, runs: &str, probe: bool) -> (String, Vec<Value>) {
+    /// which lets SQLite start from the judgments index. `id` is the column that holds the
+    /// sample's id (`s.id`, or `j.sample_id` when a count reads judgments alone).
+    fn where_clause(
+        filter: &SampleFilter,
+        runs: &str,
+        probe: bool,
+        id: &str,
+    ) -> (String, Vec<Value>) {
         let mut clauses = vec!["1".to_owned()];
         let mut values: Vec<Value> = Vec::new();
         let param = |values: &mut Vec<Value>, v: Value| {
@@ -379,14 +385,14 @@ impl Project {
                 ReviewFilter::Corrected => ("", "l.decision = 'corrected'"),
             };
             clauses.push(format!(
-                "{negate}EXISTS (SELECT 1 FROM labels l WHERE l.sample_id = s.id AND {decision}{annotator})"
+                "{negate}EXISTS (SELECT 1 FROM labels l WHERE l.sample_id = {id} AND {decision}{annotator})"
             ));
         }
         if let Some(tag) = &filter.tag {
             let p = param(&mut values, Value::Text(tag.clone()));
             let annotator = annotator.replace("l.annotator_id", "t.annotator_id");
             clauses.push(format!(
-                "EXISTS (SELECT 1 FROM label_tags t WHERE t.tag = {p} AND t.sample_id = s.id{annotator})"
+                "EXISTS (SELECT 1 FROM label_tags t WHERE t.tag = {p} AND t.sample_id = {id}{annotator})"
             ));
         }
         if let Some(evaluator) = filter.evaluator {
@@ -399,17 +405,17 @@ impl Project {
             clauses.push(match (probe, evaluator) {
                 (false, _) => condition.to_owned(),
                 (true, EvaluatorFilter::NotJudged) => format!(
-                    "NOT EXISTS (SELECT 1 FROM judgments j WHERE j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0)"
+                    "NOT EXISTS (SELECT 1 FROM judgments j WHERE j.sample_id = {id} AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0)"
                 ),
                 (true, _) => format!(
-                    "EXISTS (SELECT 1 FROM judgments j WHERE j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0 AND {condition})"
+                    "EXISTS (SELECT 1 FROM judgments j WHERE j.sample_id = {id} AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0 AND {condition})"
                 ),
             });
         }
         if let Some(query) = filter.text.as_deref().and_then(fts_query) {
             let p = param(&mut values, Value::Text(query));
             clauses.push(format!(
-                "s.id IN (SELECT rowid FROM sample_text WHERE sample_text MATCH {p})"
+                "{id} IN (SELECT rowid FROM sample_text WHERE sample_text MATCH {p})"
             ));
         }
         (clauses.join(" AND "), values)
@@ -423,7 +429,7 @@ impl Project {
         limit: usize,
     ) -> Result<Vec<SampleRow>> {
         let runs = self.shown_runs(filter.run_id)?.sql();
-        let (clause, values) = Self::where_clause(filter, &runs, true);
+        let (clause, values) = Self::where_clause(filter, &runs, true, "s.id");
         let sql = format!(
             "SELECT s.id, d.name, s.external_id, s.task, s.source, substr(s.question, 1, 160), s.step_count, s.gold_verdict,
                     j.parse_state, j.verdict, j.agrees_with_gold,
@@ -482,35 +488,34 @@ impl Project {
             )?);
         }
         let runs = self.shown_runs(filter.run_id)?.sql();
-        let (clause, values) = Self::where_clause(filter, &runs, false);
         let needs_sample_columns = filter.task.is_some()
             || filter.dataset_id.is_some()
             || filter.source.is_some()
             || runs.contains("s.task");
-        let from = match filter.evaluator {
-            None => "samples s".to_owned(),
+        let judgment =
+            format!("j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0");
+        // (tables, condition on them besides the filter's, the sample id column)
+        let (from, on, id) = match filter.evaluator {
+            None => ("samples s".to_owned(), "1".to_owned(), "s.id"),
             // Only the sample's id is needed: the judgment has it, no need to read the sample.
             Some(e) if e != EvaluatorFilter::NotJudged && !needs_sample_columns => {
-                let sql = format!(
-                    "SELECT count(*) FROM judgments j WHERE j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0 AND {} AND ?1 IS NULL",
-                    clause.replace("s.id", "j.sample_id")
-                );
-                let mut all = vec![Value::Null];
-                all.extend(values);
-                return Ok(self
-                    .conn
-                    .query_row(&sql, params_from_iter(all), |r| r.get(0))?);
+                ("judgments j".to_owned(), judgment, "j.sample_id")
             }
             // Judged samples: start from the run's judgments (an index by agreement), not from
             // every sample.
-            Some(e) if e != EvaluatorFilter::NotJudged => format!(
-                "judgments j JOIN samples s ON s.id = j.sample_id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0"
+            Some(e) if e != EvaluatorFilter::NotJudged => (
+                format!("judgments j JOIN samples s ON s.id = j.sample_id AND {judgment}"),
+                "1".to_owned(),
+                "s.id",
             ),
-            Some(_) => format!(
-                "samples s LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0"
+            Some(_) => (
+                format!("samples s LEFT JOIN judgments j ON j.sample_id = s.id AND {judgment}"),
+                "1".to_owned(),
+                "s.id",
             ),
         };
-        let sql = format!("SELECT count(*) FROM {from} WHERE {clause} AND ?1 IS NULL");
+        let (clause, values) = Self::where_clause(filter, &runs, false, id);
+        let sql = format!("SELECT count(*) FROM {from} WHERE {on} AND {clause} AND ?1 IS NULL");
         let mut all = vec![Value::Null];
         all.extend(values);
         Ok(self
