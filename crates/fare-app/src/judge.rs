@@ -266,17 +266,17 @@ pub fn judge(
                 swapped: item.swapped,
                 attempt: item.attempt,
                 judgment: &out.judgment,
-                prompt_tokens: u32::try_from(out.generation.prompt_tokens).ok(),
-                output_tokens: u32::try_from(out.generation.tokens.len()).ok(),
-                latency_ms: u64::try_from(out.generation.elapsed.as_millis()).ok(),
+                prompt_tokens: u32::try_from(out.prompt_tokens).ok(),
+                output_tokens: u32::try_from(out.output_tokens).ok(),
+                latency_ms: u64::try_from(out.elapsed.as_millis()).ok(),
                 verdict_probs: None,
             },
         )?;
         report.judged += 1;
         report.outcomes.add(&out.judgment.outcome);
         progress.judged += 1;
-        progress.tokens += out.generation.tokens.len() as u64;
-        progress.tokens_per_second = out.generation.decode_tokens_per_second();
+        progress.tokens += out.output_tokens as u64;
+        progress.tokens_per_second = out.tokens_per_second;
         if on_progress(&progress).is_break() {
             report.cancelled = true;
             break;

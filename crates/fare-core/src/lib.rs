@@ -25,7 +25,7 @@ pub mod template;
 pub mod verdict;
 
 pub use annotation::{AnnotationAction, AnnotationEvent, Decision, Label};
-pub use judgment::{Judgment, Outcome, OutcomeCounts};
+pub use judgment::{Judgment, Outcome, OutcomeCounts, VerdictProbs, Vote};
 pub use parse::{Finish, read_output};
 pub use sample::{Content, Sample, Step, Task};
 pub use template::{Prompt, PromptMode, Provenance, ResponseOrder, Template};

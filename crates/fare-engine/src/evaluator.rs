@@ -1,11 +1,15 @@
 //! An evaluator ready to judge: a model with its tokenizer, chat template and stop tokens,
 //! loaded from a model folder or a GGUF file, and one judgment of one FARE prompt.
+//!
+//! [`Judge`] is what every backend offers the judging pipeline: this local evaluator, or an
+//! OpenAI-compatible endpoint.
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use candle_core::{DType, Device};
-use fare_core::{Finish, Judgment, Prompt, VerdictRules, read_output};
+use fare_core::{Finish, Judgment, Prompt, VerdictProbs, VerdictRules, read_output};
 
 use crate::EngineError;
 use crate::chat::{ChatTemplate, RenderOptions};
@@ -43,8 +47,61 @@ pub struct Evaluator {
 pub struct JudgeOutput {
     /// The output and the verdict read from it.
     pub judgment: Judgment,
-    /// The generation behind it.
-    pub generation: Generation,
+    /// Prompt length in tokens.
+    pub prompt_tokens: usize,
+    /// Output length in tokens.
+    pub output_tokens: usize,
+    /// Time from request to the last token.
+    pub elapsed: Duration,
+    /// Decode speed (output tokens per second after the prompt, or over the whole request when
+    /// the backend cannot tell the prompt's time apart).
+    pub tokens_per_second: f64,
+    /// How likely each admissible verdict was, when the backend can tell.
+    pub verdict_probs: Option<VerdictProbs>,
+}
+
+impl JudgeOutput {
+    /// The output of a local generation, with the verdict read from it.
+    pub fn from_generation(generation: &Generation, judgment: Judgment) -> JudgeOutput {
+        JudgeOutput {
+            judgment,
+            prompt_tokens: generation.prompt_tokens,
+            output_tokens: generation.tokens.len(),
+            elapsed: generation.elapsed,
+            tokens_per_second: generation.decode_tokens_per_second(),
+            verdict_probs: None,
+        }
+    }
+}
+
+/// Something that judges FARE prompts: a local [`Evaluator`] or a remote endpoint.
+pub trait Judge: Send {
+    /// Judges one prompt; `on_text` receives the output as it grows and may break to cancel, in
+    /// which case the result is `None`.
+    fn judge(
+        &mut self,
+        prompt: &Prompt,
+        rules: &VerdictRules,
+        params: &SamplingParams,
+        on_text: &mut dyn FnMut(&str) -> ControlFlow<()>,
+    ) -> Result<Option<JudgeOutput>, EngineError>;
+
+    /// Where the model is: a path or a URL (run provenance).
+    fn location(&self) -> String;
+
+    /// `local` or `endpoint` (run provenance).
+    fn kind(&self) -> &'static str;
+
+    /// Another judge on the same model that can work at the same time as this one (a remote
+    /// endpoint with N requests in flight); `None` when judgments must go one at a time.
+    fn fork(&self) -> Option<Box<dyn Judge>> {
+        None
+    }
+
+    /// How many judges may work at once (`fork` is asked for one less than this).
+    fn parallelism(&self) -> usize {
+        1
+    }
 }
 
 impl Evaluator {
@@ -123,9 +180,26 @@ impl Evaluator {
             Ending::Stopped => Finish::Stopped,
         };
         let judgment = read_output(&generation.text, rules, finish);
-        Ok(Some(JudgeOutput {
-            judgment,
-            generation,
-        }))
+        Ok(Some(JudgeOutput::from_generation(&generation, judgment)))
+    }
+}
+
+impl Judge for Evaluator {
+    fn judge(
+        &mut self,
+        prompt: &Prompt,
+        rules: &VerdictRules,
+        params: &SamplingParams,
+        on_text: &mut dyn FnMut(&str) -> ControlFlow<()>,
+    ) -> Result<Option<JudgeOutput>, EngineError> {
+        Evaluator::judge(self, prompt, rules, params, on_text)
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn kind(&self) -> &'static str {
+        "local"
     }
 }

@@ -134,15 +134,15 @@ fn a_fare_prompt_goes_through_the_whole_pipeline() {
         .judge(&prompt, &rules, &params, &mut |_| ControlFlow::Continue(()))
         .unwrap()
         .unwrap();
-    assert_eq!(out.judgment.raw_output, out.generation.text);
-    assert!(out.generation.tokens.len() <= 16);
-    assert_eq!(out.generation.prompt_tokens, input.ids.len());
+    assert!((1..=16).contains(&out.output_tokens));
+    assert_eq!(out.prompt_tokens, input.ids.len());
+    assert!(!out.judgment.raw_output.is_empty());
     // Whatever the small model wrote, it was read by the product's parser: a verdict that fits,
     // or a state saying why there is none (16 tokens usually end it as truncated).
     if let Some(verdict) = out.judgment.verdict() {
         assert_eq!(verdict.check(&rules), Ok(verdict));
     }
-    if out.generation.ending == Ending::Length && out.judgment.verdict().is_none() {
+    if out.output_tokens == 16 && out.judgment.verdict().is_none() {
         assert_eq!(out.judgment.outcome, fare_core::Outcome::Truncated);
     }
 }
