@@ -12,7 +12,7 @@ export default defineConfig({
     proxy: { "/api": "http://127.0.0.1:7878" },
   },
   test: {
-    environment: "happy-dom",
+    environment: "jsdom",
     include: ["src/**/*.test.ts"],
   },
 });

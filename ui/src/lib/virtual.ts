@@ -55,6 +55,7 @@ export class PageWindow {
   private inflight = new Map<number, Promise<void>>();
   /** The last page, once a page came back with `next_after: null`. */
   lastPage: number | null = null;
+  private lastPageRows = 0;
   /** Bumped on every change, for views that redraw on it. */
   version = 0;
 
@@ -77,10 +78,7 @@ export class PageWindow {
 
   /** Rows known to exist: exact once the end was seen, else what is loaded or reachable. */
   knownLength(): number {
-    if (this.lastPage !== null) {
-      const last = this.pages.get(this.lastPage);
-      if (last) return this.lastPage * this.pageSize + last.length;
-    }
+    if (this.lastPage !== null) return this.lastPage * this.pageSize + this.lastPageRows;
     return this.cursors.length * this.pageSize;
   }
 
@@ -131,6 +129,7 @@ export class PageWindow {
       this.pages.set(page, result.rows);
       if (result.next_after === null) {
         this.lastPage = page;
+        this.lastPageRows = result.rows.length;
         this.cursors.length = page + 1;
       } else if (this.cursors.length === page + 1) {
         this.cursors.push(result.next_after);

@@ -96,8 +96,9 @@ const marked = new Marked({
   },
 });
 
-const purifier = DOMPurify();
-purifier.addHook("afterSanitizeAttributes", (node) => {
+// DOMPurify needs a real DOM; without one it would pass HTML through, so `sanitize` fails closed.
+const purifier = typeof window === "undefined" ? null : DOMPurify(window);
+purifier?.addHook("afterSanitizeAttributes", (node) => {
   if (node.tagName === "A") {
     node.setAttribute("target", "_blank");
     node.setAttribute("rel", "noopener noreferrer");
@@ -106,6 +107,7 @@ purifier.addHook("afterSanitizeAttributes", (node) => {
 
 /** The last word on any HTML shown: no script, no event handlers, no `javascript:` URLs. */
 export function sanitize(html: string): SafeHtml {
+  if (!purifier || !purifier.isSupported) return escapeHtml(html) as SafeHtml;
   return purifier.sanitize(html, {
     USE_PROFILES: { html: true, svg: true, mathMl: true },
     FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed"],
