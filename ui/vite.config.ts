@@ -4,6 +4,8 @@ import { svelte } from "@sveltejs/vite-plugin-svelte";
 
 export default defineConfig({
   plugins: [svelte()],
+  // Component tests mount Svelte in jsdom: take Svelte's browser build there.
+  resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
   // Relative asset paths: the same dist works under http://host/ and Tauri's own protocol.
   base: "./",
   build: { outDir: "dist", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 1500 },
