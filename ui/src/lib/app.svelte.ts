@@ -45,7 +45,9 @@ export class AppState implements CommandTarget {
   detail = $state<SampleDetail | null>(null);
   loadingDetail = $state(false);
   showRaw = $state(false);
-  overlay = $state<"help" | "tags" | "note" | null>(null);
+  overlay = $state<"help" | "tags" | "note" | "report" | null>(null);
+  /** The evaluator report, untyped until the Rust side exports its type. */
+  report = $state<unknown>(null);
   noteDraft = $state("");
   typedDigits = $state("");
   theme = $state<Theme>("system");
@@ -308,8 +310,18 @@ export class AppState implements CommandTarget {
     if (typeof localStorage !== "undefined") localStorage.setItem("fare-lens-theme", this.theme);
     this.applyTheme();
   }
-  open(what: "help" | "tags" | "note" | null): void {
+  open(what: "help" | "tags" | "note" | "report" | null): void {
     if (what === "note") this.noteDraft = this.detail?.label.note ?? "";
+    if (what === "report") {
+      this.report = null;
+      this.client.report(this.filters.run_id).then(
+        (r) => (this.report = r),
+        (e) => {
+          this.fail(e);
+          this.overlay = null;
+        },
+      );
+    }
     this.overlay = what;
   }
   saveNote(): void {

@@ -159,8 +159,8 @@ describe("keys run the right command for the sample's task", () => {
 
   it("navigation and view keys", () => {
     const { calls, press } = fakeTarget("step-level");
-    for (const k of ["j", "ArrowDown", "k", "ArrowUp", "J", "space", "/", "r", "?"]) press(k);
-    expect(calls).toEqual(["move(1)", "move(1)", "move(-1)", "move(-1)", "nextUnreviewed", "nextUnreviewed", "focusSearch", "raw", "open(help)"]);
+    for (const k of ["j", "ArrowDown", "k", "ArrowUp", "J", "space", "/", "r", "?", "R"]) press(k);
+    expect(calls).toEqual(["move(1)", "move(1)", "move(-1)", "move(-1)", "nextUnreviewed", "nextUnreviewed", "focusSearch", "raw", "open(help)", "open(report)"]);
   });
 
   it("the tag picker: numbers toggle tags, 0 is the tenth, t closes", () => {

@@ -4,7 +4,7 @@
 import type { Task } from "./api/generated/Task";
 
 /** Where keys go: the main screen, or one of the modal pickers on top of it. */
-export type Context = "main" | "tags" | "note" | "help";
+export type Context = "main" | "tags" | "note" | "help" | "report";
 
 /** What commands can see and do: implemented by the app state (and by fakes in tests). */
 export interface CommandTarget {
@@ -34,7 +34,7 @@ export interface CommandTarget {
   focusSearch(): void;
   toggleRaw(): void;
   toggleTheme(): void;
-  open(what: "help" | "tags" | "note" | null): void;
+  open(what: "help" | "tags" | "note" | "report" | null): void;
   saveNote(): void;
 }
 
@@ -158,6 +158,8 @@ export const COMMANDS: Command[] = [
   { id: "view.raw", label: "Raw evaluator output (toggle)", keys: ["r"], context: "main", button: true, group: "View", run: (t) => t.toggleRaw() },
   { id: "view.theme", label: "Theme: system, light, dark", keys: ["ctrl+shift+l"], context: "main", group: "View", run: (t) => t.toggleTheme() },
   { id: "view.help", label: "Keyboard shortcuts", keys: ["?"], context: "main", button: true, group: "View", run: (t) => t.open("help") },
+  { id: "view.report", label: "Evaluator report…", keys: ["R"], context: "main", button: true, group: "View", run: (t) => t.open("report") },
+  { id: "report.close", label: "Close the report", keys: ["Escape", "R"], context: "report", group: "View", run: (t) => t.open(null) },
   { id: "help.close", label: "Close this list", keys: ["Escape", "?"], context: "help", group: "View", run: (t) => t.open(null) },
 ];
 

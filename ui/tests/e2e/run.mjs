@@ -147,6 +147,14 @@ await test("the virtual list keeps few rows in the DOM at 1M samples and loads p
   await page.locator('[data-testid="queue"]').evaluate((el) => (el.scrollTop = 0));
 });
 
+await test("R shows the report; Esc closes", async () => {
+  await blur();
+  await key("Shift+R");
+  await page.waitForSelector('[data-testid="report"]');
+  await key("Escape");
+  await page.waitForSelector('[data-testid="report"]', { state: "detached" });
+});
+
 await test("? lists the shortcuts; Esc closes", async () => {
   await blur();
   await key("?");
