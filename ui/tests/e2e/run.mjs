@@ -103,6 +103,21 @@ await test("after a reload the annotation is there (token kept for the tab)", as
   await waitText('[data-testid="label-verdict"]', "1");
 });
 
+await test("t and a number toggle a tag; e, text and Ctrl+Enter save a note", async () => {
+  await blur();
+  await key("t");
+  await page.waitForSelector(".tag-list");
+  await key("1");
+  await page.waitForSelector('.tag-list li.on');
+  await key("Escape");
+  await waitText('[data-testid="label"] .tag', "Arithmetic slip");
+  await key("e");
+  await page.waitForSelector(".panel textarea");
+  await page.keyboard.type("slip in Vieta");
+  await key("Control+Enter");
+  await waitText('[data-testid="label"] .note', "slip in Vieta");
+});
+
 await test("j opens the pair; the flip is highlighted; shift+A accepts A", async () => {
   await blur();
   await key("j");
@@ -112,6 +127,13 @@ await test("j opens the pair; the flip is highlighted; shift+A accepts A", async
   await waitText('[data-testid="label-verdict"]', "A");
   expect((await text('[data-testid="label-decision"]')) === "accepted", "A was the evaluator's verdict: an accept");
   await page.waitForSelector('.qrow[data-id="2"] .decision.accepted');
+});
+
+await test("J goes to the next unreviewed sample", async () => {
+  await blur();
+  await key("Shift+J");
+  await page.waitForSelector('.qrow.selected[data-id="3"]');
+  await waitText('[data-testid="label-decision"]', "unreviewed");
 });
 
 await test("the task filter narrows the queue and counts; a truncated judgment says so", async () => {
