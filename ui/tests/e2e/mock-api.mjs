@@ -60,7 +60,7 @@ const HAND = [
   },
   {
     id: 5, dataset: "xss-probe", external_id: "x-5", task: "step-level", source: null,
-    question: "Untrusted text:\n\n" + XSS, steps: [XSS, "fine"], gold: "0", admissible: ["-1", "0", "1"],
+    question: "Untrusted text (xssprobe):\n\n" + XSS, steps: [XSS, "fine"], gold: "0", admissible: ["-1", "0", "1"],
     judgments: [j({ id: 51, verdict: "0", agrees_with_gold: true, critique: XSS, raw_output: XSS })],
   },
 ];

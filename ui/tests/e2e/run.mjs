@@ -2,67 +2,14 @@
 // (ui/dist) with the keyboard. Until `fare-lens serve` lands it runs against mock-api.mjs, a
 // stand-in with known samples; see README.md for the run against the real server.
 //   npm run build && npm run e2e        (CHROMIUM=/path/to/chromium to override)
-import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { openBrowser, shots } from "./harness.mjs";
 
 process.env.MOCK_TOKEN ??= "e2e-token";
 const { start } = await import("./mock-api.mjs");
 const server = await start(0);
 const base = `http://127.0.0.1:${server.address().port}/`;
-const shots = new URL("./screenshots/", import.meta.url).pathname;
-mkdirSync(shots, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-  // playwright gives each launch a fresh temporary profile (it refuses --user-data-dir here)
-});
-const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-const page = await context.newPage();
-const problems = [];
-page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-page.on("console", (m) => {
-  if (m.type() === "error" && !/Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
-});
-page.on("dialog", async (d) => {
-  problems.push(`dialog: ${d.message()}`);
-  await d.dismiss();
-});
-
-// Record what the CSP blocked, with the element, so a failure says where it came from.
-await page.addInitScript(() => {
-  window.__csp = [];
-  document.addEventListener("securitypolicyviolation", (e) => {
-    const el = e.target instanceof Element ? e.target.outerHTML.slice(0, 160) : String(e.target);
-    window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample} at ${el}`);
-  });
-});
-
-let passed = 0;
-let failed = 0;
-async function test(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}\n     ${String(e.message ?? e).split("\n")[0]}`);
-    await page.screenshot({ path: join(shots, `fail-${name.replace(/\W+/g, "-")}.png`) }).catch(() => {});
-  }
-}
-function expect(cond, what) {
-  if (!cond) throw new Error(what);
-}
-const text = (sel) => page.locator(sel).first().innerText();
-const key = (k) => page.keyboard.press(k);
-async function waitText(sel, want) {
-  await page.waitForFunction(([s, w]) => document.querySelector(s)?.textContent?.trim() === w, [sel, want], { timeout: 5000 });
-}
-async function blur() {
-  await page.evaluate(() => document.activeElement?.blur());
-}
+const { page, problems, test, expect, text, key, waitText, blur, scriptState, finish } = await openBrowser();
 
 await test("opens with the token from the fragment, which leaves the address bar", async () => {
   await page.goto(`${base}#token=${process.env.MOCK_TOKEN}`);
@@ -208,16 +155,10 @@ await test("ordinary samples cause no CSP violation", async () => {
 await test("untrusted text runs no script (XSS sample)", async () => {
   // Chromium reports a script-src-attr violation whenever an inline handler is merely parsed,
   // even in DOMPurify's inert parsing document: expected here, and blocked twice over.
-  const before = problems.length;
   await page.locator('.qrow[data-id="5"]').click();
   await page.waitForSelector('li.step[data-step="0"]');
   await page.waitForTimeout(300);
-  const state = await page.evaluate(() => ({
-    xss: window.__xss ?? null,
-    handlers: [...document.querySelectorAll("*")].flatMap((el) => [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName}[${a.name}]`)),
-    jsLinks: [...document.querySelectorAll("[href],[src],[xlink\\:href]")].filter((el) => /^\s*javascript:/i.test(el.getAttribute("href") ?? el.getAttribute("src") ?? "")).length,
-    scripts: [...document.querySelectorAll("script")].filter((s) => !s.src).length,
-  }));
+  const state = await scriptState();
   expect(state.xss === null, `script ran: __xss=${state.xss}`);
   expect(state.handlers.length === 0, `event handlers: ${state.handlers.join(", ")}`);
   expect(state.jsLinks === 0, "javascript: links survived");
@@ -226,7 +167,6 @@ await test("untrusted text runs no script (XSS sample)", async () => {
   console.log(`     (the CSP also blocked ${blocked} inline handlers while the sanitiser parsed them)`);
   const others = await page.evaluate(() => window.__csp.filter((v) => !v.startsWith("script-src-attr")));
   expect(others.length === 0, `other CSP violations: ${others.join(" | ")}`);
-  problems.splice(before, problems.length - before, ...problems.slice(before).filter((p) => !/inline event handler violates/.test(p)));
   await page.screenshot({ path: join(shots, "xss-light.png") });
 });
 
@@ -234,7 +174,6 @@ await test("no page errors or dialogs", async () => {
   expect(problems.length === 0, problems.join(" | "));
 });
 
-await browser.close();
+const code = await finish();
 server.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(code);
