@@ -41,8 +41,8 @@ const HAND = [
   {
     id: 2, dataset: "judgebench", external_id: "jb-2", task: "pairwise", source: null,
     question: "Which response explains *why* $\\sqrt{2}$ is irrational?",
-    response_a: "Assume $\\sqrt2 = p/q$ in lowest terms. Then $p^2 = 2q^2$, so $p$ is even, so $q$ is even: contradiction.\n\n" + "More detail. ".repeat(80),
-    response_b: "Because it is a long decimal: 1.41421356...\n\n" + "Filler. ".repeat(60),
+    response_a: "Assume $\\sqrt2 = p/q$ in lowest terms. Then $p^2 = 2q^2$, so $p$ is even, so $q$ is even: contradiction.\n\n" + "More detail. ".repeat(300),
+    response_b: "Because it is a long decimal: 1.41421356...\n\n" + "Filler. ".repeat(400),
     gold: "A", admissible: ["A", "B"],
     judgments: [j({ id: 21, verdict: "A", agrees_with_gold: true, critique: "A gives the classic proof." }), j({ id: 22, swapped: true, verdict: "B", agrees_with_gold: false, critique: "The first answer (B in the data) is shorter." })],
   },

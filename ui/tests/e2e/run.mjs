@@ -65,11 +65,21 @@ await test("t and a number toggle a tag; e, text and Ctrl+Enter save a note", as
   await waitText('[data-testid="label"] .note', "slip in Vieta");
 });
 
-await test("j opens the pair; the flip is highlighted; shift+A accepts A", async () => {
+await test("j opens the pair; the flip is highlighted; A and B scroll together; shift+A accepts A", async () => {
   await blur();
   await key("j");
   await page.waitForSelector('[data-testid="orders"].flip');
   await page.screenshot({ path: join(shots, "pairwise-light.png") });
+  // the two columns scroll together
+  const cols = page.locator(".pair-scroll");
+  await cols.nth(0).evaluate((el) => (el.scrollTop = (el.scrollHeight - el.clientHeight) / 2));
+  await page.waitForFunction(() => {
+    const [a, b] = document.querySelectorAll(".pair-scroll");
+    const ra = a.scrollTop / (a.scrollHeight - a.clientHeight);
+    const rb = b.scrollTop / (b.scrollHeight - b.clientHeight);
+    return rb > 0.4 && Math.abs(ra - rb) < 0.05;
+  });
+  await cols.nth(0).evaluate((el) => (el.scrollTop = 0));
   await key("Shift+A");
   await waitText('[data-testid="label-verdict"]', "A");
   expect((await text('[data-testid="label-decision"]')) === "accepted", "A was the evaluator's verdict: an accept");
