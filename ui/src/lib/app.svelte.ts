@@ -32,7 +32,8 @@ export interface Toast {
   kind: "error" | "info";
 }
 
-const PAGE_SIZE = 200;
+// The API's largest page: a far scroll walks keyset cursors, so fewer, larger pages arrive sooner.
+const PAGE_SIZE = 500;
 
 export class AppState implements CommandTarget {
   overview = $state<ProjectOverview | null>(null);
@@ -97,7 +98,7 @@ export class AppState implements CommandTarget {
     return new PageWindow(
       (after, limit) => this.client.samples(this.query(after, limit)),
       PAGE_SIZE,
-      12,
+      8,
       () => this.listVersion++,
     );
   }
