@@ -3,7 +3,7 @@
 // found through the API (by task and by what the evaluator did), not by fixed ids.
 //   npm run build && FARE_LENS=../target/debug/fare-lens npm run e2e:serve
 // With FARE_LENS_URL=http://host:port/#token=… it drives a server already running instead (that
-// project must hold a sample with the word "xssprobe" for the XSS step).
+// project, or the one at FARE_LENS_XSS_URL, must hold one sample with the word "xssprobe").
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,19 +12,18 @@ import { openBrowser, shots } from "./harness.mjs";
 
 const bin = process.env.FARE_LENS ?? new URL("../../../target/debug/fare-lens", import.meta.url).pathname;
 const dist = new URL("../../dist/", import.meta.url).pathname;
-let server = null;
+let servers = [];
 let url = process.env.FARE_LENS_URL ?? null;
+let xssUrl = process.env.FARE_LENS_XSS_URL ?? url;
 const token = url ? (/#token=([^&]+)/.exec(url)?.[1] ?? "") : "e2e-token";
 if (url === null) {
-  ({ server, url } = await startServe());
-}
-
-async function startServe() {
   const dir = mkdtempSync(join(tmpdir(), "fare-lens-e2e-"));
-  const project = join(dir, "demo.sqlite");
-
-  // The demo project, and one pairwise sample whose every text is an XSS payload.
-  execFileSync(bin, ["demo", project], { stdio: "ignore" });
+  // The demo project, and a second one holding one pairwise sample whose question, response and
+  // critique are XSS payloads. Apart, because a newer run would hide the demo's pairwise run
+  // (each task shows its newest run).
+  const demo = join(dir, "demo.sqlite");
+  execFileSync(bin, ["demo", demo], { stdio: "ignore" });
+  const probe = join(dir, "xss.sqlite");
   const payloads = [
     `<img src=x onerror="window.__xss=1">`,
     `<script>window.__xss=2</script>`,
@@ -33,13 +32,20 @@ async function startServe() {
     `$\\href{javascript:window.__xss=5}{click}$`,
     `<a href="javascript:window.__xss=6">x</a>`,
   ].join("\n\n");
-  const probe = `xssprobe ${payloads}`;
-  writeFileSync(join(dir, "xss.jsonl"), JSON.stringify({ pair_id: "xss-0", original_id: "0", source: "xss", question: probe, response_model: "m", response_A: probe, response_B: "plain", label: "A>B" }) + "\n");
-  writeFileSync(join(dir, "xss-judgments.jsonl"), JSON.stringify({ sample: "xss-0", output: `Explanation: ${probe}\nVerdict: [A]` }) + "\n");
-  execFileSync(bin, ["import", project, join(dir, "xss.jsonl"), "--format", "judgebench"], { stdio: "ignore" });
-  execFileSync(bin, ["import-judgments", project, join(dir, "xss-judgments.jsonl"), "--model", "xss-model"], { stdio: "ignore" });
+  const text = `xssprobe ${payloads}`;
+  writeFileSync(join(dir, "xss.jsonl"), JSON.stringify({ pair_id: "xss-0", original_id: "0", source: "xss", question: text, response_model: "m", response_A: text, response_B: "plain", label: "A>B" }) + "\n");
+  writeFileSync(join(dir, "xss-judgments.jsonl"), JSON.stringify({ sample: "xss-0", output: `Explanation: ${text}\nVerdict: [A]` }) + "\n");
+  execFileSync(bin, ["import", probe, join(dir, "xss.jsonl"), "--format", "judgebench"], { stdio: "ignore" });
+  execFileSync(bin, ["import-judgments", probe, join(dir, "xss-judgments.jsonl"), "--model", "xss-model"], { stdio: "ignore" });
+  const a = await startServe(demo);
+  const b = await startServe(probe);
+  servers = [a.server, b.server];
+  url = a.url;
+  xssUrl = b.url;
+}
 
-  // serve on a free port; it prints "FARE Lens: … at http://ADDR/#token=…"
+/** Starts `fare-lens serve` on a free port; it prints "FARE Lens: … at http://ADDR/#token=…". */
+async function startServe(project) {
   const server = spawn(bin, ["serve", project, "--addr", "127.0.0.1:0", "--token", token, "--ui", dist, "--annotator", "e2e"], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((resolve, reject) => {
     let out = "";
@@ -80,7 +86,6 @@ for (const row of (await api("/api/samples", { task: "pairwise", after: 0, limit
     break;
   }
 }
-const xssRow = (await api("/api/samples", { text: "xssprobe", after: 0, limit: 5 })).rows[0];
 
 const { page, problems, test, expect, text, key, waitText, blur, scriptState, finish } = await openBrowser();
 const selected = () => page.evaluate(() => Number(document.querySelector(".qrow.selected")?.dataset.id ?? 0));
@@ -145,14 +150,24 @@ await test("the task filter and the search narrow the queue", async () => {
   await page.selectOption('[data-testid="filter-task"]', "");
   await blur();
   await key("/");
-  await page.keyboard.type("xssprobe");
-  await page.waitForFunction((id) => [...document.querySelectorAll(".qrow[data-id]")].map((r) => r.dataset.id).join() === String(id), xssRow.id, { timeout: 5000 });
+  // the longest word of the step-level sample's problem finds it, and fewer samples than all
+  const all = (await api("/api/counts", { after: 0, limit: 0 })).matching;
+  const word = (step.question.match(/[A-Za-z]{4,}/g) ?? ["the"]).sort((a, b) => b.length - a.length)[0];
+  await page.keyboard.type(word);
+  await page.waitForFunction(
+    ([id, total]) => {
+      const ids = [...document.querySelectorAll(".qrow[data-id]")].map((r) => Number(r.dataset.id));
+      return ids.includes(id) && ids.length < total;
+    },
+    [stepRow.id, all],
+    { timeout: 5000 },
+  );
   await key("Escape");
 });
 
 await test("screenshots, light and dark", async () => {
   await page.fill('[data-testid="search"]', "");
-  await page.waitForSelector(`.qrow[data-id="${stepRow.id}"]`);
+  await page.waitForFunction(() => document.querySelectorAll(".qrow[data-id]").length > 1);
   await page.locator(`.qrow[data-id="${stepRow.id}"]`).click();
   await page.waitForSelector(".trace");
   await page.emulateMedia({ colorScheme: "light" });
@@ -163,9 +178,15 @@ await test("screenshots, light and dark", async () => {
 });
 
 await test("the XSS probe runs no script", async () => {
-  await page.fill('[data-testid="search"]', "xssprobe");
-  await page.locator(`.qrow[data-id="${xssRow.id}"]`).click();
-  await page.waitForFunction((want) => document.querySelector(".sample-head .id")?.textContent === `#${want}`, xssRow.id);
+  await page.goto(xssUrl);
+  await page.waitForSelector(".qrow[data-id]");
+  await blur();
+  await key("/");
+  await page.keyboard.type("xssprobe");
+  await page.waitForFunction(() => document.querySelectorAll(".qrow[data-id]").length === 1);
+  const probeId = Number(await page.locator(".qrow[data-id]").first().getAttribute("data-id"));
+  await page.locator(".qrow[data-id]").first().click();
+  await page.waitForFunction((want) => document.querySelector(".sample-head .id")?.textContent === `#${want}`, probeId);
   await page.waitForTimeout(300);
   const state = await scriptState();
   expect(state.xss === null, `script ran: __xss=${state.xss}`);
@@ -182,5 +203,5 @@ await test("no page errors or dialogs", async () => {
 });
 
 const code = await finish();
-server?.kill();
+for (const server of servers) server.kill();
 process.exit(code);
