@@ -696,7 +696,7 @@ pub struct Report {
 pub fn print_table(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let threads = report.threads.map_or_else(
         || "threads: candle's default".to_owned(),
-        |t| format!("{t} threads"),
+        |t| format!("threads {t}"),
     );
     writeln!(
         out,
