@@ -5,7 +5,7 @@
 //! [`write_model`] writes a Qwen3 folder of a named [`ModelShape`] (`config.json` and one
 //! `model.safetensors`, streamed tensor by tensor from a seeded generator, so FARE-8B's shape
 //! never needs its 16 GB in memory). [`measure`] loads it through `fare_engine::model::Model`
-//! (safetensors in f32 or bf16, or a Q8_0 GGUF made once with `fare_engine::convert` and kept
+//! (safetensors in f32 or bf16, or a Q8_0 or F32 GGUF made once with `fare_engine::convert` and kept
 //! beside it) and times:
 //!
 //! - prefill: one forward pass over an N-token prompt of seeded random ids, which fills the KV
@@ -245,15 +245,19 @@ pub enum WeightFormat {
     Bf16,
     /// A Q8_0 GGUF converted from the folder (norms stay f32).
     Q8_0,
+    /// An F32 GGUF converted from the folder: f32 weights through the engine's GGUF path
+    /// (candle's `quantized_qwen3`, whose CPU decode has its own KV cache and kernel).
+    GgufF32,
 }
 
 impl WeightFormat {
-    /// The formats by name: f32, bf16, q8_0.
+    /// The formats by name: f32, bf16, q8_0, gguf-f32.
     pub fn named(name: &str) -> Option<WeightFormat> {
         Some(match name.to_ascii_lowercase().as_str() {
             "f32" => WeightFormat::F32,
             "bf16" => WeightFormat::Bf16,
             "q8_0" => WeightFormat::Q8_0,
+            "gguf-f32" => WeightFormat::GgufF32,
             _ => return None,
         })
     }
@@ -264,6 +268,7 @@ impl WeightFormat {
             WeightFormat::F32 => "f32",
             WeightFormat::Bf16 => "bf16",
             WeightFormat::Q8_0 => "q8_0",
+            WeightFormat::GgufF32 => "gguf-f32",
         }
     }
 
@@ -271,7 +276,7 @@ impl WeightFormat {
     /// [`ModelShape::values_read_per_token`]).
     pub fn bytes_read(self, matrices: usize, vectors: usize) -> usize {
         match self {
-            WeightFormat::F32 => 4 * (matrices + vectors),
+            WeightFormat::F32 | WeightFormat::GgufF32 => 4 * (matrices + vectors),
             WeightFormat::Bf16 => 2 * (matrices + vectors),
             // Blocks of 32 values: 32 bytes and an f16 scale.
             WeightFormat::Q8_0 => matrices / 32 * 34 + 4 * vectors,
@@ -285,10 +290,12 @@ impl WeightFormat {
 /// Removes GGUF files converted from an earlier model in the folder.
 pub fn write_model(dir: &Path, shape: &ModelShape, dtype: FileDType, seed: u64) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let stale = gguf_path(dir, WeightFormat::Q8_0);
-    if stale.exists() {
-        std::fs::remove_file(&stale)
-            .with_context(|| format!("cannot remove {}", stale.display()))?;
+    for format in [WeightFormat::Q8_0, WeightFormat::GgufF32] {
+        let stale = gguf_path(dir, format);
+        if stale.exists() {
+            std::fs::remove_file(&stale)
+                .with_context(|| format!("cannot remove {}", stale.display()))?;
+        }
     }
     let config = serde_json::to_string_pretty(&shape.config_json(dtype))?;
     std::fs::write(dir.join("config.json"), config + "\n")
@@ -542,10 +549,15 @@ pub fn measure(
     }
     let path = match format {
         WeightFormat::F32 | WeightFormat::Bf16 => dir.to_owned(),
-        WeightFormat::Q8_0 => {
+        WeightFormat::Q8_0 | WeightFormat::GgufF32 => {
             let gguf = gguf_path(dir, format);
             if !gguf.is_file() {
-                let quant = fare_engine::convert::quantization(format.name())
+                let quant_name = if format == WeightFormat::Q8_0 {
+                    "q8_0"
+                } else {
+                    "f32"
+                };
+                let quant = fare_engine::convert::quantization(quant_name)
                     .context("the engine offers no such quantisation")?;
                 fare_engine::convert::qwen3_to_gguf(dir, &gguf, quant)?;
             }
@@ -718,7 +730,7 @@ pub fn print_table(report: &Report, out: &mut impl Write) -> std::io::Result<()>
     }
     writeln!(
         out,
-        "  {:<6} {:>7} {:>14} {:>13} {:>15} {:>9}",
+        "  {:<8} {:>7} {:>14} {:>13} {:>15} {:>9}",
         "dtype", "load s", "prefill tok/s", "decode tok/s", "weights/token", "roofline"
     )?;
     for (index, m) in report.measurements.iter().enumerate() {
@@ -728,7 +740,7 @@ pub fn print_table(report: &Report, out: &mut impl Write) -> std::io::Result<()>
             .map_or_else(|| "-".to_owned(), |f| format!("{:.1}%", f * 100.0));
         writeln!(
             out,
-            "  {:<6} {:>7.1} {:>14.1} {:>13.2} {:>12.0} MB {:>9}",
+            "  {:<8} {:>7.1} {:>14.1} {:>13.2} {:>12.0} MB {:>9}",
             m.dtype.name(),
             m.load_seconds,
             m.prefill_tokens_per_second,
@@ -778,7 +790,7 @@ mod tests {
             decode_repeats: 3,
             seed: 1,
         };
-        for format in [WeightFormat::F32, WeightFormat::Q8_0] {
+        for format in [WeightFormat::F32, WeightFormat::Q8_0, WeightFormat::GgufF32] {
             let m = measure(dir.path(), format, &Device::Cpu, &options).unwrap();
             assert!(m.prefill_tokens_per_second > 0.0, "{m:?}");
             assert!(m.decode_tokens_per_second > 0.0, "{m:?}");

@@ -1131,7 +1131,8 @@ struct BenchEngineArgs {
     /// cpu, cuda or metal (GPUs need a build with that feature).
     #[arg(long, default_value = "cpu")]
     device: String,
-    /// Weight formats to measure: f32, bf16, q8_0 (default: f32,q8_0 on the CPU, bf16 on a GPU).
+    /// Weight formats to measure: f32, bf16, q8_0, gguf-f32 (default: f32,q8_0 on the CPU, bf16
+    /// on a GPU).
     #[arg(long, value_delimiter = ',')]
     dtype: Vec<String>,
     /// Prompt tokens of the prefill.
@@ -1200,7 +1201,7 @@ fn bench_engine(args: &BenchEngineArgs) -> Result<ExitCode> {
             .iter()
             .map(|d| {
                 WeightFormat::named(d)
-                    .ok_or_else(|| anyhow!("unknown dtype `{d}` (f32, bf16, q8_0)"))
+                    .ok_or_else(|| anyhow!("unknown dtype `{d}` (f32, bf16, q8_0, gguf-f32)"))
             })
             .collect::<Result<Vec<_>>>()?
     };
