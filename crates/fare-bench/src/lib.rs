@@ -9,8 +9,12 @@
 //! - [`sql`]: SQL and query plans on a project, with the bundled SQLite.
 //! - [`text`]: the deterministic text generator behind [`synth`].
 //! - [`mem`]: peak memory and size on disk.
+//! - [`engine`]: the evaluator engine's prefill and decode speed on random weights of a named
+//!   model shape (`fare-lens bench engine`), timed against `transformers` by
+//!   `tests/bench/engine_vs_transformers.sh`.
 
 pub mod digest;
+pub mod engine;
 pub mod import;
 pub mod mem;
 pub mod queries;

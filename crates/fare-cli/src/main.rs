@@ -61,6 +61,9 @@ enum Command {
     /// Serve a project's review UI and API over HTTP (loopback unless told otherwise; any other
     /// address requires the printed token).
     Serve(ServeArgs),
+    /// Benchmarks (`bench engine`: model speed on random weights).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Build the bundled demo project and show its samples and report.
     Demo {
         /// Where to write it.
@@ -415,6 +418,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Datasets(args) => datasets(&args),
         Command::Tags(args) => tags(&args),
         Command::Serve(args) => serve(&args),
+        Command::Bench(BenchCommand::Engine(args)) => bench_engine(&args),
         Command::Demo { project, json } => {
             drop(demo::build(&project)?);
             if json {
@@ -1193,5 +1197,197 @@ fn serve(args: &ServeArgs) -> Result<ExitCode> {
         fare_server::serve(listener, fare_server::router(open, &options)).await?;
         anyhow::Ok(())
     })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+// ---- `fare-lens bench`: benchmarks from fare-bench's library, kept together here. ----
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Prefill and decode speed of the engine on random Qwen3 weights of a named shape.
+    Engine(BenchEngineArgs),
+}
+
+#[derive(Args)]
+struct BenchEngineArgs {
+    /// qwen3-0.6b or fare-8b (default: qwen3-0.6b, or the shape of --model-dir's model).
+    #[arg(long)]
+    shape: Option<String>,
+    /// cpu, cuda or metal (GPUs need a build with that feature).
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Weight formats to measure: f32, bf16, q8_0, gguf-f32 (default: f32,q8_0 on the CPU, bf16
+    /// on a GPU).
+    #[arg(long, value_delimiter = ',')]
+    dtype: Vec<String>,
+    /// Prompt tokens of the prefill.
+    #[arg(long, default_value_t = 2048)]
+    prompt_tokens: usize,
+    /// Tokens decoded in each timed block.
+    #[arg(long, default_value_t = 128)]
+    decode_tokens: usize,
+    /// Timed decode blocks (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    decode_repeats: usize,
+    /// Timed prefills (the median is reported).
+    #[arg(long, default_value_t = 1)]
+    prefill_repeats: usize,
+    /// CPU threads (sets CANDLE_NUM_THREADS and RAYON_NUM_THREADS, restarting the program when
+    /// they differ: candle reads them once).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Reuse the model in this folder, or write it there when it has none.
+    #[arg(long, conflicts_with = "write_model")]
+    model_dir: Option<PathBuf>,
+    /// Only write the random model into this folder (for the transformers reference) and stop.
+    #[arg(long)]
+    write_model: Option<PathBuf>,
+    /// The GPU's peak memory bandwidth in GB/s (default: looked up by the GPU's name).
+    #[arg(long)]
+    peak_gbps: Option<f64>,
+    /// Seed of the random weights.
+    #[arg(long, default_value_t = 20_261_126)]
+    seed: u64,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn bench_engine(args: &BenchEngineArgs) -> Result<ExitCode> {
+    use fare_bench::engine::{self, DeviceKind, FileDType, ModelShape, WeightFormat};
+
+    if let Some(threads) = args.threads
+        && engine::threads_from_env() != Some(threads)
+    {
+        // candle reads its thread counts from the environment once; a program may not safely
+        // change its own environment, so the bench runs again in one that says `threads`.
+        let status = std::process::Command::new(std::env::current_exe()?)
+            .args(std::env::args_os().skip(1))
+            .env("CANDLE_NUM_THREADS", threads.to_string())
+            .env("RAYON_NUM_THREADS", threads.to_string())
+            .status()
+            .context("cannot restart fare-lens with the thread count set")?;
+        return Ok(if status.success() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let device = DeviceKind::named(&args.device)
+        .ok_or_else(|| anyhow!("unknown device `{}` (cpu, cuda, metal)", args.device))?;
+    let formats = if args.dtype.is_empty() {
+        if device == DeviceKind::Cpu {
+            vec![WeightFormat::F32, WeightFormat::Q8_0]
+        } else {
+            vec![WeightFormat::Bf16]
+        }
+    } else {
+        args.dtype
+            .iter()
+            .map(|d| {
+                WeightFormat::named(d)
+                    .ok_or_else(|| anyhow!("unknown dtype `{d}` (f32, bf16, q8_0, gguf-f32)"))
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    // The file holds bf16 only when nothing needs f32 values (FARE-8B's 16 GB instead of 33 GB).
+    let file_dtype = if formats.iter().all(|f| *f == WeightFormat::Bf16) {
+        FileDType::Bf16
+    } else {
+        FileDType::F32
+    };
+    let named_shape = |name: &str| {
+        ModelShape::named(name)
+            .ok_or_else(|| anyhow!("unknown shape `{name}` ({})", ModelShape::NAMES.join(", ")))
+    };
+    let write = |dir: &std::path::Path| -> Result<()> {
+        let shape = named_shape(args.shape.as_deref().unwrap_or("qwen3-0.6b"))?;
+        let bar = progress_bar(&format!("writing random {} weights", shape.name));
+        let result = engine::write_model(dir, &shape, file_dtype, args.seed);
+        bar.finish_and_clear();
+        result
+    };
+    if let Some(dir) = &args.write_model {
+        write(dir)?;
+        println!(
+            "{}: random {} weights",
+            dir.display(),
+            args.shape.as_deref().unwrap_or("qwen3-0.6b")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let temporary;
+    let dir = if let Some(dir) = &args.model_dir {
+        if !dir.join("config.json").is_file() {
+            write(dir)?;
+        }
+        dir.clone()
+    } else {
+        temporary = tempfile::tempdir()?;
+        write(temporary.path())?;
+        temporary.path().to_owned()
+    };
+    let shape = engine::read_shape(&dir)?;
+    if let Some(name) = &args.shape
+        && *name != shape.name
+    {
+        bail!("{} holds a {} model, not {name}", dir.display(), shape.name);
+    }
+    let opened = device.open()?;
+    let options = engine::BenchOptions {
+        prompt_tokens: args.prompt_tokens,
+        decode_tokens: args.decode_tokens,
+        prefill_repeats: args.prefill_repeats,
+        decode_repeats: args.decode_repeats,
+        ..engine::BenchOptions::default()
+    };
+    let mut measurements = Vec::new();
+    for format in formats {
+        let bar = progress_bar(&format!("measuring {}", format.name()));
+        let result = engine::measure(&dir, format, &opened, &options);
+        bar.finish_and_clear();
+        measurements.push(result?);
+    }
+    let peak_bandwidth = match (args.peak_gbps, device) {
+        (Some(gbps), _) => Some(engine::PeakBandwidth {
+            gbps,
+            source: "--peak-gbps".into(),
+        }),
+        (None, DeviceKind::Cuda) => engine::cuda_gpu_name().and_then(|name| {
+            engine::known_peak_gbps(&name).map(|gbps| engine::PeakBandwidth {
+                gbps,
+                source: format!("{name}, from the table of known GPUs"),
+            })
+        }),
+        (None, _) => None,
+    };
+    if peak_bandwidth.is_none() && device == DeviceKind::Cuda {
+        eprintln!(
+            "note: unknown GPU (or no nvidia-smi): pass --peak-gbps for the roofline fraction"
+        );
+    }
+    let roofline_fractions = peak_bandwidth
+        .as_ref()
+        .map(|peak| {
+            measurements
+                .iter()
+                .map(|m| engine::roofline_fraction(m, peak))
+                .collect()
+        })
+        .unwrap_or_default();
+    let report = engine::Report {
+        parameters: shape.parameters(),
+        shape,
+        device,
+        threads: engine::threads_from_env(),
+        measurements,
+        peak_bandwidth,
+        roofline_fractions,
+    };
+    if args.json {
+        print_json(&report)?;
+    } else {
+        engine::print_table(&report, &mut std::io::stdout().lock())?;
+    }
     Ok(ExitCode::SUCCESS)
 }
