@@ -428,14 +428,14 @@ impl EndpointJudge {
             .as_array()
             .and_then(|c| c.first())
             .ok_or_else(|| self.protocol("the answer has no choices"))?;
-        answer.text = choice["message"]["content"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        answer.reasoning = choice["message"]["reasoning_content"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        answer
+            .text
+            .push_str(choice["message"]["content"].as_str().unwrap_or_default());
+        answer.reasoning.push_str(
+            choice["message"]["reasoning_content"]
+                .as_str()
+                .unwrap_or_default(),
+        );
         answer.finish = choice["finish_reason"].as_str().map(str::to_owned);
         answer.chunks = 1;
         read_logprobs(&choice["logprobs"], &mut answer.tokens);

@@ -301,27 +301,49 @@ fn now() -> u64 {
 }
 
 /// An error answer in OpenAI's shape.
-fn error(status: StatusCode, message: &str, param: Option<&str>) -> Response {
-    let (kind, code) = match status {
-        StatusCode::NOT_FOUND if param == Some("model") => {
-            ("invalid_request_error", Some("model_not_found"))
+struct ApiError {
+    status: StatusCode,
+    message: String,
+    param: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: &str, param: Option<&str>) -> Self {
+        ApiError {
+            status,
+            message: message.to_owned(),
+            param: param.map(str::to_owned),
         }
-        s if s.is_client_error() => ("invalid_request_error", None),
-        StatusCode::SERVICE_UNAVAILABLE => ("service_unavailable", None),
-        _ => ("server_error", None),
-    };
-    (
-        status,
-        axum::Json(json!({
-            "error": { "message": message, "type": kind, "param": param, "code": code }
-        })),
-    )
-        .into_response()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (kind, code) = match self.status {
+            StatusCode::NOT_FOUND if self.param.as_deref() == Some("model") => {
+                ("invalid_request_error", Some("model_not_found"))
+            }
+            s if s.is_client_error() => ("invalid_request_error", None),
+            StatusCode::SERVICE_UNAVAILABLE => ("service_unavailable", None),
+            _ => ("server_error", None),
+        };
+        (
+            self.status,
+            axum::Json(json!({
+                "error": { "message": self.message, "type": kind, "param": self.param, "code": code }
+            })),
+        )
+            .into_response()
+    }
+}
+
+fn error(status: StatusCode, message: &str, param: Option<&str>) -> Response {
+    ApiError::new(status, message, param).into_response()
 }
 
 /// A 400 naming the field.
-fn bad(param: &str, message: &str) -> Response {
-    error(
+fn bad(param: &str, message: &str) -> ApiError {
+    ApiError::new(
         StatusCode::BAD_REQUEST,
         &format!("{param}: {message}"),
         Some(param),
@@ -344,16 +366,13 @@ async fn list_models(State(state): State<Arc<AppState>>) -> Response {
 async fn health(State(state): State<Arc<AppState>>) -> Response {
     let mut body = state.stats.to_json();
     body["model"] = json!(state.name);
-    match state.stats.failure() {
-        Some(failure) => {
-            body["status"] = json!("failed");
-            body["error"] = json!(failure);
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
-        }
-        None => {
-            body["status"] = json!("ok");
-            axum::Json(body).into_response()
-        }
+    if let Some(failure) = state.stats.failure() {
+        body["status"] = json!("failed");
+        body["error"] = json!(failure);
+        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+    } else {
+        body["status"] = json!("ok");
+        axum::Json(body).into_response()
     }
 }
 
@@ -368,7 +387,7 @@ struct ChatRequest {
     render: RenderOptions,
 }
 
-fn field_f64(body: &Map<String, Value>, name: &str) -> Result<Option<f64>, Response> {
+fn field_f64(body: &Map<String, Value>, name: &str) -> Result<Option<f64>, ApiError> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
@@ -378,7 +397,7 @@ fn field_f64(body: &Map<String, Value>, name: &str) -> Result<Option<f64>, Respo
     }
 }
 
-fn field_u64(body: &Map<String, Value>, name: &str) -> Result<Option<u64>, Response> {
+fn field_u64(body: &Map<String, Value>, name: &str) -> Result<Option<u64>, ApiError> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
@@ -388,7 +407,7 @@ fn field_u64(body: &Map<String, Value>, name: &str) -> Result<Option<u64>, Respo
     }
 }
 
-fn field_bool(body: &Map<String, Value>, name: &str) -> Result<Option<bool>, Response> {
+fn field_bool(body: &Map<String, Value>, name: &str) -> Result<Option<bool>, ApiError> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
@@ -398,7 +417,7 @@ fn field_bool(body: &Map<String, Value>, name: &str) -> Result<Option<bool>, Res
     }
 }
 
-fn message_text(content: &Value, at: &str) -> Result<String, Response> {
+fn message_text(content: &Value, at: &str) -> Result<String, ApiError> {
     match content {
         Value::String(s) => Ok(s.clone()),
         Value::Array(parts) => {
@@ -424,16 +443,16 @@ fn message_text(content: &Value, at: &str) -> Result<String, Response> {
     }
 }
 
-fn parse_request(state: &AppState, body: &[u8]) -> Result<ChatRequest, Response> {
+fn parse_request(state: &AppState, body: &[u8]) -> Result<ChatRequest, ApiError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
-        error(
+        ApiError::new(
             StatusCode::BAD_REQUEST,
             &format!("the body is not JSON: {e}"),
             None,
         )
     })?;
     let Value::Object(body) = value else {
-        return Err(error(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "the body must be a JSON object",
             None,
@@ -442,7 +461,7 @@ fn parse_request(state: &AppState, body: &[u8]) -> Result<ChatRequest, Response>
     if let Some(model) = body.get("model").and_then(Value::as_str)
         && model != state.name
     {
-        return Err(error(
+        return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             &format!(
                 "the model `{model}` does not exist here; this server has `{}`",
@@ -583,7 +602,7 @@ async fn chat_completions(State(state): State<Arc<AppState>>, body: Bytes) -> Re
     }
     let request = match parse_request(&state, &body) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(e) => return e.into_response(),
     };
     // Render and tokenise off the async threads (long prompts take milliseconds).
     let prepared = {
@@ -634,9 +653,9 @@ async fn chat_completions(State(state): State<Arc<AppState>>, body: Bytes) -> Re
     state.stats.requests.fetch_add(1, Ordering::SeqCst);
     let id = format!("chatcmpl-{}", state.next_id.fetch_add(1, Ordering::SeqCst));
     if request.stream {
-        stream_response(&state, id, &request, receiver)
+        stream_response(&state, &id, &request, receiver)
     } else {
-        whole_response(&state, id, &request, receiver).await
+        whole_response(&state, &id, &request, receiver).await
     }
 }
 
@@ -650,7 +669,7 @@ fn usage(prompt_tokens: usize, completion_tokens: usize) -> Value {
 
 async fn whole_response(
     state: &AppState,
-    id: String,
+    id: &str,
     request: &ChatRequest,
     mut receiver: mpsc::Receiver<Event>,
 ) -> Response {
@@ -708,7 +727,7 @@ struct StreamState {
 }
 
 impl StreamState {
-    fn chunk(&self, delta: Value, logprobs: Option<Vec<Value>>, finish: Option<&str>) -> SseEvent {
+    fn chunk(&self, delta: &Value, logprobs: Option<Vec<Value>>, finish: Option<&str>) -> SseEvent {
         let mut chunk = self.chunk.clone();
         chunk["choices"] = json!([{
             "index": 0,
@@ -735,7 +754,7 @@ impl StreamState {
         };
         match event {
             Event::Text { piece, logprobs } => {
-                let event = self.chunk(json!({ "content": piece }), Some(logprobs), None);
+                let event = self.chunk(&json!({ "content": piece }), Some(logprobs), None);
                 self.pending.push_back(event);
             }
             Event::Done {
@@ -744,7 +763,7 @@ impl StreamState {
                 completion_tokens,
             } => {
                 self.ended = true;
-                let event = self.chunk(json!({}), None, Some(finish));
+                let event = self.chunk(&json!({}), None, Some(finish));
                 self.pending.push_back(event);
                 if self.include_usage {
                     let mut chunk = self.chunk.clone();
@@ -769,7 +788,7 @@ impl StreamState {
 
 fn stream_response(
     state: &AppState,
-    id: String,
+    id: &str,
     request: &ChatRequest,
     receiver: mpsc::Receiver<Event>,
 ) -> Response {
@@ -787,7 +806,7 @@ fn stream_response(
         logprobs: request.top_logprobs.is_some(),
         ended: false,
     };
-    let first = stream_state.chunk(json!({ "role": "assistant", "content": "" }), None, None);
+    let first = stream_state.chunk(&json!({ "role": "assistant", "content": "" }), None, None);
     stream_state.pending.push_back(first);
     let stream = futures_util::stream::unfold(stream_state, |mut s| async move {
         loop {
@@ -878,7 +897,7 @@ fn logprob_entry(token: &str, logprob: f64) -> Value {
 }
 
 /// How long a client may stop reading before its generation is given up.
-const STALLED_CLIENT: Duration = Duration::from_secs(60);
+const STALLED_CLIENT: Duration = Duration::from_mins(1);
 
 /// Sends an event to the request's handler; false when the client has gone (its connection
 /// closed, or it read nothing for [`STALLED_CLIENT`] while the buffer was full).

@@ -13,7 +13,7 @@
 )]
 
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -42,11 +42,11 @@ fn smollm2() -> Option<PathBuf> {
     None
 }
 
-fn load(path: &PathBuf) -> Evaluator {
+fn load(path: &Path) -> Evaluator {
     Evaluator::load(path, &Device::Cpu, DType::F32).unwrap()
 }
 
-fn start(path: &PathBuf) -> RunningServer {
+fn start(path: &Path) -> RunningServer {
     let mut options = ServeOptions::new("smol");
     options.addr = "127.0.0.1:0".parse().unwrap();
     options.keep_alive = Duration::from_millis(200);
