@@ -1,16 +1,21 @@
-//! Judging a project's samples with a local evaluator: render each sample with its task's
-//! template, generate, read the verdict, store the judgment, one sample at a time.
+//! Judging a project's samples with an evaluator (a local model or an OpenAI-compatible
+//! endpoint): render each sample with its task's template, generate, read the verdict, store the
+//! judgment.
 //!
-//! Each judgment is stored in its own transaction as soon as it exists, so a crash or a kill
-//! loses at most the sample in flight. Judging again with the same model, mode and sampling
+//! Judges that can work at once (an endpoint with N requests in flight) each get a thread; the
+//! calling thread renders prompts and is the only one that writes to the project. Each judgment is
+//! stored in its own transaction as soon as it exists, so a crash or a kill loses at most the
+//! samples in flight. Judging again with the same model, mode and sampling
 //! parameters continues the newest such run and skips what it already judged (after a crash, a
 //! cancel, or a `--limit`); `new_run` starts afresh instead.
 
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
+use std::time::Instant;
 
-use fare_core::{PromptMode, ResponseOrder, Task, Template, VerdictRules};
-use fare_engine::evaluator::Evaluator;
+use fare_core::{Prompt, PromptMode, ResponseOrder, Task, Template, VerdictRules};
+use fare_engine::evaluator::{Judge, JudgeOutput};
 use fare_engine::generate::SamplingParams;
 use fare_store::{NewJudgment, NewRun, Project, SampleFilter, StoreError};
 use serde::Serialize;
@@ -45,8 +50,19 @@ pub struct JudgeProgress {
     pub planned: u64,
     /// Tokens generated so far.
     pub tokens: u64,
-    /// Decode speed of the latest judgment.
+    /// Tokens generated per second of wall time so far (all judges together).
     pub tokens_per_second: f64,
+    /// Seconds since judging began.
+    pub elapsed_seconds: f64,
+}
+
+impl JudgeProgress {
+    /// Seconds until the planned judgments are done at the pace so far.
+    pub fn eta_seconds(&self) -> Option<f64> {
+        (self.judged > 0).then(|| {
+            self.elapsed_seconds / self.judged as f64 * (self.planned - self.judged) as f64
+        })
+    }
 }
 
 /// What a judging run did.
@@ -65,6 +81,9 @@ pub struct JudgeReport {
     pub skipped: u64,
     /// Whether the caller stopped it.
     pub cancelled: bool,
+    /// With K judgments per sample: the mean share of the K that gave the majority verdict, over
+    /// the samples and orders of the run that have two or more.
+    pub mean_agreement: Option<f64>,
 }
 
 /// Errors of judging.
@@ -82,15 +101,27 @@ pub enum JudgeError {
 }
 
 /// One judgment to make: sample, order, attempt.
+#[derive(Debug, Clone, Copy)]
 struct Work {
     sample_id: i64,
     swapped: bool,
     attempt: u32,
 }
 
-fn run_params(options: &JudgeOptions, model_path: &Path) -> serde_json::Value {
+/// A judgment to make, with its rendered prompt.
+struct Job {
+    work: Work,
+    prompt: Prompt,
+    rules: VerdictRules,
+    sampling: SamplingParams,
+}
+
+/// A judge's answer to a job.
+type Done = (Work, Result<Option<JudgeOutput>, fare_engine::EngineError>);
+
+fn run_params(options: &JudgeOptions, location: &str) -> serde_json::Value {
     serde_json::json!({
-        "model_path": model_path.display().to_string(),
+        "model_path": location,
         "temperature": options.sampling.temperature,
         "top_p": options.sampling.top_p,
         "seed": options.sampling.seed,
@@ -100,11 +131,39 @@ fn run_params(options: &JudgeOptions, model_path: &Path) -> serde_json::Value {
     })
 }
 
+/// Renders the prompt of one judgment.
+fn prepare(project: &Project, options: &JudgeOptions, item: Work) -> Result<Job, JudgeError> {
+    let stored = project.sample(item.sample_id)?;
+    let task = stored.sample.task();
+    let template = Template::builtin_for(task)
+        .ok_or_else(|| JudgeError::Template(format!("no template for {task}")))?;
+    let order = if item.swapped {
+        ResponseOrder::Swapped
+    } else {
+        ResponseOrder::Original
+    };
+    let prompt = template
+        .render(&stored.sample, options.mode, order)
+        .map_err(|e| JudgeError::Template(format!("sample {}: {e}", item.sample_id)))?;
+    let mut rules = VerdictRules::new(task, stored.sample.content.steps().len());
+    rules.rating_scale = template.rating_scale();
+    let sampling = SamplingParams {
+        seed: options.sampling.seed.wrapping_add(u64::from(item.attempt)),
+        ..options.sampling.clone()
+    };
+    Ok(Job {
+        work: item,
+        prompt,
+        rules,
+        sampling,
+    })
+}
+
 /// Judges the samples the options select. `on_progress` is told after each judgment and may
 /// break to stop (the run stays unfinished and can be continued).
 pub fn judge(
     project: &mut Project,
-    evaluator: &mut Evaluator,
+    judge: &mut dyn Judge,
     options: &JudgeOptions,
     on_progress: &mut dyn FnMut(&JudgeProgress) -> ControlFlow<()>,
 ) -> Result<JudgeReport, JudgeError> {
@@ -112,7 +171,8 @@ pub fn judge(
         PromptMode::Critique => "critique",
         PromptMode::Direct => "direct",
     };
-    let params = run_params(options, &evaluator.path);
+    let location = judge.location();
+    let params = run_params(options, &location);
     // The newest run with the same model and settings is continued: what it judged is skipped.
     let existing: Option<i64> = if options.new_run {
         None
@@ -128,6 +188,90 @@ pub fn judge(
             )
             .ok()
     };
+    let (work, skipped, first_task) = plan(project, options, existing)?;
+    let Some(template_task) = first_task else {
+        // No sample matches: nothing to judge, no run made.
+        return Ok(JudgeReport {
+            run_id: existing,
+            resumed: false,
+            judged: 0,
+            outcomes: fare_core::OutcomeCounts::default(),
+            skipped,
+            cancelled: false,
+            mean_agreement: None,
+        });
+    };
+    let run_template = Template::builtin_for(template_task)
+        .ok_or_else(|| JudgeError::Template(format!("no template for {template_task}")))?;
+    let (run_id, resumed) = match existing {
+        Some(run) => {
+            project
+                .connection()
+                .execute("UPDATE runs SET status = 'running' WHERE id = ?1", [run])
+                .map_err(StoreError::from)?;
+            (run, true)
+        }
+        None => (
+            project.begin_run(&NewRun {
+                model_name: options.model_name.clone(),
+                model_kind: judge.kind().into(),
+                model_location: Some(location.clone()),
+                template: run_template,
+                mode: mode.into(),
+                params: params.clone(),
+                status: "running".into(),
+                label: None,
+            })?,
+            false,
+        ),
+    };
+    let mut report = JudgeReport {
+        run_id: Some(run_id),
+        resumed,
+        judged: 0,
+        outcomes: fare_core::OutcomeCounts::default(),
+        skipped,
+        cancelled: false,
+        mean_agreement: None,
+    };
+    let outcome = run_work(
+        project,
+        judge,
+        options,
+        run_id,
+        &work,
+        &mut report,
+        on_progress,
+    );
+    project.end_run(
+        run_id,
+        match (&outcome, report.cancelled) {
+            (Err(_), _) => "failed",
+            (Ok(()), true) => "cancelled",
+            (Ok(()), false) => "finished",
+        },
+    )?;
+    outcome?;
+    if options.attempts > 1 {
+        report.mean_agreement = project
+            .connection()
+            .query_row(
+                "SELECT avg(CAST(votes AS REAL) / attempts) FROM votes WHERE run_id = ?1",
+                [run_id],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::from)?;
+    }
+    Ok(report)
+}
+
+/// Every selected sample, order and attempt the continued run has not judged; how many it had;
+/// the task of the first selected sample (none when nothing is selected).
+fn plan(
+    project: &Project,
+    options: &JudgeOptions,
+    existing: Option<i64>,
+) -> Result<(Vec<Work>, u64, Option<Task>), JudgeError> {
     // What the continued run already judged: (sample, swapped, attempt), read once.
     let done: std::collections::HashSet<(i64, bool, u32)> = match existing {
         Some(run) => {
@@ -142,7 +286,6 @@ pub fn judge(
         }
         None => std::collections::HashSet::new(),
     };
-    // Gather the work: every selected sample, order and attempt the run has not judged.
     let mut work = Vec::new();
     let mut skipped = 0u64;
     let mut samples_with_work = 0usize;
@@ -184,81 +327,142 @@ pub fn judge(
             }
         }
     }
-    let Some(template_task) = first_task else {
-        // No sample matches: nothing to judge, no run made.
-        return Ok(JudgeReport {
-            run_id: existing,
-            resumed: false,
-            judged: 0,
-            outcomes: fare_core::OutcomeCounts::default(),
-            skipped,
-            cancelled: false,
-        });
-    };
-    let run_template = Template::builtin_for(template_task)
-        .ok_or_else(|| JudgeError::Template(format!("no template for {template_task}")))?;
-    let (run_id, resumed) = match existing {
-        Some(run) => {
-            project
-                .connection()
-                .execute("UPDATE runs SET status = 'running' WHERE id = ?1", [run])
-                .map_err(StoreError::from)?;
-            (run, true)
-        }
-        None => (
-            project.begin_run(&NewRun {
-                model_name: options.model_name.clone(),
-                model_kind: "local".into(),
-                model_location: Some(evaluator.path.display().to_string()),
-                template: run_template,
-                mode: mode.into(),
-                params: params.clone(),
-                status: "running".into(),
-                label: None,
-            })?,
-            false,
-        ),
-    };
-    let mut report = JudgeReport {
-        run_id: Some(run_id),
-        resumed,
-        judged: 0,
-        outcomes: fare_core::OutcomeCounts::default(),
-        skipped,
-        cancelled: false,
-    };
+    Ok((work, skipped, first_task))
+}
+
+/// Makes the judgments on as many threads as the judge allows, storing each from this thread as
+/// it arrives. On an error the judges still working are cancelled and the error returned.
+fn run_work(
+    project: &mut Project,
+    judge: &mut dyn Judge,
+    options: &JudgeOptions,
+    run_id: i64,
+    work: &[Work],
+    report: &mut JudgeReport,
+    on_progress: &mut dyn FnMut(&JudgeProgress) -> ControlFlow<()>,
+) -> Result<(), JudgeError> {
+    let mut forks: Vec<Box<dyn Judge>> = (1..judge.parallelism().max(1))
+        .map_while(|_| judge.fork())
+        .collect();
+    let workers = forks.len() + 1;
+    let started = Instant::now();
     let mut progress = JudgeProgress {
         judged: 0,
         planned: work.len() as u64,
         tokens: 0,
         tokens_per_second: 0.0,
+        elapsed_seconds: 0.0,
     };
-    for item in &work {
-        let stored = project.sample(item.sample_id)?;
-        let task = stored.sample.task();
-        let template = Template::builtin_for(task)
-            .ok_or_else(|| JudgeError::Template(format!("no template for {task}")))?;
-        let order = if item.swapped {
-            ResponseOrder::Swapped
-        } else {
-            ResponseOrder::Original
+    let cancel = AtomicBool::new(false);
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers);
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    std::thread::scope(|scope| {
+        for worker in std::iter::once(judge).chain(forks.iter_mut().map(AsMut::as_mut)) {
+            let (job_rx, done_tx, cancel) = (&job_rx, done_tx.clone(), &cancel);
+            scope.spawn(move || {
+                loop {
+                    // The lock is held only while waiting for the next job.
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok(job) = job else { break };
+                    let result = worker.judge(&job.prompt, &job.rules, &job.sampling, &mut |_| {
+                        if cancel.load(Ordering::Relaxed) {
+                            ControlFlow::Break(())
+                        } else {
+                            ControlFlow::Continue(())
+                        }
+                    });
+                    if done_tx.send((job.work, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let outcome = feed_and_store(
+            project,
+            options,
+            run_id,
+            work,
+            workers,
+            (&job_tx, &done_rx),
+            &mut |out, report_progress| {
+                report.judged += 1;
+                report.outcomes.add(&out.judgment.outcome);
+                progress.judged += 1;
+                progress.tokens += out.output_tokens as u64;
+                progress.elapsed_seconds = started.elapsed().as_secs_f64();
+                progress.tokens_per_second = if progress.elapsed_seconds > 0.0 {
+                    progress.tokens as f64 / progress.elapsed_seconds
+                } else {
+                    0.0
+                };
+                let stop = report_progress && on_progress(&progress).is_break();
+                if stop {
+                    // Judgments in flight end now; the run can be continued later.
+                    cancel.store(true, Ordering::Relaxed);
+                }
+                stop
+            },
+        );
+        // Whatever happened, stop the judges still working and let their threads end.
+        if !matches!(outcome, Ok(false)) {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        drop(job_tx);
+        match outcome {
+            Ok(cancelled) => {
+                report.cancelled = cancelled;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    })
+}
+
+/// Sends jobs to the judges (a few ahead of them) and stores their answers as they arrive.
+/// `stored` is told of each stored judgment and says whether to stop. Returns whether judging
+/// was stopped (by the caller or a judge that was cancelled) before all the work was done.
+fn feed_and_store(
+    project: &mut Project,
+    options: &JudgeOptions,
+    run_id: i64,
+    work: &[Work],
+    workers: usize,
+    (jobs, answers): (&mpsc::SyncSender<Job>, &mpsc::Receiver<Done>),
+    stored: &mut dyn FnMut(&JudgeOutput, bool) -> bool,
+) -> Result<bool, JudgeError> {
+    let mut pending = work.iter();
+    let mut in_flight = 0usize;
+    let mut stopping = false;
+    loop {
+        while !stopping && in_flight < 2 * workers {
+            let Some(&item) = pending.next() else { break };
+            let job = prepare(project, options, item)?;
+            if jobs.send(job).is_err() {
+                break;
+            }
+            in_flight += 1;
+        }
+        if in_flight == 0 {
+            return Ok(stopping);
+        }
+        let Ok((item, result)) = answers.recv() else {
+            return Ok(true);
         };
-        let prompt = template
-            .render(&stored.sample, options.mode, order)
-            .map_err(|e| JudgeError::Template(format!("sample {}: {e}", item.sample_id)))?;
-        let mut rules = VerdictRules::new(task, stored.sample.content.steps().len());
-        rules.rating_scale = template.rating_scale();
-        let sampling = SamplingParams {
-            seed: options.sampling.seed.wrapping_add(u64::from(item.attempt)),
-            ..options.sampling.clone()
+        in_flight -= 1;
+        let Some(out) = result? else {
+            // A judge was cancelled: stop giving out work, keep what the others finish.
+            stopping = true;
+            continue;
         };
-        let Some(out) = evaluator.judge(&prompt, &rules, &sampling, &mut |_| {
-            ControlFlow::Continue(())
-        })?
-        else {
-            report.cancelled = true;
-            break;
-        };
+        let probs = out.verdict_probs.as_ref().map(|p| {
+            // Stored in the data's labels, like the verdict.
+            if item.swapped { p.swapped() } else { p.clone() }.to_json()
+        });
         project.add_judgment(
             run_id,
             &NewJudgment {
@@ -269,26 +473,11 @@ pub fn judge(
                 prompt_tokens: u32::try_from(out.prompt_tokens).ok(),
                 output_tokens: u32::try_from(out.output_tokens).ok(),
                 latency_ms: u64::try_from(out.elapsed.as_millis()).ok(),
-                verdict_probs: None,
+                verdict_probs: probs,
             },
         )?;
-        report.judged += 1;
-        report.outcomes.add(&out.judgment.outcome);
-        progress.judged += 1;
-        progress.tokens += out.output_tokens as u64;
-        progress.tokens_per_second = out.tokens_per_second;
-        if on_progress(&progress).is_break() {
-            report.cancelled = true;
-            break;
+        if stored(&out, !stopping) {
+            stopping = true;
         }
     }
-    project.end_run(
-        run_id,
-        if report.cancelled {
-            "cancelled"
-        } else {
-            "finished"
-        },
-    )?;
-    Ok(report)
 }

@@ -6,6 +6,9 @@
 //! against the data set's ground truth; and how the evaluator fares against human labels
 //! (how many verdicts people accepted or corrected). ProcessBench's headline number, the mean F1
 //! over splits, is given per data set format.
+//!
+//! A run that judged each sample K times (`judge --samples K`) is scored on its majority
+//! verdicts (self-consistency), and its groups say how much the K judgments agreed.
 
 use std::collections::BTreeMap;
 
@@ -37,6 +40,9 @@ pub struct GroupReport {
     pub accepted: usize,
     /// Samples a person corrected.
     pub corrected: usize,
+    /// With K judgments per sample: the mean share of the K that gave the majority verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_agreement: Option<f64>,
     /// Step-level: ProcessBench score against ground truth.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processbench: Option<ProcessBenchScore>,
@@ -73,8 +79,10 @@ struct Row {
     source: Option<String>,
     step_count: usize,
     gold: Option<Verdict>,
-    /// (swapped, parse state, verdict in the data's labels)
+    /// (swapped, parse state, verdict in the data's labels); a majority of K when the run has one
     judgments: Vec<(bool, String, Option<Verdict>)>,
+    /// Share of the K judgments that gave the majority (original order), for runs with K > 1
+    agreement: Option<f64>,
     decision: Option<String>,
 }
 
@@ -87,10 +95,14 @@ fn read_verdict(text: Option<String>, task: Task, step_count: usize) -> Option<V
 fn load_rows(project: &Project, runs: &ShownRuns) -> Result<Vec<Row>, StoreError> {
     let conn = project.connection();
     let mut stmt = conn.prepare(&format!(
-        "SELECT s.id, s.task, d.name, d.format, s.source, s.step_count, s.gold_verdict, j.response_order, j.parse_state, j.verdict,
-                (SELECT l.decision FROM labels l WHERE l.sample_id = s.id AND l.decision != 'unreviewed' ORDER BY l.updated_at DESC LIMIT 1)
+        "SELECT s.id, s.task, d.name, d.format, s.source, s.step_count, s.gold_verdict, j.response_order,
+                CASE WHEN v.run_id IS NULL THEN j.parse_state WHEN v.verdict IS NULL THEN 'unparseable' ELSE 'parsed' END,
+                CASE WHEN v.run_id IS NULL THEN j.verdict ELSE v.verdict END,
+                (SELECT l.decision FROM labels l WHERE l.sample_id = s.id AND l.decision != 'unreviewed' ORDER BY l.updated_at DESC LIMIT 1),
+                CAST(v.votes AS REAL) / v.attempts
          FROM samples s JOIN datasets d ON d.id = s.dataset_id
          LEFT JOIN judgments j ON j.sample_id = s.id AND j.attempt = 0 AND j.run_id = {runs}
+         LEFT JOIN votes v ON v.run_id = j.run_id AND v.sample_id = s.id AND v.response_order = j.response_order
          ORDER BY s.id",
         runs = runs.sql()
     ))?;
@@ -112,9 +124,14 @@ fn load_rows(project: &Project, runs: &ShownRuns) -> Result<Vec<Row>, StoreError
             )),
             None => None,
         };
+        let agreement: Option<f64> = r.get(11)?;
+        let original = judgment.as_ref().is_some_and(|j| !j.0);
         if last_id == Some(id) {
-            if let (Some(row), Some(j)) = (rows.last_mut(), judgment) {
-                row.judgments.push(j);
+            if let Some(row) = rows.last_mut() {
+                if original {
+                    row.agreement = agreement;
+                }
+                row.judgments.extend(judgment);
             }
             continue;
         }
@@ -127,6 +144,7 @@ fn load_rows(project: &Project, runs: &ShownRuns) -> Result<Vec<Row>, StoreError
             step_count,
             gold: read_verdict(r.get(6)?, task, step_count),
             judgments: judgment.into_iter().collect(),
+            agreement: agreement.filter(|_| original),
             decision: r.get(10)?,
         });
     }
@@ -159,6 +177,10 @@ fn group_report(task: Task, dataset: &str, source: Option<&str>, rows: &[&Row]) 
             .iter()
             .filter(|r| r.decision.as_deref() == Some("corrected"))
             .count(),
+        mean_agreement: {
+            let shares: Vec<f64> = rows.iter().filter_map(|r| r.agreement).collect();
+            (!shares.is_empty()).then(|| shares.iter().sum::<f64>() / shares.len() as f64)
+        },
         processbench: None,
         first_error: None,
         pairwise: None,

@@ -624,6 +624,13 @@ fn report(args: &ReportArgs) -> Result<ExitCode> {
             "{name}: {} samples, {} judged, {} accepted, {} corrected",
             g.samples, g.judged, g.accepted, g.corrected
         );
+        if let Some(agreement) = g.mean_agreement {
+            let _ = write!(
+                line,
+                "; majority verdicts, {:.0}% agreement within samples",
+                agreement * 100.0
+            );
+        }
         if let Some(p) = &g.processbench {
             let _ = write!(
                 line,
@@ -1000,6 +1007,13 @@ fn judge(args: &JudgeArgs) -> Result<ExitCode> {
             report.outcomes.summary(),
             report.skipped
         );
+        if let Some(agreement) = report.mean_agreement {
+            println!(
+                "majority of {}: on average {:.0}% of a sample's judgments gave its majority verdict",
+                options.attempts,
+                agreement * 100.0
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,9 +6,12 @@
 //! a file go through a [`JudgmentWriter`] instead: the run and all its judgments, or nothing. For pairwise samples
 //! judged with A and B swapped, `verdict` is stored in the data's own labels (which response was
 //! picked), whatever label the model wrote.
+//!
+//! When a run judges a sample K times (`judge --samples K`), the store keeps the majority
+//! verdict of those K judgments and how many agreed in `votes`, recounted as each one arrives.
 
 use fare_core::verdict::DEFAULT_RATING_SCALE;
-use fare_core::{Judgment, Outcome, Template, Verdict, VerdictRules};
+use fare_core::{Judgment, Outcome, Template, Verdict, VerdictRules, Vote};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -259,6 +262,8 @@ fn insert_judgment(tx: &Connection, run_id: i64, new: &NewJudgment<'_>) -> Resul
         e => e.into(),
     })?;
     let id = tx.last_insert_rowid();
+    // Attempts may arrive in any order (judgments made in parallel): recount every time.
+    recount_vote(tx, run_id, new.sample_id, new.swapped)?;
     crate::import::reindex_sample_text(tx, new.sample_id)?;
     // Keep the run's list of judged tasks (what "the newest run of a task" looks up).
     tx.prepare_cached(
@@ -267,6 +272,78 @@ fn insert_judgment(tx: &Connection, run_id: i64, new: &NewJudgment<'_>) -> Resul
     )?
     .execute(params![run_id, task])?;
     Ok(id)
+}
+
+/// The majority verdict of one run's judgments of one sample in one order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredVote {
+    /// The run.
+    pub run_id: i64,
+    /// Whether A and B were swapped in the prompt.
+    pub swapped: bool,
+    /// The majority (in the data's A/B labels) and how many of the attempts gave it.
+    #[serde(flatten)]
+    pub vote: Vote,
+    /// Whether the majority equals the ground truth (None without ground truth).
+    pub agrees_with_gold: Option<bool>,
+}
+
+/// Recounts the majority of a run's judgments of one sample in one order (kept only when there
+/// are two or more).
+fn recount_vote(tx: &Connection, run_id: i64, sample_id: i64, swapped: bool) -> Result<()> {
+    let order = if swapped { "swapped" } else { "original" };
+    let (task, step_count, gold): (String, usize, Option<String>) = tx
+        .prepare_cached("SELECT task, step_count, gold_verdict FROM samples WHERE id = ?1")?
+        .query_row([sample_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rules = rules_of(&task, step_count)?;
+    let verdicts: Vec<Option<Verdict>> = tx
+        .prepare_cached(
+            "SELECT CASE parse_state WHEN 'parsed' THEN verdict END FROM judgments
+             WHERE run_id = ?1 AND sample_id = ?2 AND response_order = ?3 ORDER BY attempt",
+        )?
+        .query_map(params![run_id, sample_id, order], |r| {
+            r.get::<_, Option<String>>(0)
+        })?
+        .map(|v| v?.map(|text| verdict_from_db(&text, &rules)).transpose())
+        .collect::<Result<_>>()?;
+    if verdicts.len() < 2 {
+        return Ok(());
+    }
+    let vote = Vote::count(&verdicts);
+    let gold = gold.map(|g| verdict_from_db(&g, &rules)).transpose()?;
+    tx.prepare_cached(
+        "INSERT INTO votes (run_id, sample_id, response_order, verdict, votes, attempts, agrees_with_gold)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (run_id, sample_id, response_order) DO UPDATE SET
+           verdict = excluded.verdict, votes = excluded.votes, attempts = excluded.attempts,
+           agrees_with_gold = excluded.agrees_with_gold",
+    )?
+    .execute(params![
+        run_id,
+        sample_id,
+        order,
+        vote.verdict.map(Verdict::canonical),
+        vote.votes,
+        vote.of,
+        gold.map(|g| vote.verdict == Some(g)),
+    ])?;
+    Ok(())
+}
+
+/// Recounts every majority (of one run, or of all runs): after a migration, or a repair.
+pub(crate) fn recount_votes(tx: &Connection, run_id: Option<i64>) -> Result<()> {
+    let groups: Vec<(i64, i64, bool)> = tx
+        .prepare(
+            "SELECT run_id, sample_id, response_order = 'swapped' FROM judgments
+             WHERE ?1 IS NULL OR run_id = ?1
+             GROUP BY run_id, sample_id, response_order HAVING count(*) > 1",
+        )?
+        .query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    for (run, sample, swapped) in groups {
+        recount_vote(tx, run, sample, swapped)?;
+    }
+    Ok(())
 }
 
 /// Writes the judgments of a run started with [`Project::begin_judgment_import`], all in one
@@ -434,6 +511,41 @@ impl Project {
         let id = insert_judgment(&tx, run_id, new)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// The majority verdicts of a sample's runs that judged it more than once.
+    pub fn votes_of(&self, sample_id: i64) -> Result<Vec<StoredVote>> {
+        let (task, step_count) = sample_task(&self.conn, sample_id)?;
+        let rules = rules_of(&task, step_count)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT run_id, response_order, verdict, votes, attempts, agrees_with_gold
+             FROM votes WHERE sample_id = ?1 ORDER BY run_id, response_order",
+        )?;
+        let rows = stmt.query_map([sample_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, u32>(4)?,
+                r.get::<_, Option<bool>>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (run_id, order, verdict, votes, of, agrees) = row?;
+            out.push(StoredVote {
+                run_id,
+                swapped: order == "swapped",
+                vote: Vote {
+                    verdict: verdict.map(|v| verdict_from_db(&v, &rules)).transpose()?,
+                    votes,
+                    of,
+                },
+                agrees_with_gold: agrees,
+            });
+        }
+        Ok(out)
     }
 
     /// The judgments of a sample, in the order they were made.

@@ -22,7 +22,7 @@ pub mod query;
 
 pub use annotations::{ProjectTag, StoredLabel};
 pub use import::{DatasetInfo, ImportWriter, NewDataset};
-pub use judgments::{JudgmentWriter, NewJudgment, NewRun, RunInfo, StoredJudgment};
+pub use judgments::{JudgmentWriter, NewJudgment, NewRun, RunInfo, StoredJudgment, StoredVote};
 pub use project::Project;
 pub use query::{EvaluatorFilter, ReviewFilter, SampleFilter, SampleRow, ShownRuns, StoredSample};
 

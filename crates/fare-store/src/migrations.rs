@@ -14,6 +14,7 @@ use crate::project::APPLICATION_ID;
 const STEPS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_run_tasks.sql"),
+    include_str!("migrations/003_votes.sql"),
 ];
 
 /// The newest schema version this build writes.
@@ -25,15 +26,20 @@ pub fn all() -> Migrations<'static> {
         STEPS
             .iter()
             .enumerate()
-            .map(|(i, sql)| {
-                if i == 0 {
-                    M::up_with_hook(sql, make_project)
-                } else {
-                    M::up(sql)
-                }
+            .map(|(i, sql)| match i {
+                0 => M::up_with_hook(sql, make_project),
+                2 => M::up_with_hook(sql, count_votes),
+                _ => M::up(sql),
             })
             .collect(),
     )
+}
+
+/// Runs inside the third migration's transaction: the majorities of judgments already stored.
+fn count_votes(tx: &Transaction<'_>) -> HookResult {
+    crate::judgments::recount_votes(tx, None)
+        .map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))?;
+    Ok(())
 }
 
 /// Runs inside the first migration's transaction, right after its schema.

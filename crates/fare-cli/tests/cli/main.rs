@@ -11,6 +11,7 @@
 //! - [`annotate`]: recording, undoing and redoing human labels from the command line.
 //! - [`demo`]: the demo project, its report and the five export formats.
 //! - [`judge`]: judging with a small real model, killed and continued.
+//! - [`majority`]: runs with K judgments per sample scored on their majority.
 //! - [`prompt`]: the exact model input of a sample, with the real Qwen3 tokenizer.
 //! - [`real_data`]: a real ProcessBench split, when `../shared/data` is beside the checkout.
 
@@ -27,6 +28,8 @@ mod import;
 mod import_errors;
 #[cfg(test)]
 mod judge;
+#[cfg(test)]
+mod majority;
 #[cfg(test)]
 mod mapping;
 #[cfg(test)]

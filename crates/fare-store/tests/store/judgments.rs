@@ -483,3 +483,88 @@ fn judgments_of_an_unknown_sample_is_an_invalid_request() {
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
     assert_eq!(err.to_string(), "no sample with id 5");
 }
+
+#[test]
+fn k_judgments_of_a_sample_keep_their_majority_in_any_order_of_arrival() {
+    let (_dir, mut project, [p, s, _, n]) = fixture();
+    let run = project.begin_run(&new_run(Task::Pairwise, "m")).unwrap();
+    // Attempts 2, 0, 1 arrive out of order (judges in parallel): A written swapped is B.
+    let add = |project: &mut Project,
+               sample: i64,
+               attempt: u32,
+               swapped: bool,
+               j: &fare_core::Judgment| {
+        project
+            .add_judgment(
+                run,
+                &NewJudgment {
+                    attempt,
+                    swapped,
+                    ..judged(sample, j)
+                },
+            )
+            .unwrap();
+    };
+    let pick_b = parsed(B, "B is right.");
+    let pick_a = parsed(A, "A is right.");
+    add(&mut project, p, 2, false, &pick_b);
+    assert!(
+        project.votes_of(p).unwrap().is_empty(),
+        "one attempt is no vote"
+    );
+    add(&mut project, p, 0, false, &pick_a);
+    add(&mut project, p, 1, false, &pick_b);
+    // The swapped order has its own majority (in the data's labels).
+    add(&mut project, p, 0, true, &pick_a);
+    add(&mut project, p, 1, true, &unparseable("no verdict", "hm"));
+    let votes = project.votes_of(p).unwrap();
+    assert_eq!(votes.len(), 2);
+    assert_eq!(votes[0].run_id, run);
+    assert!(!votes[0].swapped);
+    assert_eq!(
+        (votes[0].vote.verdict, votes[0].vote.votes, votes[0].vote.of),
+        (Some(B), 2, 3)
+    );
+    assert_eq!(votes[0].agrees_with_gold, Some(true));
+    assert!(votes[1].swapped);
+    assert_eq!(
+        (votes[1].vote.verdict, votes[1].vote.votes, votes[1].vote.of),
+        (Some(B), 1, 2),
+        "A written with the responses swapped picks the data's B"
+    );
+    // No verdict in any attempt: a vote for nothing, which does not agree with the gold.
+    let run2 = project.begin_run(&new_run(Task::StepLevel, "m2")).unwrap();
+    for attempt in 0..2 {
+        project
+            .add_judgment(
+                run2,
+                &NewJudgment {
+                    attempt,
+                    ..judged(s, &truncated("Step 0"))
+                },
+            )
+            .unwrap();
+    }
+    let vote = &project.votes_of(s).unwrap()[0];
+    assert_eq!(
+        (vote.vote.verdict, vote.vote.votes, vote.vote.of),
+        (None, 0, 2)
+    );
+    assert_eq!(vote.agrees_with_gold, Some(false));
+    // Without ground truth there is nothing to agree with.
+    let run3 = project
+        .begin_run(&new_run(Task::ReferenceFree, "m3"))
+        .unwrap();
+    for attempt in 0..2 {
+        project
+            .add_judgment(
+                run3,
+                &NewJudgment {
+                    attempt,
+                    ..judged(n, &parsed(CORRECT, "fine"))
+                },
+            )
+            .unwrap();
+    }
+    assert_eq!(project.votes_of(n).unwrap()[0].agrees_with_gold, None);
+}

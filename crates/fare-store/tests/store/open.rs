@@ -259,7 +259,7 @@ fn a_version_1_file_is_migrated_and_its_runs_learn_their_tasks() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP INDEX samples_by_task_id; DROP INDEX judgments_by_run_agreement; ALTER TABLE runs DROP COLUMN tasks;
+            "DROP TABLE votes; DROP INDEX samples_by_task_id; DROP INDEX judgments_by_run_agreement; ALTER TABLE runs DROP COLUMN tasks;
              DROP TABLE sample_text;
              CREATE VIRTUAL TABLE sample_text USING fts5(question, steps, responses, content='', contentless_delete=1);
              CREATE VIRTUAL TABLE critique_text USING fts5(critique, content='', contentless_delete=1);
@@ -293,5 +293,49 @@ fn a_version_1_file_is_migrated_and_its_runs_learn_their_tasks() {
     };
     assert_eq!(search("c"), vec![ids[0]], "the critique of the judgment");
     assert_eq!(search("y"), vec![ids[1]], "a step");
+    drop(dir);
+}
+
+#[test]
+fn a_version_2_file_is_migrated_and_its_k_judgments_get_their_majority() {
+    use crate::{A, B, import, judged, new_run, pairwise, parsed, sample};
+    use fare_core::Task;
+    let (dir, mut project) = crate::new_project();
+    let mut p = sample("p", "Q", pairwise("a", "b"));
+    p.gold = Some(A);
+    let id = import(&mut project, "d", &[p])[0];
+    let run = project.begin_run(&new_run(Task::Pairwise, "m")).unwrap();
+    for (attempt, verdict) in [(0, B), (1, A), (2, A)] {
+        let j = parsed(verdict, "c");
+        project
+            .add_judgment(
+                run,
+                &fare_store::NewJudgment {
+                    attempt,
+                    ..judged(id, &j)
+                },
+            )
+            .unwrap();
+    }
+    let path = project.path().to_owned();
+    drop(project);
+    // Turn the file back into what version 2 wrote.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("DROP TABLE votes; PRAGMA user_version = 2;")
+            .unwrap();
+    }
+    let project = fare_store::Project::open(&path).unwrap();
+    assert_eq!(
+        project.schema_version().unwrap(),
+        fare_store::migrations::LATEST
+    );
+    let votes = project.votes_of(id).unwrap();
+    assert_eq!(votes.len(), 1);
+    assert_eq!(
+        (votes[0].vote.verdict, votes[0].vote.votes, votes[0].vote.of),
+        (Some(A), 2, 3)
+    );
+    assert_eq!(votes[0].agrees_with_gold, Some(true));
     drop(dir);
 }
