@@ -14,6 +14,7 @@
 //! - [`majority`]: runs with K judgments per sample scored on their majority.
 //! - [`prompt`]: the exact model input of a sample, with the real Qwen3 tokenizer.
 //! - [`real_data`]: a real ProcessBench split, when `../shared/data` is beside the checkout.
+//! - [`serve`]: `serve-model` as a child process, and `judge` through its endpoint.
 
 #[cfg(test)]
 mod support;
@@ -36,3 +37,5 @@ mod mapping;
 mod prompt;
 #[cfg(test)]
 mod real_data;
+#[cfg(test)]
+mod serve;
