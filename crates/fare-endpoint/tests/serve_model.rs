@@ -12,6 +12,8 @@
     reason = "a failing fixture should stop the test where it failed"
 )]
 
+mod support;
+
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -346,4 +348,69 @@ fn bad_requests_get_openai_errors_naming_the_field() {
     assert_eq!(health.status().as_u16(), 200);
     assert_eq!(json_of(health)["status"], "ok");
     assert_eq!(server.stats().started.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn rate_limited_requests_reach_the_model_once_retried() {
+    let Some(path) = smollm2() else { return };
+    let server = start(&path);
+    // A front that refuses twice with 429 (Retry-After: 0), then passes requests to the model.
+    let upstream = format!("{}/chat/completions", server.base_url());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = std::sync::Arc::clone(&count);
+    let front = axum::Router::new().route(
+        "/v1/chat/completions",
+        axum::routing::post(move |body: String| {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            let upstream = upstream.clone();
+            async move {
+                use axum::response::IntoResponse;
+                if n < 2 {
+                    return (
+                        axum::http::StatusCode::TOO_MANY_REQUESTS,
+                        [(axum::http::header::RETRY_AFTER, "0")],
+                        r#"{"error": {"message": "busy"}}"#,
+                    )
+                        .into_response();
+                }
+                let (kind, text) = tokio::task::spawn_blocking(move || {
+                    let response = reqwest::blocking::Client::builder()
+                        .timeout(None)
+                        .build()
+                        .unwrap()
+                        .post(upstream)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .unwrap();
+                    let kind = response.headers()["content-type"]
+                        .to_str()
+                        .unwrap()
+                        .to_owned();
+                    (kind, response.text().unwrap())
+                })
+                .await
+                .unwrap();
+                ([(axum::http::header::CONTENT_TYPE, kind)], text).into_response()
+            }
+        }),
+    );
+    let front = support::TestServer::start(front);
+    let mut config = EndpointConfig::new(&front.base_url(), "smol");
+    config.retry.base_delay = Duration::from_millis(10);
+    let judge = EndpointJudge::new(config).unwrap();
+    let rules = VerdictRules::new(Task::StepLevel, 2);
+    let params = SamplingParams {
+        max_new_tokens: 4,
+        ..SamplingParams::default()
+    };
+    let out = judge
+        .judge_prompt(&step_prompt(), &rules, &params, &mut |_| {
+            ControlFlow::Continue(())
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+    assert_eq!(out.output_tokens, 4);
+    assert_eq!(server.stats().finished.load(Ordering::SeqCst), 1);
 }
