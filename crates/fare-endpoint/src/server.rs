@@ -845,17 +845,11 @@ fn model_thread(
             continue;
         }
         stats.started.fetch_add(1, Ordering::SeqCst);
-        let outcome =
-            std::panic::catch_unwind(AssertUnwindSafe(|| run_job(&mut model, tokenizer, &job)));
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            run_job(&mut model, tokenizer, &job, stats)
+        }));
         match outcome {
-            Ok(Ok((Ending::Cancelled, tokens))) => {
-                stats.tokens.fetch_add(tokens as u64, Ordering::SeqCst);
-                stats.cancelled.fetch_add(1, Ordering::SeqCst);
-            }
-            Ok(Ok((_, tokens))) => {
-                stats.tokens.fetch_add(tokens as u64, Ordering::SeqCst);
-                stats.finished.fetch_add(1, Ordering::SeqCst);
-            }
+            Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 send(&job.events, Event::Failed(e.to_string()));
             }
@@ -921,11 +915,14 @@ fn send(events: &mpsc::Sender<Event>, event: Event) -> bool {
 }
 
 /// Generates one answer, sending its text (and log-probabilities) as it grows.
+/// Counts it in `stats` before the client hears of the end, so a client that has its answer
+/// sees it counted.
 fn run_job(
     model: &mut Model,
     tokenizer: &TextTokenizer,
     job: &Job,
-) -> Result<(Ending, usize), fare_engine::EngineError> {
+    stats: &ServerStats,
+) -> Result<(), fare_engine::EngineError> {
     // The step hook fills `pending`, the text hook sends it with the text those tokens made.
     let pending: std::cell::RefCell<Vec<Value>> = std::cell::RefCell::new(Vec::new());
     let mut stable = 0usize;
@@ -980,11 +977,18 @@ fn run_job(
         Some(&mut on_step),
         &mut on_text,
     )?;
+    stats
+        .tokens
+        .fetch_add(generation.tokens.len() as u64, Ordering::SeqCst);
     let finish = match generation.ending {
-        Ending::Cancelled => return Ok((Ending::Cancelled, generation.tokens.len())),
+        Ending::Cancelled => {
+            stats.cancelled.fetch_add(1, Ordering::SeqCst);
+            return Ok(());
+        }
         Ending::Length => "length",
         Ending::Stopped => "stop",
     };
+    stats.finished.fetch_add(1, Ordering::SeqCst);
     let rest = pending.take();
     if !rest.is_empty() {
         send(
@@ -1003,5 +1007,5 @@ fn run_job(
             completion_tokens: generation.tokens.len(),
         },
     );
-    Ok((generation.ending, generation.tokens.len()))
+    Ok(())
 }

@@ -233,8 +233,14 @@ fn a_client_that_leaves_mid_stream_cancels_its_generation() {
     let tokens = server.stats().tokens.load(Ordering::SeqCst);
     assert!(tokens < 400, "stopped early: {tokens} tokens");
     assert_eq!(server.stats().finished.load(Ordering::SeqCst), 0);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        server.stats().tokens.load(Ordering::SeqCst),
+        tokens,
+        "nothing generated after the cancel"
+    );
 
-    // The model is free again: a short request is answered at once.
+    // The model is free again: the next request is answered.
     let answer = json_of(post(
         &server,
         &json!({
@@ -244,7 +250,6 @@ fn a_client_that_leaves_mid_stream_cancels_its_generation() {
         }),
     ));
     assert_eq!(answer["usage"]["completion_tokens"], 2);
-    assert!(left.elapsed() < Duration::from_secs(10));
 }
 
 #[test]
