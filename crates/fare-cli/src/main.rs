@@ -62,6 +62,9 @@ enum Command {
     Datasets(ProjectArgs),
     /// List the failure-mode tags, or add one of your own.
     Tags(TagsArgs),
+    /// Serve a project's review UI and API over HTTP (loopback unless told otherwise; any other
+    /// address requires the printed token).
+    Serve(ServeArgs),
     /// Build the bundled demo project and show its samples and report.
     Demo {
         /// Where to write it.
@@ -71,6 +74,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The project file (created when missing).
+    project: PathBuf,
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    addr: std::net::SocketAddr,
+    /// Who is annotating (defaults to the user's login name).
+    #[arg(long)]
+    annotator: Option<String>,
+    /// The token the API requires (a random one when listening beyond loopback).
+    #[arg(long, env = "FARE_LENS_TOKEN")]
+    token: Option<String>,
+    /// The built web UI (`ui/dist` of this checkout by default).
+    #[arg(long)]
+    ui: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -421,6 +442,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::ServeModel(args) => serve_model(&args),
         Command::Datasets(args) => datasets(&args),
         Command::Tags(args) => tags(&args),
+        Command::Serve(args) => serve(&args),
         Command::Demo { project, json } => {
             drop(demo::build(&project)?);
             if json {
@@ -1201,5 +1223,54 @@ fn datasets(args: &ProjectArgs) -> Result<ExitCode> {
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The annotator's name when none is given: the login name, else `me`.
+fn default_annotator() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "me".to_owned())
+}
+
+fn serve(args: &ServeArgs) -> Result<ExitCode> {
+    let project = fare_store::Project::open_or_create(&args.project)?;
+    let annotator = args.annotator.clone().unwrap_or_else(default_annotator);
+    let open = fare_app::api::OpenProject::new(project, &annotator);
+    let token = match &args.token {
+        Some(token) => Some(token.clone()),
+        None if fare_server::needs_token(&args.addr) => Some(fare_server::new_token()?),
+        None => None,
+    };
+    let ui_dir = args
+        .ui
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/dist")));
+    if !ui_dir.join("index.html").is_file() {
+        eprintln!(
+            "warning: no built UI in {} (npm ci && npm run build in ui/); serving the API only",
+            ui_dir.display()
+        );
+    }
+    let options = fare_server::ServeOptions {
+        token: token.clone(),
+        ui_dir: Some(ui_dir),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        let addr = listener.local_addr()?;
+        let fragment = token.map(|t| format!("#token={t}")).unwrap_or_default();
+        println!(
+            "FARE Lens: {} for {annotator} at http://{addr}/{fragment}",
+            args.project.display()
+        );
+        fare_server::serve(listener, fare_server::router(open, &options)).await?;
+        anyhow::Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -15,6 +15,7 @@ use crate::verdict::Verdict;
 /// One of the five FARE evaluation tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Task {
     /// Two responses to one question; the verdict names the better one (A or B).
     Pairwise,

@@ -129,6 +129,7 @@ impl StoredSample {
 /// Review states to filter on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ReviewFilter {
     /// Nobody (or the named annotator) decided a verdict yet.
     Unreviewed,
@@ -143,6 +144,7 @@ pub enum ReviewFilter {
 /// How the evaluator did, to filter on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum EvaluatorFilter {
     /// The verdict equals the ground truth.
     AgreesWithGold,
@@ -179,6 +181,7 @@ pub struct SampleFilter {
 
 /// One row of the sample list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SampleRow {
     /// Sample id.
     pub id: i64,

@@ -1,0 +1,748 @@
+//! The application API the UI works through: one open project and the commands a person gives
+//! it (list and count samples, open one, decide about a verdict, read the report), with the
+//! types the UI receives.
+//!
+//! The desktop shell and `fare-lens serve` only carry these calls over their transport (Tauri
+//! commands, HTTP under `/api/`); neither holds logic of its own. The TypeScript types of the UI
+//! are generated from the types here by ts-rs (`cargo test -p fare-app` writes them to
+//! `ui/src/lib/api/`, and a test fails when the committed ones are out of date).
+//!
+//! Verdicts cross this boundary in their canonical text (`A`, `-1`, `3`, `correct`, `7`), the
+//! same form the project file and the command line use; the API reads them back with the
+//! sample's own rules, so the UI cannot store a verdict that does not fit the sample.
+
+use std::path::Path;
+
+use fare_core::{AnnotationAction, Task, Template, Verdict, VerdictRules};
+use fare_store::{
+    EvaluatorFilter, Project, ReviewFilter, SampleFilter, SampleRow, StoreError, StoredJudgment,
+    StoredLabel,
+};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// What went wrong, in words for the person at the screen.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The project file.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The request does not fit the sample or the project.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The JSON form of an error, as the UI receives it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ErrorView {
+    /// The message to show.
+    pub message: String,
+}
+
+impl From<&ApiError> for ErrorView {
+    fn from(e: &ApiError) -> Self {
+        ErrorView {
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Which samples the queue shows, and which page of them.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(default)]
+pub struct SampleQuery {
+    /// Only this task.
+    #[ts(optional)]
+    pub task: Option<Task>,
+    /// Only this data set.
+    #[ts(optional)]
+    pub dataset_id: Option<i64>,
+    /// Only this source within data sets.
+    #[ts(optional)]
+    pub source: Option<String>,
+    /// Only this review state (of this annotator).
+    #[ts(optional)]
+    pub review: Option<ReviewFilter>,
+    /// Only where the evaluator did so.
+    #[ts(optional)]
+    pub evaluator: Option<EvaluatorFilter>,
+    /// Only samples carrying this failure-mode tag.
+    #[ts(optional)]
+    pub tag: Option<String>,
+    /// Full-text search over problems, steps, responses and critiques.
+    #[ts(optional)]
+    pub text: Option<String>,
+    /// The run whose verdicts are shown (each task's newest when absent).
+    #[ts(optional)]
+    pub run_id: Option<i64>,
+    /// The page starts after this sample id (0 for the first page).
+    pub after: i64,
+    /// Page size (at most 500; 100 when 0).
+    pub limit: u32,
+}
+
+/// One page of the queue.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SamplePage {
+    /// The samples, in id order.
+    pub rows: Vec<SampleRow>,
+    /// Where the next page starts, when there is one.
+    pub next_after: Option<i64>,
+}
+
+/// How many samples the query matches, and how many of those are reviewed.
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+pub struct QueueCounts {
+    /// Samples matching the filters.
+    pub matching: i64,
+    /// Of which this annotator has reviewed.
+    pub reviewed: i64,
+}
+
+/// A step of a step-level sample, numbered from 0 as the evaluator saw it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StepView {
+    /// Its number.
+    pub index: u32,
+    /// Its text (markdown with LaTeX, untrusted).
+    pub text: String,
+    /// The data set's own rating of the step (PRM800K: -1, 0, +1).
+    pub gold_rating: Option<i8>,
+}
+
+/// The probability the evaluator gave one verdict.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VerdictChance {
+    /// The verdict, canonical.
+    pub verdict: String,
+    /// Its probability among the admissible verdicts.
+    pub p: f64,
+}
+
+/// One evaluator output on the sample.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct JudgmentView {
+    /// Its id (annotations name the judgment on screen).
+    pub id: i64,
+    /// The run.
+    pub run_id: i64,
+    /// The model's name.
+    pub model: String,
+    /// Whether A and B were swapped in the prompt.
+    pub swapped: bool,
+    /// Which of K attempts.
+    pub attempt: u32,
+    /// The output exactly as generated (untrusted).
+    pub raw_output: String,
+    /// The explanation (untrusted).
+    pub critique: String,
+    /// The reasoning channel of harmony models (untrusted).
+    pub analysis: Option<String>,
+    /// `parsed`, `unparseable` or `truncated`.
+    pub state: String,
+    /// Why no verdict could be read.
+    pub reason: Option<String>,
+    /// The verdict, canonical, in the data's A/B labels.
+    pub verdict: Option<String>,
+    /// Whether it equals the ground truth.
+    pub agrees_with_gold: Option<bool>,
+    /// How likely each admissible verdict was, when scored (data's A/B labels).
+    pub verdict_probs: Option<Vec<VerdictChance>>,
+    /// Output length in tokens.
+    pub output_tokens: Option<u32>,
+    /// Time to generate.
+    pub latency_ms: Option<u64>,
+}
+
+/// The majority of a run's K judgments of the sample.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VoteView {
+    /// The run.
+    pub run_id: i64,
+    /// Whether A and B were swapped.
+    pub swapped: bool,
+    /// The majority verdict, canonical.
+    pub verdict: Option<String>,
+    /// How many gave it.
+    pub votes: u32,
+    /// Of how many.
+    pub of: u32,
+}
+
+/// One person's current label of the sample.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LabelView {
+    /// Who.
+    pub annotator: String,
+    /// `unreviewed`, `accepted` or `corrected`.
+    pub decision: String,
+    /// The human verdict, canonical.
+    pub verdict: Option<String>,
+    /// "Right verdict, wrong reason".
+    pub wrong_reason: bool,
+    /// Failure-mode tags set.
+    pub tags: Vec<String>,
+    /// The note.
+    pub note: Option<String>,
+    /// Whether undo would change something.
+    pub can_undo: bool,
+    /// Whether redo would change something.
+    pub can_redo: bool,
+    /// When it last changed (empty when never).
+    pub updated_at: String,
+}
+
+impl LabelView {
+    fn unreviewed(annotator: &str) -> LabelView {
+        LabelView {
+            annotator: annotator.to_owned(),
+            decision: "unreviewed".into(),
+            verdict: None,
+            wrong_reason: false,
+            tags: Vec::new(),
+            note: None,
+            can_undo: false,
+            can_redo: false,
+            updated_at: String::new(),
+        }
+    }
+
+    fn from_stored(stored: &StoredLabel) -> LabelView {
+        let label = &stored.label;
+        LabelView {
+            annotator: stored.annotator.clone(),
+            decision: label.decision.as_str().to_owned(),
+            verdict: label.verdict.map(Verdict::canonical),
+            wrong_reason: label.wrong_reason,
+            tags: label.tags.iter().cloned().collect(),
+            note: label.note.clone(),
+            can_undo: label.can_undo,
+            can_redo: label.can_redo,
+            updated_at: stored.updated_at.clone(),
+        }
+    }
+}
+
+/// Everything the sample view shows.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SampleDetail {
+    /// Its id in the project.
+    pub id: i64,
+    /// The data set's name.
+    pub dataset: String,
+    /// The data set's id of the sample.
+    pub external_id: String,
+    /// The task.
+    pub task: Task,
+    /// Its source within the data set.
+    pub source: Option<String>,
+    /// The problem (untrusted markdown with LaTeX).
+    pub question: String,
+    /// Step-level: the steps.
+    pub steps: Vec<StepView>,
+    /// Verification and rating: the response.
+    pub response: Option<String>,
+    /// Pairwise: response A (as the data labels it).
+    pub response_a: Option<String>,
+    /// Pairwise: response B.
+    pub response_b: Option<String>,
+    /// Reference-based (and some ratings): the reference answer.
+    pub reference: Option<String>,
+    /// Rating: the rubric.
+    pub rubric: Option<String>,
+    /// The data set's ground truth, canonical.
+    pub gold: Option<String>,
+    /// Every verdict a person can give this sample, canonical, in order.
+    pub admissible: Vec<String>,
+    /// The run shown for this task (each task's newest unless one was asked for).
+    pub shown_run: Option<i64>,
+    /// Every judgment of the sample, oldest first.
+    pub judgments: Vec<JudgmentView>,
+    /// Majorities of runs that judged it K times.
+    pub votes: Vec<VoteView>,
+    /// This annotator's label.
+    pub label: LabelView,
+    /// Other annotators' labels.
+    pub other_labels: Vec<LabelView>,
+}
+
+/// A decision about a sample, as the UI sends it.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Decision {
+    /// The evaluator's verdict (given, canonical) is right.
+    Accept {
+        /// The verdict accepted.
+        verdict: String,
+    },
+    /// The right verdict is this one (canonical).
+    Correct {
+        /// The verdict.
+        verdict: String,
+    },
+    /// Set or clear "right verdict, wrong reason".
+    WrongReason {
+        /// Set or clear.
+        on: bool,
+    },
+    /// Set or clear a failure-mode tag.
+    Tag {
+        /// The tag's id.
+        tag: String,
+        /// Set or clear.
+        on: bool,
+    },
+    /// Replace the note (empty removes it).
+    Note {
+        /// The note.
+        text: String,
+    },
+    /// Back to unreviewed.
+    Clear,
+    /// Take back the latest edit.
+    Undo,
+    /// Re-apply the latest undone edit.
+    Redo,
+}
+
+/// A decision with the judgment it was made about.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DecisionRequest {
+    /// The sample.
+    pub sample_id: i64,
+    /// The judgment on screen, if any.
+    #[serde(default)]
+    #[ts(optional)]
+    pub judgment_id: Option<i64>,
+    /// The decision.
+    pub decision: Decision,
+}
+
+/// A data set of the project.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DatasetView {
+    /// Its id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// The format it was read as.
+    pub format: String,
+    /// Samples in it.
+    pub sample_count: i64,
+}
+
+/// An evaluator run of the project.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RunView {
+    /// Its id.
+    pub id: i64,
+    /// The model's name.
+    pub model: String,
+    /// `critique` or `direct`.
+    pub mode: String,
+    /// `running`, `finished`, `cancelled`, `failed`, `imported`.
+    pub status: String,
+    /// Its label.
+    pub label: Option<String>,
+    /// Judgments stored.
+    pub judgments: i64,
+    /// The tasks it judged.
+    pub tasks: Vec<Task>,
+    /// When it started.
+    pub started_at: String,
+}
+
+/// A failure-mode tag.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TagView {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// What it means.
+    pub description: String,
+    /// Shipped with FARE Lens (or added by a user).
+    pub builtin: bool,
+}
+
+/// What the start of a session needs: the project, its data sets, runs and tags.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProjectOverview {
+    /// The project file's name.
+    pub name: String,
+    /// Who is annotating.
+    pub annotator: String,
+    /// Samples in the project.
+    pub samples: i64,
+    /// The data sets.
+    pub datasets: Vec<DatasetView>,
+    /// The runs, newest first.
+    pub runs: Vec<RunView>,
+    /// The failure-mode tags.
+    pub tags: Vec<TagView>,
+}
+
+/// An open project and the person working on it.
+pub struct OpenProject {
+    project: Project,
+    annotator: String,
+}
+
+impl std::fmt::Debug for OpenProject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenProject")
+            .field("path", &self.project.path())
+            .field("annotator", &self.annotator)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The rules a verdict of this sample must follow (any rating: the run's template decides the
+/// scale, and a person may use the whole of it).
+fn rules_for(task: Task, step_count: usize) -> VerdictRules {
+    let mut rules = VerdictRules::new(task, step_count);
+    if task == Task::Rating {
+        rules.rating_scale =
+            Template::builtin_for(Task::Rating).map_or(rules.rating_scale, |t| t.rating_scale());
+    }
+    rules
+}
+
+/// Every verdict the rules admit, canonical, in the order a person scans them.
+fn admissible(rules: &VerdictRules) -> Vec<String> {
+    match rules.task {
+        Task::Pairwise => vec!["A".into(), "B".into()],
+        Task::StepLevel => std::iter::once("-1".to_owned())
+            .chain((0..rules.step_count).map(|i| i.to_string()))
+            .collect(),
+        Task::ReferenceFree | Task::ReferenceBased => {
+            vec!["correct".into(), "incorrect".into()]
+        }
+        Task::Rating => (rules.rating_scale.0..=rules.rating_scale.1)
+            .map(|r| r.to_string())
+            .collect(),
+    }
+}
+
+fn judgment_view(j: &StoredJudgment, models: &[(i64, String)]) -> JudgmentView {
+    let verdict_probs = j.verdict_probs.as_ref().and_then(|v| {
+        let probs = v.get("probs")?.as_object()?;
+        Some(
+            probs
+                .iter()
+                .filter_map(|(verdict, p)| {
+                    Some(VerdictChance {
+                        verdict: verdict.clone(),
+                        p: p.as_f64()?,
+                    })
+                })
+                .collect(),
+        )
+    });
+    let (state, reason) = match &j.judgment.outcome {
+        fare_core::Outcome::Unparseable { reason } => ("unparseable", Some(reason.clone())),
+        other => (other.state(), None),
+    };
+    JudgmentView {
+        id: j.id,
+        run_id: j.run_id,
+        model: models
+            .iter()
+            .find(|(run, _)| *run == j.run_id)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default(),
+        swapped: j.swapped,
+        attempt: j.attempt,
+        raw_output: j.judgment.raw_output.clone(),
+        critique: j.judgment.critique.clone(),
+        analysis: j.judgment.analysis.clone(),
+        state: state.to_owned(),
+        reason,
+        verdict: j.judgment.verdict().map(Verdict::canonical),
+        agrees_with_gold: j.agrees_with_gold,
+        verdict_probs,
+        output_tokens: j.output_tokens,
+        latency_ms: j.latency_ms,
+    }
+}
+
+impl OpenProject {
+    /// Opens a project file (migrating an older one) for `annotator`.
+    pub fn open(path: &Path, annotator: &str) -> Result<OpenProject, ApiError> {
+        Ok(OpenProject {
+            project: Project::open(path)?,
+            annotator: annotator.to_owned(),
+        })
+    }
+
+    /// Works on a project already open.
+    pub fn new(project: Project, annotator: &str) -> OpenProject {
+        OpenProject {
+            project,
+            annotator: annotator.to_owned(),
+        }
+    }
+
+    /// The project itself.
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
+    /// The project, data sets, runs and tags.
+    pub fn overview(&self) -> Result<ProjectOverview, ApiError> {
+        let datasets = self
+            .project
+            .datasets()?
+            .into_iter()
+            .map(|d| DatasetView {
+                id: d.id,
+                name: d.name,
+                format: d.format,
+                sample_count: d.sample_count,
+            })
+            .collect();
+        let mut runs: Vec<RunView> = self
+            .project
+            .runs()?
+            .into_iter()
+            .map(|r| RunView {
+                id: r.id,
+                model: r.model,
+                mode: r.mode,
+                status: r.status,
+                label: r.label,
+                judgments: r.judgments,
+                tasks: r.tasks,
+                started_at: r.started_at,
+            })
+            .collect();
+        runs.sort_by_key(|r| std::cmp::Reverse(r.id));
+        let tags = self
+            .project
+            .tags()?
+            .into_iter()
+            .map(|t| TagView {
+                id: t.id,
+                name: t.name,
+                description: t.description,
+                builtin: t.builtin,
+            })
+            .collect();
+        Ok(ProjectOverview {
+            name: self
+                .project
+                .path()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            annotator: self.annotator.clone(),
+            samples: self.project.count_samples(&SampleFilter::default())?,
+            datasets,
+            runs,
+            tags,
+        })
+    }
+
+    fn filter(&self, query: &SampleQuery) -> SampleFilter {
+        SampleFilter {
+            task: query.task,
+            dataset_id: query.dataset_id,
+            source: query.source.clone(),
+            review: query.review,
+            annotator: Some(self.annotator.clone()),
+            run_id: query.run_id,
+            evaluator: query.evaluator,
+            tag: query.tag.clone(),
+            text: query.text.clone().filter(|t| !t.trim().is_empty()),
+        }
+    }
+
+    /// One page of the queue.
+    pub fn samples(&self, query: &SampleQuery) -> Result<SamplePage, ApiError> {
+        let limit = match query.limit {
+            0 => 100,
+            n => n.min(500),
+        } as usize;
+        let rows = self
+            .project
+            .list_samples(&self.filter(query), query.after, limit)?;
+        let next_after = (rows.len() == limit)
+            .then(|| rows.last().map(|r| r.id))
+            .flatten();
+        Ok(SamplePage { rows, next_after })
+    }
+
+    /// How many samples the query matches and how many of them this annotator reviewed.
+    pub fn counts(&self, query: &SampleQuery) -> Result<QueueCounts, ApiError> {
+        let mut filter = self.filter(query);
+        let matching = self.project.count_samples(&filter)?;
+        let reviewed = match filter.review {
+            Some(ReviewFilter::Unreviewed) => 0,
+            Some(_) => matching,
+            None => {
+                filter.review = Some(ReviewFilter::Reviewed);
+                self.project.count_samples(&filter)?
+            }
+        };
+        Ok(QueueCounts { matching, reviewed })
+    }
+
+    /// Everything the sample view shows. `run` names the run to show (each task's newest when
+    /// absent).
+    pub fn sample(&self, id: i64, run: Option<i64>) -> Result<SampleDetail, ApiError> {
+        let stored = self.project.sample(id)?;
+        let sample = &stored.sample;
+        let task = sample.task();
+        let rules = rules_for(task, sample.content.steps().len());
+        let models: Vec<(i64, String)> = self
+            .project
+            .runs()?
+            .into_iter()
+            .map(|r| (r.id, r.model))
+            .collect();
+        let judgments = self
+            .project
+            .judgments_of(id)?
+            .iter()
+            .map(|j| judgment_view(j, &models))
+            .collect();
+        let votes = self
+            .project
+            .votes_of(id)?
+            .into_iter()
+            .map(|v| VoteView {
+                run_id: v.run_id,
+                swapped: v.swapped,
+                verdict: v.vote.verdict.map(Verdict::canonical),
+                votes: v.vote.votes,
+                of: v.vote.of,
+            })
+            .collect();
+        let labels = self.project.labels_of(id)?;
+        let label = labels
+            .iter()
+            .find(|l| l.annotator == self.annotator)
+            .map_or_else(
+                || LabelView::unreviewed(&self.annotator),
+                LabelView::from_stored,
+            );
+        let other_labels = labels
+            .iter()
+            .filter(|l| l.annotator != self.annotator)
+            .map(LabelView::from_stored)
+            .collect();
+        let steps = sample
+            .content
+            .steps()
+            .iter()
+            .enumerate()
+            .map(|(i, text)| StepView {
+                index: u32::try_from(i).unwrap_or(u32::MAX),
+                text: text.clone(),
+                gold_rating: stored.step_ratings.get(i).copied().flatten(),
+            })
+            .collect();
+        let (response, response_a, response_b, reference, rubric) = match &sample.content {
+            fare_core::Content::Pairwise {
+                response_a,
+                response_b,
+            } => (
+                None,
+                Some(response_a.clone()),
+                Some(response_b.clone()),
+                None,
+                None,
+            ),
+            fare_core::Content::StepLevel { .. } => (None, None, None, None, None),
+            fare_core::Content::ReferenceFree { response } => {
+                (Some(response.clone()), None, None, None, None)
+            }
+            fare_core::Content::ReferenceBased {
+                response,
+                reference,
+            } => (
+                Some(response.clone()),
+                None,
+                None,
+                Some(reference.clone()),
+                None,
+            ),
+            fare_core::Content::Rating {
+                response,
+                rubric,
+                reference,
+            } => (
+                Some(response.clone()),
+                None,
+                None,
+                reference.clone(),
+                rubric.clone(),
+            ),
+        };
+        Ok(SampleDetail {
+            id,
+            dataset: stored.dataset.clone(),
+            external_id: sample.external_id.clone(),
+            task,
+            source: sample.source.clone(),
+            question: sample.question.clone(),
+            steps,
+            response,
+            response_a,
+            response_b,
+            reference,
+            rubric,
+            gold: sample.gold.map(Verdict::canonical),
+            admissible: admissible(&rules),
+            shown_run: self.project.shown_runs(run)?.of(task),
+            judgments,
+            votes,
+            label,
+            other_labels,
+        })
+    }
+
+    /// Records a decision as an annotation event, at once, and returns the label it leads to.
+    pub fn decide(&mut self, request: &DecisionRequest) -> Result<LabelView, ApiError> {
+        let stored = self.project.sample(request.sample_id)?;
+        let task = stored.sample.task();
+        let rules = rules_for(task, stored.sample.content.steps().len());
+        let verdict = |text: &str| {
+            Verdict::from_canonical(text.trim(), &rules).map_err(|e| {
+                ApiError::Invalid(format!(
+                    "`{text}` is not a verdict for sample {}: {e}",
+                    request.sample_id
+                ))
+            })
+        };
+        let action = match &request.decision {
+            Decision::Accept { verdict: v } => AnnotationAction::Accept {
+                verdict: verdict(v)?,
+            },
+            Decision::Correct { verdict: v } => AnnotationAction::Correct {
+                verdict: verdict(v)?,
+            },
+            Decision::WrongReason { on } => AnnotationAction::WrongReason { on: *on },
+            Decision::Tag { tag, on } => AnnotationAction::Tag {
+                tag: tag.clone(),
+                on: *on,
+            },
+            Decision::Note { text } => AnnotationAction::Note { text: text.clone() },
+            Decision::Clear => AnnotationAction::Clear,
+            Decision::Undo => AnnotationAction::Undo,
+            Decision::Redo => AnnotationAction::Redo,
+        };
+        let stored = self.project.annotate(
+            request.sample_id,
+            &self.annotator,
+            &action,
+            request.judgment_id,
+        )?;
+        Ok(LabelView::from_stored(&stored))
+    }
+
+    /// The evaluator report of a run, or of each task's newest run.
+    pub fn report(&self, run: Option<i64>) -> Result<crate::report::Report, ApiError> {
+        Ok(crate::report::report(&self.project, run)?)
+    }
+}

@@ -1,0 +1,240 @@
+//! `fare-lens serve`: the application API of one project over HTTP under `/api/`, and the web UI
+//! at `/`, so a project on a headless GPU box can be reviewed from a laptop through an SSH
+//! tunnel, and the UI's browser tests run against the real thing.
+//!
+//! Every `/api/` route only carries one call of [`fare_app::api::OpenProject`]: JSON in, JSON
+//! out, errors as `{"message": ...}` with a 4xx/5xx status. Project calls run one at a time on a
+//! blocking thread (SQLite answers each in milliseconds), so the server never stalls its
+//! connections on the database.
+//!
+//! Loopback by default. On any other address a token is required (`Authorization: Bearer …`);
+//! the page itself loads without it and the UI takes the token from the address's fragment
+//! (`http://host:7878/#token=…`), which browsers never send to the server.
+//!
+//! | route | call |
+//! |---|---|
+//! | `GET /api/overview` | [`OpenProject::overview`] |
+//! | `POST /api/samples` (a `SampleQuery`) | [`OpenProject::samples`] |
+//! | `POST /api/counts` (a `SampleQuery`) | [`OpenProject::counts`] |
+//! | `GET /api/samples/{id}[?run=N]` | [`OpenProject::sample`] |
+//! | `POST /api/decide` (a `DecisionRequest`) | [`OpenProject::decide`] |
+//! | `GET /api/report[?run=N]` | [`OpenProject::report`] |
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use fare_app::api::{ApiError, DecisionRequest, ErrorView, OpenProject, SampleQuery};
+use fare_store::StoreError;
+use serde::{Deserialize, Serialize};
+use tower_http::services::{ServeDir, ServeFile};
+
+/// How the server is set up.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// The token every `/api/` request must carry; `None` only on loopback.
+    pub token: Option<String>,
+    /// The built UI (`ui/dist`); `None` or missing serves a page saying how to build it.
+    pub ui_dir: Option<PathBuf>,
+}
+
+#[derive(Clone)]
+struct AppState {
+    project: Arc<Mutex<OpenProject>>,
+    token: Option<Arc<str>>,
+}
+
+/// A fresh random token (32 hex digits from the operating system's generator).
+pub fn new_token() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(bytes.iter().fold(String::with_capacity(32), |mut hex, b| {
+        use std::fmt::Write;
+        let _ = write!(hex, "{b:02x}");
+        hex
+    }))
+}
+
+/// Whether serving on `addr` needs a token: every address but loopback does.
+pub fn needs_token(addr: &SocketAddr) -> bool {
+    !addr.ip().is_loopback()
+}
+
+/// The routes of the API and the UI over one open project.
+pub fn router(project: OpenProject, options: &ServeOptions) -> Router {
+    let state = AppState {
+        project: Arc::new(Mutex::new(project)),
+        token: options.token.as_deref().map(Arc::from),
+    };
+    let api = Router::new()
+        .route("/overview", get(overview))
+        .route("/samples", post(samples))
+        .route("/counts", post(counts))
+        .route("/samples/{id}", get(sample))
+        .route("/decide", post(decide))
+        .route("/report", get(report))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such API route") })
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .with_state(state);
+    let ui = match options
+        .ui_dir
+        .as_ref()
+        .filter(|d| d.join("index.html").is_file())
+    {
+        // An address the UI routes itself falls back to its page.
+        Some(dir) => Router::new()
+            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+        None => Router::new().fallback(|| async {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Html(
+                    "<!doctype html><title>FARE Lens</title><p>The web UI is not built. Run \
+                     <code>npm ci &amp;&amp; npm run build</code> in <code>ui/</code>, or pass \
+                     <code>--ui</code> the folder of a built UI. The API is served under \
+                     <code>/api/</code>.</p>",
+                ),
+            )
+        }),
+    };
+    Router::new().nest("/api", api).merge(ui)
+}
+
+/// Serves until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(listener, router).await
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(ErrorView {
+            message: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+/// Compares without stopping at the first difference, so timing says nothing of the token.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Some(token) = &state.token {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if !given.is_some_and(|g| same(g.as_bytes(), token.as_bytes())) {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "this server needs its token: open the address it printed (with #token=…)",
+            );
+        }
+    }
+    next.run(request).await
+}
+
+/// Runs one project call on a blocking thread and answers with its JSON or its error.
+async fn call<T, F>(state: AppState, f: F) -> Response
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&mut OpenProject) -> Result<T, ApiError> + Send + 'static,
+{
+    let result = tokio::task::spawn_blocking(move || {
+        let mut project = state
+            .project
+            .lock()
+            .map_err(|_| ApiError::Invalid("an earlier request failed badly".into()))?;
+        f(&mut project)
+    })
+    .await;
+    match result {
+        Ok(Ok(value)) => Json(value).into_response(),
+        Ok(Err(e)) => {
+            let status = match &e {
+                ApiError::Invalid(_) | ApiError::Store(StoreError::Invalid(_)) => {
+                    StatusCode::BAD_REQUEST
+                }
+                ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            (status, Json(ErrorView::from(&e))).into_response()
+        }
+        Err(join) => error(StatusCode::INTERNAL_SERVER_ERROR, join.to_string()),
+    }
+}
+
+/// `?run=N`: the run to show.
+#[derive(Debug, Deserialize)]
+struct RunParam {
+    run: Option<i64>,
+}
+
+async fn overview(State(state): State<AppState>) -> Response {
+    call(state, |p| p.overview()).await
+}
+
+/// A request the server could not read, answered in the API's error form.
+fn bad_request(rejection: &impl std::fmt::Display) -> Response {
+    error(StatusCode::BAD_REQUEST, rejection.to_string())
+}
+
+async fn samples(
+    State(state): State<AppState>,
+    query: Result<Json<SampleQuery>, JsonRejection>,
+) -> Response {
+    match query {
+        Ok(Json(query)) => call(state, move |p| p.samples(&query)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn counts(
+    State(state): State<AppState>,
+    query: Result<Json<SampleQuery>, JsonRejection>,
+) -> Response {
+    match query {
+        Ok(Json(query)) => call(state, move |p| p.counts(&query)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn sample(
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+    run: Result<Query<RunParam>, QueryRejection>,
+) -> Response {
+    match (id, run) {
+        (Ok(Path(id)), Ok(Query(run))) => call(state, move |p| p.sample(id, run.run)).await,
+        (Err(e), _) => bad_request(&e),
+        (_, Err(e)) => bad_request(&e),
+    }
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    request: Result<Json<DecisionRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.decide(&request)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn report(
+    State(state): State<AppState>,
+    run: Result<Query<RunParam>, QueryRejection>,
+) -> Response {
+    match run {
+        Ok(Query(run)) => call(state, move |p| p.report(run.run)).await,
+        Err(e) => bad_request(&e),
+    }
+}

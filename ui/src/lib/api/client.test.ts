@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { ApiClient, ApiFailure, HttpTransport, TauriTransport, errorMessage, httpRoute, inTauri, takeToken } from "./client";
+
+function fakeFetch(status: number, body: string) {
+  const seen: { url: string; init?: RequestInit }[] = [];
+  const fn = async (url: string, init?: RequestInit) => {
+    seen.push({ url, init });
+    return new Response(body, { status, statusText: status === 200 ? "OK" : "Bad" });
+  };
+  return { fn, seen };
+}
+
+describe("HttpTransport", () => {
+  it("posts the query and returns the page", async () => {
+    const f = fakeFetch(200, JSON.stringify({ rows: [], next_after: null }));
+    const client = new ApiClient(new HttpTransport("", () => null, f.fn));
+    const page = await client.samples({ after: 0, limit: 100, task: "pairwise" });
+    expect(page.next_after).toBeNull();
+    expect(f.seen[0].url).toBe("/api/samples");
+    expect(f.seen[0].init?.method).toBe("POST");
+    expect(JSON.parse(f.seen[0].init?.body as string)).toEqual({ after: 0, limit: 100, task: "pairwise" });
+    expect((f.seen[0].init?.headers as Record<string, string>).Authorization).toBeUndefined();
+  });
+
+  it("sends the token as a bearer header", async () => {
+    const f = fakeFetch(200, "{}");
+    const client = new ApiClient(new HttpTransport("", () => "s3cret", f.fn));
+    await client.overview();
+    expect((f.seen[0].init?.headers as Record<string, string>).Authorization).toBe("Bearer s3cret");
+  });
+
+  it("turns an ErrorView body into the message", async () => {
+    const f = fakeFetch(400, JSON.stringify({ message: "7 is not a step of sample 3" }));
+    const client = new ApiClient(new HttpTransport("", () => null, f.fn));
+    const err = await client.decide({ sample_id: 3, decision: { action: "correct", verdict: "7" } }).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiFailure);
+    expect(err.message).toBe("7 is not a step of sample 3");
+    expect(err.status).toBe(400);
+  });
+
+  it("a body that is not an ErrorView still says something", async () => {
+    expect(errorMessage(500, "Internal Server Error", "")).toBe("The server answered 500 Internal Server Error.");
+    expect(errorMessage(401, "Unauthorized", "missing token")).toBe("missing token");
+    expect(errorMessage(502, "", "<html>" + "x".repeat(600))).toBe("The server answered 502.");
+  });
+
+  it("an unreachable server is a failure with status 0", async () => {
+    const t = new HttpTransport("", () => null, async () => {
+      throw new TypeError("Failed to fetch");
+    });
+    const err = await new ApiClient(t).overview().catch((e) => e);
+    expect(err).toBeInstanceOf(ApiFailure);
+    expect(err.status).toBe(0);
+    expect(err.message).toContain("Cannot reach");
+  });
+});
+
+describe("routes", () => {
+  it("maps every command", () => {
+    expect(httpRoute("overview", {})).toEqual({ method: "GET", path: "/api/overview" });
+    expect(httpRoute("sample", { id: 4 })).toEqual({ method: "GET", path: "/api/samples/4" });
+    expect(httpRoute("sample", { id: 4, run: 2 })).toEqual({ method: "GET", path: "/api/samples/4?run=2" });
+    expect(httpRoute("counts", { query: { after: 0, limit: 0 } }).path).toBe("/api/counts");
+    expect(httpRoute("decide", { request: { sample_id: 1, decision: { action: "undo" } } }).method).toBe("POST");
+    expect(httpRoute("report", { run: 3 }).path).toBe("/api/report?run=3");
+  });
+});
+
+describe("token", () => {
+  it("is read from #token= once, stored, and removed from the address", () => {
+    const store = new Map<string, string>();
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) } as Storage;
+    let replaced = "";
+    const history = { replaceState: (_: unknown, __: string, url: string) => (replaced = url) } as unknown as History;
+    const loc = { hash: "#token=ab%2Fc", pathname: "/", search: "" } as Location;
+    expect(takeToken(loc, storage, history)).toBe("ab/c");
+    expect(replaced).toBe("/");
+    expect(takeToken({ hash: "", pathname: "/", search: "" } as Location, storage, history)).toBe("ab/c");
+  });
+});
+
+describe("Tauri", () => {
+  it("is detected by __TAURI_INTERNALS__ and is a stub for now", async () => {
+    expect(inTauri({ __TAURI_INTERNALS__: {} })).toBe(true);
+    expect(inTauri({})).toBe(false);
+    const err = await new ApiClient(new TauriTransport()).overview().catch((e) => e);
+    expect(err.message).toContain("not available yet");
+  });
+});

@@ -1,0 +1,182 @@
+// The one typed client of the application API (crates/fare-app/src/api.rs). Every screen talks
+// to the project through `ApiClient`; how a call travels is a `Transport`: HTTP to
+// `fare-lens serve` now, Tauri `invoke` in the desktop shell later (same command names).
+// The types are the generated ones (./generated, from Rust by ts-rs): never copy them here.
+import type { DecisionRequest } from "./generated/DecisionRequest";
+import type { ErrorView } from "./generated/ErrorView";
+import type { LabelView } from "./generated/LabelView";
+import type { ProjectOverview } from "./generated/ProjectOverview";
+import type { QueueCounts } from "./generated/QueueCounts";
+import type { SampleDetail } from "./generated/SampleDetail";
+import type { SamplePage } from "./generated/SamplePage";
+import type { SampleQuery } from "./generated/SampleQuery";
+
+/** The commands of the application API, named as the Tauri shell will name them. */
+export type CommandName = "overview" | "samples" | "counts" | "sample" | "decide" | "report";
+
+/** Arguments of each command. */
+export interface CommandArgs {
+  overview: Record<string, never>;
+  samples: { query: SampleQuery };
+  counts: { query: SampleQuery };
+  sample: { id: number; run?: number };
+  decide: { request: DecisionRequest };
+  report: { run?: number };
+}
+
+/** Carries one command to the project and brings back its JSON answer. */
+export interface Transport {
+  call(command: CommandName, args: CommandArgs[CommandName]): Promise<unknown>;
+}
+
+/** A failed call, with the message meant for the person at the screen. */
+export class ApiFailure extends Error {
+  /** HTTP status, when the failure came from a server answer (0: the server was not reached). */
+  readonly status: number;
+  constructor(message: string, status: number) {
+    super(message);
+    this.name = "ApiFailure";
+    this.status = status;
+  }
+}
+
+/** Reads the message out of an error body: `ErrorView` JSON, else the text, else the status. */
+export function errorMessage(status: number, statusText: string, body: string): string {
+  try {
+    const parsed = JSON.parse(body) as Partial<ErrorView>;
+    if (parsed && typeof parsed.message === "string" && parsed.message.trim() !== "") {
+      return parsed.message;
+    }
+  } catch {
+    // not JSON: fall through to the text
+  }
+  const text = body.trim();
+  if (text !== "" && text.length < 500) return text;
+  return `The server answered ${status}${statusText ? ` ${statusText}` : ""}.`;
+}
+
+type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** HTTP to `fare-lens serve`: `/api/...`, JSON bodies, `Authorization: Bearer` when a token is known. */
+export class HttpTransport implements Transport {
+  constructor(
+    private readonly base: string = "",
+    private readonly token: () => string | null = () => null,
+    private readonly fetchFn: FetchLike = (input, init) => fetch(input, init),
+  ) {}
+
+  async call(command: CommandName, args: CommandArgs[CommandName]): Promise<unknown> {
+    const { method, path, body } = httpRoute(command, args);
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const token = this.token();
+    if (token) headers["Authorization"] = `Bearer ${token}`;
+    let response: Response;
+    try {
+      response = await this.fetchFn(this.base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiFailure(`Cannot reach the FARE Lens server (${String(e)}).`, 0);
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      throw new ApiFailure(errorMessage(response.status, response.statusText, text), response.status);
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new ApiFailure("The server's answer was not JSON.", response.status);
+    }
+  }
+}
+
+/** Where each command lives under `/api/`. */
+export function httpRoute(
+  command: CommandName,
+  args: CommandArgs[CommandName],
+): { method: "GET" | "POST"; path: string; body?: unknown } {
+  const runParam = (run: number | undefined) => (run === undefined ? "" : `?run=${run}`);
+  switch (command) {
+    case "overview":
+      return { method: "GET", path: "/api/overview" };
+    case "samples":
+      return { method: "POST", path: "/api/samples", body: (args as CommandArgs["samples"]).query };
+    case "counts":
+      return { method: "POST", path: "/api/counts", body: (args as CommandArgs["counts"]).query };
+    case "sample": {
+      const a = args as CommandArgs["sample"];
+      return { method: "GET", path: `/api/samples/${a.id}${runParam(a.run)}` };
+    }
+    case "decide":
+      return { method: "POST", path: "/api/decide", body: (args as CommandArgs["decide"]).request };
+    case "report":
+      return { method: "GET", path: `/api/report${runParam((args as CommandArgs["report"]).run)}` };
+  }
+}
+
+/**
+ * STUB: the desktop shell's transport. The Tauri commands do not exist yet; every call fails with
+ * "not available yet" until `src-tauri` registers them (then: `__TAURI_INTERNALS__.invoke`).
+ */
+export class TauriTransport implements Transport {
+  async call(command: CommandName): Promise<unknown> {
+    throw new ApiFailure(`The desktop command "${command}" is not available yet.`, 0);
+  }
+}
+
+/** Whether the UI runs inside the Tauri shell. */
+export function inTauri(win: unknown = globalThis): boolean {
+  return typeof win === "object" && win !== null && "__TAURI_INTERNALS__" in win;
+}
+
+const TOKEN_KEY = "fare-lens-token";
+
+/**
+ * The server token: taken once from the URL fragment `#token=...` (and removed from the address
+ * bar), kept in sessionStorage for reloads of this tab.
+ */
+export function takeToken(loc: Location, storage: Storage, history?: History): string | null {
+  const match = /(?:^#|&)token=([^&]+)/.exec(loc.hash);
+  if (match) {
+    const token = decodeURIComponent(match[1]);
+    storage.setItem(TOKEN_KEY, token);
+    history?.replaceState(null, "", loc.pathname + loc.search);
+    return token;
+  }
+  return storage.getItem(TOKEN_KEY);
+}
+
+/** The application API, typed. */
+export class ApiClient {
+  constructor(private readonly transport: Transport) {}
+
+  overview(): Promise<ProjectOverview> {
+    return this.transport.call("overview", {}) as Promise<ProjectOverview>;
+  }
+  samples(query: SampleQuery): Promise<SamplePage> {
+    return this.transport.call("samples", { query }) as Promise<SamplePage>;
+  }
+  counts(query: SampleQuery): Promise<QueueCounts> {
+    return this.transport.call("counts", { query }) as Promise<QueueCounts>;
+  }
+  sample(id: number, run?: number): Promise<SampleDetail> {
+    return this.transport.call("sample", { id, run }) as Promise<SampleDetail>;
+  }
+  decide(request: DecisionRequest): Promise<LabelView> {
+    return this.transport.call("decide", { request }) as Promise<LabelView>;
+  }
+  /** The evaluator report; untyped until the Rust side exports its type. */
+  report(run?: number): Promise<unknown> {
+    return this.transport.call("report", { run });
+  }
+}
+
+/** The client for where the UI runs: Tauri when inside the shell, HTTP to its own origin otherwise. */
+export function defaultClient(): ApiClient {
+  if (inTauri()) return new ApiClient(new TauriTransport());
+  const token = typeof window === "undefined" ? null : takeToken(window.location, window.sessionStorage, window.history);
+  return new ApiClient(new HttpTransport("", () => token));
+}

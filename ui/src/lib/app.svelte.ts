@@ -1,0 +1,353 @@
+// The state of one session: the project overview, the queue's filters, page window and counts,
+// the open sample and its label, overlays and toasts. It implements `CommandTarget`, so the
+// command table (commands.ts) drives everything through it; components read it and call it.
+import { ApiFailure, type ApiClient } from "./api/client";
+import type { Decision } from "./api/generated/Decision";
+import type { EvaluatorFilter } from "./api/generated/EvaluatorFilter";
+import type { ProjectOverview } from "./api/generated/ProjectOverview";
+import type { QueueCounts } from "./api/generated/QueueCounts";
+import type { ReviewFilter } from "./api/generated/ReviewFilter";
+import type { SampleDetail } from "./api/generated/SampleDetail";
+import type { SampleQuery } from "./api/generated/SampleQuery";
+import type { Task } from "./api/generated/Task";
+import type { CommandTarget } from "./commands";
+import { evaluatorVerdict, primaryJudgment } from "./verdicts";
+import { PageWindow } from "./virtual";
+
+export interface Filters {
+  task?: Task;
+  dataset_id?: number;
+  review?: ReviewFilter;
+  evaluator?: EvaluatorFilter;
+  tag?: string;
+  text?: string;
+  run_id?: number;
+}
+
+export type Theme = "system" | "light" | "dark";
+
+export interface Toast {
+  id: number;
+  text: string;
+  kind: "error" | "info";
+}
+
+// The API's largest page: a far scroll walks keyset cursors, so fewer, larger pages arrive sooner.
+const PAGE_SIZE = 500;
+
+export class AppState implements CommandTarget {
+  overview = $state<ProjectOverview | null>(null);
+  filters = $state<Filters>({});
+  counts = $state<QueueCounts | null>(null);
+  /** Bumped when the page window changes (the list redraws on it). */
+  listVersion = $state(0);
+  window: PageWindow;
+  selectedIndex = $state(-1);
+  detail = $state<SampleDetail | null>(null);
+  loadingDetail = $state(false);
+  showRaw = $state(false);
+  overlay = $state<"help" | "tags" | "note" | "report" | null>(null);
+  /** The evaluator report, untyped until the Rust side exports its type. */
+  report = $state<unknown>(null);
+  noteDraft = $state("");
+  typedDigits = $state("");
+  theme = $state<Theme>("system");
+  toasts = $state<Toast[]>([]);
+  /** A judgment the user picked on screen (else the shown run's primary). */
+  pickedJudgment = $state<number | null>(null);
+  searchInput: HTMLInputElement | null = null;
+
+  private detailRequest = 0;
+  private toastId = 0;
+  private countsTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(readonly client: ApiClient) {
+    this.window = this.newWindow();
+    if (typeof localStorage !== "undefined") {
+      const saved = localStorage.getItem("fare-lens-theme");
+      if (saved === "light" || saved === "dark") this.theme = saved;
+    }
+    this.applyTheme();
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.overview = await this.client.overview();
+    } catch (e) {
+      this.fail(e);
+    }
+    await this.reload();
+  }
+
+  // ---- queue ----
+
+  query(after = 0, limit = PAGE_SIZE): SampleQuery {
+    const f = this.filters;
+    const q: SampleQuery = { after, limit };
+    if (f.task) q.task = f.task;
+    if (f.dataset_id !== undefined) q.dataset_id = f.dataset_id;
+    if (f.review) q.review = f.review;
+    if (f.evaluator) q.evaluator = f.evaluator;
+    if (f.tag) q.tag = f.tag;
+    if (f.text && f.text.trim() !== "") q.text = f.text.trim();
+    if (f.run_id !== undefined) q.run_id = f.run_id;
+    return q;
+  }
+
+  private newWindow(): PageWindow {
+    return new PageWindow(
+      (after, limit) => this.client.samples(this.query(after, limit)),
+      PAGE_SIZE,
+      8,
+      () => this.listVersion++,
+    );
+  }
+
+  /** Total rows the list shows (the count when known). */
+  total(): number {
+    void this.listVersion;
+    const known = this.window.lastPage !== null ? this.window.knownLength() : null;
+    return known ?? this.counts?.matching ?? this.window.knownLength();
+  }
+
+  setFilters(change: Partial<Filters>): void {
+    this.filters = { ...this.filters, ...change };
+    void this.reload();
+  }
+
+  async reload(): Promise<void> {
+    this.window = this.newWindow();
+    this.listVersion++;
+    this.selectedIndex = -1;
+    this.refreshCounts(0);
+    try {
+      await this.window.ensure(0, 50);
+      if (this.window.row(0) && (this.detail === null || this.window.indexOfId(this.detail.id) === null)) {
+        await this.select(0);
+      } else if (this.detail) {
+        this.selectedIndex = this.window.indexOfId(this.detail.id) ?? -1;
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  refreshCounts(delayMs = 400): void {
+    if (this.countsTimer) clearTimeout(this.countsTimer);
+    this.countsTimer = setTimeout(async () => {
+      try {
+        this.counts = await this.client.counts(this.query());
+      } catch (e) {
+        this.fail(e);
+      }
+    }, delayMs);
+  }
+
+  async ensureRows(start: number, end: number): Promise<void> {
+    try {
+      await this.window.ensure(start, end);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  async select(index: number): Promise<void> {
+    if (index < 0) return;
+    await this.ensureRows(index, index + 1);
+    const row = this.window.row(index);
+    if (!row) return;
+    this.selectedIndex = index;
+    await this.openSample(row.id);
+  }
+
+  async openSample(id: number): Promise<void> {
+    const request = ++this.detailRequest;
+    this.loadingDetail = true;
+    try {
+      const detail = await this.client.sample(id, this.filters.run_id);
+      if (request !== this.detailRequest) return;
+      this.detail = detail;
+      this.pickedJudgment = null;
+      this.typedDigits = "";
+    } catch (e) {
+      if (request === this.detailRequest) this.fail(e);
+    } finally {
+      if (request === this.detailRequest) this.loadingDetail = false;
+    }
+  }
+
+  // ---- decisions ----
+
+  judgmentOnScreen() {
+    const d = this.detail;
+    if (!d) return null;
+    if (this.pickedJudgment !== null) {
+      const picked = d.judgments.find((j) => j.id === this.pickedJudgment);
+      if (picked) return picked;
+    }
+    return primaryJudgment(d);
+  }
+
+  async send(decision: Decision): Promise<void> {
+    const d = this.detail;
+    if (!d) return;
+    const judgment = this.judgmentOnScreen();
+    try {
+      const label = await this.client.decide({
+        sample_id: d.id,
+        ...(judgment ? { judgment_id: judgment.id } : {}),
+        decision,
+      });
+      // The user may have moved on: the label belongs to the sample it was made for.
+      if (this.detail && this.detail.id === d.id) this.detail.label = label;
+      this.window.patch(d.id, { decision: label.decision === "unreviewed" ? null : label.decision });
+      this.refreshCounts();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  // ---- CommandTarget ----
+
+  task(): Task | null {
+    return this.detail?.task ?? null;
+  }
+  evaluatorVerdict(): string | null {
+    return this.detail ? evaluatorVerdict(this.detail, this.judgmentOnScreen()) : null;
+  }
+  typed(): string {
+    return this.typedDigits;
+  }
+  canUndo(): boolean {
+    return this.detail?.label.can_undo ?? false;
+  }
+  canRedo(): boolean {
+    return this.detail?.label.can_redo ?? false;
+  }
+  wrongReason(): boolean {
+    return this.detail?.label.wrong_reason ?? false;
+  }
+  tagCount(): number {
+    return this.overview?.tags.length ?? 0;
+  }
+  typeDigit(d: string): void {
+    this.typedDigits = (this.typedDigits + d).slice(-4);
+  }
+  clearTyped(): void {
+    this.typedDigits = "";
+  }
+  accept(): void {
+    const verdict = this.evaluatorVerdict();
+    if (verdict === null) {
+      this.info("There is no evaluator verdict to accept.");
+      return;
+    }
+    void this.send({ action: "accept", verdict });
+  }
+  decide(verdict: string): void {
+    const d = this.detail;
+    if (!d) return;
+    if (!d.admissible.includes(verdict)) {
+      this.info(`${verdict} is not a verdict this sample admits (${d.admissible.join(", ")}).`);
+      return;
+    }
+    const evaluator = this.evaluatorVerdict();
+    void this.send(evaluator === verdict ? { action: "accept", verdict } : { action: "correct", verdict });
+  }
+  setWrongReason(on: boolean): void {
+    void this.send({ action: "wrong-reason", on });
+  }
+  toggleTagAt(n: number): void {
+    const tag = this.overview?.tags[n - 1];
+    if (!tag || !this.detail) return;
+    void this.send({ action: "tag", tag: tag.id, on: !this.detail.label.tags.includes(tag.id) });
+  }
+  undo(): void {
+    void this.send({ action: "undo" });
+  }
+  redo(): void {
+    void this.send({ action: "redo" });
+  }
+  clear(): void {
+    void this.send({ action: "clear" });
+  }
+  move(delta: number): void {
+    const target = this.selectedIndex < 0 ? 0 : this.selectedIndex + delta;
+    if (target < 0 || target >= this.total()) return;
+    void this.select(target);
+  }
+  async nextUnreviewed(): Promise<void> {
+    const currentId = this.detail?.id ?? 0;
+    try {
+      const page = await this.client.samples({ ...this.query(currentId, 1), review: "unreviewed" });
+      const next = page.rows[0];
+      if (!next) {
+        this.info("No unreviewed sample after this one.");
+        return;
+      }
+      // Walk the list forward to find its place (pages load as needed), then open it.
+      let index = this.window.indexOfId(next.id);
+      let from = Math.max(0, this.selectedIndex);
+      while (index === null && from < this.total()) {
+        await this.window.ensure(from, from + PAGE_SIZE);
+        index = this.window.indexOfId(next.id);
+        from += PAGE_SIZE;
+      }
+      if (index !== null) await this.select(index);
+      else await this.openSample(next.id);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+  focusSearch(): void {
+    this.searchInput?.focus();
+    this.searchInput?.select();
+  }
+  toggleRaw(): void {
+    this.showRaw = !this.showRaw;
+  }
+  toggleTheme(): void {
+    this.theme = this.theme === "system" ? "light" : this.theme === "light" ? "dark" : "system";
+    if (typeof localStorage !== "undefined") localStorage.setItem("fare-lens-theme", this.theme);
+    this.applyTheme();
+  }
+  open(what: "help" | "tags" | "note" | "report" | null): void {
+    if (what === "note") this.noteDraft = this.detail?.label.note ?? "";
+    if (what === "report") {
+      this.report = null;
+      this.client.report(this.filters.run_id).then(
+        (r) => (this.report = r),
+        (e) => {
+          this.fail(e);
+          this.overlay = null;
+        },
+      );
+    }
+    this.overlay = what;
+  }
+  saveNote(): void {
+    void this.send({ action: "note", text: this.noteDraft });
+    this.overlay = null;
+  }
+
+  // ---- messages ----
+
+  private applyTheme(): void {
+    if (typeof document === "undefined") return;
+    if (this.theme === "system") delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = this.theme;
+  }
+
+  fail(e: unknown): void {
+    const text = e instanceof ApiFailure || e instanceof Error ? e.message : String(e);
+    this.push(text, "error");
+  }
+  info(text: string): void {
+    this.push(text, "info");
+  }
+  private push(text: string, kind: Toast["kind"]): void {
+    const id = ++this.toastId;
+    this.toasts = [...this.toasts, { id, text, kind }].slice(-4);
+    setTimeout(() => (this.toasts = this.toasts.filter((t) => t.id !== id)), kind === "error" ? 8000 : 3000);
+  }
+}

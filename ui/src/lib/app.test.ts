@@ -1,0 +1,90 @@
+// The session state against a fake transport: decisions go out at once, the returned label
+// replaces the shown one, and a failed call shows a message without losing the user's place.
+import { describe, expect, it } from "vitest";
+import { AppState } from "./app.svelte";
+import { ApiClient, ApiFailure, type CommandName, type Transport } from "./api/client";
+import type { DecisionRequest } from "./api/generated/DecisionRequest";
+import { label, pairSample, stepSample } from "./testing/fixtures";
+
+function fake(fail = false) {
+  const decided: DecisionRequest[] = [];
+  const transport: Transport = {
+    async call(command: CommandName, args: unknown) {
+      if (command === "decide") {
+        const request = (args as { request: DecisionRequest }).request;
+        decided.push(request);
+        if (fail) throw new ApiFailure("the project file is locked", 500);
+        const d = request.decision;
+        return label({ decision: d.action === "accept" ? "accepted" : "corrected", verdict: "verdict" in d ? d.verdict : null, can_undo: true });
+      }
+      if (command === "counts") return { matching: 1, reviewed: 1 };
+      return new Promise(() => {});
+    },
+  };
+  return { decided, app: new AppState(new ApiClient(transport)) };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe("decisions", () => {
+  it("accept sends the evaluator's verdict with the judgment on screen", async () => {
+    const { app, decided } = fake();
+    app.detail = stepSample();
+    app.accept();
+    await settle();
+    expect(decided).toEqual([{ sample_id: 7, judgment_id: 1, decision: { action: "accept", verdict: "2" } }]);
+    expect(app.detail.label.decision).toBe("accepted");
+    expect(app.canUndo()).toBe(true);
+  });
+
+  it("choosing the evaluator's own verdict is an accept, another is a correction", async () => {
+    const { app, decided } = fake();
+    app.detail = stepSample();
+    app.decide("2");
+    app.decide("4");
+    await settle();
+    expect(decided.map((d) => d.decision)).toEqual([
+      { action: "accept", verdict: "2" },
+      { action: "correct", verdict: "4" },
+    ]);
+  });
+
+  it("a verdict the sample does not admit is refused here, with a message", async () => {
+    const { app, decided } = fake();
+    app.detail = stepSample();
+    app.decide("17");
+    await settle();
+    expect(decided).toEqual([]);
+    expect(app.toasts[0].text).toContain("not a verdict");
+  });
+
+  it("pairwise: A/B", async () => {
+    const { app, decided } = fake();
+    app.detail = pairSample();
+    app.decide("B");
+    await settle();
+    expect(decided[0].decision).toEqual({ action: "correct", verdict: "B" });
+  });
+
+  it("a failure is shown and the sample stays open", async () => {
+    const { app } = fake(true);
+    app.detail = stepSample();
+    app.selectedIndex = 41;
+    app.decide("4");
+    await settle();
+    expect(app.toasts.map((t) => t.text)).toEqual(["the project file is locked"]);
+    expect(app.detail?.id).toBe(7);
+    expect(app.selectedIndex).toBe(41);
+    expect(app.detail?.label.decision).toBe("unreviewed");
+  });
+
+  it("a label that comes back after the user moved on does not land on the next sample", async () => {
+    const { app } = fake();
+    app.detail = stepSample();
+    app.decide("4");
+    app.detail = stepSample({ id: 8 });
+    await settle();
+    expect(app.detail.id).toBe(8);
+    expect(app.detail.label.decision).toBe("unreviewed");
+  });
+});

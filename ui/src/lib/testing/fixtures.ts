@@ -1,0 +1,78 @@
+// Sample details for tests, shaped exactly as the generated types say.
+import type { JudgmentView } from "../api/generated/JudgmentView";
+import type { LabelView } from "../api/generated/LabelView";
+import type { SampleDetail } from "../api/generated/SampleDetail";
+
+export function label(change: Partial<LabelView> = {}): LabelView {
+  return {
+    annotator: "ann",
+    decision: "unreviewed",
+    verdict: null,
+    wrong_reason: false,
+    tags: [],
+    note: null,
+    can_undo: false,
+    can_redo: false,
+    updated_at: "",
+    ...change,
+  };
+}
+
+export function judgment(change: Partial<JudgmentView> = {}): JudgmentView {
+  return {
+    id: 1,
+    run_id: 1,
+    model: "FARE-8B",
+    swapped: false,
+    attempt: 0,
+    raw_output: "Explanation: x\nVerdict: 2",
+    critique: "x",
+    analysis: null,
+    state: "parsed",
+    reason: null,
+    verdict: "2",
+    agrees_with_gold: false,
+    verdict_probs: null,
+    output_tokens: 10,
+    latency_ms: 100,
+    ...change,
+  };
+}
+
+export function stepSample(change: Partial<SampleDetail> = {}, steps = 5): SampleDetail {
+  return {
+    id: 7,
+    dataset: "processbench-gsm8k",
+    external_id: "gsm8k-7",
+    task: "step-level",
+    source: null,
+    question: "What is $1+1$?",
+    steps: Array.from({ length: steps }, (_, i) => ({ index: i, text: `step ${i}`, gold_rating: null })),
+    response: null,
+    response_a: null,
+    response_b: null,
+    reference: null,
+    rubric: null,
+    gold: "3",
+    admissible: ["-1", ...Array.from({ length: steps }, (_, i) => String(i))],
+    shown_run: 1,
+    judgments: [judgment()],
+    votes: [],
+    label: label(),
+    other_labels: [],
+    ...change,
+  };
+}
+
+export function pairSample(change: Partial<SampleDetail> = {}): SampleDetail {
+  return stepSample({
+    task: "pairwise",
+    steps: [],
+    response_a: "A says 4",
+    response_b: "B says 5",
+    gold: "A",
+    admissible: ["A", "B"],
+    judgments: [judgment({ id: 1, verdict: "A", agrees_with_gold: true }), judgment({ id: 2, swapped: true, verdict: "B", agrees_with_gold: false })],
+    ...change,
+  });
+}

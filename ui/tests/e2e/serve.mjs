@@ -1,0 +1,207 @@
+// End-to-end against the real `fare-lens serve`: builds the demo project plus an XSS probe data
+// set with the binary, serves it with `ui/dist`, and drives the UI with the keyboard. Samples are
+// found through the API (by task and by what the evaluator did), not by fixed ids.
+//   npm run build && FARE_LENS=../target/debug/fare-lens npm run e2e:serve
+// With FARE_LENS_URL=http://host:port/#token=… it drives a server already running instead (that
+// project, or the one at FARE_LENS_XSS_URL, must hold one sample with the word "xssprobe").
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openBrowser, shots } from "./harness.mjs";
+
+const bin = process.env.FARE_LENS ?? new URL("../../../target/debug/fare-lens", import.meta.url).pathname;
+const dist = new URL("../../dist/", import.meta.url).pathname;
+let servers = [];
+let url = process.env.FARE_LENS_URL ?? null;
+let xssUrl = process.env.FARE_LENS_XSS_URL ?? url;
+const token = url ? (/#token=([^&]+)/.exec(url)?.[1] ?? "") : "e2e-token";
+if (url === null) {
+  const dir = mkdtempSync(join(tmpdir(), "fare-lens-e2e-"));
+  // The demo project, and a second one holding one pairwise sample whose question, response and
+  // critique are XSS payloads. Apart, because a newer run would hide the demo's pairwise run
+  // (each task shows its newest run).
+  const demo = join(dir, "demo.sqlite");
+  execFileSync(bin, ["demo", demo], { stdio: "ignore" });
+  const probe = join(dir, "xss.sqlite");
+  const payloads = [
+    `<img src=x onerror="window.__xss=1">`,
+    `<script>window.__xss=2</script>`,
+    `[link](javascript:window.__xss=3)`,
+    `<svg onload="window.__xss=4"></svg>`,
+    `$\\href{javascript:window.__xss=5}{click}$`,
+    `<a href="javascript:window.__xss=6">x</a>`,
+  ].join("\n\n");
+  const text = `xssprobe ${payloads}`;
+  writeFileSync(join(dir, "xss.jsonl"), JSON.stringify({ pair_id: "xss-0", original_id: "0", source: "xss", question: text, response_model: "m", response_A: text, response_B: "plain", label: "A>B" }) + "\n");
+  writeFileSync(join(dir, "xss-judgments.jsonl"), JSON.stringify({ sample: "xss-0", output: `Explanation: ${text}\nVerdict: [A]` }) + "\n");
+  execFileSync(bin, ["import", probe, join(dir, "xss.jsonl"), "--format", "judgebench"], { stdio: "ignore" });
+  execFileSync(bin, ["import-judgments", probe, join(dir, "xss-judgments.jsonl"), "--model", "xss-model"], { stdio: "ignore" });
+  const a = await startServe(demo);
+  const b = await startServe(probe);
+  servers = [a.server, b.server];
+  url = a.url;
+  xssUrl = b.url;
+}
+
+/** Starts `fare-lens serve` on a free port; it prints "FARE Lens: … at http://ADDR/#token=…". */
+async function startServe(project) {
+  const server = spawn(bin, ["serve", project, "--addr", "127.0.0.1:0", "--token", token, "--ui", dist, "--annotator", "e2e"], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = /at (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    server.on("exit", (code) => reject(new Error(`serve exited (${code}): ${out}`)));
+    setTimeout(() => reject(new Error(`serve printed no address: ${out}`)), 20000);
+  });
+  return { server, url };
+}
+const base = url.replace(/#.*$/, "");
+const api = async (path, body) => {
+  const r = await fetch(base + path.replace(/^\//, ""), {
+    method: body === undefined ? "GET" : "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  return r.json();
+};
+
+// What to drive: a step-level sample the evaluator got wrong, a pair that flips, the probe.
+const stepRow = (await api("/api/samples", { task: "step-level", evaluator: "disagrees-with-gold", after: 0, limit: 10 })).rows[0];
+const step = await api(`/api/samples/${stepRow.id}`);
+const evaluatorStep = stepRow.verdict;
+const [fix1, fix2] = step.admissible.filter((v) => v !== evaluatorStep && v !== "-1");
+let pair = null;
+for (const row of (await api("/api/samples", { task: "pairwise", after: 0, limit: 100 })).rows) {
+  const d = await api(`/api/samples/${row.id}`);
+  const shown = d.judgments.filter((j) => j.run_id === d.shown_run && j.state === "parsed");
+  const orig = shown.find((j) => !j.swapped);
+  const swap = shown.find((j) => j.swapped);
+  if (orig && swap && orig.verdict !== swap.verdict) {
+    pair = { id: row.id, verdict: orig.verdict };
+    break;
+  }
+}
+
+const { page, problems, test, expect, text, key, waitText, blur, scriptState, finish } = await openBrowser();
+const selected = () => page.evaluate(() => Number(document.querySelector(".qrow.selected")?.dataset.id ?? 0));
+/** Presses j (or k) until the queue's selection is sample `id`. */
+async function goTo(id) {
+  await blur();
+  for (let i = 0; i < 60 && (await selected()) !== id; i++) {
+    await key((await selected()) < id ? "j" : "k");
+    await page.waitForTimeout(60);
+  }
+  expect((await selected()) === id, `could not reach sample ${id}`);
+  await page.waitForFunction((want) => document.querySelector(".sample-head .id")?.textContent === `#${want}`, id);
+}
+
+await test("opens with the printed address; the token leaves the address bar", async () => {
+  await page.goto(url);
+  await page.waitForSelector(".qrow[data-id]");
+  expect(!page.url().includes("token"), `token still in ${page.url()}`);
+});
+
+await test(`j reaches step-level sample ${stepRow.id}; the evaluator's step is marked`, async () => {
+  await goTo(stepRow.id);
+  await page.waitForSelector(`li.step[data-step="${evaluatorStep}"].predicted`);
+});
+
+await test("digits then Enter correct the step; a second correction; u undoes it", async () => {
+  await key(fix1);
+  await key("Enter");
+  await waitText('[data-testid="label-verdict"]', fix1);
+  await key(fix2);
+  await key("Enter");
+  await waitText('[data-testid="label-verdict"]', fix2);
+  await key("u");
+  await waitText('[data-testid="label-verdict"]', fix1);
+});
+
+await test("after a reload the annotation is there", async () => {
+  await page.reload();
+  await page.waitForSelector(".qrow[data-id]");
+  await page.locator(`.qrow[data-id="${stepRow.id}"]`).click();
+  await waitText('[data-testid="label-verdict"]', fix1);
+  await page.waitForSelector(`li.step[data-step="${fix1}"].human`);
+});
+
+await test("a pair that flips is highlighted; shift+A/B accepts the evaluator's pick", async () => {
+  expect(pair !== null, "the demo has no flipping pair");
+  await goTo(pair.id);
+  await page.waitForSelector('[data-testid="orders"].flip');
+  await key(`Shift+${pair.verdict}`);
+  await waitText('[data-testid="label-verdict"]', pair.verdict);
+  await waitText('[data-testid="label-decision"]', "accepted");
+});
+
+await test("ordinary samples cause no CSP violation", async () => {
+  const csp = await page.evaluate(() => window.__csp);
+  expect(csp.length === 0, `CSP blocked: ${csp.join(" | ")}`);
+});
+
+await test("the task filter and the search narrow the queue", async () => {
+  await page.selectOption('[data-testid="filter-task"]', "pairwise");
+  await page.waitForFunction(() => [...document.querySelectorAll(".qrow[data-id] .task")].every((t) => t.textContent === "pairwise"));
+  await page.selectOption('[data-testid="filter-task"]', "");
+  await blur();
+  await key("/");
+  // the longest word of the step-level sample's problem finds it, and fewer samples than all
+  const all = (await api("/api/counts", { after: 0, limit: 0 })).matching;
+  const word = (step.question.match(/[A-Za-z]{4,}/g) ?? ["the"]).sort((a, b) => b.length - a.length)[0];
+  await page.keyboard.type(word);
+  await page.waitForFunction(
+    ([id, total]) => {
+      const ids = [...document.querySelectorAll(".qrow[data-id]")].map((r) => Number(r.dataset.id));
+      return ids.includes(id) && ids.length < total;
+    },
+    [stepRow.id, all],
+    { timeout: 5000 },
+  );
+  await key("Escape");
+});
+
+await test("screenshots, light and dark", async () => {
+  await page.fill('[data-testid="search"]', "");
+  await page.waitForFunction(() => document.querySelectorAll(".qrow[data-id]").length > 1);
+  await page.locator(`.qrow[data-id="${stepRow.id}"]`).click();
+  await page.waitForSelector(".trace");
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.screenshot({ path: join(shots, "serve-step-light.png") });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: join(shots, "serve-step-dark.png") });
+  await page.emulateMedia({ colorScheme: "light" });
+});
+
+await test("the XSS probe runs no script", async () => {
+  await page.goto(xssUrl);
+  await page.waitForSelector(".qrow[data-id]");
+  await blur();
+  await key("/");
+  await page.keyboard.type("xssprobe");
+  await page.waitForFunction(() => document.querySelectorAll(".qrow[data-id]").length === 1);
+  const probeId = Number(await page.locator(".qrow[data-id]").first().getAttribute("data-id"));
+  await page.locator(".qrow[data-id]").first().click();
+  await page.waitForFunction((want) => document.querySelector(".sample-head .id")?.textContent === `#${want}`, probeId);
+  await page.waitForTimeout(300);
+  const state = await scriptState();
+  expect(state.xss === null, `script ran: __xss=${state.xss}`);
+  expect(state.handlers.length === 0, `event handlers: ${state.handlers.join(", ")}`);
+  expect(state.jsLinks === 0, "javascript: links survived");
+  expect(state.scripts === 0, "inline script in the DOM");
+  await page.screenshot({ path: join(shots, "serve-xss.png") });
+  const others = await page.evaluate(() => window.__csp.filter((v) => !v.startsWith("script-src-attr")));
+  expect(others.length === 0, `CSP violations other than parsed handlers: ${others.join(" | ")}`);
+});
+
+await test("no page errors or dialogs", async () => {
+  expect(problems.length === 0, problems.join(" | "));
+});
+
+const code = await finish();
+for (const server of servers) server.kill();
+process.exit(code);
