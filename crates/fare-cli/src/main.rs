@@ -51,9 +51,13 @@ enum Command {
     Convert(ConvertArgs),
     /// List the models found in ./models, the folders given, and the Hugging Face cache.
     Models(ModelsArgs),
-    /// Judge samples with a local evaluator (a model folder or GGUF file), storing each judgment
-    /// as it is made; running it again continues an unfinished run.
+    /// Judge samples with a local evaluator (a model folder or GGUF file) or an OpenAI-compatible
+    /// endpoint (http://host:port/v1), storing each judgment as it is made; running it again
+    /// continues an unfinished run.
     Judge(JudgeArgs),
+    /// Serve a model folder or GGUF file as an OpenAI-compatible endpoint (one generation at a
+    /// time, requests queued), for `judge --model URL` and the desktop app.
+    ServeModel(ServeModelArgs),
     /// List the project's data sets.
     Datasets(ProjectArgs),
     /// List the failure-mode tags, or add one of your own.
@@ -165,15 +169,38 @@ struct PromptArgs {
 }
 
 #[derive(Args)]
+struct ServeModelArgs {
+    /// The model: a folder (config.json, safetensors, tokenizer) or a GGUF file.
+    model: PathBuf,
+    /// Where to listen (loopback by default; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    addr: std::net::SocketAddr,
+    /// The model's name for clients (default: the folder or file name).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+#[derive(Args)]
 struct JudgeArgs {
     /// The project file.
     project: PathBuf,
-    /// The model: a folder (config.json, safetensors, tokenizer) or a GGUF file.
+    /// The model: a folder (config.json, safetensors, tokenizer), a GGUF file, or an
+    /// OpenAI-compatible endpoint (http://host:port/v1).
     #[arg(long)]
-    model: PathBuf,
-    /// The model's name in the project (default: the folder or file name).
+    model: String,
+    /// The model's name in the project (default: the folder or file name); for an endpoint
+    /// also the model name sent to it (required there).
     #[arg(long)]
     model_name: Option<String>,
+    /// The environment variable holding the endpoint's API key (default: OPENAI_API_KEY when set).
+    #[arg(long)]
+    api_key_env: Option<String>,
+    /// Requests in flight at once (endpoints; default 4).
+    #[arg(long)]
+    parallel: Option<usize>,
+    /// Do not ask the endpoint for log-probabilities (for servers that refuse them).
+    #[arg(long)]
+    no_logprobs: bool,
     /// Only this task.
     #[arg(long)]
     task: Option<String>,
@@ -415,6 +442,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Convert(args) => convert(&args),
         Command::Models(args) => models(&args),
         Command::Judge(args) => judge(&args),
+        Command::ServeModel(args) => serve_model(&args),
         Command::Datasets(args) => datasets(&args),
         Command::Tags(args) => tags(&args),
         Command::Serve(args) => serve(&args),
@@ -974,14 +1002,7 @@ fn judge(args: &JudgeArgs) -> Result<ExitCode> {
             args.samples
         );
     }
-    let device = candle_core::Device::Cpu;
-    let mut evaluator =
-        fare_engine::evaluator::Evaluator::load(&args.model, &device, candle_core::DType::F32)?;
-    let model_name = args.model_name.clone().unwrap_or_else(|| {
-        args.model
-            .file_stem()
-            .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
-    });
+    let (mut backend, model_name) = judge_backend(args)?;
     let options = JudgeOptions {
         filter,
         limit: args.limit,
@@ -1011,7 +1032,7 @@ fn judge(args: &JudgeArgs) -> Result<ExitCode> {
     } else {
         ProgressBar::hidden()
     };
-    let report = judge(&mut project, &mut evaluator, &options, &mut |p| {
+    let report = judge(&mut project, backend.as_mut(), &options, &mut |p| {
         bar.set_length(p.planned);
         bar.set_position(p.judged);
         bar.set_message(format!("{:.1} tokens/s", p.tokens_per_second));
@@ -1041,6 +1062,64 @@ fn judge(args: &JudgeArgs) -> Result<ExitCode> {
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The judge `--model` names (a local evaluator, or an endpoint client when it is a URL) and the
+/// model's name in the project.
+fn judge_backend(args: &JudgeArgs) -> Result<(Box<dyn fare_engine::evaluator::Judge>, String)> {
+    if fare_endpoint::client::is_endpoint_url(&args.model) {
+        let name = args.model_name.clone().ok_or_else(|| {
+            anyhow!("--model-name is required with an endpoint: the model name the server knows")
+        })?;
+        let mut config = fare_endpoint::EndpointConfig::new(&args.model, &name);
+        config.api_key_env.clone_from(&args.api_key_env);
+        config.parallel = args.parallel.unwrap_or(4).max(1);
+        config.logprobs = !args.no_logprobs;
+        return Ok((Box::new(fare_endpoint::EndpointJudge::new(config)?), name));
+    }
+    if args.api_key_env.is_some() || args.parallel.is_some_and(|n| n > 1) {
+        eprintln!(
+            "warning: --api-key-env and --parallel apply to endpoints; a local model judges one sample at a time"
+        );
+    }
+    let path = PathBuf::from(&args.model);
+    let evaluator = fare_engine::evaluator::Evaluator::load(
+        &path,
+        &candle_core::Device::Cpu,
+        candle_core::DType::F32,
+    )?;
+    let name = args.model_name.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
+    });
+    Ok((Box::new(evaluator), name))
+}
+
+fn serve_model(args: &ServeModelArgs) -> Result<ExitCode> {
+    use std::io::Write as _;
+    let name = args.name.clone().unwrap_or_else(|| {
+        args.model
+            .file_stem()
+            .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
+    });
+    let evaluator = fare_engine::evaluator::Evaluator::load(
+        &args.model,
+        &candle_core::Device::Cpu,
+        candle_core::DType::F32,
+    )?;
+    let mut options = fare_endpoint::ServeOptions::new(&name);
+    options.addr = args.addr;
+    let server = fare_endpoint::serve(evaluator, &options)?;
+    if !server.addr().ip().is_loopback() {
+        eprintln!(
+            "warning: listening beyond this machine ({}); the server has no authentication",
+            server.addr()
+        );
+    }
+    println!("serving {name} at {}", server.base_url());
+    std::io::stdout().flush()?;
+    server.wait();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -15,6 +15,7 @@
 //! - [`majority`]: runs with K judgments per sample scored on their majority.
 //! - [`prompt`]: the exact model input of a sample, with the real Qwen3 tokenizer.
 //! - [`real_data`]: a real ProcessBench split, when `../shared/data` is beside the checkout.
+//! - [`serve_model`]: `serve-model` as a child process, and `judge` through its endpoint.
 
 #[cfg(test)]
 mod support;
@@ -39,3 +40,5 @@ mod prompt;
 mod real_data;
 #[cfg(test)]
 mod serve;
+#[cfg(test)]
+mod serve_model;

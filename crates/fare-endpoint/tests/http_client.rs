@@ -1,0 +1,326 @@
+//! The endpoint client against loopback servers that misbehave on purpose: rate limits, server
+//! errors, refusals, a server that hangs, a port nothing listens on, and one that counts how
+//! many requests are in flight at once. The answers these servers stream are written here (the
+//! real model behind a real server is tests/serve_model.rs).
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a failing fixture should stop the test where it failed"
+)]
+
+mod support;
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use fare_core::{Outcome, Prompt, Side, Task, Verdict, VerdictRules};
+use fare_endpoint::{EndpointConfig, EndpointJudge, RetryPolicy};
+use fare_engine::evaluator::Judge;
+use fare_engine::generate::SamplingParams;
+use support::{TestServer, closed_port};
+
+/// An OpenAI-style stream answering `Verdict: [A]`, with log-probabilities at the verdict.
+fn good_stream() -> Response {
+    let chunks = [
+        r#"{"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#,
+        r#"{"choices":[{"index":0,"delta":{"content":"Explanation: A is right.\nVerdict: ["},"logprobs":{"content":[{"token":"Explanation: A is right.\nVerdict: [","logprob":-0.1,"top_logprobs":[]}]},"finish_reason":null}]}"#,
+        r#"{"choices":[{"index":0,"delta":{"content":"A"},"logprobs":{"content":[{"token":"A","logprob":-0.2231435513,"top_logprobs":[{"token":"A","logprob":-0.2231435513},{"token":"B","logprob":-1.6094379124}]}]},"finish_reason":null}]}"#,
+        r#"{"choices":[{"index":0,"delta":{"content":"]"},"logprobs":{"content":[{"token":"]","logprob":-0.01,"top_logprobs":[]}]},"finish_reason":null}]}"#,
+        r#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#,
+        r#"{"choices":[],"usage":{"prompt_tokens":42,"completion_tokens":4,"total_tokens":46}}"#,
+    ];
+    let mut body = String::from(": a comment\n\n");
+    for c in chunks {
+        body.push_str("data: ");
+        body.push_str(c);
+        body.push_str("\n\n");
+    }
+    body.push_str("data: [DONE]\n\n");
+    ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+}
+
+fn openai_error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({"error": {"message": message, "type": "x"}})),
+    )
+        .into_response()
+}
+
+fn prompt() -> Prompt {
+    Prompt {
+        system: "Judge.".into(),
+        user: "[User Question]\nq".into(),
+    }
+}
+
+fn rules() -> VerdictRules {
+    VerdictRules::new(Task::Pairwise, 0)
+}
+
+fn config(server: &str) -> EndpointConfig {
+    let mut config = EndpointConfig::new(server, "test-model");
+    config.retry = RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+    };
+    config.idle_timeout = Duration::from_secs(5);
+    config
+}
+
+fn judge_once(judge: &EndpointJudge) -> Result<fare_engine::evaluator::JudgeOutput, String> {
+    judge
+        .judge_prompt(&prompt(), &rules(), &SamplingParams::default(), &mut |_| {
+            ControlFlow::Continue(())
+        })
+        .map(|o| o.unwrap())
+        .map_err(|e| e.to_string())
+}
+
+/// A server answering the first `failures` requests with `fail()` and then a good stream;
+/// counts the requests.
+fn flaky(failures: usize, fail: fn() -> Response) -> (TestServer, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&count);
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(move || {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            async move { if n < failures { fail() } else { good_stream() } }
+        }),
+    );
+    (TestServer::start(app), count)
+}
+
+#[test]
+fn a_streamed_answer_is_read_with_usage_and_verdict_probabilities() {
+    let seen_key = Arc::new(std::sync::Mutex::new(None::<String>));
+    let key = Arc::clone(&seen_key);
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(move |headers: HeaderMap, body: String| {
+            *key.lock().unwrap() = headers
+                .get(header::AUTHORIZATION)
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(body["model"], "test-model");
+            assert_eq!(body["stream"], true);
+            assert_eq!(body["logprobs"], true);
+            assert_eq!(body["top_logprobs"], 20);
+            assert_eq!(body["messages"][0]["role"], "system");
+            assert_eq!(body["messages"][1]["content"], "[User Question]\nq");
+            async { good_stream() }
+        }),
+    );
+    let server = TestServer::start(app);
+    let judge = EndpointJudge::new(config(&server.base_url()))
+        .unwrap()
+        .with_api_key("sk-test");
+    let mut streamed = String::new();
+    let out = judge
+        .judge_prompt(&prompt(), &rules(), &SamplingParams::default(), &mut |p| {
+            streamed.push_str(p);
+            ControlFlow::Continue(())
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(streamed, out.judgment.raw_output);
+    assert_eq!(out.judgment.verdict(), Some(Verdict::Pick(Side::A)));
+    assert_eq!((out.prompt_tokens, out.output_tokens), (42, 4));
+    let probs = out.verdict_probs.expect("log-probabilities at the verdict");
+    assert!(
+        (probs.prob(Verdict::Pick(Side::A)) - 0.8 / 1.0).abs() < 1e-6,
+        "{probs:?}"
+    );
+    assert!((probs.mass - 1.0).abs() < 1e-6);
+    assert_eq!(seen_key.lock().unwrap().as_deref(), Some("Bearer sk-test"));
+}
+
+#[test]
+fn rate_limits_are_retried_after_what_the_server_says() {
+    let (server, count) = flaky(2, || {
+        let mut r = openai_error(StatusCode::TOO_MANY_REQUESTS, "slow down");
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, "0".parse().unwrap());
+        r
+    });
+    let judge = EndpointJudge::new(config(&server.base_url())).unwrap();
+    let out = judge_once(&judge).unwrap();
+    assert_eq!(
+        out.judgment.outcome,
+        Outcome::Parsed {
+            verdict: Verdict::Pick(Side::A)
+        }
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn server_errors_are_retried_and_give_up_with_the_servers_message() {
+    let (server, count) = flaky(1, || {
+        openai_error(StatusCode::INTERNAL_SERVER_ERROR, "boom")
+    });
+    let judge = EndpointJudge::new(config(&server.base_url())).unwrap();
+    judge_once(&judge).unwrap();
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+
+    let (server, count) = flaky(99, || {
+        openai_error(StatusCode::BAD_GATEWAY, "upstream down")
+    });
+    let url = server.base_url();
+    let error = judge_once(&EndpointJudge::new(config(&url)).unwrap()).unwrap_err();
+    assert_eq!(
+        error,
+        format!("{url}/chat/completions: HTTP 502: upstream down (gave up after 3 attempts)")
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn a_bad_request_is_not_retried_and_names_status_and_message() {
+    let (server, count) = flaky(99, || {
+        openai_error(
+            StatusCode::BAD_REQUEST,
+            "temperature: must be between 0 and 2",
+        )
+    });
+    let url = server.base_url();
+    let error = judge_once(&EndpointJudge::new(config(&url)).unwrap()).unwrap_err();
+    assert_eq!(
+        error,
+        format!("{url}/chat/completions: HTTP 400: temperature: must be between 0 and 2")
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_server_that_hangs_times_out() {
+    // Before answering at all.
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(|| async {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            good_stream()
+        }),
+    );
+    let server = TestServer::start(app);
+    let mut c = config(&server.base_url());
+    c.idle_timeout = Duration::from_millis(300);
+    c.retry.max_attempts = 2;
+    let started = Instant::now();
+    let error = judge_once(&EndpointJudge::new(c).unwrap()).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        error.ends_with("no answer within 0.3 s (the idle timeout) (gave up after 2 attempts)"),
+        "{error}"
+    );
+
+    // After the first chunk: the stream stops, never retried (its text was shown).
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(|| async {
+            let first = futures_util::stream::once(async {
+                Ok::<_, std::convert::Infallible>(
+                    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Expl\"}}]}\n\n",
+                )
+            });
+            let body = axum::body::Body::from_stream(futures_util::StreamExt::chain(
+                first,
+                futures_util::stream::pending(),
+            ));
+            ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+        }),
+    );
+    let server = TestServer::start(app);
+    let mut c = config(&server.base_url());
+    c.idle_timeout = Duration::from_millis(300);
+    let started = Instant::now();
+    let mut streamed = String::new();
+    let error = EndpointJudge::new(c)
+        .unwrap()
+        .judge_prompt(&prompt(), &rules(), &SamplingParams::default(), &mut |p| {
+            streamed.push_str(p);
+            ControlFlow::Continue(())
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(streamed, "Expl");
+    assert!(
+        error.contains("the stream broke off after 1 chunks"),
+        "{error}"
+    );
+    assert!(error.contains("idle timeout"), "{error}");
+}
+
+#[test]
+fn nobody_listening_is_a_clear_error() {
+    let url = format!("http://127.0.0.1:{}/v1", closed_port());
+    let mut c = config(&url);
+    c.retry.max_attempts = 2;
+    let error = judge_once(&EndpointJudge::new(c).unwrap()).unwrap_err();
+    assert!(
+        error.starts_with(&format!("{url}/chat/completions: cannot connect")),
+        "{error}"
+    );
+    assert!(error.to_lowercase().contains("refused"), "{error}");
+    assert!(error.ends_with("(gave up after 2 attempts)"), "{error}");
+}
+
+#[test]
+fn forks_are_requests_in_flight_at_the_same_time() {
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (now, peak) = (Arc::clone(&in_flight), Arc::clone(&most));
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(move || {
+            let (now, peak) = (Arc::clone(&now), Arc::clone(&peak));
+            async move {
+                let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(n, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+                good_stream()
+            }
+        }),
+    );
+    let server = TestServer::start(app);
+    let mut c = config(&server.base_url());
+    c.parallel = 4;
+    let judge = EndpointJudge::new(c).unwrap();
+    assert_eq!(judge.parallelism(), 4);
+    let mut judges: Vec<Box<dyn Judge>> = vec![Box::new(judge.clone())];
+    for _ in 1..judge.parallelism() {
+        judges.push(judge.fork().unwrap());
+    }
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for mut j in judges {
+            scope.spawn(move || {
+                j.judge(&prompt(), &rules(), &SamplingParams::default(), &mut |_| {
+                    ControlFlow::Continue(())
+                })
+                .unwrap()
+                .unwrap()
+            });
+        }
+    });
+    assert_eq!(most.load(Ordering::SeqCst), 4);
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+}
