@@ -88,7 +88,7 @@ fn the_demo_report_matches_the_hand_computed_metrics() {
     let report = dir.json(&["report", "demo.sqlite", "--json"]);
 
     // Step level, by hand from assets/demo/step-level.json (gold) and the demo's hand-written
-    // evaluator outputs (verdicts; EXAMPLE_OUTPUTS in crates/fare-cli/src/demo.rs, which reads
+    // evaluator outputs (verdicts; EXAMPLE_OUTPUTS in crates/fare-app/src/demo.rs, which reads
     // them from assets/demo/example-judgments.*.jsonl):
     //
     //   sample       gold  verdict  judged as
