@@ -17,7 +17,7 @@ use fare_store::{Project, StoreError};
 
 /// The demo's data sets: (file name, content, the field mapping when the format is not a
 /// known one). The file name's stem becomes the data set's name.
-const DATA: [(&str, &str, Option<&str>); 4] = [
+const DATA: [(&str, &str, Option<&str>); 5] = [
     (
         "step-level.json",
         include_str!("../../../assets/demo/step-level.json"),
@@ -29,8 +29,15 @@ const DATA: [(&str, &str, Option<&str>); 4] = [
         None,
     ),
     (
-        "verification.jsonl",
-        include_str!("../../../assets/demo/verification.jsonl"),
+        "reference-free.jsonl",
+        include_str!("../../../assets/demo/reference-free.jsonl"),
+        Some(include_str!(
+            "../../../assets/demo/reference-free.mapping.toml"
+        )),
+    ),
+    (
+        "reference-based.jsonl",
+        include_str!("../../../assets/demo/reference-based.jsonl"),
         None,
     ),
     (
@@ -41,7 +48,7 @@ const DATA: [(&str, &str, Option<&str>); 4] = [
 ];
 
 /// The hand-written outputs, one run per task, imported in this order.
-const EXAMPLE_OUTPUTS: [(&str, &str); 4] = [
+const EXAMPLE_OUTPUTS: [(&str, &str); 5] = [
     (
         "example-judgments.step-level.jsonl",
         include_str!("../../../assets/demo/example-judgments.step-level.jsonl"),
@@ -51,8 +58,12 @@ const EXAMPLE_OUTPUTS: [(&str, &str); 4] = [
         include_str!("../../../assets/demo/example-judgments.pairwise.jsonl"),
     ),
     (
-        "example-judgments.verification.jsonl",
-        include_str!("../../../assets/demo/example-judgments.verification.jsonl"),
+        "example-judgments.reference-free.jsonl",
+        include_str!("../../../assets/demo/example-judgments.reference-free.jsonl"),
+    ),
+    (
+        "example-judgments.reference-based.jsonl",
+        include_str!("../../../assets/demo/example-judgments.reference-based.jsonl"),
     ),
     (
         "example-judgments.rating.jsonl",
