@@ -8,6 +8,7 @@
 //! the same verdict parser.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use fare_io::ImportError;
 use fare_io::formats::Mapping;
@@ -104,6 +105,10 @@ pub enum DemoError {
     },
 }
 
+/// Builds so far in this process, to give each its own scratch folder (tests and a shell may
+/// build demos in parallel threads).
+static BUILDS: AtomicU64 = AtomicU64::new(0);
+
 fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> DemoError + '_ {
     move |source| DemoError::File {
         path: path.to_owned(),
@@ -123,9 +128,7 @@ pub fn build(path: &Path) -> Result<Project, DemoError> {
     let folder = std::env::temp_dir().join(format!(
         "fare-lens-demo-{}-{}",
         std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
+        BUILDS.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&folder).map_err(file_error(&folder))?;
     let result = build_from(path, &folder);
