@@ -59,7 +59,7 @@ def cases():
     demo = ROOT / "assets/demo"
     step = json.loads((demo / "step-level.json").read_text(encoding="utf-8"))[1]
     pair = json.loads((demo / "pairwise.jsonl").read_text(encoding="utf-8").splitlines()[2])
-    ver = json.loads((demo / "verification.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    ver = json.loads((demo / "reference-based.jsonl").read_text(encoding="utf-8").splitlines()[0])
     rate = json.loads((demo / "rating.jsonl").read_text(encoding="utf-8").splitlines()[0])
     solution = ver["demo_model_b"]["solution"]
     reference = ver["ground_truth"].rsplit("####", 1)[1].strip()

@@ -6,7 +6,9 @@
 //! - [`report`]: evaluator metrics per task, data set and source, against ground truth and
 //!   against human labels.
 //! - [`judge`]: judging samples with a local evaluator, resumable after a crash.
+//! - [`demo`]: the bundled demo project, built from `assets/demo/`.
 
 pub mod api;
+pub mod demo;
 pub mod judge;
 pub mod report;

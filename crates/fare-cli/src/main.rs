@@ -18,8 +18,6 @@ use fare_store::query::EvaluatorFilter;
 use fare_store::{Project, ReviewFilter, SampleFilter};
 use indicatif::{ProgressBar, ProgressStyle};
 
-mod demo;
-
 #[derive(Parser)]
 #[command(
     name = "fare-lens",
@@ -448,7 +446,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve(&args),
         Command::Bench(BenchCommand::Engine(args)) => bench_engine(&args),
         Command::Demo { project, json } => {
-            drop(demo::build(&project)?);
+            drop(fare_app::demo::build(&project)?);
             if json {
                 return report(&ReportArgs {
                     project,

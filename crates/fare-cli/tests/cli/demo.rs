@@ -60,25 +60,37 @@ fn the_demo_builds_and_shows_its_samples_and_report() {
             .starts_with("demo project written to demo.sqlite\n"),
         "{run:?}"
     );
-    assert!(run.stdout.contains("\n17 of 17 samples\n"), "{run:?}");
+    // The listing shows its first 50 of 28 + 26 + 26 + 26 + 26 samples.
+    assert!(run.stdout.contains("\n50 of 132 samples\n"), "{run:?}");
+    // 88/133 (see the_demo_report_matches_the_hand_computed_metrics), rounded.
     assert!(
         run.stdout
-            .contains("ProcessBench mean F1 over splits: 50.0\n"),
+            .contains("ProcessBench mean F1 over splits: 66.2\n"),
         "{run:?}"
     );
     assert!(dir.path().join("demo.sqlite").exists());
 
     let datasets = dir.datasets("demo.sqlite");
     let names: Vec<_> = datasets.iter().map(|d| &d["name"]).collect();
-    assert_eq!(names, ["step-level", "pairwise", "verification", "rating"]);
+    assert_eq!(
+        names,
+        [
+            "step-level",
+            "pairwise",
+            "reference-free",
+            "reference-based",
+            "rating"
+        ]
+    );
     let counts: Vec<_> = datasets.iter().map(|d| &d["sample_count"]).collect();
-    assert_eq!(counts, [6, 4, 4, 3]);
-    assert_eq!(dir.samples("demo.sqlite", &[]).total, 17);
+    // Reference-based: 13 questions with two model solutions each.
+    assert_eq!(counts, [28, 26, 26, 26, 26]);
+    assert_eq!(dir.samples("demo.sqlite", &[]).total, 132);
 
     // Building it again replaces it rather than adding to it.
     dir.demo("demo.sqlite");
-    assert_eq!(dir.datasets("demo.sqlite").len(), 4);
-    assert_eq!(dir.samples("demo.sqlite", &[]).total, 17);
+    assert_eq!(dir.datasets("demo.sqlite").len(), 5);
+    assert_eq!(dir.samples("demo.sqlite", &[]).total, 132);
 }
 
 #[test]
@@ -87,44 +99,94 @@ fn the_demo_report_matches_the_hand_computed_metrics() {
     dir.demo("demo.sqlite");
     let report = dir.json(&["report", "demo.sqlite", "--json"]);
 
-    // Step level, by hand from assets/demo/step-level.json (gold) and the demo's hand-written
-    // evaluator outputs (verdicts; EXAMPLE_OUTPUTS in crates/fare-cli/src/demo.rs, which reads
-    // them from assets/demo/example-judgments.*.jsonl):
+    // Step level, by hand from assets/demo/step-level.json (gold `label`) and
+    // assets/demo/example-judgments.step-level.jsonl (the last `Verdict:` line of each output):
     //
-    //   sample       gold  verdict  judged as
-    //   demo-step-0   -1     -1     correct solution, right
-    //   demo-step-1    1      1     erroneous, right step
-    //   demo-step-2   -1      -     not judged
-    //   demo-step-3    1      2     erroneous, wrong step
-    //   demo-step-4    2     -1     erroneous, error missed
-    //   demo-step-5   -1      -     not judged
+    //   gold -1 (14 traces: steps 0, 2, 5, 6, 9, 11, 13, 15, 16, 18, 20, 21, 23, 26)
+    //     verdict -1: 11; false alarms: demo-step-6 (1), demo-step-20 (2);
+    //     unparseable: demo-step-16 ("Verdict: the solution is correct")
+    //   gold k (14 traces: steps 1, 3, 4, 7, 8, 10, 12, 14, 17, 19, 22, 24, 25, 27)
+    //     right step: 1, 7, 8, 10, 12, 17, 22, 25 = 8; too late: demo-step-3 (gold 1, said 2);
+    //     too early: demo-step-14 (1, said 0), demo-step-27 (2, said 1);
+    //     missed: demo-step-4 (2), demo-step-19 (1); truncated: demo-step-24
     //
-    // Erroneous judged: 3, right 1 -> error accuracy 1/3. Correct judged: 1, right 1 -> correct
-    // accuracy 1. F1 = 2 * (1/3 * 1) / (1/3 + 1) = (2/3) / (4/3) = 1/2.
+    // Error accuracy 8/14, correct accuracy 11/14, two failed (counted wrong).
+    // F1 = 2 * (8/14 * 11/14) / (8/14 + 11/14) = (176/196) / (19/14) = 88/133.
     let step = whole_group(&report, "step-level");
     assert_eq!(step["dataset"], "step-level");
-    assert_eq!(step["samples"], 6);
-    assert_eq!(step["judged"], 4);
-    assert_eq!(step["with_gold"], 6);
+    assert_eq!(step["samples"], 28);
+    assert_eq!(step["judged"], 28);
+    assert_eq!(step["with_gold"], 28);
     let pb = &step["processbench"];
-    assert_eq!(pb["n_erroneous"], 3);
-    assert_eq!(pb["n_correct"], 1);
-    assert_eq!(pb["n_failed"], 0);
-    assert_close(&pb["error_accuracy"], 1.0 / 3.0);
-    assert_close(&pb["correct_accuracy"], 1.0);
-    assert_close(&pb["f1"], 0.5);
-    assert_close(&report["processbench_mean_f1"], 0.5);
+    assert_eq!(pb["n_erroneous"], 14);
+    assert_eq!(pb["n_correct"], 14);
+    assert_eq!(pb["n_failed"], 2);
+    assert_close(&pb["error_accuracy"], 8.0 / 14.0);
+    assert_close(&pb["correct_accuracy"], 11.0 / 14.0);
+    assert_close(&pb["f1"], 88.0 / 133.0);
+    // One split (the data set), so the mean is its F1.
+    assert_close(&report["processbench_mean_f1"], 88.0 / 133.0);
+    // The same counts by where the verdict falls against the first error.
+    assert_eq!(
+        step["first_error"]["buckets"],
+        json!({"exact": 8, "early": 2, "late": 1, "missed_error": 2, "false_alarm": 2,
+               "correct_no_error": 11, "failed": 2})
+    );
 
-    // Pairwise, original response order: demo-pair-0 gold A (A>B), verdict [A]: right;
-    // demo-pair-1 gold B (B>A), verdict [A]: wrong; demo-pair-2 and -3 not judged. Accuracy 1/2.
+    // Pairwise, from assets/demo/pairwise.jsonl and example-judgments.pairwise.jsonl: all 26
+    // pairs judged in the original order, demo-pair-0 to -21 also swapped.
+    //   pairs 0-15: right in both orders;
+    //   16, 18 (gold A) and 17 (gold B): [A] in both orders, a position-bias flip each, so
+    //     16 and 18 are right only in the original order, 17 only swapped;
+    //   19, 20: the same wrong response in both orders;
+    //   21: right in the original order, unparseable swapped;
+    //   22, 23, 25 right, 24 wrong (original order only).
+    // Original order right: 16 + 2 (16, 18) + 1 (21) + 3 = 22 of 26.
+    // Swapped right: 16 + 1 (17) = 17 of 22; right in both: 16 of 22.
+    // Same pick in both orders: 16 + 2 (19, 20) = 18 of 22.
     let pair = whole_group(&report, "pairwise");
-    assert_eq!(pair["samples"], 4);
-    assert_eq!(pair["judged"], 2);
-    assert_eq!(pair["pairwise"]["n"], 2);
-    assert_close(&pair["pairwise"]["accuracy_original"], 0.5);
+    assert_eq!(pair["samples"], 26);
+    assert_eq!(pair["judged"], 26);
+    let pw = &pair["pairwise"];
+    assert_eq!(pw["n"], 26);
+    assert_eq!(pw["n_with_swap"], 22);
+    assert_eq!(pw["flips"], 3);
+    assert_eq!(pw["n_failed"], 1);
+    assert_close(&pw["accuracy_original"], 22.0 / 26.0);
+    assert_close(&pw["accuracy_swapped"], 17.0 / 22.0);
+    assert_close(&pw["consistent_accuracy"], 16.0 / 22.0);
+    assert_close(&pw["consistency"], 18.0 / 22.0);
 
-    assert_eq!(whole_group(&report, "reference-based")["samples"], 4);
-    assert_eq!(whole_group(&report, "rating")["samples"], 3);
+    // Reference-free: 14 correct responses (12 judged correct, demo-free-13 rejected,
+    // demo-free-23 unparseable), 12 incorrect (10 caught, demo-free-14 and -25 missed).
+    // Accuracy (12 + 10) / 26.
+    let free = whole_group(&report, "reference-free");
+    assert_eq!(free["samples"], 26);
+    let v = &free["verification"];
+    assert_eq!(
+        v["confusion"],
+        json!({"gold_correct": {"correct": 12, "incorrect": 1, "failed": 1},
+               "gold_incorrect": {"correct": 2, "incorrect": 10, "failed": 0}})
+    );
+    assert_close(&v["accuracy"], 22.0 / 26.0);
+
+    // Reference-based: 13 right solutions (12 accepted, 7/demo_model_a rejected), 13 wrong
+    // ones (11 caught, 1/ and 9/demo_model_b missed). Eight samples (questions 2, 3, 5 and 11)
+    // were judged three times; their majorities agree with the first attempt, four of them
+    // 3 of 3 and four 2 of 3, so the mean agreement is (4 + 4 * 2/3) / 8 = 5/6.
+    let based = whole_group(&report, "reference-based");
+    assert_eq!(based["samples"], 26);
+    assert_close(&based["verification"]["accuracy"], 23.0 / 26.0);
+    assert_close(&based["mean_agreement"], 5.0 / 6.0);
+
+    // Rating: 25 verdicts (demo-rate-17 wrote "Verdict: high"); the absolute differences from
+    // the gold score are 4 for demo-rate-3, -12 and -20, 1 for six samples and 0 for sixteen,
+    // so MAE (12 + 6) / 25 and 16 of 26 exact (the unparseable one counts as a miss).
+    let rating = whole_group(&report, "rating");
+    assert_eq!(rating["samples"], 26);
+    assert_eq!(rating["rating"]["n_failed"], 1);
+    assert_close(&rating["rating"]["mae"], 18.0 / 25.0);
+    assert_close(&rating["rating"]["exact_agreement"], 16.0 / 26.0);
 
     // What people decided shows in the report: one accepted (from the run that judged it, see
     // `a_demo_step_verdict_can_be_accepted`), one corrected.
@@ -143,7 +205,7 @@ fn the_demo_report_matches_the_hand_computed_metrics() {
     dir.run(&[
         "annotate",
         "demo.sqlite",
-        "demo-pair-1",
+        "demo-pair-17",
         "--verdict",
         "B",
         "--annotator",
@@ -189,7 +251,8 @@ fn a_demo_step_verdict_can_be_accepted() {
             "ana",
         ])
         .ok();
-    assert_eq!(run.stdout, "sample 7 by ana: accepted A\n");
+    // 28 step-level samples come first.
+    assert_eq!(run.stdout, "sample 29 by ana: accepted A\n");
     let accepted = dir.samples("demo.sqlite", &["--review", "accepted"]);
     assert_eq!(accepted.ids(), ["demo-step-1", "demo-pair-0"]);
 }
@@ -233,7 +296,7 @@ fn a_demo_pair_verdict_can_be_accepted_from_its_run() {
         "ana",
         "--json",
     ]);
-    assert_eq!(label["sample_id"], 7);
+    assert_eq!(label["sample_id"], 29);
     assert_eq!(label["label"]["decision"], "accepted");
     assert_eq!(label["label"]["verdict"], json!({"pick": "A"}));
 }
@@ -267,7 +330,7 @@ fn export(dir: &Dir, format: &str, output: &str) -> Value {
     ]);
     assert_eq!(summary["format"], format);
     assert_eq!(summary["path"], output);
-    assert_eq!(summary["samples"], 17);
+    assert_eq!(summary["samples"], 132);
     summary
 }
 
@@ -286,8 +349,8 @@ fn every_export_writes_the_rows_it_reports() {
             "--annotator",
             "ana",
         ],
-        // Overrules the evaluator's [A].
-        &["demo-pair-1", "--verdict", "B", "--annotator", "ana"],
+        // Overrules the evaluator's [A] (gold B).
+        &["demo-pair-17", "--verdict", "B", "--annotator", "ana"],
         // Overrules the evaluator's -1 (gold 2), by two people.
         &["demo-step-4", "--verdict", "2", "--annotator", "ana"],
         &["demo-step-4", "--verdict", "2", "--annotator", "bob"],
@@ -300,14 +363,14 @@ fn every_export_writes_the_rows_it_reports() {
         dir.run(&args).ok();
     }
 
-    // Labels: one row per sample and annotator: 17 samples, demo-step-4 twice.
+    // Labels: one row per sample and annotator: 132 samples, demo-step-4 twice.
     let summary = export(&dir, "labels-jsonl", "labels.jsonl");
     assert_eq!(
         (&summary["rows"], &summary["skipped"]),
-        (&json!(18), &json!(0))
+        (&json!(133), &json!(0))
     );
     let rows = json_lines(&dir.path().join("labels.jsonl"));
-    assert_eq!(rows.len(), 18);
+    assert_eq!(rows.len(), 133);
     let mut per_sample: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for row in &rows {
         per_sample
@@ -315,20 +378,20 @@ fn every_export_writes_the_rows_it_reports() {
             .or_default()
             .push(row["annotator"].as_str().unwrap_or("-"));
     }
-    assert_eq!(per_sample.len(), 17);
+    assert_eq!(per_sample.len(), 132);
     assert_eq!(per_sample["demo-step-4"], ["ana", "bob"]);
     assert_eq!(per_sample["demo-step-2"], ["ana"]);
     assert_eq!(per_sample["demo-step-0"], ["-"]);
 
     let summary = export(&dir, "labels-csv", "labels.csv");
-    assert_eq!(summary["rows"], 18);
+    assert_eq!(summary["rows"], 133);
     let mut reader = csv::Reader::from_path(dir.path().join("labels.csv")).expect("open the CSV");
     let headers = reader.headers().expect("a header row").clone();
     let records: Vec<csv::StringRecord> = reader
         .records()
         .collect::<Result<_, _>>()
         .expect("well-formed CSV");
-    assert_eq!(records.len(), 18);
+    assert_eq!(records.len(), 133);
     let id_column = headers
         .iter()
         .position(|h| h == "external_id")
@@ -340,25 +403,25 @@ fn every_export_writes_the_rows_it_reports() {
     assert_eq!(step_4_rows, 2);
 
     let summary = export(&dir, "labels-parquet", "labels.parquet");
-    assert_eq!(summary["rows"], 18);
+    assert_eq!(summary["rows"], 133);
     let file = std::fs::File::open(dir.path().join("labels.parquet")).expect("open the Parquet");
     let batches = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .expect("a Parquet file")
         .build()
         .expect("a Parquet reader");
     let parquet_rows: usize = batches.map(|b| b.expect("a record batch").num_rows()).sum();
-    assert_eq!(parquet_rows, 18);
+    assert_eq!(parquet_rows, 133);
 
     // SFT: one line per sample with a confirmed (accepted or corrected) label.
     let summary = export(&dir, "sft-jsonl", "sft.jsonl");
     assert_eq!(
         (&summary["rows"], &summary["skipped"]),
-        (&json!(3), &json!(14))
+        (&json!(3), &json!(129))
     );
     let lines = json_lines(&dir.path().join("sft.jsonl"));
     assert_eq!(lines.len(), 3);
     let samples: Vec<_> = lines.iter().map(|l| &l["sample"]).collect();
-    assert_eq!(samples, ["demo-step-4", "demo-pair-0", "demo-pair-1"]);
+    assert_eq!(samples, ["demo-step-4", "demo-pair-0", "demo-pair-17"]);
     let kinds: Vec<_> = lines.iter().map(|l| &l["kind"]).collect();
     assert_eq!(kinds, ["direct", "critique", "direct"]);
     assert_eq!(lines[1]["messages"][2]["role"], "assistant");
@@ -367,15 +430,15 @@ fn every_export_writes_the_rows_it_reports() {
     let summary = export(&dir, "preference-jsonl", "preference.jsonl");
     assert_eq!(
         (&summary["rows"], &summary["skipped"]),
-        (&json!(2), &json!(15))
+        (&json!(2), &json!(130))
     );
     let lines = json_lines(&dir.path().join("preference.jsonl"));
     assert_eq!(lines.len(), 2);
     let samples: Vec<_> = lines.iter().map(|l| &l["sample"]).collect();
-    assert_eq!(samples, ["demo-step-4", "demo-pair-1"]);
+    assert_eq!(samples, ["demo-step-4", "demo-pair-17"]);
     assert_eq!(
         lines[1]["rejected"][0]["content"],
-        "Explanation: Both mention the elements; I prefer the first answer's directness, [B] over-explains.\nVerdict: [A]"
+        "Explanation: Assistant A gives the exact value and is concise. Assistant B adds detail about floating point.\nVerdict: [A]"
     );
 }
 
@@ -398,7 +461,7 @@ fn exports_of_one_annotator_hold_only_their_labels() {
     dir.run(&[
         "annotate",
         "demo.sqlite",
-        "demo-pair-1",
+        "demo-pair-17",
         "--verdict",
         "B",
         "--annotator",

@@ -57,7 +57,7 @@ fn serve_answers_the_demo_projects_api_on_the_address_it_prints() {
         .expect("JSON");
     assert_eq!(overview["annotator"], "ana");
     assert!(overview["samples"].as_i64().unwrap_or(0) > 0, "{overview}");
-    assert_eq!(overview["datasets"].as_array().map(Vec::len), Some(4));
+    assert_eq!(overview["datasets"].as_array().map(Vec::len), Some(5));
 }
 
 #[test]
