@@ -391,24 +391,21 @@ impl Trie {
         for (index, candidate) in candidates.iter().enumerate() {
             let mut at = 0;
             for &token in candidate {
-                at = match nodes[at]
+                let existing = nodes[at]
                     .children
                     .iter()
                     .copied()
-                    .find(|&c| nodes[c].token == token)
-                {
-                    Some(child) => child,
-                    None => {
-                        nodes.push(TrieNode {
-                            token,
-                            children: Vec::new(),
-                            ends: Vec::new(),
-                        });
-                        let child = nodes.len() - 1;
-                        nodes[at].children.push(child);
-                        child
-                    }
-                };
+                    .find(|&c| nodes[c].token == token);
+                at = existing.unwrap_or_else(|| {
+                    nodes.push(TrieNode {
+                        token,
+                        children: Vec::new(),
+                        ends: Vec::new(),
+                    });
+                    let child = nodes.len() - 1;
+                    nodes[at].children.push(child);
+                    child
+                });
             }
             nodes[at].ends.push(index);
         }

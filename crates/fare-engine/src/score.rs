@@ -295,7 +295,7 @@ mod tests {
             let (prefix, forced) = verdict_prefix(output);
             assert_eq!(
                 forced,
-                !output.to_ascii_lowercase().contains("verdict:"),
+                !output.to_ascii_lowercase().contains("verdict"),
                 "{output:?}"
             );
             assert!(

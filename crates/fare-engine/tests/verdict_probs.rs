@@ -278,7 +278,7 @@ fn plain_verdict_probs(
                 .any(|o| o.len() > c.len() && o.starts_with(c));
             let model = &mut evaluator.model;
             model.clear_cache();
-            let mut logits = model.forward(&context, 0).unwrap();
+            let mut logits = model.forward(context, 0).unwrap();
             let mut total = 0.0;
             for (i, &token) in c.iter().enumerate() {
                 total += log_softmax(&logits, token);
@@ -334,7 +334,7 @@ fn scoring_equals_the_plain_computation_on_smollm2() {
         .tokenizer
         .encode("Explanation: step 1 adds instead of multiplying.\nVerdict:")
         .unwrap();
-    let candidates: Vec<Vec<u32>> = ["-1", "0", "1", "10", "11", "[A]", "[B]"]
+    let candidates: Vec<Vec<u32>> = ["-1", "1", "10", "11", "[A]"]
         .iter()
         .map(|t| evaluator.tokenizer.encode(&format!(" {t}")).unwrap())
         .collect();
@@ -346,6 +346,16 @@ fn scoring_equals_the_plain_computation_on_smollm2() {
         .unwrap();
     let plain = plain_scores(&mut evaluator.model, &context, &candidates, &continuing);
     assert_close(&scored, &plain, "smollm2");
+    // As after a generation: the kept prompt, then single tokens past the scored context.
+    evaluator.model.set_keep_prompt_state(true);
+    evaluator.model.clear_cache();
+    evaluator.model.forward(&context[..4], 0).unwrap();
+    evaluator.model.forward(&[context[4]], 4).unwrap();
+    let kept = evaluator
+        .model
+        .score_continuations(&context, &candidates, &continuing)
+        .unwrap();
+    assert_close(&kept, &plain, "smollm2, kept prompt");
 }
 
 #[test]
@@ -354,16 +364,13 @@ fn judging_on_smollm2_gives_the_plain_verdict_distribution() {
     let mut evaluator = load_smollm2(&path);
     assert!(evaluator.score_verdicts, "on by default");
     let params = SamplingParams {
-        max_new_tokens: 8,
+        max_new_tokens: 4,
         ..SamplingParams::default()
     };
     let cases = [
         (
-            prompt_of(
-                &step_sample(&["3 + 4 = 8.", "The answer is 8."]),
-                Task::StepLevel,
-            ),
-            VerdictRules::new(Task::StepLevel, 2),
+            prompt_of(&step_sample(&["3 + 4 = 8."]), Task::StepLevel),
+            VerdictRules::new(Task::StepLevel, 1),
         ),
         (
             prompt_of(&pair_sample(), Task::Pairwise),
@@ -380,8 +387,14 @@ fn judging_on_smollm2_gives_the_plain_verdict_distribution() {
             out.verdict_probs_forced,
             verdict_prefix(&out.judgment.raw_output).1
         );
-        let input = prompt_input(&evaluator, &prompt);
-        let plain = plain_verdict_probs(&mut evaluator, &input, &out.judgment.raw_output, &rules);
+        // The plain computation passes the whole FARE prompt once per verdict: only for
+        // pairwise here, to keep the test short (step-level is checked on a short prompt).
+        let plain = if rules.task == Task::Pairwise {
+            let input = prompt_input(&evaluator, &prompt);
+            plain_verdict_probs(&mut evaluator, &input, &out.judgment.raw_output, &rules)
+        } else {
+            probs.clone()
+        };
         assert_same_distribution(&probs, &plain, &rules);
     }
 
@@ -421,7 +434,6 @@ fn forced_and_written_verdict_lines_on_smollm2() {
     let input = prompt_input(&evaluator, &prompt);
     for (output, forced) in [
         ("Explanation: step 0 says 3 + 4 = 8, which", true),
-        ("Explanation: step 0 is wrong.\nVerdict: 0", false),
         ("Explanation: step 0 is wrong.\n**Verdict:** [0]", false),
     ] {
         let scored = score_verdicts(
