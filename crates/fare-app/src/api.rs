@@ -148,6 +148,9 @@ pub struct JudgmentView {
     pub agrees_with_gold: Option<bool>,
     /// How likely each admissible verdict was, when scored (data's A/B labels).
     pub verdict_probs: Option<Vec<VerdictChance>>,
+    /// The output had no verdict line: the probabilities were read after an appended
+    /// `Verdict:`, a guess at what the model would have said.
+    pub verdict_probs_forced: bool,
     /// Output length in tokens.
     pub output_tokens: Option<u32>,
     /// Time to generate.
@@ -461,6 +464,11 @@ fn judgment_view(j: &StoredJudgment, models: &[(i64, String)]) -> JudgmentView {
         verdict: j.judgment.verdict().map(Verdict::canonical),
         agrees_with_gold: j.agrees_with_gold,
         verdict_probs,
+        verdict_probs_forced: j
+            .verdict_probs
+            .as_ref()
+            .and_then(|v| v.get("forced")?.as_bool())
+            .unwrap_or(false),
         output_tokens: j.output_tokens,
         latency_ms: j.latency_ms,
     }

@@ -460,8 +460,11 @@ fn feed_and_store(
             continue;
         };
         let probs = out.verdict_probs.as_ref().map(|p| {
-            // Stored in the data's labels, like the verdict.
-            if item.swapped { p.swapped() } else { p.clone() }.to_json()
+            // Stored in the data's labels, like the verdict; `forced` when the output had no
+            // verdict line and one was appended to read the distribution.
+            let mut json = if item.swapped { p.swapped() } else { p.clone() }.to_json();
+            json["forced"] = serde_json::Value::Bool(out.verdict_probs_forced);
+            json
         });
         project.add_judgment(
             run_id,

@@ -327,6 +327,7 @@ impl EndpointJudge {
                 0.0
             },
             verdict_probs,
+            verdict_probs_forced: false,
         }))
     }
 

@@ -3,10 +3,16 @@
 //!
 //! [`Judge`] is what every backend offers the judging pipeline: this local evaluator, or an
 //! OpenAI-compatible endpoint.
+//!
+//! After generating, the local evaluator also scores every admissible verdict at the verdict
+//! position ([`crate::score`]) for step-level, pairwise and verification prompts, unless
+//! [`Evaluator::score_verdicts`] is off. The prompt is not processed again: the model keeps its
+//! state after the prompt while generating. Scoring time counts in [`JudgeOutput::elapsed`]
+//! and not in [`JudgeOutput::tokens_per_second`], which stays the decode speed.
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use candle_core::{DType, Device};
 use fare_core::{Finish, Judgment, Prompt, VerdictProbs, VerdictRules, read_output};
@@ -16,6 +22,7 @@ use crate::chat::{ChatTemplate, RenderOptions};
 use crate::generate::{Ending, Generation, SamplingParams, generate};
 use crate::model::Model;
 use crate::prompt::model_input;
+use crate::score::{score_verdicts, scores_task};
 use crate::tokenize::TextTokenizer;
 
 /// Tokens that end an assistant turn in the chat formats the engine knows.
@@ -40,6 +47,9 @@ pub struct Evaluator {
     pub stop_tokens: Vec<u32>,
     /// Where it was loaded from.
     pub path: PathBuf,
+    /// Whether [`Evaluator::judge`] also scores the admissible verdicts by teacher forcing
+    /// (default true; costs about one pass over the output and a few tokens per verdict).
+    pub score_verdicts: bool,
 }
 
 /// One judgment with what it cost.
@@ -51,13 +61,17 @@ pub struct JudgeOutput {
     pub prompt_tokens: usize,
     /// Output length in tokens.
     pub output_tokens: usize,
-    /// Time from request to the last token.
+    /// Time from request to the last token, and to the verdict probabilities when they were
+    /// read after generating.
     pub elapsed: Duration,
     /// Decode speed (output tokens per second after the prompt, or over the whole request when
     /// the backend cannot tell the prompt's time apart).
     pub tokens_per_second: f64,
     /// How likely each admissible verdict was, when the backend can tell.
     pub verdict_probs: Option<VerdictProbs>,
+    /// The output had no verdict line, so `verdict_probs` was read after a `Verdict:` appended
+    /// to it: a guess at what the model would have said, to be shown as such.
+    pub verdict_probs_forced: bool,
 }
 
 impl JudgeOutput {
@@ -70,6 +84,7 @@ impl JudgeOutput {
             elapsed: generation.elapsed,
             tokens_per_second: generation.decode_tokens_per_second(),
             verdict_probs: None,
+            verdict_probs_forced: false,
         }
     }
 }
@@ -144,11 +159,13 @@ impl Evaluator {
             template,
             stop_tokens,
             path: path.to_owned(),
+            score_verdicts: true,
         })
     }
 
-    /// Judges one prompt: renders it in the model's chat format, generates, and reads the verdict.
-    /// Returns `None` when `on_text` cancelled it.
+    /// Judges one prompt: renders it in the model's chat format, generates, reads the verdict,
+    /// and scores the admissible verdicts (see the module doc). Returns `None` when `on_text`
+    /// cancelled it.
     pub fn judge(
         &mut self,
         prompt: &Prompt,
@@ -166,6 +183,8 @@ impl Evaluator {
                 reasoning_effort: None,
             },
         )?;
+        let scoring = self.score_verdicts && scores_task(rules.task);
+        self.model.set_keep_prompt_state(scoring);
         let generation = generate(
             &mut self.model,
             &self.tokenizer,
@@ -173,14 +192,38 @@ impl Evaluator {
             &self.stop_tokens,
             params,
             on_text,
-        )?;
-        let finish = match generation.ending {
-            Ending::Cancelled => return Ok(None),
-            Ending::Length => Finish::Length,
-            Ending::Stopped => Finish::Stopped,
+        );
+        let generation = match generation {
+            Ok(generation) if generation.ending != Ending::Cancelled => generation,
+            cancelled_or_failed => {
+                self.model.set_keep_prompt_state(false);
+                return cancelled_or_failed.map(|_| None);
+            }
+        };
+        let finish = if generation.ending == Ending::Length {
+            Finish::Length
+        } else {
+            Finish::Stopped
         };
         let judgment = read_output(&generation.text, rules, finish);
-        Ok(Some(JudgeOutput::from_generation(&generation, judgment)))
+        let mut output = JudgeOutput::from_generation(&generation, judgment);
+        if scoring {
+            let started = Instant::now();
+            let scored = score_verdicts(
+                &mut self.model,
+                &self.tokenizer,
+                &input,
+                &generation.text,
+                rules,
+            );
+            self.model.set_keep_prompt_state(false);
+            if let Some(scored) = scored? {
+                output.verdict_probs = Some(scored.probs);
+                output.verdict_probs_forced = scored.forced;
+            }
+            output.elapsed += started.elapsed();
+        }
+        Ok(Some(output))
     }
 }
 

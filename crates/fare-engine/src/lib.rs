@@ -4,10 +4,11 @@
 //!   exact prompt text the model sees.
 //! - [`tokenize`]: that text turned into token ids with the model's `tokenizer.json`.
 //! - [`prompt`]: a FARE prompt (fare-core's system and user messages) through both.
-//! - [`model`]: loading Qwen3 (safetensors, GGUF) and Llama (GGUF) models with candle and
-//!   running their forward pass.
+//! - [`model`]: loading Qwen3 (safetensors, GGUF) and Llama (GGUF) models with candle,
+//!   running their forward pass and scoring candidate continuations.
 //! - [`generate`]: greedy and sampled decoding with stop tokens, a token limit, streaming and
 //!   cancellation.
+//! - [`score`]: verdict probabilities by teacher forcing at the verdict position.
 //! - [`evaluator`]: a model with its tokenizer, template and stop tokens, judging one prompt.
 //! - [`discover`]: the models a user has (a models folder, the Hugging Face cache).
 //! - [`convert`]: a Qwen3 safetensors folder into a quantised GGUF file for CPUs.
@@ -24,6 +25,7 @@ pub mod evaluator;
 pub mod generate;
 pub mod model;
 pub mod prompt;
+pub mod score;
 pub mod tokenize;
 
 pub use chat::{ChatTemplate, Message};

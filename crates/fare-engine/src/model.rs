@@ -8,6 +8,24 @@
 //! GGUF files written by llama.cpp carry no `general.dtype`, and candle's Qwen3 then builds its
 //! RoPE tables in f16, where positions above 2048 are not representable: the loader sets it to
 //! f32 before loading.
+//!
+//! [`Model::score_continuations`] reads the log-probability of candidate continuations of a
+//! context by teacher forcing (what [`crate::score`] needs for verdict probabilities). candle's
+//! models return the last position's logits only and their KV cache cannot be rewound from
+//! outside, so the candidates are walked as a token trie: the context is processed once, and
+//! each trie node that has children is one single-token forward pass on a clone of its parent's
+//! state. Cloning is cheap where the cache grows by concatenation (Qwen3 safetensors, Llama
+//! GGUF, any model on a GPU: the clone shares immutable tensors), and a copy of the cache buffer
+//! for GGUF Qwen3 on the CPU, whose decode cache is a plain `Vec` written in place (4096
+//! positions preallocated: about 1.2 GB for FARE-8B, so a few tenths of a second per branch).
+//! A model can also keep its state after a prompt ([`Model::set_keep_prompt_state`]), so that
+//! scoring the verdict after a generation processes only the generated text, not the prompt
+//! again.
+//!
+//! One candle pitfall shapes the order of forward passes: GGUF Qwen3 on the CPU keeps two
+//! caches, and a pass of several tokens after single-token passes reads a cache that lacks the
+//! single-token positions. The engine only ever passes several tokens first (a prompt) and then
+//! one at a time.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -29,15 +47,26 @@ pub enum Architecture {
     Llama,
 }
 
+#[derive(Clone)]
 enum Weights {
     Qwen3(qwen3::ModelForCausalLM),
     QuantizedQwen3(quantized_qwen3::ModelWeights),
     QuantizedLlama(quantized_llama::ModelWeights),
 }
 
+/// The state of a model after a prompt, with the prompt's last logits.
+struct PromptState {
+    ids: Vec<u32>,
+    weights: Weights,
+    logits: Vec<f32>,
+}
+
 /// A loaded model, ready for forward passes.
 pub struct Model {
     weights: Weights,
+    /// The state after the last prompt, when asked to keep it.
+    prompt_state: Option<PromptState>,
+    keep_prompt_state: bool,
     /// Its architecture.
     pub architecture: Architecture,
     /// The number of logits it returns.
@@ -142,6 +171,8 @@ impl Model {
             .map_err(|e| file_error(path, format!("the weights do not fit the config: {e}")))?;
         Ok(Model {
             weights: Weights::Qwen3(weights),
+            prompt_state: None,
+            keep_prompt_state: false,
             architecture: Architecture::Qwen3,
             vocab_size: config.vocab_size,
             device: device.clone(),
@@ -187,6 +218,8 @@ impl Model {
         };
         Ok(Model {
             weights,
+            prompt_state: None,
+            keep_prompt_state: false,
             architecture,
             vocab_size,
             device: device.clone(),
@@ -196,21 +229,107 @@ impl Model {
     /// Feeds `ids` at positions `offset..` (the KV cache holds the positions before) and returns
     /// the logits of the last one, as f32.
     pub fn forward(&mut self, ids: &[u32], offset: usize) -> Result<Vec<f32>, EngineError> {
-        let run = |e: candle_core::Error| EngineError::Runtime(e.to_string());
-        let input = Tensor::new(ids, &self.device)
-            .and_then(|t| t.unsqueeze(0))
-            .map_err(run)?;
-        let logits = match &mut self.weights {
-            Weights::Qwen3(m) => m.forward(&input, offset),
-            Weights::QuantizedQwen3(m) => m.forward(&input, offset),
-            Weights::QuantizedLlama(m) => m.forward(&input, offset),
+        let logits = forward_weights(&mut self.weights, &self.device, ids, offset)?;
+        if offset == 0 {
+            // A new prompt: keep its state if asked (a single token would leave GGUF Qwen3's
+            // prefill cache empty, see the module doc), and drop an older one either way.
+            self.prompt_state = (self.keep_prompt_state && ids.len() > 1).then(|| PromptState {
+                ids: ids.to_vec(),
+                weights: self.weights.clone(),
+                logits: logits.clone(),
+            });
         }
-        .map_err(run)?;
-        logits
-            .flatten_all()
-            .and_then(|t| t.to_dtype(DType::F32))
-            .and_then(|t| t.to_vec1::<f32>())
-            .map_err(run)
+        Ok(logits)
+    }
+
+    /// Whether to keep the state after each prompt (a forward pass at offset 0, after
+    /// [`Model::clear_cache`]) until the next
+    /// one, so that [`Model::score_continuations`] of a context that starts with that prompt
+    /// processes only the rest. Costs the memory of one more cache; turning it off frees it.
+    pub fn set_keep_prompt_state(&mut self, keep: bool) {
+        self.keep_prompt_state = keep;
+        if !keep {
+            self.prompt_state = None;
+        }
+    }
+
+    /// The log-probability (natural log) of each candidate continuation of `context`: the sum
+    /// of the log-softmax of each candidate token given the context and the candidate tokens
+    /// before it, by teacher forcing.
+    ///
+    /// A candidate that is a proper prefix of another (`1` of `12`) is scored as itself followed
+    /// by any token outside `continuing` (pass the tokens that start with a digit), so that the
+    /// candidates are disjoint events whose probabilities add up to at most 1; with `continuing`
+    /// empty every score is the plain log P(candidate | context). A candidate that is a prefix
+    /// of no other is not checked for what follows it (that would cost one more forward pass
+    /// per candidate).
+    ///
+    /// The context is processed once (only its part after the kept prompt, when a kept prompt
+    /// state starts it), then one forward pass per trie node with children: see the module doc.
+    /// The cache is left in no particular state; generation clears it before each prompt.
+    pub fn score_continuations(
+        &mut self,
+        context: &[u32],
+        candidates: &[Vec<u32>],
+        continuing: &[u32],
+    ) -> Result<Vec<f64>, EngineError> {
+        if context.is_empty() {
+            return Err(EngineError::Runtime(
+                "scoring a continuation needs a context of at least one token".into(),
+            ));
+        }
+        if let Some(bad) = candidates
+            .iter()
+            .flatten()
+            .chain(continuing)
+            .find(|&&t| t as usize >= self.vocab_size)
+        {
+            return Err(EngineError::Runtime(format!(
+                "token {bad} is outside the model's {} logits",
+                self.vocab_size
+            )));
+        }
+        let trie = Trie::new(candidates);
+        let mut scores = vec![f64::NEG_INFINITY; candidates.len()];
+        let kept = self
+            .prompt_state
+            .take()
+            .filter(|kept| context.starts_with(&kept.ids));
+        if kept.is_none() {
+            self.clear_cache();
+        }
+        let walk = Walk {
+            device: &self.device,
+            trie: &trie,
+            continuing,
+        };
+        if let Some(mut kept) = kept {
+            let rest = &context[kept.ids.len()..];
+            let logits = if rest.is_empty() {
+                kept.logits
+            } else {
+                forward_weights(&mut kept.weights, &self.device, rest, kept.ids.len())?
+            };
+            walk.visit(
+                &mut kept.weights,
+                0,
+                &logits,
+                0.0,
+                context.len(),
+                &mut scores,
+            )?;
+        } else {
+            let logits = forward_weights(&mut self.weights, &self.device, context, 0)?;
+            walk.visit(
+                &mut self.weights,
+                0,
+                &logits,
+                0.0,
+                context.len(),
+                &mut scores,
+            )?;
+        }
+        Ok(scores)
     }
 
     /// Forgets every position (before a new prompt).
@@ -222,4 +341,151 @@ impl Model {
             Weights::QuantizedLlama(_) => {}
         }
     }
+}
+
+/// One forward pass of `ids` at positions `offset..` on a model state: the last logits, as f32.
+fn forward_weights(
+    weights: &mut Weights,
+    device: &Device,
+    ids: &[u32],
+    offset: usize,
+) -> Result<Vec<f32>, EngineError> {
+    let run = |e: candle_core::Error| EngineError::Runtime(e.to_string());
+    let input = Tensor::new(ids, device)
+        .and_then(|t| t.unsqueeze(0))
+        .map_err(run)?;
+    let logits = match weights {
+        Weights::Qwen3(m) => m.forward(&input, offset),
+        Weights::QuantizedQwen3(m) => m.forward(&input, offset),
+        Weights::QuantizedLlama(m) => m.forward(&input, offset),
+    }
+    .map_err(run)?;
+    logits
+        .flatten_all()
+        .and_then(|t| t.to_dtype(DType::F32))
+        .and_then(|t| t.to_vec1::<f32>())
+        .map_err(run)
+}
+
+/// The candidates of [`Model::score_continuations`] as a token trie; node 0 is the root (the
+/// context itself).
+struct Trie {
+    nodes: Vec<TrieNode>,
+}
+
+struct TrieNode {
+    /// The token that leads here from the parent (unused at the root).
+    token: u32,
+    children: Vec<usize>,
+    /// The candidates that end here.
+    ends: Vec<usize>,
+}
+
+impl Trie {
+    fn new(candidates: &[Vec<u32>]) -> Trie {
+        let mut nodes = vec![TrieNode {
+            token: 0,
+            children: Vec::new(),
+            ends: Vec::new(),
+        }];
+        for (index, candidate) in candidates.iter().enumerate() {
+            let mut at = 0;
+            for &token in candidate {
+                let existing = nodes[at]
+                    .children
+                    .iter()
+                    .copied()
+                    .find(|&c| nodes[c].token == token);
+                at = existing.unwrap_or_else(|| {
+                    nodes.push(TrieNode {
+                        token,
+                        children: Vec::new(),
+                        ends: Vec::new(),
+                    });
+                    let child = nodes.len() - 1;
+                    nodes[at].children.push(child);
+                    child
+                });
+            }
+            nodes[at].ends.push(index);
+        }
+        Trie { nodes }
+    }
+}
+
+/// A depth-first walk of a trie, scoring candidates from the logits at each node.
+struct Walk<'a> {
+    device: &'a Device,
+    trie: &'a Trie,
+    continuing: &'a [u32],
+}
+
+impl Walk<'_> {
+    /// Scores what ends at and below `node`, whose state is `state` (it has seen `position`
+    /// tokens) and whose next-token logits are `logits`; `log_prob` is the node's own.
+    fn visit(
+        &self,
+        state: &mut Weights,
+        node: usize,
+        logits: &[f32],
+        log_prob: f64,
+        position: usize,
+        scores: &mut [f64],
+    ) -> Result<(), EngineError> {
+        let norm = log_sum_exp(logits);
+        let next = |token: u32| f64::from(logits[token as usize]) - norm;
+        let here = &self.trie.nodes[node];
+        if !here.ends.is_empty() {
+            let own = if here.children.is_empty() || self.continuing.is_empty() {
+                log_prob
+            } else {
+                let goes_on: f64 = self.continuing.iter().map(|&t| next(t).exp()).sum();
+                log_prob + (-goes_on.min(1.0)).ln_1p()
+            };
+            for &candidate in &here.ends {
+                scores[candidate] = own;
+            }
+        }
+        let mut branches = Vec::new();
+        for &child in &here.children {
+            let child_node = &self.trie.nodes[child];
+            let child_log_prob = log_prob + next(child_node.token);
+            if child_node.children.is_empty() {
+                for &candidate in &child_node.ends {
+                    scores[candidate] = child_log_prob;
+                }
+            } else {
+                branches.push((child, child_log_prob));
+            }
+        }
+        // Every branch but the last on a clone of this state; the last one on the state itself.
+        let last = branches.len().saturating_sub(1);
+        for (i, (child, child_log_prob)) in branches.into_iter().enumerate() {
+            let token = [self.trie.nodes[child].token];
+            if i == last {
+                let logits = forward_weights(state, self.device, &token, position)?;
+                self.visit(state, child, &logits, child_log_prob, position + 1, scores)?;
+            } else {
+                let mut branch = state.clone();
+                let logits = forward_weights(&mut branch, self.device, &token, position)?;
+                self.visit(
+                    &mut branch,
+                    child,
+                    &logits,
+                    child_log_prob,
+                    position + 1,
+                    scores,
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// log Σ exp(x), in f64.
+fn log_sum_exp(logits: &[f32]) -> f64 {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let max = f64::from(max);
+    let sum: f64 = logits.iter().map(|&x| (f64::from(x) - max).exp()).sum();
+    max + sum.ln()
 }

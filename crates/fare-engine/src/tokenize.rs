@@ -79,6 +79,24 @@ impl TextTokenizer {
         self.inner.token_to_id(token)
     }
 
+    /// Every token whose text starts with an ASCII digit (`1`, `12`, `0.`): the tokens that make
+    /// a number longer. Read from the vocabulary's token strings (byte-level and SentencePiece
+    /// vocabularies write digits as themselves) and checked by decoding; a digit reachable only
+    /// through a byte-fallback token (`<0x31>`) is not listed.
+    pub fn digit_led_tokens(&self) -> Vec<u32> {
+        let digit_led = |text: &str| text.starts_with(|c: char| c.is_ascii_digit());
+        let mut ids: Vec<u32> = self
+            .inner
+            .get_vocab(true)
+            .into_iter()
+            .filter(|(token, _)| digit_led(token))
+            .map(|(_, id)| id)
+            .filter(|&id| self.inner.decode(&[id], false).is_ok_and(|t| digit_led(&t)))
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// Every special token that appears literally in `text`, in order of first appearance.
     pub fn special_tokens_in(&self, text: &str) -> Vec<String> {
         let mut found: Vec<(usize, String)> = self

@@ -33,6 +33,7 @@ export function judgment(change: Partial<JudgmentView> = {}): JudgmentView {
     verdict: "2",
     agrees_with_gold: false,
     verdict_probs: null,
+    verdict_probs_forced: false,
     output_tokens: 10,
     latency_ms: 100,
     ...change,

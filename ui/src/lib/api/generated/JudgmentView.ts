@@ -58,6 +58,11 @@ agrees_with_gold: boolean | null,
  */
 verdict_probs: Array<VerdictChance> | null, 
 /**
+ * The output had no verdict line: the probabilities were read after an appended
+ * `Verdict:`, a guess at what the model would have said.
+ */
+verdict_probs_forced: boolean, 
+/**
  * Output length in tokens.
  */
 output_tokens: number | null, 
