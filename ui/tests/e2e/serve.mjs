@@ -168,7 +168,8 @@ await test("the task filter and the search narrow the queue", async () => {
 await test("screenshots, light and dark", async () => {
   await page.fill('[data-testid="search"]', "");
   await page.waitForFunction(() => document.querySelectorAll(".qrow[data-id]").length > 1);
-  await page.locator(`.qrow[data-id="${stepRow.id}"]`).click();
+  // By keyboard: the row may be scrolled out of the virtual list's rendered window.
+  await goTo(stepRow.id);
   await page.waitForSelector(".trace");
   await page.emulateMedia({ colorScheme: "light" });
   await page.screenshot({ path: join(shots, "serve-step-light.png") });
