@@ -95,6 +95,11 @@ pub enum DemoError {
     /// The bundled data or outputs did not import (a fault of the build, not of the user).
     #[error("demo data: {0}")]
     Import(#[from] ImportError),
+    /// The file is there and is not a demo project: it is never replaced.
+    #[error(
+        "{0}: this file is not a FARE Lens demo project, so the demo will not replace it; choose another path"
+    )]
+    NotADemo(PathBuf),
     /// A bundled field mapping did not read (a fault of the build, not of the user).
     #[error("demo mapping of {file}: {message}")]
     Mapping {
@@ -116,9 +121,31 @@ fn file_error(path: &Path) -> impl FnOnce(std::io::Error) -> DemoError + '_ {
     }
 }
 
+/// Whether the file at `path` is a demo project: a FARE Lens project whose runs are all the
+/// demo's examples and whose data sets all have the demo's names (annotations do not matter).
+pub fn is_demo(path: &Path) -> bool {
+    let Ok(project) = Project::open(path) else {
+        return false;
+    };
+    let names: Vec<&str> = DATA
+        .iter()
+        .map(|(file, _, _)| file.rsplit_once('.').map_or(*file, |(stem, _)| stem))
+        .collect();
+    let runs_are_examples = project
+        .runs()
+        .is_ok_and(|runs| runs.iter().all(|r| r.model == EXAMPLE_MODEL));
+    let data_are_demos = project.datasets().is_ok_and(|sets| {
+        !sets.is_empty() && sets.iter().all(|d| names.contains(&d.name.as_str()))
+    });
+    runs_are_examples && data_are_demos
+}
+
 /// Builds the demo project at `path` (replacing an older demo there, with its write-ahead log)
-/// and returns it.
+/// and returns it. A file at `path` that is not a demo project is left alone: an error.
 pub fn build(path: &Path) -> Result<Project, DemoError> {
+    if path.exists() && !is_demo(path) {
+        return Err(DemoError::NotADemo(path.to_owned()));
+    }
     for suffix in ["", "-wal", "-shm"] {
         let file = PathBuf::from(format!("{}{suffix}", path.display()));
         if file.exists() {

@@ -170,3 +170,34 @@ fn the_demo_shows_votes_failures_swaps_and_broken_latex() {
     // And the long trace.
     assert!(samples.iter().any(|s| s.steps.len() >= 40));
 }
+
+#[test]
+fn the_demo_replaces_an_older_demo_but_never_another_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.sqlite");
+    let project = demo::build(&path).unwrap();
+    let mut api = OpenProject::new(project, "ana");
+    let first = api.samples(&SampleQuery::default()).unwrap().rows[0].id;
+    api.decide(&fare_app::api::DecisionRequest {
+        sample_id: first,
+        judgment_id: None,
+        decision: fare_app::api::Decision::Clear,
+    })
+    .unwrap();
+    drop(api);
+    // An annotated demo is still a demo.
+    assert!(demo::is_demo(&path));
+    demo::build(&path).unwrap();
+    // A project of the user's own is refused and left as it was.
+    let own = dir.path().join("mine.sqlite");
+    drop(fare_store::Project::open_or_create(&own).unwrap());
+    let before = std::fs::read(&own).unwrap();
+    let err = demo::build(&own).unwrap_err().to_string();
+    assert!(err.contains("not a FARE Lens demo project"), "{err}");
+    assert_eq!(std::fs::read(&own).unwrap(), before);
+    // So is any other file.
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "my notes").unwrap();
+    assert!(demo::build(&notes).is_err());
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes");
+}

@@ -74,6 +74,13 @@ enum Command {
         /// Print the report as machine-readable JSON.
         #[arg(long)]
         json: bool,
+        /// Then serve it for review in the browser (an existing demo is reopened as it is,
+        /// with its annotations).
+        #[arg(long)]
+        serve: bool,
+        /// Where to serve it.
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        addr: std::net::SocketAddr,
     },
 }
 
@@ -445,7 +452,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tags(args) => tags(&args),
         Command::Serve(args) => serve(&args),
         Command::Bench(BenchCommand::Engine(args)) => bench_engine(&args),
-        Command::Demo { project, json } => {
+        Command::Demo {
+            project,
+            serve: true,
+            addr,
+            ..
+        } => {
+            if !project.exists() {
+                drop(fare_app::demo::build(&project)?);
+            } else if !fare_app::demo::is_demo(&project) {
+                bail!(fare_app::demo::DemoError::NotADemo(project));
+            }
+            serve(&ServeArgs {
+                project,
+                addr,
+                annotator: None,
+                token: None,
+                ui: None,
+            })
+        }
+        Command::Demo { project, json, .. } => {
             drop(fare_app::demo::build(&project)?);
             if json {
                 return report(&ReportArgs {

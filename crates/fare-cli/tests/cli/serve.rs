@@ -20,8 +20,14 @@ impl Drop for Server {
 
 /// Starts `fare-lens serve` with `args` and returns it with the address it printed.
 fn start(dir: &Dir, args: &[&str]) -> (Server, String) {
+    let mut all = vec!["serve"];
+    all.extend_from_slice(args);
+    start_command(dir, &all)
+}
+
+/// Starts `fare-lens ARGS` (a command that serves) and returns it with the address it printed.
+fn start_command(dir: &Dir, args: &[&str]) -> (Server, String) {
     let mut child = Command::new(BIN)
-        .arg("serve")
         .args(args)
         .current_dir(dir.path())
         .stdout(Stdio::piped())
@@ -82,4 +88,57 @@ fn serve_beyond_loopback_prints_a_token_that_the_api_requires() {
         .send()
         .expect("an answer");
     assert_eq!(allowed.status(), reqwest::StatusCode::OK);
+}
+
+#[test]
+fn demo_serve_builds_the_demo_once_and_reopens_it_with_its_decisions() {
+    let dir = Dir::new();
+    let (server, url) = start_command(
+        &dir,
+        &["demo", "d.sqlite", "--serve", "--addr", "127.0.0.1:0"],
+    );
+    let client = reqwest::blocking::Client::new();
+    let page: Value = client
+        .post(format!("{url}api/samples"))
+        .json(&serde_json::json!({"after": 0, "limit": 1}))
+        .send()
+        .expect("an answer")
+        .json()
+        .expect("JSON");
+    let id = page["rows"][0]["id"].as_i64().expect("a sample");
+    let decided = client
+        .post(format!("{url}api/decide"))
+        .json(&serde_json::json!({"sample_id": id, "decision": {"action": "note", "text": "seen"}}))
+        .send()
+        .expect("an answer");
+    assert!(decided.status().is_success());
+    drop(server);
+    // Serving the demo again reopens it as it is: the note is still there.
+    let (_server, url) = start_command(
+        &dir,
+        &["demo", "d.sqlite", "--serve", "--addr", "127.0.0.1:0"],
+    );
+    let detail: Value = reqwest::blocking::get(format!("{url}api/samples/{id}"))
+        .expect("an answer")
+        .json()
+        .expect("JSON");
+    assert_eq!(detail["label"]["note"], "seen");
+    // A project of one's own is never taken for the demo.
+    dir.write(
+        "own.json",
+        r#"[{"id": "x", "problem": "1 + 1?", "steps": ["2."], "label": -1}]"#,
+    );
+    dir.run(&["import", "own.sqlite", "own.json"]).ok();
+    let refused = dir.run(&["demo", "own.sqlite"]).fails();
+    assert!(
+        refused.stderr.contains("not a FARE Lens demo project"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        dir.json(&["samples", "own.sqlite", "--json"])["samples"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
 }
