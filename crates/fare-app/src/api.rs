@@ -269,6 +269,29 @@ pub struct SampleDetail {
     pub other_labels: Vec<LabelView>,
 }
 
+/// The FARE prompt an evaluator saw (or would see) for a sample: what an annotator checks when
+/// a verdict looks wrong. The model's own chat format around it is added by the engine
+/// (`fare-lens prompt --model` shows that exact text and its token ids).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PromptView {
+    /// The system message: the task protocol.
+    pub system: String,
+    /// The user message: the sample's data (untrusted).
+    pub user: String,
+    /// The template's name and version.
+    pub template: String,
+    /// `model-card` (the FARE model card's text) or `provisional`.
+    pub provenance: String,
+    /// The template's content hash.
+    pub template_hash: String,
+    /// `critique` or `direct`.
+    pub mode: String,
+    /// Whether A and B were swapped.
+    pub swapped: bool,
+    /// Whose prompt: the judgment's run, or the shipped template when no judgment was named.
+    pub source: String,
+}
+
 /// A decision about a sample, as the UI sends it.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(tag = "action", rename_all = "kebab-case")]
@@ -747,6 +770,73 @@ impl OpenProject {
             request.judgment_id,
         )?;
         Ok(LabelView::from_stored(&stored))
+    }
+
+    /// The prompt behind a judgment (its run's template, mode and order), or, without one, the
+    /// prompt the shipped template gives the sample in critique mode.
+    pub fn prompt(&self, sample_id: i64, judgment_id: Option<i64>) -> Result<PromptView, ApiError> {
+        let stored = self.project.sample(sample_id)?;
+        let task = stored.sample.task();
+        let shipped = || {
+            Template::builtin_for(task)
+                .ok_or_else(|| ApiError::Invalid(format!("no shipped template for {task}")))
+        };
+        let (template, mode, swapped, source) = match judgment_id {
+            Some(id) => {
+                let judgment = self
+                    .project
+                    .judgments_of(sample_id)?
+                    .into_iter()
+                    .find(|j| j.id == id)
+                    .ok_or_else(|| {
+                        ApiError::Invalid(format!("sample {sample_id} has no judgment {id}"))
+                    })?;
+                let (template, mode) = self.project.run_template(judgment.run_id)?;
+                let (template, source) = match template {
+                    Some(t) => (t, format!("run {}", judgment.run_id)),
+                    None => (
+                        shipped()?,
+                        format!(
+                            "run {} was imported without its template: the shipped one",
+                            judgment.run_id
+                        ),
+                    ),
+                };
+                (template, mode, judgment.swapped, source)
+            }
+            None => (
+                shipped()?,
+                "critique".to_owned(),
+                false,
+                "the shipped template".to_owned(),
+            ),
+        };
+        let prompt_mode = if mode == "direct" {
+            fare_core::PromptMode::Direct
+        } else {
+            fare_core::PromptMode::Critique
+        };
+        let order = if swapped {
+            fare_core::ResponseOrder::Swapped
+        } else {
+            fare_core::ResponseOrder::Original
+        };
+        let prompt = template
+            .render(&stored.sample, prompt_mode, order)
+            .map_err(|e| ApiError::Invalid(format!("sample {sample_id}: {e}")))?;
+        Ok(PromptView {
+            system: prompt.system,
+            user: prompt.user,
+            template: format!("{} v{}", template.name, template.version),
+            provenance: serde_json::to_value(template.provenance)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            template_hash: template.content_hash(),
+            mode,
+            swapped,
+            source,
+        })
     }
 
     /// The evaluator report of a run, or of each task's newest run.

@@ -240,3 +240,36 @@ fn the_queue_pages_filters_and_counts_what_this_annotator_reviewed() {
     assert!(overview.tags.len() >= 10);
     assert_eq!(overview.annotator, "ana");
 }
+
+#[test]
+fn the_prompt_behind_a_judgment_is_its_runs_template_in_its_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (open, ids) = project(dir.path());
+    let detail = open.sample(ids[0], None).unwrap();
+    let judged = open.prompt(ids[0], Some(detail.judgments[0].id)).unwrap();
+    assert_eq!(judged.source, format!("run {}", detail.judgments[0].run_id));
+    assert_eq!(judged.mode, "critique");
+    assert!(!judged.swapped);
+    // The steps are tagged as the model saw them, numbered from 0.
+    assert!(
+        judged.user.contains("<step 1> $6 + 1 = 8$.</step 1>"),
+        "{}",
+        judged.user
+    );
+    assert!(judged.user.contains("<step 2>") && !judged.user.contains("<step 3>"));
+    assert!(judged.user.contains("What is $2 \\cdot 3 + 1$?"));
+    assert!(!judged.system.is_empty());
+    assert_eq!(judged.provenance, "model-card");
+    let template = Template::builtin_for(Task::StepLevel).unwrap();
+    assert_eq!(judged.template_hash, template.content_hash());
+    // Without a judgment: the shipped template, said as such.
+    let shipped = open.prompt(ids[2], None).unwrap();
+    assert_eq!(shipped.source, "the shipped template");
+    assert!(shipped.user.contains("2 + 2 = 5."));
+    // A judgment of another sample is refused with both named.
+    let err = open
+        .prompt(ids[2], Some(detail.judgments[0].id))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&ids[2].to_string()), "{err}");
+}

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use fare_app::api::{
-    DecisionRequest, ErrorView, ProjectOverview, QueueCounts, SampleDetail, SamplePage, SampleQuery,
+    DecisionRequest, ErrorView, ProjectOverview, PromptView, QueueCounts, SampleDetail, SamplePage,
+    SampleQuery,
 };
 use ts_rs::{Config, TS};
 
@@ -45,6 +46,7 @@ fn the_committed_typescript_types_match_the_rust_types() {
     DecisionRequest::export_all(&cfg).unwrap();
     ProjectOverview::export_all(&cfg).unwrap();
     ErrorView::export_all(&cfg).unwrap();
+    PromptView::export_all(&cfg).unwrap();
     let generated = read_dir(fresh.path());
     let committed_dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/generated");

@@ -17,6 +17,7 @@
 //! | `POST /api/samples` (a `SampleQuery`) | [`OpenProject::samples`] |
 //! | `POST /api/counts` (a `SampleQuery`) | [`OpenProject::counts`] |
 //! | `GET /api/samples/{id}[?run=N]` | [`OpenProject::sample`] |
+//! | `GET /api/samples/{id}/prompt[?judgment=N]` | [`OpenProject::prompt`] |
 //! | `POST /api/decide` (a `DecisionRequest`) | [`OpenProject::decide`] |
 //! | `GET /api/report[?run=N]` | [`OpenProject::report`] |
 
@@ -78,6 +79,7 @@ pub fn router(project: OpenProject, options: &ServeOptions) -> Router {
         .route("/samples", post(samples))
         .route("/counts", post(counts))
         .route("/samples/{id}", get(sample))
+        .route("/samples/{id}/prompt", get(prompt))
         .route("/decide", post(decide))
         .route("/report", get(report))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such API route") })
@@ -214,6 +216,24 @@ async fn sample(
 ) -> Response {
     match (id, run) {
         (Ok(Path(id)), Ok(Query(run))) => call(state, move |p| p.sample(id, run.run)).await,
+        (Err(e), _) => bad_request(&e),
+        (_, Err(e)) => bad_request(&e),
+    }
+}
+
+/// `?judgment=N`: the judgment whose prompt to show.
+#[derive(Debug, Deserialize)]
+struct JudgmentParam {
+    judgment: Option<i64>,
+}
+
+async fn prompt(
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+    judgment: Result<Query<JudgmentParam>, QueryRejection>,
+) -> Response {
+    match (id, judgment) {
+        (Ok(Path(id)), Ok(Query(j))) => call(state, move |p| p.prompt(id, j.judgment)).await,
         (Err(e), _) => bad_request(&e),
         (_, Err(e)) => bad_request(&e),
     }

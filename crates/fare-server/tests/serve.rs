@@ -81,6 +81,20 @@ fn the_api_carries_the_queue_the_sample_view_and_decisions() {
         .unwrap();
     assert_eq!(detail["steps"][0]["text"], "2 + 2 = 5.");
     assert_eq!(detail["admissible"], json!(["-1", "0", "1"]));
+    let prompt: Value = http
+        .get(format!("{base}/api/samples/{id}/prompt"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        prompt["user"]
+            .as_str()
+            .unwrap()
+            .contains("<step 0> 2 + 2 = 5.</step 0>"),
+        "{prompt}"
+    );
+    assert_eq!(prompt["source"], "the shipped template");
     let label: Value = http
         .post(format!("{base}/api/decide"))
         .json(&json!({"sample_id": id, "decision": {"action": "correct", "verdict": "0"}}))

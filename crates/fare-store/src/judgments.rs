@@ -478,6 +478,24 @@ impl Project {
         Ok(())
     }
 
+    /// The template a run was made with and its mode (`critique` or `direct`); no template for
+    /// a run imported without one.
+    pub fn run_template(&self, run_id: i64) -> Result<(Option<Template>, String)> {
+        let body = run_template(&self.conn, run_id)?;
+        let mode: String =
+            self.conn
+                .query_row("SELECT mode FROM runs WHERE id = ?1", [run_id], |r| {
+                    r.get(0)
+                })?;
+        let template = body
+            .map(|b| {
+                Template::from_toml(&b)
+                    .map_err(|e| StoreError::Corrupt(format!("the template of run {run_id}: {e}")))
+            })
+            .transpose()?;
+        Ok((template, mode))
+    }
+
     /// Every run, newest last.
     pub fn runs(&self) -> Result<Vec<RunInfo>> {
         let mut stmt = self.conn.prepare(

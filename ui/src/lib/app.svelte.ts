@@ -5,6 +5,7 @@ import { ApiFailure, type ApiClient } from "./api/client";
 import type { Decision } from "./api/generated/Decision";
 import type { EvaluatorFilter } from "./api/generated/EvaluatorFilter";
 import type { ProjectOverview } from "./api/generated/ProjectOverview";
+import type { PromptView } from "./api/generated/PromptView";
 import type { QueueCounts } from "./api/generated/QueueCounts";
 import type { ReviewFilter } from "./api/generated/ReviewFilter";
 import type { SampleDetail } from "./api/generated/SampleDetail";
@@ -46,6 +47,8 @@ export class AppState implements CommandTarget {
   detail = $state<SampleDetail | null>(null);
   loadingDetail = $state(false);
   showRaw = $state(false);
+  /** The prompt behind the judgment on screen, while shown. */
+  prompt = $state<PromptView | null>(null);
   overlay = $state<"help" | "tags" | "note" | "report" | null>(null);
   /** The evaluator report, untyped until the Rust side exports its type. */
   report = $state<unknown>(null);
@@ -167,6 +170,7 @@ export class AppState implements CommandTarget {
       const detail = await this.client.sample(id, this.filters.run_id);
       if (request !== this.detailRequest) return;
       this.detail = detail;
+      this.prompt = null;
       this.pickedJudgment = null;
       this.typedDigits = "";
     } catch (e) {
@@ -305,6 +309,20 @@ export class AppState implements CommandTarget {
   }
   toggleRaw(): void {
     this.showRaw = !this.showRaw;
+  }
+  async togglePrompt(): Promise<void> {
+    if (this.prompt !== null || this.detail === null) {
+      this.prompt = null;
+      return;
+    }
+    const sample = this.detail.id;
+    try {
+      const prompt = await this.client.prompt(sample, this.judgmentOnScreen()?.id);
+      // A late answer must not land on the next sample.
+      if (this.detail?.id === sample) this.prompt = prompt;
+    } catch (e) {
+      this.fail(e);
+    }
   }
   toggleTheme(): void {
     this.theme = this.theme === "system" ? "light" : this.theme === "light" ? "dark" : "system";

@@ -35,6 +35,7 @@ function fakeTarget(task: Task | null, change: Partial<CommandTarget> = {}) {
     nextUnreviewed: record("nextUnreviewed"),
     focusSearch: record("focusSearch"),
     toggleRaw: record("raw"),
+    togglePrompt: record("prompt"),
     toggleTheme: record("theme"),
     open: record("open"),
     saveNote: record("saveNote"),

@@ -33,6 +33,7 @@ export interface CommandTarget {
   nextUnreviewed(): void;
   focusSearch(): void;
   toggleRaw(): void;
+  togglePrompt(): void;
   toggleTheme(): void;
   open(what: "help" | "tags" | "note" | "report" | null): void;
   saveNote(): void;
@@ -156,6 +157,7 @@ export const COMMANDS: Command[] = [
   },
   // Viewing
   { id: "view.raw", label: "Raw evaluator output (toggle)", keys: ["r"], context: "main", button: true, group: "View", run: (t) => t.toggleRaw() },
+  { id: "view.prompt", label: "The prompt the evaluator saw (toggle)", keys: ["p"], context: "main", button: true, group: "View", run: (t) => t.togglePrompt() },
   { id: "view.theme", label: "Theme: system, light, dark", keys: ["ctrl+shift+l"], context: "main", group: "View", run: (t) => t.toggleTheme() },
   { id: "view.help", label: "Keyboard shortcuts", keys: ["?"], context: "main", button: true, group: "View", run: (t) => t.open("help") },
   { id: "view.report", label: "Evaluator report…", keys: ["R"], context: "main", button: true, group: "View", run: (t) => t.open("report") },

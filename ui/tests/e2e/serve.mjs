@@ -130,6 +130,17 @@ await test("after a reload the annotation is there", async () => {
   await page.waitForSelector(`li.step[data-step="${fix1}"].human`);
 });
 
+await test("p shows the prompt the evaluator saw, steps tagged from 0", async () => {
+  await goTo(stepRow.id);
+  await key("p");
+  await page.waitForSelector('[data-testid="prompt"]');
+  const text = await page.locator('[data-testid="prompt"]').innerText();
+  expect(text.includes("<step 0>") && text.includes("</step 0>"), `no tagged steps in ${text.slice(0, 300)}`);
+  expect(text.includes("from run "), "the prompt should be the judgment's run's");
+  await key("p");
+  await page.waitForSelector('[data-testid="prompt"]', { state: "detached" });
+});
+
 await test("a pair that flips is highlighted; shift+A/B accepts the evaluator's pick", async () => {
   expect(pair !== null, "the demo has no flipping pair");
   await goTo(pair.id);

@@ -60,6 +60,8 @@ describe("routes", () => {
     expect(httpRoute("overview", {})).toEqual({ method: "GET", path: "/api/overview" });
     expect(httpRoute("sample", { id: 4 })).toEqual({ method: "GET", path: "/api/samples/4" });
     expect(httpRoute("sample", { id: 4, run: 2 })).toEqual({ method: "GET", path: "/api/samples/4?run=2" });
+    expect(httpRoute("prompt", { id: 4 })).toEqual({ method: "GET", path: "/api/samples/4/prompt" });
+    expect(httpRoute("prompt", { id: 4, judgment: 9 })).toEqual({ method: "GET", path: "/api/samples/4/prompt?judgment=9" });
     expect(httpRoute("counts", { query: { after: 0, limit: 0 } }).path).toBe("/api/counts");
     expect(httpRoute("decide", { request: { sample_id: 1, decision: { action: "undo" } } }).method).toBe("POST");
     expect(httpRoute("report", { run: 3 }).path).toBe("/api/report?run=3");

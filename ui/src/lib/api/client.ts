@@ -8,11 +8,12 @@ import type { LabelView } from "./generated/LabelView";
 import type { ProjectOverview } from "./generated/ProjectOverview";
 import type { QueueCounts } from "./generated/QueueCounts";
 import type { SampleDetail } from "./generated/SampleDetail";
+import type { PromptView } from "./generated/PromptView";
 import type { SamplePage } from "./generated/SamplePage";
 import type { SampleQuery } from "./generated/SampleQuery";
 
 /** The commands of the application API, named as the Tauri shell will name them. */
-export type CommandName = "overview" | "samples" | "counts" | "sample" | "decide" | "report";
+export type CommandName = "overview" | "samples" | "counts" | "sample" | "prompt" | "decide" | "report";
 
 /** Arguments of each command. */
 export interface CommandArgs {
@@ -20,6 +21,7 @@ export interface CommandArgs {
   samples: { query: SampleQuery };
   counts: { query: SampleQuery };
   sample: { id: number; run?: number };
+  prompt: { id: number; judgment?: number };
   decide: { request: DecisionRequest };
   report: { run?: number };
 }
@@ -110,6 +112,11 @@ export function httpRoute(
       const a = args as CommandArgs["sample"];
       return { method: "GET", path: `/api/samples/${a.id}${runParam(a.run)}` };
     }
+    case "prompt": {
+      const a = args as CommandArgs["prompt"];
+      const judgment = a.judgment === undefined ? "" : `?judgment=${a.judgment}`;
+      return { method: "GET", path: `/api/samples/${a.id}/prompt${judgment}` };
+    }
     case "decide":
       return { method: "POST", path: "/api/decide", body: (args as CommandArgs["decide"]).request };
     case "report":
@@ -164,6 +171,10 @@ export class ApiClient {
   }
   sample(id: number, run?: number): Promise<SampleDetail> {
     return this.transport.call("sample", { id, run }) as Promise<SampleDetail>;
+  }
+  /** The FARE prompt behind a judgment (its run's template and order), or the shipped one. */
+  prompt(id: number, judgment?: number): Promise<PromptView> {
+    return this.transport.call("prompt", { id, judgment }) as Promise<PromptView>;
   }
   decide(request: DecisionRequest): Promise<LabelView> {
     return this.transport.call("decide", { request }) as Promise<LabelView>;
