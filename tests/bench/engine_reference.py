@@ -12,9 +12,9 @@ Everything runs in f32 under `torch.inference_mode()` with `torch.set_num_thread
 It prints one JSON object (tok/s and every run) on stdout.
 
 Requirements (a venv outside the repository; CPU-only use of the PyPI torch wheel):
-    python3 -m venv /tmp/tfvenv
-    /tmp/tfvenv/bin/pip install torch transformers safetensors
-(see /work/shared/engine-notes.md for a smaller install of torch with --no-deps).
+    python3 -m venv ../bench-venv        (beside the checkout)
+    ../bench-venv/bin/pip install torch transformers safetensors
+(see ../shared/engine-notes.md for a smaller install of torch with --no-deps).
 
 Usage: python tests/bench/engine_reference.py MODEL_DIR [--threads 2] [--prompt-tokens 2048]
        [--decode-tokens 128] [--decode-repeats 3] [--prefill-repeats 1] [--seed 42]

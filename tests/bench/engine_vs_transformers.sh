@@ -12,14 +12,14 @@
 #
 # Usage: tests/bench/engine_vs_transformers.sh            (from anywhere)
 # Environment: PYTHON (an interpreter with torch, transformers and safetensors; default
-#   /tmp/tfvenv/bin/python, see engine_reference.py for the install), THREADS (default 2),
+#   ../bench-venv/bin/python beside the checkout, see engine_reference.py for the install), THREADS (default 2),
 #   PROMPT (default 2048), DECODE (default 128), REPEATS (default 3), MODEL_DIR (default a
 #   temporary folder, removed at the end; give one to keep the weights between runs),
 #   CARGO_TARGET_DIR (honoured by the release build).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-PYTHON="${PYTHON:-/tmp/tfvenv/bin/python}"
+PYTHON="${PYTHON:-$ROOT/../bench-venv/bin/python}"
 THREADS="${THREADS:-2}"
 PROMPT="${PROMPT:-2048}"
 DECODE="${DECODE:-128}"

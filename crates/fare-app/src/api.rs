@@ -434,22 +434,6 @@ fn rules_for(task: Task, step_count: usize) -> VerdictRules {
     rules
 }
 
-/// Every verdict the rules admit, canonical, in the order a person scans them.
-fn admissible(rules: &VerdictRules) -> Vec<String> {
-    match rules.task {
-        Task::Pairwise => vec!["A".into(), "B".into()],
-        Task::StepLevel => std::iter::once("-1".to_owned())
-            .chain((0..rules.step_count).map(|i| i.to_string()))
-            .collect(),
-        Task::ReferenceFree | Task::ReferenceBased => {
-            vec!["correct".into(), "incorrect".into()]
-        }
-        Task::Rating => (rules.rating_scale.0..=rules.rating_scale.1)
-            .map(|r| r.to_string())
-            .collect(),
-    }
-}
-
 fn judgment_view(j: &StoredJudgment, models: &[(i64, String)]) -> JudgmentView {
     let verdict_probs = j.verdict_probs.as_ref().and_then(|v| {
         let probs = v.get("probs")?.as_object()?;
@@ -625,12 +609,7 @@ impl OpenProject {
         let sample = &stored.sample;
         let task = sample.task();
         let rules = rules_for(task, sample.content.steps().len());
-        let models: Vec<(i64, String)> = self
-            .project
-            .runs()?
-            .into_iter()
-            .map(|r| (r.id, r.model))
-            .collect();
+        let models = self.project.run_models()?;
         let judgments = self
             .project
             .judgments_of(id)?
@@ -724,7 +703,11 @@ impl OpenProject {
             reference,
             rubric,
             gold: sample.gold.map(Verdict::canonical),
-            admissible: admissible(&rules),
+            admissible: rules
+                .admissible()
+                .into_iter()
+                .map(Verdict::canonical)
+                .collect(),
             shown_run: self.project.shown_runs(run)?.of(task),
             judgments,
             votes,

@@ -76,6 +76,27 @@ impl VerdictRules {
             rating_scale: DEFAULT_RATING_SCALE,
         }
     }
+
+    /// Every verdict these rules admit, in the order a person scans them: `A`, `B`; `-1`, `0`,
+    /// `1`, ...; `correct`, `incorrect`; the rating scale from its low end.
+    pub fn admissible(&self) -> Vec<Verdict> {
+        match self.task {
+            Task::Pairwise => vec![Verdict::Pick(Side::A), Verdict::Pick(Side::B)],
+            Task::StepLevel => std::iter::once(Verdict::FirstError(None))
+                .chain(
+                    (0..u32::try_from(self.step_count).unwrap_or(u32::MAX))
+                        .map(|i| Verdict::FirstError(Some(i))),
+                )
+                .collect(),
+            Task::ReferenceFree | Task::ReferenceBased => vec![
+                Verdict::Correctness(Correctness::Correct),
+                Verdict::Correctness(Correctness::Incorrect),
+            ],
+            Task::Rating => (self.rating_scale.0..=self.rating_scale.1)
+                .map(Verdict::Rating)
+                .collect(),
+        }
+    }
 }
 
 /// The rating scale the provisional rating template asks for.
@@ -267,6 +288,34 @@ impl fmt::Display for Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_admissible_verdicts_are_every_one_that_checks_and_no_other() {
+        let step = VerdictRules::new(Task::StepLevel, 3);
+        let texts: Vec<String> = step
+            .admissible()
+            .into_iter()
+            .map(Verdict::canonical)
+            .collect();
+        assert_eq!(texts, ["-1", "0", "1", "2"]);
+        for task in Task::ALL {
+            let rules = VerdictRules {
+                rating_scale: (1, 5),
+                ..VerdictRules::new(task, 4)
+            };
+            let all = rules.admissible();
+            assert!(!all.is_empty(), "{task}");
+            for verdict in &all {
+                assert_eq!(verdict.check(&rules), Ok(*verdict), "{task}");
+            }
+        }
+        let rating = VerdictRules {
+            rating_scale: (1, 5),
+            ..VerdictRules::new(Task::Rating, 0)
+        };
+        assert_eq!(rating.admissible().len(), 5);
+        assert!(Verdict::Rating(6).check(&rating).is_err());
+    }
 
     #[test]
     fn canonical_forms_round_trip() {

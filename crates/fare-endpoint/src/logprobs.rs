@@ -15,7 +15,7 @@
 //! - Nothing is returned when the streamed tokens do not spell the output's end exactly (a
 //!   server that writes tokens in another form), or when there were no log-probabilities.
 
-use fare_core::{Correctness, Judgment, Side, Task, Verdict, VerdictProbs, VerdictRules};
+use fare_core::{Judgment, Verdict, VerdictProbs, VerdictRules};
 
 /// One generated token with its log-probability and the top alternatives at its position.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,23 +30,8 @@ pub struct TokenLogprob {
 
 /// Every verdict a sample admits, with its text.
 fn admissible(rules: &VerdictRules) -> Vec<(Verdict, String)> {
-    let verdicts: Vec<Verdict> = match rules.task {
-        Task::Pairwise => vec![Verdict::Pick(Side::A), Verdict::Pick(Side::B)],
-        Task::StepLevel => std::iter::once(Verdict::FirstError(None))
-            .chain(
-                (0..u32::try_from(rules.step_count).unwrap_or(u32::MAX))
-                    .map(|i| Verdict::FirstError(Some(i))),
-            )
-            .collect(),
-        Task::ReferenceFree | Task::ReferenceBased => vec![
-            Verdict::Correctness(Correctness::Correct),
-            Verdict::Correctness(Correctness::Incorrect),
-        ],
-        Task::Rating => (rules.rating_scale.0..=rules.rating_scale.1)
-            .map(Verdict::Rating)
-            .collect(),
-    };
-    verdicts
+    rules
+        .admissible()
         .into_iter()
         .map(|v| (v, v.canonical().to_ascii_lowercase()))
         .collect()
@@ -155,6 +140,7 @@ fn log_add(a: f64, b: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fare_core::{Correctness, Side, Task};
     use fare_core::{Finish, read_output};
 
     fn token(text: &str, logprob: f64, top: &[(&str, f64)]) -> TokenLogprob {

@@ -28,7 +28,7 @@
 //! is scored as not followed by a token starting with a digit, so `1` does not include `12`
 //! (see [`crate::model::Model::score_continuations`]).
 
-use fare_core::{Correctness, Side, Task, Verdict, VerdictProbs, VerdictRules};
+use fare_core::{Side, Task, Verdict, VerdictProbs, VerdictRules};
 
 use crate::EngineError;
 use crate::model::Model;
@@ -50,22 +50,13 @@ pub fn scores_task(task: Task) -> bool {
     task != Task::Rating
 }
 
-/// The verdicts a sample admits, in the order they are stored: step-level `-1` then each step;
-/// pairwise A, B; verification correct, incorrect; none for rating.
+/// The verdicts scored for a sample: all it admits ([`VerdictRules::admissible`]), none for
+/// rating.
 pub fn admissible_verdicts(rules: &VerdictRules) -> Vec<Verdict> {
-    match rules.task {
-        Task::Pairwise => vec![Verdict::Pick(Side::A), Verdict::Pick(Side::B)],
-        Task::StepLevel => std::iter::once(Verdict::FirstError(None))
-            .chain(
-                (0..u32::try_from(rules.step_count).unwrap_or(u32::MAX))
-                    .map(|i| Verdict::FirstError(Some(i))),
-            )
-            .collect(),
-        Task::ReferenceFree | Task::ReferenceBased => vec![
-            Verdict::Correctness(Correctness::Correct),
-            Verdict::Correctness(Correctness::Incorrect),
-        ],
-        Task::Rating => Vec::new(),
+    if scores_task(rules.task) {
+        rules.admissible()
+    } else {
+        Vec::new()
     }
 }
 

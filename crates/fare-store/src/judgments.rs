@@ -292,23 +292,29 @@ pub struct StoredVote {
 /// are two or more).
 fn recount_vote(tx: &Connection, run_id: i64, sample_id: i64, swapped: bool) -> Result<()> {
     let order = if swapped { "swapped" } else { "original" };
-    let (task, step_count, gold): (String, usize, Option<String>) = tx
-        .prepare_cached("SELECT task, step_count, gold_verdict FROM samples WHERE id = ?1")?
-        .query_row([sample_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let rules = rules_of(&task, step_count)?;
-    let verdicts: Vec<Option<Verdict>> = tx
+    let texts: Vec<Option<String>> = tx
         .prepare_cached(
             "SELECT CASE parse_state WHEN 'parsed' THEN verdict END FROM judgments
              WHERE run_id = ?1 AND sample_id = ?2 AND response_order = ?3 ORDER BY attempt",
         )?
-        .query_map(params![run_id, sample_id, order], |r| {
-            r.get::<_, Option<String>>(0)
-        })?
-        .map(|v| v?.map(|text| verdict_from_db(&text, &rules)).transpose())
-        .collect::<Result<_>>()?;
-    if verdicts.len() < 2 {
+        .query_map(params![run_id, sample_id, order], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    // The common case, one attempt, ends here with one indexed lookup.
+    if texts.len() < 2 {
         return Ok(());
     }
+    let (task, step_count, gold): (String, usize, Option<String>) = tx
+        .prepare_cached("SELECT task, step_count, gold_verdict FROM samples WHERE id = ?1")?
+        .query_row([sample_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rules = rules_of(&task, step_count)?;
+    let verdicts: Vec<Option<Verdict>> = texts
+        .iter()
+        .map(|t| {
+            t.as_deref()
+                .map(|text| verdict_from_db(text, &rules))
+                .transpose()
+        })
+        .collect::<Result<_>>()?;
     let vote = Vote::count(&verdicts);
     let gold = gold.map(|g| verdict_from_db(&g, &rules)).transpose()?;
     tx.prepare_cached(
@@ -494,6 +500,16 @@ impl Project {
             })
             .transpose()?;
         Ok((template, mode))
+    }
+
+    /// Each run's model name, by run id: what a sample view needs of the runs, without
+    /// [`Project::runs`]'s count of every run's judgments.
+    pub fn run_models(&self) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, m.name FROM runs r JOIN models m ON m.id = r.model_id ORDER BY r.id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every run, newest last.
