@@ -7,8 +7,12 @@
 //!   against human labels.
 //! - [`judge`]: judging samples with a local evaluator, resumable after a crash.
 //! - [`demo`]: the bundled demo project, built from `assets/demo/`.
+//! - [`dispatch`]: every command by name, JSON in and out (what the desktop shell forwards).
+//! - [`session`]: the desktop's open project, recent projects and first-launch demo.
 
 pub mod api;
 pub mod demo;
+pub mod dispatch;
 pub mod judge;
 pub mod report;
+pub mod session;

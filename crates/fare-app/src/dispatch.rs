@@ -1,0 +1,149 @@
+//! One entry point for every command of the application API, by name, JSON in and JSON out.
+//!
+//! The desktop shell forwards the UI's `invoke("api", {command, args})` here, so a command is
+//! added once (in [`api`](crate::api) and in this table) and the shell never changes. The
+//! command names and argument objects are the UI client's (`ui/src/lib/api/client.ts`,
+//! `CommandArgs`); the HTTP server carries the same calls under REST routes of its own.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::api::{ApiError, DecisionRequest, OpenProject, SampleQuery};
+
+/// The commands [`dispatch`] knows, as the UI names them.
+pub const COMMANDS: [&str; 7] = [
+    "overview", "samples", "counts", "sample", "prompt", "decide", "report",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoArgs {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Query {
+    query: SampleQuery,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SampleArgs {
+    id: i64,
+    run: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PromptArgs {
+    id: i64,
+    judgment: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecideArgs {
+    request: DecisionRequest,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportArgs {
+    run: Option<i64>,
+}
+
+/// Reads a command's arguments; `null` (no arguments given) reads as `{}`.
+fn args<T: DeserializeOwned>(command: &str, args: Value) -> Result<T, ApiError> {
+    let args = if args.is_null() {
+        Value::Object(serde_json::Map::new())
+    } else {
+        args
+    };
+    serde_json::from_value(args).map_err(|e| ApiError::Invalid(format!("command `{command}`: {e}")))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError::Invalid(format!("answer not JSON: {e}")))
+}
+
+/// Runs `command` with its JSON `args` on `project` and answers with JSON.
+pub fn dispatch(
+    project: &mut OpenProject,
+    command: &str,
+    arguments: Value,
+) -> Result<Value, ApiError> {
+    match command {
+        "overview" => {
+            args::<NoArgs>(command, arguments)?;
+            json(&project.overview()?)
+        }
+        "samples" => json(&project.samples(&args::<Query>(command, arguments)?.query)?),
+        "counts" => json(&project.counts(&args::<Query>(command, arguments)?.query)?),
+        "sample" => {
+            let a: SampleArgs = args(command, arguments)?;
+            json(&project.sample(a.id, a.run)?)
+        }
+        "prompt" => {
+            let a: PromptArgs = args(command, arguments)?;
+            json(&project.prompt(a.id, a.judgment)?)
+        }
+        "decide" => json(&project.decide(&args::<DecideArgs>(command, arguments)?.request)?),
+        "report" => json(&project.report(args::<ReportArgs>(command, arguments)?.run)?),
+        other => Err(ApiError::Invalid(format!(
+            "no command `{other}` (the commands are: {})",
+            COMMANDS.join(", ")
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn demo() -> (tempfile::TempDir, OpenProject) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("demo.sqlite");
+        let project = crate::demo::build(&path).expect("demo builds");
+        (dir, OpenProject::new(project, "tester"))
+    }
+
+    #[test]
+    fn every_command_answers_as_its_method_does() {
+        let (_dir, mut p) = demo();
+        let overview = dispatch(&mut p, "overview", Value::Null).expect("overview");
+        assert_eq!(
+            overview["samples"],
+            json!(p.overview().expect("ov").samples)
+        );
+        let page = dispatch(&mut p, "samples", json!({"query": {}})).expect("samples");
+        let first = page["rows"][0]["id"].as_i64().expect("a first row");
+        let counts = dispatch(&mut p, "counts", json!({"query": {}})).expect("counts");
+        assert_eq!(counts["matching"], overview["samples"]);
+        let sample = dispatch(&mut p, "sample", json!({"id": first})).expect("sample");
+        assert_eq!(sample["id"], json!(first));
+        let prompt = dispatch(&mut p, "prompt", json!({"id": first})).expect("prompt");
+        assert!(prompt["system"].is_string(), "{prompt}");
+        let label = dispatch(
+            &mut p,
+            "decide",
+            json!({"request": {"sample_id": first, "decision": {"action": "correct", "verdict": "-1"}}}),
+        )
+        .expect("decide");
+        assert_eq!(label["verdict"], json!("-1"));
+        let after = dispatch(&mut p, "counts", json!({"query": {}})).expect("counts");
+        assert_eq!(after["reviewed"], json!(1));
+        dispatch(&mut p, "report", json!({})).expect("report");
+    }
+
+    #[test]
+    fn unknown_commands_and_bad_arguments_are_named() {
+        let (_dir, mut p) = demo();
+        let e = dispatch(&mut p, "drop_tables", Value::Null).expect_err("unknown");
+        assert!(e.to_string().contains("no command `drop_tables`"), "{e}");
+        let e = dispatch(&mut p, "sample", json!({"id": "seven"})).expect_err("bad id");
+        assert!(e.to_string().starts_with("command `sample`:"), "{e}");
+        let e = dispatch(&mut p, "overview", json!({"extra": 1})).expect_err("extra field");
+        assert!(e.to_string().contains("command `overview`"), "{e}");
+    }
+}
