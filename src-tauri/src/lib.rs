@@ -1,0 +1,233 @@
+//! The FARE Lens desktop app: a Tauri 2 window around the web UI (`ui/dist`, embedded at build
+//! time), forwarding the UI's commands to the application API (`fare_app`).
+//!
+//! The shell owns nothing but the window: one [`Session`] (the open project, the recent list,
+//! the demo on first launch) behind a mutex, the native file dialogs, and the window title.
+//! Every project command arrives as `api(command, args)` and goes to
+//! [`fare_app::dispatch::dispatch`], the same functions `fare-lens serve` carries over HTTP.
+//! Project calls run on a blocking thread, never on the window's event loop.
+//!
+//! Commands (names as the UI's `TauriTransport` and `shell.ts` call them): `api`, `session`,
+//! `open_project`, `create_project`, `open_demo`, `close_project`, `forget_project`,
+//! `choose_project`, `choose_new_project`, `choose_data_file`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use fare_app::api::{ApiError, ErrorView};
+use fare_app::session::{Session, SessionView};
+use serde_json::Value;
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_dialog::DialogExt;
+
+/// The app's state: the session, shared by every command.
+type Shared = Arc<Mutex<Session>>;
+
+/// How the app was started.
+#[derive(Debug, Default, Clone)]
+pub struct Launch {
+    /// A project to open instead of the last one (`fare-lens-desktop PROJECT`).
+    pub project: Option<PathBuf>,
+    /// Where the app keeps its recent list and demo project (default: the platform's app
+    /// data folder; `FARE_LENS_STATE_DIR` overrides it, as the smoke test does).
+    pub state_dir: Option<PathBuf>,
+}
+
+/// The person annotating: the operating system's user name.
+fn annotator() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "annotator".to_owned())
+}
+
+fn error_view(e: &ApiError) -> ErrorView {
+    ErrorView::from(e)
+}
+
+fn message(text: impl Into<String>) -> ErrorView {
+    ErrorView {
+        message: text.into(),
+    }
+}
+
+/// Runs `f` on the session on a blocking thread and sets the window title after it.
+async fn with_session<T, F>(app: &AppHandle, state: &Shared, f: F) -> Result<T, ErrorView>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Session) -> Result<T, ApiError> + Send + 'static,
+{
+    let shared = Arc::clone(state);
+    let result = tauri::async_runtime::spawn_blocking(move || {
+        let mut session = shared
+            .lock()
+            .map_err(|_| message("an earlier command failed badly; restart the app"))?;
+        let value = f(&mut session).map_err(|e| error_view(&e))?;
+        let title = session.view().project.map_or_else(
+            || "FARE Lens".to_owned(),
+            |p| format!("{} — FARE Lens", p.name),
+        );
+        Ok::<_, ErrorView>((value, title))
+    })
+    .await
+    .map_err(|e| message(format!("the command stopped: {e}")))?;
+    let (value, title) = result?;
+    if let Some(window) = app.get_webview_window("main") {
+        // A title that cannot be set is cosmetic; the command itself succeeded.
+        let _ = window.set_title(&title);
+    }
+    Ok(value)
+}
+
+/// One command of the application API on the open project.
+#[tauri::command]
+async fn api(
+    app: AppHandle,
+    state: State<'_, Shared>,
+    command: String,
+    args: Value,
+) -> Result<Value, ErrorView> {
+    with_session(&app, &state, move |s| {
+        fare_app::dispatch::dispatch(s.project()?, &command, args)
+    })
+    .await
+}
+
+/// The open project and the recent list.
+#[tauri::command]
+async fn session(app: AppHandle, state: State<'_, Shared>) -> Result<SessionView, ErrorView> {
+    with_session(&app, &state, |s| Ok(s.view())).await
+}
+
+/// Opens a project file.
+#[tauri::command]
+async fn open_project(
+    app: AppHandle,
+    state: State<'_, Shared>,
+    path: String,
+) -> Result<SessionView, ErrorView> {
+    with_session(&app, &state, move |s| s.open(&PathBuf::from(path))).await
+}
+
+/// Creates a new, empty project file and opens it.
+#[tauri::command]
+async fn create_project(
+    app: AppHandle,
+    state: State<'_, Shared>,
+    path: String,
+) -> Result<SessionView, ErrorView> {
+    with_session(&app, &state, move |s| s.create(&PathBuf::from(path))).await
+}
+
+/// Opens the bundled demo project.
+#[tauri::command]
+async fn open_demo(app: AppHandle, state: State<'_, Shared>) -> Result<SessionView, ErrorView> {
+    with_session(&app, &state, Session::open_demo).await
+}
+
+/// Closes the project: the start screen shows.
+#[tauri::command]
+async fn close_project(app: AppHandle, state: State<'_, Shared>) -> Result<SessionView, ErrorView> {
+    with_session(&app, &state, |s| Ok(s.close())).await
+}
+
+/// Removes a project from the recent list.
+#[tauri::command]
+async fn forget_project(
+    app: AppHandle,
+    state: State<'_, Shared>,
+    path: String,
+) -> Result<SessionView, ErrorView> {
+    with_session(&app, &state, move |s| s.forget(&PathBuf::from(path))).await
+}
+
+fn chosen(path: Option<tauri_plugin_dialog::FilePath>) -> Result<Option<String>, ErrorView> {
+    path.map(|p| {
+        p.into_path()
+            .map(|p| p.to_string_lossy().into_owned())
+            .map_err(|e| message(format!("the chosen file has no local path: {e}")))
+    })
+    .transpose()
+}
+
+/// The native dialog to choose a project file to open; `None` when cancelled.
+#[tauri::command]
+async fn choose_project(app: AppHandle) -> Result<Option<String>, ErrorView> {
+    chosen(
+        app.dialog()
+            .file()
+            .set_title("Open a FARE Lens project")
+            .add_filter("FARE Lens project", &["sqlite", "fare", "db"])
+            .blocking_pick_file(),
+    )
+}
+
+/// The native dialog to name a new project file; `None` when cancelled.
+#[tauri::command]
+async fn choose_new_project(app: AppHandle) -> Result<Option<String>, ErrorView> {
+    chosen(
+        app.dialog()
+            .file()
+            .set_title("New FARE Lens project")
+            .set_file_name("project.sqlite")
+            .add_filter("FARE Lens project", &["sqlite"])
+            .blocking_save_file(),
+    )
+}
+
+/// The native dialog to choose a data file to import; `None` when cancelled.
+#[tauri::command]
+async fn choose_data_file(app: AppHandle) -> Result<Option<String>, ErrorView> {
+    chosen(
+        app.dialog()
+            .file()
+            .set_title("Import data")
+            .add_filter("Data", &["json", "jsonl", "csv", "parquet"])
+            .add_filter("All files", &["*"])
+            .blocking_pick_file(),
+    )
+}
+
+/// Builds and runs the app until its window closes.
+pub fn run(launch: Launch) -> Result<(), String> {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .setup(move |app| {
+            let state_dir = match launch.state_dir.clone() {
+                Some(dir) => dir,
+                None => app.path().app_data_dir()?,
+            };
+            let mut session = Session::new(&state_dir, &annotator())?;
+            // A project that does not open is shown on the start screen, not fatal.
+            let opened = match &launch.project {
+                Some(path) => session.open(path),
+                None => session.resume(),
+            };
+            if let Err(e) = opened {
+                eprintln!("fare-lens-desktop: {e}");
+            }
+            let title = session.view().project.map_or_else(
+                || "FARE Lens".to_owned(),
+                |p| format!("{} — FARE Lens", p.name),
+            );
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.set_title(&title);
+            }
+            app.manage::<Shared>(Arc::new(Mutex::new(session)));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            api,
+            session,
+            open_project,
+            create_project,
+            open_demo,
+            close_project,
+            forget_project,
+            choose_project,
+            choose_new_project,
+            choose_data_file,
+        ])
+        .run(tauri::generate_context!())
+        .map_err(|e| e.to_string())
+}

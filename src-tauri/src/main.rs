@@ -1,0 +1,52 @@
+//! `fare-lens-desktop [PROJECT]`: starts the desktop app on PROJECT, or on the project used
+//! last (the bundled demo on first launch).
+
+// No console window beside the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut launch = fare_lens_desktop::Launch {
+        state_dir: std::env::var_os("FARE_LENS_STATE_DIR").map(PathBuf::from),
+        ..Default::default()
+    };
+    for arg in std::env::args_os().skip(1) {
+        match arg.to_str() {
+            Some("-h" | "--help") => {
+                println!(
+                    "FARE Lens desktop app\n\nUsage: fare-lens-desktop [PROJECT]\n\n\
+                     Opens PROJECT (a .sqlite project file), or the project used last, or the \
+                     bundled demo on first launch.\nFARE_LENS_STATE_DIR: where the recent list \
+                     and the demo project are kept."
+                );
+                return ExitCode::SUCCESS;
+            }
+            Some(flag) if flag.starts_with('-') => {
+                eprintln!("fare-lens-desktop: unknown option {flag} (see --help)");
+                return ExitCode::from(2);
+            }
+            _ => launch.project = Some(PathBuf::from(arg)),
+        }
+    }
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+        // WebKitGTK's DMA-BUF renderer paints blank windows with NVIDIA drivers.
+        // SAFETY: the first thing in `main`, before any other thread exists.
+        #[allow(
+            unsafe_code,
+            reason = "setting the environment before any thread starts"
+        )]
+        unsafe {
+            std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+        }
+    }
+    match fare_lens_desktop::run(launch) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fare-lens-desktop: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
