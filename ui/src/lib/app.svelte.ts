@@ -27,6 +27,14 @@ export interface Filters {
 
 export type Theme = "system" | "light" | "dark";
 
+/** What the desktop app adds: its start screen and its native file dialog. */
+export interface DesktopHooks {
+  /** Back to the start screen (recent projects, open, new, demo). */
+  switchProject(): void;
+  /** The native dialog to choose a data file; null when cancelled. */
+  chooseDataFile(): Promise<string | null>;
+}
+
 export interface Toast {
   id: number;
   text: string;
@@ -64,7 +72,15 @@ export class AppState implements CommandTarget {
   private toastId = 0;
   private countsTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(readonly client: ApiClient) {
+  /**
+   * @param client the application API.
+   * @param desktop what only the desktop app can do (absent when served: `fare-lens serve`
+   *   shows one project and has no native dialogs).
+   */
+  constructor(
+    readonly client: ApiClient,
+    readonly desktop: DesktopHooks | null = null,
+  ) {
     this.window = this.newWindow();
     if (typeof localStorage !== "undefined") {
       const saved = localStorage.getItem("fare-lens-theme");
@@ -324,6 +340,14 @@ export class AppState implements CommandTarget {
       this.fail(e);
     }
   }
+  canSwitchProject(): boolean {
+    return this.desktop !== null;
+  }
+
+  switchProject(): void {
+    this.desktop?.switchProject();
+  }
+
   toggleTheme(): void {
     this.theme = this.theme === "system" ? "light" : this.theme === "light" ? "dark" : "system";
     if (typeof localStorage !== "undefined") localStorage.setItem("fare-lens-theme", this.theme);

@@ -39,6 +39,8 @@ function fakeTarget(task: Task | null, change: Partial<CommandTarget> = {}) {
     toggleTheme: record("theme"),
     open: record("open"),
     saveNote: record("saveNote"),
+    canSwitchProject: () => false,
+    switchProject: record("switchProject"),
     ...change,
   };
   const press = (key: string, context: "main" | "tags" | "note" | "help" = "main", inField = false) => {
@@ -190,3 +192,12 @@ describe("keys run the right command for the sample's task", () => {
   });
 });
 
+describe("projects", () => {
+  it("ctrl+o goes back to the start screen in the desktop app only", () => {
+    const served = fakeTarget("step-level");
+    expect(served.press("ctrl+o")).toBeNull();
+    const desktop = fakeTarget("step-level", { canSwitchProject: () => true });
+    expect(desktop.press("ctrl+o")).toBe("project.switch");
+    expect(desktop.calls).toEqual(["switchProject"]);
+  });
+});

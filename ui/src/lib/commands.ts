@@ -37,6 +37,10 @@ export interface CommandTarget {
   toggleTheme(): void;
   open(what: "help" | "tags" | "note" | "report" | null): void;
   saveNote(): void;
+  /** Whether another project can be opened here (the desktop app; not a served project). */
+  canSwitchProject(): boolean;
+  /** Back to the start screen: recent projects, open, new, demo. */
+  switchProject(): void;
 }
 
 export interface Command {
@@ -52,7 +56,7 @@ export interface Command {
   /** Whether it applies now (default: always). */
   when?: (t: CommandTarget) => boolean;
   run: (t: CommandTarget, key: string) => void;
-  group: "Decide" | "Navigate" | "View" | "Tags" | "Note";
+  group: "Decide" | "Navigate" | "View" | "Tags" | "Note" | "Project";
 }
 
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -163,6 +167,8 @@ export const COMMANDS: Command[] = [
   { id: "view.report", label: "Evaluator report…", keys: ["R"], context: "main", button: true, group: "View", run: (t) => t.open("report") },
   { id: "report.close", label: "Close the report", keys: ["Escape", "R"], context: "report", group: "View", run: (t) => t.open(null) },
   { id: "help.close", label: "Close this list", keys: ["Escape", "?"], context: "help", group: "View", run: (t) => t.open(null) },
+  // The project (desktop app only)
+  { id: "project.switch", label: "Projects…", keys: ["ctrl+o"], context: "main", group: "Project", when: (t) => t.canSwitchProject(), run: (t) => t.switchProject() },
 ];
 
 /** A key event in the table's words: "a", "A", "ctrl+z", "ctrl+shift+z", "space", "Enter". */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiClient, ApiFailure, HttpTransport, TauriTransport, errorMessage, httpRoute, inTauri, takeToken } from "./client";
+import { ApiClient, ApiFailure, HttpTransport, TauriTransport, errorMessage, httpRoute, inTauri, invokeErrorMessage, takeToken } from "./client";
 
 function fakeFetch(status: number, body: string) {
   const seen: { url: string; init?: RequestInit }[] = [];
@@ -82,10 +82,38 @@ describe("token", () => {
 });
 
 describe("Tauri", () => {
-  it("is detected by __TAURI_INTERNALS__ and is a stub for now", async () => {
+  it("is detected by __TAURI_INTERNALS__", () => {
     expect(inTauri({ __TAURI_INTERNALS__: {} })).toBe(true);
     expect(inTauri({})).toBe(false);
-    const err = await new ApiClient(new TauriTransport()).overview().catch((e) => e);
-    expect(err.message).toContain("not available yet");
+  });
+
+  it("sends every command to the shell's one api command, by name with its arguments", async () => {
+    const calls: Array<[string, Record<string, unknown>]> = [];
+    const client = new ApiClient(
+      new TauriTransport(async (command, args) => {
+        calls.push([command, args]);
+        return { rows: [], next_after: null };
+      }),
+    );
+    const page = await client.samples({ after: 0, limit: 10, task: "step-level" });
+    expect(page.rows).toEqual([]);
+    await client.sample(7, 2);
+    expect(calls).toEqual([
+      ["api", { command: "samples", args: { query: { after: 0, limit: 10, task: "step-level" } } }],
+      ["api", { command: "sample", args: { id: 7, run: 2 } }],
+    ]);
+  });
+
+  it("turns the shell's ErrorView into a failure with its message", async () => {
+    const client = new ApiClient(
+      new TauriTransport(async () => {
+        throw { message: "no project is open: open or create one" };
+      }),
+    );
+    const err = await client.overview().catch((e) => e);
+    expect(err).toBeInstanceOf(ApiFailure);
+    expect(err.message).toBe("no project is open: open or create one");
+    expect(invokeErrorMessage("plain text")).toBe("plain text");
+    expect(invokeErrorMessage(42)).toContain("could not carry out");
   });
 });

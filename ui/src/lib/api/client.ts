@@ -1,7 +1,8 @@
 // The one typed client of the application API (crates/fare-app/src/api.rs). Every screen talks
 // to the project through `ApiClient`; how a call travels is a `Transport`: HTTP to
-// `fare-lens serve` now, Tauri `invoke` in the desktop shell later (same command names).
+// `fare-lens serve`, or Tauri `invoke` in the desktop shell (same command names).
 // The types are the generated ones (./generated, from Rust by ts-rs): never copy them here.
+import { invoke } from "@tauri-apps/api/core";
 import type { DecisionRequest } from "./generated/DecisionRequest";
 import type { ErrorView } from "./generated/ErrorView";
 import type { LabelView } from "./generated/LabelView";
@@ -12,7 +13,7 @@ import type { PromptView } from "./generated/PromptView";
 import type { SamplePage } from "./generated/SamplePage";
 import type { SampleQuery } from "./generated/SampleQuery";
 
-/** The commands of the application API, named as the Tauri shell will name them. */
+/** The commands of the application API, named as `fare_app::dispatch` names them. */
 export type CommandName = "overview" | "samples" | "counts" | "sample" | "prompt" | "decide" | "report";
 
 /** Arguments of each command. */
@@ -124,13 +125,30 @@ export function httpRoute(
   }
 }
 
+type InvokeLike = (command: string, args: Record<string, unknown>) => Promise<unknown>;
+
+/** Reads the message out of what a failed Tauri command rejected with (`ErrorView`, or text). */
+export function invokeErrorMessage(error: unknown): string {
+  if (typeof error === "string" && error.trim() !== "") return error;
+  if (typeof error === "object" && error !== null && typeof (error as Partial<ErrorView>).message === "string") {
+    return (error as ErrorView).message;
+  }
+  return `The desktop app could not carry out the command (${String(error)}).`;
+}
+
 /**
- * STUB: the desktop shell's transport. The Tauri commands do not exist yet; every call fails with
- * "not available yet" until `src-tauri` registers them (then: `__TAURI_INTERNALS__.invoke`).
+ * The desktop shell's transport: every command goes to the shell's one `api` command
+ * (src-tauri), which hands it to the application API by name with the same arguments.
  */
 export class TauriTransport implements Transport {
-  async call(command: CommandName): Promise<unknown> {
-    throw new ApiFailure(`The desktop command "${command}" is not available yet.`, 0);
+  constructor(private readonly invokeFn: InvokeLike = (command, args) => invoke(command, args)) {}
+
+  async call(command: CommandName, args: CommandArgs[CommandName]): Promise<unknown> {
+    try {
+      return await this.invokeFn("api", { command, args });
+    } catch (e) {
+      throw new ApiFailure(invokeErrorMessage(e), 0);
+    }
   }
 }
 

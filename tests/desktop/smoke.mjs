@@ -1,0 +1,224 @@
+// Smoke test of the real desktop binary: WebKitGTK under Xvfb, driven by tauri-driver (W3C
+// WebDriver, plain fetch, no packages).
+//
+// First launch on an empty app folder opens the bundled demo and shows the evaluator's step
+// verdict on the first trace; digits + Enter correct it from the keyboard; the app is closed and
+// started again, and the correction is there (the last project reopens).
+//
+//   FARE_LENS_DESKTOP=target/debug/fare-lens-desktop node tests/desktop/smoke.mjs
+//
+// Needs: Xvfb (started here when DISPLAY is unset), tauri-driver (`cargo install
+// tauri-driver@2.1.0 --locked`; TAURI_DRIVER names another path), WebKitWebDriver
+// (Debian: webkit2gtk-driver). Screenshots go to tests/desktop/screenshots/.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const binary = process.env.FARE_LENS_DESKTOP && resolve(process.env.FARE_LENS_DESKTOP);
+if (!binary || !existsSync(binary)) {
+  console.error(`FARE_LENS_DESKTOP must name the built desktop binary (got ${binary ?? "nothing"})`);
+  process.exit(2);
+}
+const shots = new URL("./screenshots/", import.meta.url).pathname;
+mkdirSync(shots, { recursive: true });
+
+const scratch = mkdtempSync(join(tmpdir(), "fare-lens-desktop-"));
+const runtimeDir = join(scratch, "runtime");
+mkdirSync(runtimeDir, { mode: 0o700 });
+const stateDir = join(scratch, "state");
+const children = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+function start(command, args, env) {
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  child.log = () => log;
+  children.push(child);
+  return child;
+}
+
+function cleanUp() {
+  for (const c of children.reverse()) c.kill("SIGTERM");
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+const env = {
+  ...process.env,
+  XDG_RUNTIME_DIR: runtimeDir,
+  FARE_LENS_STATE_DIR: stateDir,
+  WEBKIT_DISABLE_DMABUF_RENDERER: "1",
+  NO_AT_BRIDGE: "1",
+};
+if (!env.DISPLAY) {
+  const display = 90 + Math.floor(Math.random() * 400);
+  const xvfb = start("Xvfb", [`:${display}`, "-screen", "0", "1440x900x24", "-nolisten", "tcp"], env);
+  env.DISPLAY = `:${display}`;
+  for (let i = 0; i < 100 && !existsSync(`/tmp/.X11-unix/X${display}`); i++) await sleep(100);
+  if (!existsSync(`/tmp/.X11-unix/X${display}`)) {
+    console.error(`Xvfb did not start:\n${xvfb.log()}`);
+    cleanUp();
+    process.exit(1);
+  }
+}
+
+const port = await freePort();
+const nativePort = await freePort();
+const driver = start(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], env);
+driver.on("error", (e) => {
+  console.error(`tauri-driver did not start (${e.message}); install it with: cargo install tauri-driver@2.1.0 --locked`);
+  cleanUp();
+  process.exit(1);
+});
+const base = `http://127.0.0.1:${port}`;
+
+async function wd(method, path, body, timeoutMs = 90_000) {
+  const response = await fetch(base + path, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json.value ?? json).slice(0, 300)}`);
+  return json.value;
+}
+
+for (let i = 0; i < 100; i++) {
+  try {
+    await fetch(`${base}/status`);
+    break;
+  } catch {
+    await sleep(100);
+  }
+}
+
+/** A WebDriver session on a freshly started app. */
+async function launch() {
+  const value = await wd("POST", "/session", {
+    capabilities: { alwaysMatch: { "tauri:options": { application: binary } } },
+  });
+  const id = value.sessionId;
+  const s = {
+    id,
+    async find(css, timeoutMs = 60_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          const el = await wd("POST", `/session/${id}/element`, { using: "css selector", value: css });
+          return Object.values(el)[0];
+        } catch (e) {
+          if (Date.now() > until) throw new Error(`no ${css} after ${timeoutMs / 1000} s (${e.message})`);
+          await sleep(250);
+        }
+      }
+    },
+    attr: (el, name) => wd("GET", `/session/${id}/element/${el}/attribute/${name}`),
+    text: (el) => wd("GET", `/session/${id}/element/${el}/text`),
+    async keys(text) {
+      const actions = [...text].flatMap((k) => [
+        { type: "keyDown", value: k },
+        { type: "keyUp", value: k },
+      ]);
+      await wd("POST", `/session/${id}/actions`, { actions: [{ type: "key", id: "keyboard", actions }] });
+    },
+    /** A picture of the window for a reviewer; WebKitWebDriver may not answer under Xvfb. */
+    async screenshot(name) {
+      try {
+        const png = await wd("GET", `/session/${id}/screenshot`, undefined, 15_000);
+        writeFileSync(join(shots, `${name}.png`), Buffer.from(png, "base64"));
+      } catch (e) {
+        console.log(`     (no screenshot ${name}: ${e.message})`);
+      }
+    },
+    async waitText(css, want, timeoutMs = 20_000) {
+      const until = Date.now() + timeoutMs;
+      let got = "";
+      while (Date.now() < until) {
+        got = await s.text(await s.find(css, timeoutMs)).catch(() => "");
+        if (got.trim() === want) return;
+        await sleep(200);
+      }
+      throw new Error(`${css} says "${got}", not "${want}"`);
+    },
+    script: (body) => wd("POST", `/session/${id}/execute/sync`, { script: body, args: [] }),
+    close: () => wd("DELETE", `/session/${id}`),
+  };
+  return s;
+}
+
+let passed = 0;
+let failed = 0;
+async function test(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}\n     ${String(e.message ?? e).split("\n")[0]}`);
+    if (app) {
+      await app.screenshot(`fail-${name.replace(/\W+/g, "-")}`);
+      const shown = await app.script("return document.body.innerText.slice(0, 600)").catch((e) => String(e));
+      console.log(`     the window showed: ${JSON.stringify(shown)}`);
+    }
+  }
+}
+
+const ENTER = "\uE007";
+let correction = null;
+let app = null;
+try {
+  app = await launch();
+} catch (e) {
+  console.log(`FAIL the desktop app starts under tauri-driver\n     ${e.message}\n${driver.log().slice(-2000)}`);
+  cleanUp();
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+
+await test("first launch opens the demo and shows the evaluator's step verdict on the trace", async () => {
+  const step = await app.find("li.step.predicted");
+  const predicted = Number(await app.attr(step, "data-step"));
+  // Another step than the evaluator's ("no error" is drawn as -1).
+  correction = String(predicted > 0 ? predicted - 1 : predicted === 0 ? 1 : 0);
+  await app.screenshot("desktop-demo");
+});
+
+await test("digits and Enter correct the verdict from the keyboard", async () => {
+  if (correction === null) throw new Error("no verdict was shown");
+  await app.keys(correction + ENTER);
+  await app.waitText('[data-testid="label-verdict"]', correction);
+  await app.find(`li.step[data-step="${correction}"].human`);
+  await app.screenshot("desktop-corrected");
+});
+
+await app.close().catch(() => {});
+
+await test("closed and started again, the app reopens the project with the correction", async () => {
+  if (correction === null) throw new Error("nothing was corrected");
+  const again = await launch();
+  try {
+    await again.waitText('[data-testid="label-verdict"]', correction, 60_000);
+  } finally {
+    await again.close().catch(() => {});
+  }
+});
+
+cleanUp();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,71 @@
+// The desktop shell's own commands (src-tauri/src/lib.rs): which project is open, the recent
+// list, the demo, and the native file dialogs. In a browser against `fare-lens serve` there is no
+// shell: the server was started on one project, and `desktopShell()` answers null.
+import { invoke } from "@tauri-apps/api/core";
+import { ApiFailure, inTauri, invokeErrorMessage } from "./api/client";
+import type { SessionView } from "./api/generated/SessionView";
+
+type InvokeLike = (command: string, args?: Record<string, unknown>) => Promise<unknown>;
+
+/** What the desktop app can do beyond the project API. */
+export class DesktopShell {
+  constructor(private readonly invokeFn: InvokeLike = (command, args) => invoke(command, args)) {}
+
+  private async call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+    try {
+      return (await this.invokeFn(command, args)) as T;
+    } catch (e) {
+      throw new ApiFailure(invokeErrorMessage(e), 0);
+    }
+  }
+
+  session(): Promise<SessionView> {
+    return this.call("session");
+  }
+  open(path: string): Promise<SessionView> {
+    return this.call("open_project", { path });
+  }
+  create(path: string): Promise<SessionView> {
+    return this.call("create_project", { path });
+  }
+  openDemo(): Promise<SessionView> {
+    return this.call("open_demo");
+  }
+  close(): Promise<SessionView> {
+    return this.call("close_project");
+  }
+  forget(path: string): Promise<SessionView> {
+    return this.call("forget_project", { path });
+  }
+  /** The native open dialog for a project file; null when cancelled. */
+  chooseProject(): Promise<string | null> {
+    return this.call("choose_project");
+  }
+  /** The native save dialog naming a new project file; null when cancelled. */
+  chooseNewProject(): Promise<string | null> {
+    return this.call("choose_new_project");
+  }
+  /** The native open dialog for a data file to import; null when cancelled. */
+  chooseDataFile(): Promise<string | null> {
+    return this.call("choose_data_file");
+  }
+}
+
+/** The shell when the UI runs inside the desktop app, else null. */
+export function desktopShell(win: unknown = globalThis): DesktopShell | null {
+  return inTauri(win) ? new DesktopShell() : null;
+}
+
+/** "3 minutes ago", "yesterday", or the date: when a recent project was opened. */
+export function openedAgo(openedAtSeconds: number, nowMs: number = Date.now()): string {
+  const seconds = Math.max(0, Math.round(nowMs / 1000 - openedAtSeconds));
+  if (seconds < 60) return "just now";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? "" : "s"} ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} hour${hours === 1 ? "" : "s"} ago`;
+  const days = Math.round(hours / 24);
+  if (days === 1) return "yesterday";
+  if (days < 14) return `${days} days ago`;
+  return new Date(openedAtSeconds * 1000).toISOString().slice(0, 10);
+}
