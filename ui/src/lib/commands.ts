@@ -3,8 +3,8 @@
 // decision bar are all built from this table; no shortcut is defined anywhere else.
 import type { Task } from "./api/generated/Task";
 
-/** Where keys go: the main screen, or one of the modal pickers on top of it. */
-export type Context = "main" | "tags" | "note" | "help" | "report";
+/** Where keys go: the main screen, or one of the modal pickers and dialogs on top of it. */
+export type Context = "main" | "tags" | "note" | "help" | "report" | "import";
 
 /** What commands can see and do: implemented by the app state (and by fakes in tests). */
 export interface CommandTarget {
@@ -35,7 +35,7 @@ export interface CommandTarget {
   toggleRaw(): void;
   togglePrompt(): void;
   toggleTheme(): void;
-  open(what: "help" | "tags" | "note" | "report" | null): void;
+  open(what: "help" | "tags" | "note" | "report" | "import" | null): void;
   saveNote(): void;
 }
 
@@ -52,7 +52,7 @@ export interface Command {
   /** Whether it applies now (default: always). */
   when?: (t: CommandTarget) => boolean;
   run: (t: CommandTarget, key: string) => void;
-  group: "Decide" | "Navigate" | "View" | "Tags" | "Note";
+  group: "Decide" | "Navigate" | "View" | "Tags" | "Note" | "Data";
 }
 
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -163,6 +163,9 @@ export const COMMANDS: Command[] = [
   { id: "view.report", label: "Evaluator report…", keys: ["R"], context: "main", button: true, group: "View", run: (t) => t.open("report") },
   { id: "report.close", label: "Close the report", keys: ["Escape", "R"], context: "report", group: "View", run: (t) => t.open(null) },
   { id: "help.close", label: "Close this list", keys: ["Escape", "?"], context: "help", group: "View", run: (t) => t.open(null) },
+  // Data
+  { id: "import.open", label: "Import data…", keys: ["I"], context: "main", group: "Data", run: (t) => t.open("import") },
+  { id: "import.close", label: "Close the import dialog", keys: ["Escape"], context: "import", inFields: true, group: "Data", run: (t) => t.open(null) },
 ];
 
 /** A key event in the table's words: "a", "A", "ctrl+z", "ctrl+shift+z", "space", "Enter". */
