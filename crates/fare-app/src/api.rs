@@ -503,6 +503,11 @@ impl OpenProject {
         &self.project
     }
 
+    /// The project, to write to (imports, in [`crate::importing`]).
+    pub(crate) fn project_mut(&mut self) -> &mut Project {
+        &mut self.project
+    }
+
     /// The project, data sets, runs and tags.
     pub fn overview(&self) -> Result<ProjectOverview, ApiError> {
         let datasets = self

@@ -10,10 +10,19 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::api::{ApiError, DecisionRequest, OpenProject, SampleQuery};
+use crate::importing::{ImportPreviewRequest, ImportRequest};
 
 /// The commands [`dispatch`] knows, as the UI names them.
-pub const COMMANDS: [&str; 7] = [
-    "overview", "samples", "counts", "sample", "prompt", "decide", "report",
+pub const COMMANDS: [&str; 9] = [
+    "overview",
+    "samples",
+    "counts",
+    "sample",
+    "prompt",
+    "decide",
+    "report",
+    "importPreview",
+    "import",
 ];
 
 #[derive(Deserialize)]
@@ -44,6 +53,12 @@ struct PromptArgs {
 #[serde(deny_unknown_fields)]
 struct DecideArgs {
     request: DecisionRequest,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Request<T> {
+    request: T,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +104,14 @@ pub fn dispatch(
         }
         "decide" => json(&project.decide(&args::<DecideArgs>(command, arguments)?.request)?),
         "report" => json(&project.report(args::<ReportArgs>(command, arguments)?.run)?),
+        "importPreview" => {
+            let a: Request<ImportPreviewRequest> = args(command, arguments)?;
+            json(&project.import_preview(&a.request)?)
+        }
+        "import" => {
+            let a: Request<ImportRequest> = args(command, arguments)?;
+            json(&project.import(&a.request)?)
+        }
         other => Err(ApiError::Invalid(format!(
             "no command `{other}` (the commands are: {})",
             COMMANDS.join(", ")
@@ -134,6 +157,19 @@ mod tests {
         let after = dispatch(&mut p, "counts", json!({"query": {}})).expect("counts");
         assert_eq!(after["reviewed"], json!(1));
         dispatch(&mut p, "report", json!({})).expect("report");
+        // The demo's own pairwise file: a known format, already in the project.
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/demo/pairwise.jsonl"
+        );
+        let preview =
+            dispatch(&mut p, "importPreview", json!({"request": {"path": file}})).expect("preview");
+        assert!(
+            !preview["records"].as_array().expect("records").is_empty(),
+            "{preview}"
+        );
+        let done = dispatch(&mut p, "import", json!({"request": {"path": file}})).expect("import");
+        assert_eq!(done["already_imported"], json!(true), "{done}");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //!
 //! - [`api`]: an open project and the commands the UI gives it (queue, sample view,
 //!   decisions), with the types the UI's TypeScript is generated from.
+//! - [`importing`]: the import dialog's calls: a preview of a file's first records (format
+//!   detected, fields seen, a field mapping suggested for unknown schemas) and the import itself.
 //! - [`report`]: evaluator metrics per task, data set and source, against ground truth and
 //!   against human labels.
 //! - [`judge`]: judging samples with a local evaluator, resumable after a crash.
@@ -13,6 +15,7 @@
 pub mod api;
 pub mod demo;
 pub mod dispatch;
+pub mod importing;
 pub mod judge;
 pub mod report;
 pub mod session;

@@ -290,7 +290,11 @@ mod tests {
         let mut s = Session::new(dir.path(), "ana").expect("session");
         s.open_demo().expect("demo");
         let p = s.project().expect("open");
-        let id = p.samples(&crate::api::SampleQuery::default()).expect("page").rows[0].id;
+        let id = p
+            .samples(&crate::api::SampleQuery::default())
+            .expect("page")
+            .rows[0]
+            .id;
         let request: crate::api::DecisionRequest = serde_json::from_value(serde_json::json!({
             "sample_id": id, "decision": {"action": "correct", "verdict": "-1"}
         }))

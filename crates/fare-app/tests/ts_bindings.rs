@@ -14,6 +14,7 @@ use fare_app::api::{
     DecisionRequest, ErrorView, ProjectOverview, PromptView, QueueCounts, SampleDetail, SamplePage,
     SampleQuery,
 };
+use fare_app::importing::{ImportDone, ImportPreview, ImportPreviewRequest, ImportRequest};
 use fare_app::session::SessionView;
 use ts_rs::{Config, TS};
 
@@ -49,6 +50,10 @@ fn the_committed_typescript_types_match_the_rust_types() {
     ErrorView::export_all(&cfg).unwrap();
     PromptView::export_all(&cfg).unwrap();
     SessionView::export_all(&cfg).unwrap();
+    ImportPreviewRequest::export_all(&cfg).unwrap();
+    ImportPreview::export_all(&cfg).unwrap();
+    ImportRequest::export_all(&cfg).unwrap();
+    ImportDone::export_all(&cfg).unwrap();
     let generated = read_dir(fresh.path());
     let committed_dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/generated");

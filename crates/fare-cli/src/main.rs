@@ -555,6 +555,7 @@ fn import(args: &ImportArgs) -> Result<ExitCode> {
         max_record_bytes: args
             .max_record_bytes
             .unwrap_or(fare_io::read::DEFAULT_MAX_RECORD_BYTES),
+        dataset_name: None,
     };
     let mut project = Project::open_or_create(&args.project)?;
     let mut reports = Vec::new();

@@ -29,6 +29,8 @@ pub struct ImportOptions {
     pub skip_invalid: bool,
     /// The limit on one record's size.
     pub max_record_bytes: usize,
+    /// The data set's name (the file's stem when absent). A labels export names its own.
+    pub dataset_name: Option<String>,
 }
 
 impl Default for ImportOptions {
@@ -38,6 +40,7 @@ impl Default for ImportOptions {
             mapping: None,
             skip_invalid: false,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            dataset_name: None,
         }
     }
 }
@@ -125,8 +128,15 @@ pub fn import_file(
         .and_then(|s| s.to_str())
         .unwrap_or("data")
         .to_owned();
+    let name = options
+        .dataset_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(&stem)
+        .to_owned();
     let dataset = fare_store::NewDataset {
-        name: stem.clone(),
+        name,
         source_file: file.clone(),
         format: format.as_str().to_owned(),
         content_hash: hash,

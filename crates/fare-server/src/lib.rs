@@ -20,6 +20,11 @@
 //! | `GET /api/samples/{id}/prompt[?judgment=N]` | [`OpenProject::prompt`] |
 //! | `POST /api/decide` (a `DecisionRequest`) | [`OpenProject::decide`] |
 //! | `GET /api/report[?run=N]` | [`OpenProject::report`] |
+//! | `POST /api/import/preview` (an `ImportPreviewRequest`) | [`OpenProject::import_preview`] |
+//! | `POST /api/import` (an `ImportRequest`) | [`OpenProject::import`] |
+//!
+//! The import routes read a file on the machine the server runs on, named by its full path:
+//! whoever holds the API (loopback, or the token) may import any data file its user can read.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +38,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use fare_app::api::{ApiError, DecisionRequest, ErrorView, OpenProject, SampleQuery};
+use fare_app::importing::{ImportPreviewRequest, ImportRequest};
 use fare_store::StoreError;
 use serde::{Deserialize, Serialize};
 use tower_http::services::{ServeDir, ServeFile};
@@ -82,6 +88,8 @@ pub fn router(project: OpenProject, options: &ServeOptions) -> Router {
         .route("/samples/{id}/prompt", get(prompt))
         .route("/decide", post(decide))
         .route("/report", get(report))
+        .route("/import/preview", post(import_preview))
+        .route("/import", post(import))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such API route") })
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
         .with_state(state);
@@ -255,6 +263,26 @@ async fn report(
 ) -> Response {
     match run {
         Ok(Query(run)) => call(state, move |p| p.report(run.run)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn import_preview(
+    State(state): State<AppState>,
+    request: Result<Json<ImportPreviewRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.import_preview(&request)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn import(
+    State(state): State<AppState>,
+    request: Result<Json<ImportRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.import(&request)).await,
         Err(e) => bad_request(&e),
     }
 }

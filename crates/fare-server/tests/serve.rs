@@ -1,13 +1,14 @@
 //! `fare-lens serve`'s routes over real HTTP on loopback: the API carries the application API's
 //! calls and errors, the token guards the API (not the page), the built UI is served with its
-//! own routes falling back to its page.
+//! own routes falling back to its page, and files are previewed and imported (a real
+//! ProcessBench split when `../shared/data` is beside the checkout).
 
 #![allow(
     clippy::unwrap_used,
     reason = "a failing setup should stop the test where it failed"
 )]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use fare_app::api::OpenProject;
 use fare_io::import::{ImportOptions, import_file};
@@ -250,4 +251,156 @@ fn without_a_built_ui_the_page_says_how_to_build_it() {
     let response = client().get(format!("{base}/")).send().unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(response.text().unwrap().contains("npm run build"));
+}
+
+/// ProcessBench's GSM8K split, when `../shared/data` is beside the checkout.
+fn processbench_gsm8k() -> Option<PathBuf> {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/processbench/gsm8k.json");
+    if file.is_file() {
+        Some(file)
+    } else {
+        println!(
+            "SKIPPED: {} is absent (../shared/data beside the checkout)",
+            file.display()
+        );
+        None
+    }
+}
+
+fn post(http: &Client, url: &str, body: &Value) -> (StatusCode, Value) {
+    let response = http.post(url).json(body).send().unwrap();
+    (response.status(), response.json().unwrap())
+}
+
+#[test]
+fn a_real_processbench_split_is_previewed_then_imported() {
+    let Some(file) = processbench_gsm8k() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(project(dir.path()), &ServeOptions::default());
+    let http = client();
+    let path = file.to_str().unwrap();
+    let (status, preview) = post(
+        &http,
+        &format!("{base}/api/import/preview"),
+        &json!({"path": path}),
+    );
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["container"], "json-array");
+    assert_eq!(preview["detected_format"], "processbench");
+    assert_eq!(preview["suggested_mapping"], Value::Null);
+    assert_eq!(preview["more_records"], true);
+    let records = preview["records"].as_array().unwrap();
+    assert_eq!(records.len(), 5);
+    assert_eq!(records[0]["sample"]["external_id"], "gsm8k-0");
+    assert_eq!(records[0]["sample"]["task"], "step-level");
+    assert!(records.iter().all(|r| r["problem"].is_null()), "{preview}");
+    let (status, done) = post(
+        &http,
+        &format!("{base}/api/import"),
+        &json!({"path": path, "dataset": "ProcessBench GSM8K"}),
+    );
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["samples_added"], 400);
+    assert_eq!(done["dataset"], "ProcessBench GSM8K");
+    let overview: Value = http
+        .get(format!("{base}/api/overview"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(overview["samples"], 402);
+}
+
+#[test]
+fn an_import_adds_its_samples_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(project(dir.path()), &ServeOptions::default());
+    let http = client();
+    let data = dir.path().join("more.jsonl");
+    std::fs::write(
+        &data,
+        "{\"id\": \"m-0\", \"problem\": \"3 + 3?\", \"steps\": [\"3 + 3 = 6.\"], \"label\": -1}\n\
+         {\"id\": \"m-1\", \"problem\": \"3 * 3?\", \"steps\": [\"3 * 3 = 6.\"], \"label\": 0}\n",
+    )
+    .unwrap();
+    let body = json!({"path": data.to_str().unwrap()});
+    let (status, done) = post(&http, &format!("{base}/api/import"), &body);
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(
+        (
+            &done["samples_added"],
+            &done["already_imported"],
+            &done["dataset"]
+        ),
+        (&json!(2), &json!(false), &json!("more"))
+    );
+    let (_, again) = post(&http, &format!("{base}/api/import"), &body);
+    assert_eq!(
+        (&again["samples_added"], &again["already_imported"]),
+        (&json!(0), &json!(true))
+    );
+    let counts: Value = http
+        .post(format!("{base}/api/counts"))
+        .json(&json!({"after": 0, "limit": 0}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(counts["matching"], 4);
+}
+
+#[test]
+fn a_broken_file_is_refused_naming_file_and_line_and_nothing_is_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(project(dir.path()), &ServeOptions::default());
+    let http = client();
+    let data = dir.path().join("broken.jsonl");
+    let good =
+        |id: &str| json!({"id": id, "problem": "Q", "steps": ["a", "b"], "label": 1}).to_string();
+    std::fs::write(
+        &data,
+        format!(
+            "{}\n{}\n{{\"id\": \"b-2\", \"problem\": \n{}\n",
+            good("b-0"),
+            good("b-1"),
+            good("b-3")
+        ),
+    )
+    .unwrap();
+    let path = data.to_str().unwrap();
+    let (status, preview) = post(
+        &http,
+        &format!("{base}/api/import/preview"),
+        &json!({"path": path}),
+    );
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["records"][2]["problem"]["line"], 3);
+    assert_eq!(preview["records"][2]["problem"]["file"], path);
+    let (status, error) = post(&http, &format!("{base}/api/import"), &json!({"path": path}));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = error["message"].as_str().unwrap();
+    assert!(message.starts_with(&format!("{path}:3: ")), "{message}");
+    assert!(
+        message.contains("nothing of this file was imported"),
+        "{message}"
+    );
+    let overview: Value = http
+        .get(format!("{base}/api/overview"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(overview["samples"], 2);
+    assert_eq!(overview["datasets"].as_array().unwrap().len(), 1);
+    // A path the server cannot use is a 400 too, and says why.
+    let (status, error) = post(
+        &http,
+        &format!("{base}/api/import/preview"),
+        &json!({"path": "relative.json"}),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["message"].as_str().unwrap().contains("full path"));
 }

@@ -4,6 +4,7 @@
 import { ApiFailure, type ApiClient } from "./api/client";
 import type { Decision } from "./api/generated/Decision";
 import type { EvaluatorFilter } from "./api/generated/EvaluatorFilter";
+import type { ImportDone } from "./api/generated/ImportDone";
 import type { ProjectOverview } from "./api/generated/ProjectOverview";
 import type { PromptView } from "./api/generated/PromptView";
 import type { QueueCounts } from "./api/generated/QueueCounts";
@@ -57,7 +58,7 @@ export class AppState implements CommandTarget {
   showRaw = $state(false);
   /** The prompt behind the judgment on screen, while shown. */
   prompt = $state<PromptView | null>(null);
-  overlay = $state<"help" | "tags" | "note" | "report" | null>(null);
+  overlay = $state<"help" | "tags" | "note" | "report" | "import" | null>(null);
   /** The evaluator report, untyped until the Rust side exports its type. */
   report = $state<unknown>(null);
   noteDraft = $state("");
@@ -353,7 +354,7 @@ export class AppState implements CommandTarget {
     if (typeof localStorage !== "undefined") localStorage.setItem("fare-lens-theme", this.theme);
     this.applyTheme();
   }
-  open(what: "help" | "tags" | "note" | "report" | null): void {
+  open(what: "help" | "tags" | "note" | "report" | "import" | null): void {
     if (what === "note") this.noteDraft = this.detail?.label.note ?? "";
     if (what === "report") {
       this.report = null;
@@ -366,6 +367,16 @@ export class AppState implements CommandTarget {
       );
     }
     this.overlay = what;
+  }
+  /** After an import: the overview (data sets, sample count) and the queue show the new samples. */
+  async imported(done: ImportDone): Promise<void> {
+    if (done.already_imported) return;
+    try {
+      this.overview = await this.client.overview();
+    } catch (e) {
+      this.fail(e);
+    }
+    await this.reload();
   }
   saveNote(): void {
     void this.send({ action: "note", text: this.noteDraft });

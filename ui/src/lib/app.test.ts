@@ -88,3 +88,33 @@ describe("decisions", () => {
     expect(app.detail.label.decision).toBe("unreviewed");
   });
 });
+
+describe("after an import", () => {
+  function counting() {
+    const calls: string[] = [];
+    const transport: Transport = {
+      async call(command: CommandName) {
+        calls.push(command);
+        if (command === "overview") return { name: "p", annotator: "ann", samples: 402, datasets: [], runs: [], tags: [] };
+        if (command === "samples") return { rows: [], next_after: null };
+        if (command === "counts") return { matching: 402, reviewed: 0 };
+        return new Promise(() => {});
+      },
+    };
+    return { calls, app: new AppState(new ApiClient(transport)) };
+  }
+  const done = { file: "/d/gsm8k.json", format: "processbench", dataset_id: 2, dataset: "gsm8k", records: 400, samples_added: 400, already_imported: false };
+
+  it("the overview and the queue are read again", async () => {
+    const { app, calls } = counting();
+    await app.imported(done);
+    expect(calls.slice(0, 2)).toEqual(["overview", "samples"]);
+    expect(app.overview?.samples).toBe(402);
+  });
+
+  it("a file already in the project changes nothing", async () => {
+    const { app, calls } = counting();
+    await app.imported({ ...done, samples_added: 0, already_imported: true });
+    expect(calls).toEqual([]);
+  });
+});

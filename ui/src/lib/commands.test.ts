@@ -43,7 +43,7 @@ function fakeTarget(task: Task | null, change: Partial<CommandTarget> = {}) {
     switchProject: record("switchProject"),
     ...change,
   };
-  const press = (key: string, context: "main" | "tags" | "note" | "help" = "main", inField = false) => {
+  const press = (key: string, context: "main" | "tags" | "note" | "help" | "import" = "main", inField = false) => {
     const c = commandFor(key, context, t, inField);
     c?.run(t, key);
     return c?.id ?? null;
@@ -183,6 +183,15 @@ describe("keys run the right command for the sample's task", () => {
     expect(press("ctrl+Enter", "note", true)).toBe("note.save");
     expect(press("Escape", "note", true)).toBe("note.cancel");
     expect(calls).toEqual(["saveNote", "open(null)"]);
+  });
+
+  it("shift+I opens the import dialog, with or without a sample; Esc closes it from its fields", () => {
+    const { calls, press } = fakeTarget(null, { evaluatorVerdict: () => null });
+    expect(press("I")).toBe("import.open");
+    expect(press("i", "import", true)).toBeNull();
+    expect(press("j", "import")).toBeNull();
+    expect(press("Escape", "import", true)).toBe("import.close");
+    expect(calls).toEqual(["open(import)", "open(null)"]);
   });
 
   it("without an open sample, decisions do nothing", () => {

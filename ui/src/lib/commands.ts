@@ -3,8 +3,8 @@
 // decision bar are all built from this table; no shortcut is defined anywhere else.
 import type { Task } from "./api/generated/Task";
 
-/** Where keys go: the main screen, or one of the modal pickers on top of it. */
-export type Context = "main" | "tags" | "note" | "help" | "report";
+/** Where keys go: the main screen, or one of the modal pickers and dialogs on top of it. */
+export type Context = "main" | "tags" | "note" | "help" | "report" | "import";
 
 /** What commands can see and do: implemented by the app state (and by fakes in tests). */
 export interface CommandTarget {
@@ -35,7 +35,7 @@ export interface CommandTarget {
   toggleRaw(): void;
   togglePrompt(): void;
   toggleTheme(): void;
-  open(what: "help" | "tags" | "note" | "report" | null): void;
+  open(what: "help" | "tags" | "note" | "report" | "import" | null): void;
   saveNote(): void;
   /** Whether another project can be opened here (the desktop app; not a served project). */
   canSwitchProject(): boolean;
@@ -56,7 +56,7 @@ export interface Command {
   /** Whether it applies now (default: always). */
   when?: (t: CommandTarget) => boolean;
   run: (t: CommandTarget, key: string) => void;
-  group: "Decide" | "Navigate" | "View" | "Tags" | "Note" | "Project";
+  group: "Decide" | "Navigate" | "View" | "Tags" | "Note" | "Project" | "Data";
 }
 
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];

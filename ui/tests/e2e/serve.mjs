@@ -5,7 +5,7 @@
 // With FARE_LENS_URL=http://host:port/#token=… it drives a server already running instead (that
 // project, or the one at FARE_LENS_XSS_URL, must hold one sample with the word "xssprobe").
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openBrowser, shots } from "./harness.mjs";
@@ -187,6 +187,86 @@ await test("screenshots, light and dark", async () => {
   await page.emulateMedia({ colorScheme: "dark" });
   await page.screenshot({ path: join(shots, "serve-step-dark.png") });
   await page.emulateMedia({ colorScheme: "light" });
+});
+
+// The import dialog, on the demo project: ProcessBench's GSM8K split from ../shared/data beside
+// the checkout (skipped, saying so, when it is absent), and a JSONL file broken on line 3.
+const processbench = new URL("../../../../shared/data/processbench/gsm8k.json", import.meta.url).pathname;
+const importDir = mkdtempSync(join(tmpdir(), "fare-lens-e2e-import-"));
+const matching = async () => (await api("/api/counts", { after: 0, limit: 0 })).matching;
+/** Waits until the header's count ("12 / 532 reviewed") says `want` samples match. */
+const waitTotal = (want) =>
+  page.waitForFunction((n) => Number((document.querySelector('[data-testid="counts"]')?.textContent ?? "").split("/")[1]?.replace(/\D/g, "")) === n, want, { timeout: 5000 });
+
+await test("the ? overlay lists the import command", async () => {
+  await blur();
+  await key("?");
+  await page.waitForSelector('tr[data-command="import.open"]');
+  await key("Escape");
+  await page.waitForSelector('tr[data-command="import.open"]', { state: "detached" });
+});
+
+// Imports change the project for good: only into the demo project built here.
+const ownProject = servers.length > 0;
+if (!ownProject) {
+  console.log("SKIPPED the imports: FARE_LENS_URL names a project that is not ours to import into");
+} else if (!existsSync(processbench)) {
+  console.log(`SKIPPED the ProcessBench import: ${processbench} is absent (../shared/data beside the checkout)`);
+} else {
+  await test("shift+I imports ProcessBench GSM8K: preview, import, the queue grows, a sample opens", async () => {
+    const before = await matching();
+    await blur();
+    await key("Shift+I");
+    await page.waitForSelector('[data-testid="import-dialog"]');
+    await page.keyboard.type(processbench);
+    await key("Enter");
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="import-record"]').length === 5);
+    expect((await text('[data-testid="import-detected"]')) === "ProcessBench", "ProcessBench not detected");
+    expect((await text('[data-testid="import-records"]')).includes("gsm8k-0"), "the first record is not shown");
+    await page.fill('[data-testid="import-dataset"]', "ProcessBench GSM8K");
+    await page.screenshot({ path: join(shots, "serve-import-preview.png") });
+    await page.click('[data-testid="import-run"]');
+    await page.waitForSelector('[data-testid="import-done"]', { timeout: 30000 });
+    const done = await text('[data-testid="import-done"]');
+    expect(/Imported 400 samples/.test(done), `import said: ${done}`);
+    expect((await matching()) === before + 400, "the project did not grow by 400 samples");
+    await waitTotal(before + 400);
+    await key("Escape");
+    await page.waitForSelector('[data-testid="import-dialog"]', { state: "detached" });
+    const dataset = (await api("/api/overview")).datasets.find((d) => d.name === "ProcessBench GSM8K");
+    expect(dataset !== undefined && dataset.sample_count === 400, "no data set ProcessBench GSM8K of 400 samples");
+    await page.selectOption('select[aria-label="Data set"]', String(dataset.id));
+    await page.waitForFunction(() => document.querySelector(".sample-head")?.textContent?.includes("ProcessBench GSM8K"));
+    await page.waitForSelector(".trace li.step");
+    const head = await text(".sample-head");
+    expect(head.includes("step-level") && head.includes("gsm8k-"), `not a ProcessBench sample: ${head}`);
+    await waitTotal(400);
+    await page.selectOption('select[aria-label="Data set"]', "");
+    await blur();
+  });
+}
+
+if (ownProject) await test("a broken file shows an error naming the file and line 3; nothing is imported", async () => {
+  const broken = join(importDir, "broken.jsonl");
+  const good = (id) => JSON.stringify({ id, problem: "2 + 2?", steps: ["2 + 2 = 4."], label: -1 });
+  writeFileSync(broken, `${good("b-0")}\n${good("b-1")}\n{"id": "b-2", "problem": \n${good("b-3")}\n`);
+  const before = await matching();
+  await blur();
+  await key("Shift+I");
+  await page.waitForSelector('[data-testid="import-dialog"]');
+  await page.keyboard.type(broken);
+  await key("Enter");
+  await page.waitForSelector('[data-testid="import-record-problem"]');
+  const problem = await text('[data-testid="import-record-problem"]');
+  expect(problem.includes(`${broken}:3:`), `the preview's problem does not name file and line: ${problem}`);
+  await page.click('[data-testid="import-run"]');
+  await page.waitForSelector('[data-testid="import-error"]');
+  const error = await text('[data-testid="import-error"]');
+  expect(error.includes(`${broken}:3:`) && error.includes("nothing of this file was imported"), `error: ${error}`);
+  await page.screenshot({ path: join(shots, "serve-import-broken.png") });
+  expect((await matching()) === before, "samples were imported from a broken file");
+  await key("Escape");
+  await page.waitForSelector('[data-testid="import-dialog"]', { state: "detached" });
 });
 
 await test("the XSS probe runs no script", async () => {

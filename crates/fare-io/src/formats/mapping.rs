@@ -31,7 +31,8 @@ use serde_json::Value;
 use super::{RecordContext, as_integer, describe, kind_of};
 use crate::error::FieldError;
 
-const TARGETS: [&str; 10] = [
+/// What a field can be mapped to.
+pub const TARGETS: [&str; 10] = [
     "id",
     "question",
     "steps",
@@ -95,21 +96,10 @@ impl Mapping {
             }
         }
         let has = |t: &str| self.fields.contains_key(t);
-        let task = match self.task {
-            Some(task) => task,
-            None if has("response_a") || has("response_b") => Task::Pairwise,
-            None if has("steps") => Task::StepLevel,
-            None if has("reference") => Task::ReferenceBased,
-            None if has("response") => Task::ReferenceFree,
-            None => return Err("the mapping names no response or steps field: add --map steps=... or --map response=..., or --task".into()),
+        let Some(task) = self.implied_task() else {
+            return Err("the mapping names no response or steps field: add --map steps=... or --map response=..., or --task".into());
         };
-        let needed: &[&str] = match task {
-            Task::Pairwise => &["question", "response_a", "response_b"],
-            Task::StepLevel => &["question", "steps"],
-            Task::ReferenceFree | Task::Rating => &["question", "response"],
-            Task::ReferenceBased => &["question", "response", "reference"],
-        };
-        if let Some(missing) = needed.iter().find(|t| !has(t)) {
+        if let Some(missing) = required_targets(task).iter().find(|t| !has(t)) {
             return Err(format!("a {task} import needs `--map {missing}=FIELD`"));
         }
         if !(0..=1).contains(&self.label_base) {
@@ -117,6 +107,21 @@ impl Mapping {
         }
         self.task = Some(task);
         Ok(self)
+    }
+
+    /// The task of the samples: the one set, else the one the mapped targets imply
+    /// (`response_a` → pairwise, `steps` → step-level, `reference` → reference-based, `response`
+    /// → reference-free); none when no target implies one.
+    pub fn implied_task(&self) -> Option<Task> {
+        let has = |t: &str| self.fields.contains_key(t);
+        match self.task {
+            Some(task) => Some(task),
+            None if has("response_a") || has("response_b") => Some(Task::Pairwise),
+            None if has("steps") => Some(Task::StepLevel),
+            None if has("reference") => Some(Task::ReferenceBased),
+            None if has("response") => Some(Task::ReferenceFree),
+            None => None,
+        }
     }
 
     fn lookup<'v>(&self, record: &'v Value, target: &str) -> Option<(&str, &'v Value)> {
@@ -310,6 +315,16 @@ impl Mapping {
                     .map_err(|_| bad("an integer rating"))
             }
         }
+    }
+}
+
+/// The targets a mapping for `task` must name.
+pub fn required_targets(task: Task) -> &'static [&'static str] {
+    match task {
+        Task::Pairwise => &["question", "response_a", "response_b"],
+        Task::StepLevel => &["question", "steps"],
+        Task::ReferenceFree | Task::Rating => &["question", "response"],
+        Task::ReferenceBased => &["question", "response", "reference"],
     }
 }
 

@@ -65,6 +65,8 @@ describe("routes", () => {
     expect(httpRoute("counts", { query: { after: 0, limit: 0 } }).path).toBe("/api/counts");
     expect(httpRoute("decide", { request: { sample_id: 1, decision: { action: "undo" } } }).method).toBe("POST");
     expect(httpRoute("report", { run: 3 }).path).toBe("/api/report?run=3");
+    expect(httpRoute("importPreview", { request: { path: "/d/a.json" } })).toEqual({ method: "POST", path: "/api/import/preview", body: { path: "/d/a.json" } });
+    expect(httpRoute("import", { request: { path: "/d/a.json", dataset: "a" } })).toEqual({ method: "POST", path: "/api/import", body: { path: "/d/a.json", dataset: "a" } });
   });
 });
 

@@ -5,6 +5,10 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { DecisionRequest } from "./generated/DecisionRequest";
 import type { ErrorView } from "./generated/ErrorView";
+import type { ImportDone } from "./generated/ImportDone";
+import type { ImportPreview } from "./generated/ImportPreview";
+import type { ImportPreviewRequest } from "./generated/ImportPreviewRequest";
+import type { ImportRequest } from "./generated/ImportRequest";
 import type { LabelView } from "./generated/LabelView";
 import type { ProjectOverview } from "./generated/ProjectOverview";
 import type { QueueCounts } from "./generated/QueueCounts";
@@ -14,7 +18,7 @@ import type { SamplePage } from "./generated/SamplePage";
 import type { SampleQuery } from "./generated/SampleQuery";
 
 /** The commands of the application API, named as `fare_app::dispatch` names them. */
-export type CommandName = "overview" | "samples" | "counts" | "sample" | "prompt" | "decide" | "report";
+export type CommandName = "overview" | "samples" | "counts" | "sample" | "prompt" | "decide" | "report" | "importPreview" | "import";
 
 /** Arguments of each command. */
 export interface CommandArgs {
@@ -25,6 +29,8 @@ export interface CommandArgs {
   prompt: { id: number; judgment?: number };
   decide: { request: DecisionRequest };
   report: { run?: number };
+  importPreview: { request: ImportPreviewRequest };
+  import: { request: ImportRequest };
 }
 
 /** Carries one command to the project and brings back its JSON answer. */
@@ -122,6 +128,10 @@ export function httpRoute(
       return { method: "POST", path: "/api/decide", body: (args as CommandArgs["decide"]).request };
     case "report":
       return { method: "GET", path: `/api/report${runParam((args as CommandArgs["report"]).run)}` };
+    case "importPreview":
+      return { method: "POST", path: "/api/import/preview", body: (args as CommandArgs["importPreview"]).request };
+    case "import":
+      return { method: "POST", path: "/api/import", body: (args as CommandArgs["import"]).request };
   }
 }
 
@@ -200,6 +210,14 @@ export class ApiClient {
   /** The evaluator report; untyped until the Rust side exports its type. */
   report(run?: number): Promise<unknown> {
     return this.transport.call("report", { run });
+  }
+  /** The first records of a file (a path on the machine running FARE Lens) as they would be imported. */
+  importPreview(request: ImportPreviewRequest): Promise<ImportPreview> {
+    return this.transport.call("importPreview", { request }) as Promise<ImportPreview>;
+  }
+  /** Imports a file, all or nothing; a bad file fails with a message naming its file and line. */
+  import(request: ImportRequest): Promise<ImportDone> {
+    return this.transport.call("import", { request }) as Promise<ImportDone>;
   }
 }
 
