@@ -169,6 +169,9 @@ export const COMMANDS: Command[] = [
   { id: "help.close", label: "Close this list", keys: ["Escape", "?"], context: "help", group: "View", run: (t) => t.open(null) },
   // The project (desktop app only)
   { id: "project.switch", label: "Projects…", keys: ["ctrl+o"], context: "main", group: "Project", when: (t) => t.canSwitchProject(), run: (t) => t.switchProject() },
+  // Data
+  { id: "import.open", label: "Import data…", keys: ["I"], context: "main", group: "Data", run: (t) => t.open("import") },
+  { id: "import.close", label: "Close the import dialog", keys: ["Escape"], context: "import", inFields: true, group: "Data", run: (t) => t.open(null) },
 ];
 
 /** A key event in the table's words: "a", "A", "ctrl+z", "ctrl+shift+z", "space", "Enter". */
