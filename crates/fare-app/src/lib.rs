@@ -3,6 +3,7 @@
 //!
 //! - [`api`]: an open project and the commands the UI gives it (queue, sample view,
 //!   decisions), with the types the UI's TypeScript is generated from.
+//! - [`queue`]: which sample is the Nth of the queue's list (far jumps of the UI's list).
 //! - [`report`]: evaluator metrics per task, data set and source, against ground truth and
 //!   against human labels.
 //! - [`judge`]: judging samples with a local evaluator, resumable after a crash.
@@ -11,4 +12,5 @@
 pub mod api;
 pub mod demo;
 pub mod judge;
+pub mod queue;
 pub mod report;

@@ -14,6 +14,7 @@ use fare_app::api::{
     DecisionRequest, ErrorView, ProjectOverview, PromptView, QueueCounts, SampleDetail, SamplePage,
     SampleQuery,
 };
+use fare_app::queue::{PositionQuery, QueuePosition};
 use ts_rs::{Config, TS};
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
@@ -47,6 +48,8 @@ fn the_committed_typescript_types_match_the_rust_types() {
     ProjectOverview::export_all(&cfg).unwrap();
     ErrorView::export_all(&cfg).unwrap();
     PromptView::export_all(&cfg).unwrap();
+    PositionQuery::export_all(&cfg).unwrap();
+    QueuePosition::export_all(&cfg).unwrap();
     let generated = read_dir(fresh.path());
     let committed_dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/generated");
