@@ -16,6 +16,8 @@
 // whether the last row is on screen: browsers cap an element's height (Chromium at 33,554,428 px),
 // and a list taller than that cannot show its last rows.
 //
+// Then, on the large project, the position call the far jumps use, under several filters.
+//
 // Environment: FARE_LENS, FARE_BENCH, CHROMIUM, FARE_LENS_BENCH_PROJECT, LIST_SAMPLES.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -83,7 +85,51 @@ function listProbe() {
   };
 }
 
-async function measure(project, name) {
+/** Milliseconds of one API call from Node (the server's work plus a loopback round trip). */
+async function timed(url, path, body) {
+  const start = performance.now();
+  const r = await fetch(new URL(path, url), {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = await r.json();
+  if (!r.ok) throw new Error(`${path}: ${json.message}`);
+  return { ms: performance.now() - start, json };
+}
+
+/**
+ * The position call (`/api/position`, the row a far jump starts from) at the middle and the end of
+ * the list under several filters, median of 3, beside the first page of the same list (what the UI
+ * fetches anyway) and the 100 ms goal of the sample-list queries.
+ */
+async function positions(url) {
+  const filters = [
+    ["no filter", {}],
+    ["task", { task: "step-level" }],
+    ["unreviewed", { review: "unreviewed" }],
+    ["disagrees with gold", { evaluator: "disagrees-with-gold" }],
+    ["unreviewed + disagrees", { review: "unreviewed", evaluator: "disagrees-with-gold" }],
+    ["search, common word", { text: "polynomial" }],
+  ];
+  const median3 = async (f) => {
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push((await f()).ms);
+    return runs.sort((a, b) => a - b)[1];
+  };
+  const rows = [];
+  for (const [name, filter] of filters) {
+    const query = { ...filter, after: 0, limit: 500 };
+    const matching = (await timed(url, "/api/counts", query)).json.matching;
+    const page = await median3(() => timed(url, "/api/samples", query));
+    const middle = await median3(() => timed(url, "/api/position", { query, position: Math.floor(matching / 2) }));
+    const end = await median3(() => timed(url, "/api/position", { query, position: matching - 1 }));
+    rows.push({ name, matching, page, middle, end });
+  }
+  return rows;
+}
+
+async function measure(project, name, withPositions = false) {
   const { server, url } = await startServe(fareLens, project, { token, ui: dist, annotator: "bench" });
   const browser = await launchChromium(["--enable-precise-memory-info"]);
   const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
@@ -112,12 +158,14 @@ async function measure(project, name) {
     states.push({ at: `${fraction * 100}%`, ...result, ...(await memory()) });
   }
   await browser.close();
+  // (a build from before the position call answers 404: no figures then)
+  const calls = withPositions ? await positions(url).catch((e) => (console.error(`no position figures: ${e.message}`), [])) : [];
   server.kill();
-  return { name, total, states, errors };
+  return { name, total, states, errors, calls };
 }
 
 const reference = await measure(demo, "demo");
-const big = await measure(large, `synth ${SAMPLES}`);
+const big = await measure(large, `synth ${SAMPLES}`, true);
 if (!process.env.FARE_LENS_BENCH_PROJECT) rmSync(dir, { recursive: true, force: true });
 else rmSync(demo, { force: true });
 
@@ -131,6 +179,12 @@ for (const [i, s] of big.states.entries()) {
 }
 const far = big.states.find((s) => s.at === "100%");
 console.log(`\nfar end: the last row on screen is #${far.last}; the list has ${big.total.toLocaleString()} rows`);
+console.log(`\nThe position call on ${big.total.toLocaleString()} samples (median of 3, from Node over loopback):\n`);
+console.log("| filter | matching | first page (500 rows) | position: middle | position: last | last / first page | last / 100 ms goal |");
+console.log("|---|---|---|---|---|---|---|");
+for (const c of big.calls) {
+  console.log(`| ${c.name} | ${c.matching.toLocaleString()} | ${ms(c.page)} | ${ms(c.middle)} | ${ms(c.end)} | ${x(c.end, c.page)} | ${x(c.end, 100)} |`);
+}
 const errors = [...reference.errors, ...big.errors];
 if (errors.length) console.log(`page errors: ${errors.join(" | ")}`);
 process.exit(errors.length ? 1 : 0);
