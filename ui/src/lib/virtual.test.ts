@@ -171,6 +171,16 @@ describe("PageWindow far jumps", () => {
     expect(w.row(50_100)?.id).toBe(s.ids[50_100]);
   });
 
+  it("locates once for a viewport across two far pages", async () => {
+    const s = located(100_000);
+    const w = new PageWindow(s.fetchPage, 100, 4, () => {}, s.locate);
+    await w.ensure(49_990, 50_010);
+    expect(s.located).toEqual([49_899]);
+    expect(s.calls).toEqual([s.ids[49_899], s.ids[49_999]]);
+    expect(w.row(49_990)?.id).toBe(s.ids[49_990]);
+    expect(w.row(50_009)?.id).toBe(s.ids[50_009]);
+  });
+
   it("walks to a page near a known start", async () => {
     const s = located(100_000);
     const w = new PageWindow(s.fetchPage, 100, 4, () => {}, s.locate);

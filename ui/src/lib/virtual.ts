@@ -198,6 +198,12 @@ export class PageWindow {
 
   /** Learns where `page` starts: by walking from the nearest known start, or by `locate`. */
   private async reach(page: number): Promise<void> {
+    // The page before it, on its way, gives this page's start when it arrives.
+    const before = this.inflight.get(page - 1);
+    if (before) {
+      await before;
+      if (this.cursors.has(page)) return;
+    }
     let known = page;
     while (!this.cursors.has(known)) known--;
     if (this.locate !== null && page - known > WALK_PAGES) return this.locateStart(page);

@@ -8,8 +8,9 @@
 // written there and kept when it does not. LIST_SAMPLES sets its size (default 1,000,000).
 //
 // For each project: open the UI, then jump the list's scrollbar to 50%, 100% (the far end), 10%,
-// 90% and back to 0 of its height, as a drag of the scroll thumb does (one `scrollTop` change). For
-// each jump, the time from the change to the frame in which every row in the viewport shows its
+// 90% and back to 0 of its height, as a click on the scroll track does (one `scrollTop` change),
+// then drag it from the top to the end over 30 frames (30 `scrollTop` changes). For each move,
+// the time from the (last) change to the frame in which every row in the viewport shows its
 // sample (none "loading…"), measured in the page as in common.mjs; then, after a forced garbage
 // collection, the JS heap in use (CDP Runtime.getHeapUsage), the DOM nodes (CDP
 // Performance.getMetrics) and the elements in the document. At the far end it also reports
@@ -27,7 +28,8 @@ import { launchChromium, startServe } from "../e2e/harness.mjs";
 import { dist, fareBench, fareLens, mb, ms, requireFile, token, x } from "./common.mjs";
 
 const SAMPLES = Number(process.env.LIST_SAMPLES ?? 1_000_000);
-const JUMPS = [0.5, 1, 0.1, 0.9, 0];
+// [fraction of the scroll range, frames the thumb takes to get there]
+const JUMPS = [[0.5, 1], [1, 1], [0.1, 1], [0.9, 1], [0, 1], [1, 30]];
 const ROW_PX = 46;
 
 requireFile(fareLens, "build it (cargo build -p fare-cli) or set FARE_LENS");
@@ -67,10 +69,18 @@ function listProbe() {
     };
   };
   window.__inView = inView;
-  window.__jump = (fraction) => {
+  // A drag of the thumb from where it is to `fraction`: `steps` scroll changes, one per frame; the
+  // time counts from the last one.
+  window.__jump = async (fraction, steps = 1) => {
     const list = document.querySelector('[data-testid="queue"]');
+    const from = list.scrollTop;
+    const to = fraction * (list.scrollHeight - list.clientHeight);
+    for (let i = 1; i < steps; i++) {
+      list.scrollTop = from + ((to - from) * i) / steps;
+      await new Promise((r) => requestAnimationFrame(r));
+    }
     const start = performance.now();
-    list.scrollTop = fraction * (list.scrollHeight - list.clientHeight);
+    list.scrollTop = to;
     return new Promise((resolve) => {
       const check = () =>
         requestAnimationFrame(() => {
@@ -152,10 +162,11 @@ async function measure(project, name, withPositions = false) {
   const total = Number((await page.innerText('[data-testid="counts"]')).split("/")[1].replace(/\D/g, ""));
   await page.waitForTimeout(500);
   const states = [{ at: "opened", ms: null, ...(await memory()), ...(await page.evaluate(() => window.__inView())) }];
-  for (const fraction of JUMPS) {
-    const result = await page.evaluate((f) => window.__jump(f), fraction);
+  for (const [fraction, steps] of JUMPS) {
+    const result = await page.evaluate(([f, n]) => window.__jump(f, n), [fraction, steps]);
     await page.waitForTimeout(300);
-    states.push({ at: `${fraction * 100}%`, ...result, ...(await memory()) });
+    const at = steps > 1 ? `drag to ${fraction * 100}% (${steps} frames)` : `${fraction * 100}%`;
+    states.push({ at, ...result, ...(await memory()) });
   }
   await browser.close();
   // (a build from before the position call answers 404: no figures then)
