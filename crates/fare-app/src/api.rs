@@ -563,7 +563,8 @@ impl OpenProject {
         })
     }
 
-    fn filter(&self, query: &SampleQuery) -> SampleFilter {
+    /// The store's filter for a query, as this annotator sees it.
+    pub(crate) fn filter(&self, query: &SampleQuery) -> SampleFilter {
         SampleFilter {
             task: query.task,
             dataset_id: query.dataset_id,

@@ -11,12 +11,14 @@ use serde_json::Value;
 
 use crate::api::{ApiError, DecisionRequest, OpenProject, SampleQuery};
 use crate::importing::{ImportPreviewRequest, ImportRequest};
+use crate::queue::PositionQuery;
 
 /// The commands [`dispatch`] knows, as the UI names them.
-pub const COMMANDS: [&str; 9] = [
+pub const COMMANDS: [&str; 10] = [
     "overview",
     "samples",
     "counts",
+    "position",
     "sample",
     "prompt",
     "decide",
@@ -94,6 +96,10 @@ pub fn dispatch(
         }
         "samples" => json(&project.samples(&args::<Query>(command, arguments)?.query)?),
         "counts" => json(&project.counts(&args::<Query>(command, arguments)?.query)?),
+        "position" => {
+            let a: Request<PositionQuery> = args(command, arguments)?;
+            json(&project.position(&a.request)?)
+        }
         "sample" => {
             let a: SampleArgs = args(command, arguments)?;
             json(&project.sample(a.id, a.run)?)
@@ -142,6 +148,13 @@ mod tests {
         let page = dispatch(&mut p, "samples", json!({"query": {}})).expect("samples");
         let first = page["rows"][0]["id"].as_i64().expect("a first row");
         let counts = dispatch(&mut p, "counts", json!({"query": {}})).expect("counts");
+        let at = dispatch(
+            &mut p,
+            "position",
+            json!({"request": {"query": {}, "position": 0}}),
+        )
+        .expect("position");
+        assert_eq!(at["sample_id"], json!(first), "{at}");
         assert_eq!(counts["matching"], overview["samples"]);
         let sample = dispatch(&mut p, "sample", json!({"id": first})).expect("sample");
         assert_eq!(sample["id"], json!(first));

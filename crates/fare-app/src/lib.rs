@@ -5,6 +5,7 @@
 //!   decisions), with the types the UI's TypeScript is generated from.
 //! - [`importing`]: the import dialog's calls: a preview of a file's first records (format
 //!   detected, fields seen, a field mapping suggested for unknown schemas) and the import itself.
+//! - [`queue`]: which sample is the Nth of the queue's list (far jumps of the UI's list).
 //! - [`report`]: evaluator metrics per task, data set and source, against ground truth and
 //!   against human labels.
 //! - [`judge`]: judging samples with a local evaluator, resumable after a crash.
@@ -17,5 +18,6 @@ pub mod demo;
 pub mod dispatch;
 pub mod importing;
 pub mod judge;
+pub mod queue;
 pub mod report;
 pub mod session;

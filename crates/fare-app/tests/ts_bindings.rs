@@ -15,6 +15,7 @@ use fare_app::api::{
     SampleQuery,
 };
 use fare_app::importing::{ImportDone, ImportPreview, ImportPreviewRequest, ImportRequest};
+use fare_app::queue::{PositionQuery, QueuePosition};
 use fare_app::session::SessionView;
 use ts_rs::{Config, TS};
 
@@ -54,6 +55,8 @@ fn the_committed_typescript_types_match_the_rust_types() {
     ImportPreview::export_all(&cfg).unwrap();
     ImportRequest::export_all(&cfg).unwrap();
     ImportDone::export_all(&cfg).unwrap();
+    PositionQuery::export_all(&cfg).unwrap();
+    QueuePosition::export_all(&cfg).unwrap();
     let generated = read_dir(fresh.path());
     let committed_dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/generated");

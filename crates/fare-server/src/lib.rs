@@ -16,6 +16,7 @@
 //! | `GET /api/overview` | [`OpenProject::overview`] |
 //! | `POST /api/samples` (a `SampleQuery`) | [`OpenProject::samples`] |
 //! | `POST /api/counts` (a `SampleQuery`) | [`OpenProject::counts`] |
+//! | `POST /api/position` (a `PositionQuery`) | [`OpenProject::position`] |
 //! | `GET /api/samples/{id}[?run=N]` | [`OpenProject::sample`] |
 //! | `GET /api/samples/{id}/prompt[?judgment=N]` | [`OpenProject::prompt`] |
 //! | `POST /api/decide` (a `DecisionRequest`) | [`OpenProject::decide`] |
@@ -39,6 +40,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use fare_app::api::{ApiError, DecisionRequest, ErrorView, OpenProject, SampleQuery};
 use fare_app::importing::{ImportPreviewRequest, ImportRequest};
+use fare_app::queue::PositionQuery;
 use fare_store::StoreError;
 use serde::{Deserialize, Serialize};
 use tower_http::services::{ServeDir, ServeFile};
@@ -84,6 +86,7 @@ pub fn router(project: OpenProject, options: &ServeOptions) -> Router {
         .route("/overview", get(overview))
         .route("/samples", post(samples))
         .route("/counts", post(counts))
+        .route("/position", post(position))
         .route("/samples/{id}", get(sample))
         .route("/samples/{id}/prompt", get(prompt))
         .route("/decide", post(decide))
@@ -213,6 +216,16 @@ async fn counts(
 ) -> Response {
     match query {
         Ok(Json(query)) => call(state, move |p| p.counts(&query)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn position(
+    State(state): State<AppState>,
+    request: Result<Json<PositionQuery>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.position(&request)).await,
         Err(e) => bad_request(&e),
     }
 }

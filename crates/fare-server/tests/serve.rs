@@ -116,6 +116,35 @@ fn the_api_carries_the_queue_the_sample_view_and_decisions() {
         (counts["matching"].as_i64(), counts["reviewed"].as_i64()),
         (Some(1), Some(1))
     );
+    // The sample at a position of a filtered list, and none past its end.
+    let position = |body: Value| -> Value {
+        http.post(format!("{base}/api/position"))
+            .json(&body)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let all: Value = http
+        .post(format!("{base}/api/samples"))
+        .json(&json!({"after": 0, "limit": 10}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let last = all["rows"][1]["id"].as_i64().unwrap();
+    assert_eq!(
+        position(json!({"query": {"after": 0, "limit": 0}, "position": 1})),
+        json!({"position": 1, "sample_id": last})
+    );
+    assert_eq!(
+        position(json!({"query": {"after": 0, "limit": 0, "review": "reviewed"}, "position": 0})),
+        json!({"position": 0, "sample_id": id})
+    );
+    assert_eq!(
+        position(json!({"query": {"after": 0, "limit": 0, "review": "reviewed"}, "position": 1})),
+        json!({"position": 1, "sample_id": null})
+    );
     let report = http.get(format!("{base}/api/report")).send().unwrap();
     assert_eq!(report.status(), StatusCode::OK);
     // The decision is in the file: a second opener sees it.

@@ -10,6 +10,7 @@
 //! - [`judgments`]: evaluator runs and their judgments.
 //! - [`annotations`]: annotators, events and the derived current labels.
 //! - [`query`]: the sample list, its filters and full-text search.
+//! - [`position`]: which sample is the Nth of a filtered list (far jumps of a virtual list).
 //!
 //! Every write a user would call one action is one transaction.
 
@@ -17,6 +18,7 @@ pub mod annotations;
 pub mod import;
 pub mod judgments;
 pub mod migrations;
+pub mod position;
 pub mod project;
 pub mod query;
 

@@ -345,7 +345,7 @@ impl Project {
     /// matches, so probing row by row is cheapest); in counts they test the joined judgment `j`,
     /// which lets SQLite start from the judgments index. `id` is the column that holds the
     /// sample's id (`s.id`, or `j.sample_id` when a count reads judgments alone).
-    fn where_clause(
+    pub(crate) fn where_clause(
         filter: &SampleFilter,
         runs: &str,
         probe: bool,
@@ -476,14 +476,8 @@ impl Project {
 
     /// How many samples a filter matches.
     pub fn count_samples(&self, filter: &SampleFilter) -> Result<i64> {
-        let narrows_besides_text = filter.task.is_some()
-            || filter.dataset_id.is_some()
-            || filter.source.is_some()
-            || filter.review.is_some()
-            || filter.evaluator.is_some()
-            || filter.tag.is_some();
         // A search alone: count the index's matches, without visiting the samples.
-        if !narrows_besides_text && let Some(query) = filter.text.as_deref().and_then(fts_query) {
+        if let Some(query) = Self::search_only(filter) {
             return Ok(self.conn.query_row(
                 "SELECT count(*) FROM sample_text WHERE sample_text MATCH ?1",
                 [query],
@@ -491,13 +485,43 @@ impl Project {
             )?);
         }
         let runs = self.shown_runs(filter.run_id)?.sql();
+        let scan = Self::scan(filter, &runs);
+        let (clause, values) = Self::where_clause(filter, &runs, false, scan.id);
+        let sql = format!(
+            "SELECT count(*) FROM {} WHERE {} AND {clause} AND ?1 IS NULL",
+            scan.from, scan.on
+        );
+        let mut all = vec![Value::Null];
+        all.extend(values);
+        Ok(self
+            .conn
+            .query_row(&sql, params_from_iter(all), |r| r.get(0))?)
+    }
+
+    /// The FTS5 query of a filter that narrows by a search and nothing else.
+    pub(crate) fn search_only(filter: &SampleFilter) -> Option<String> {
+        let narrows_besides_text = filter.task.is_some()
+            || filter.dataset_id.is_some()
+            || filter.source.is_some()
+            || filter.review.is_some()
+            || filter.evaluator.is_some()
+            || filter.tag.is_some();
+        if narrows_besides_text {
+            return None;
+        }
+        filter.text.as_deref().and_then(fts_query)
+    }
+
+    /// Where a whole-list pass (a count, a position) reads a filter's samples: with an evaluator
+    /// filter, from the run's judgments (an index by agreement, in sample id order), else from
+    /// the samples. `runs` is [`ShownRuns::sql`].
+    pub(crate) fn scan(filter: &SampleFilter, runs: &str) -> Scan {
         let needs_sample_columns = filter.task.is_some()
             || filter.dataset_id.is_some()
             || filter.source.is_some()
             || runs.contains("s.task");
         let judgment =
             format!("j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0");
-        // (tables, condition on them besides the filter's, the sample id column)
         let (from, on, id) = match filter.evaluator {
             None => ("samples s".to_owned(), "1".to_owned(), "s.id"),
             // Only the sample's id is needed: the judgment has it, no need to read the sample.
@@ -517,14 +541,32 @@ impl Project {
                 "s.id",
             ),
         };
-        let (clause, values) = Self::where_clause(filter, &runs, false, id);
-        let sql = format!("SELECT count(*) FROM {from} WHERE {on} AND {clause} AND ?1 IS NULL");
-        let mut all = vec![Value::Null];
-        all.extend(values);
-        Ok(self
-            .conn
-            .query_row(&sql, params_from_iter(all), |r| r.get(0))?)
+        // A pass from the judgments reads them in their index's sample id order.
+        let order = if from.starts_with("judgments j") {
+            "j.sample_id"
+        } else {
+            "s.id"
+        };
+        Scan {
+            from,
+            on,
+            id,
+            order,
+        }
     }
+}
+
+/// The tables a whole-list pass reads ([`Project::scan`]).
+pub(crate) struct Scan {
+    /// The `FROM` clause (`s` = samples, `j` = the shown run's judgment).
+    pub(crate) from: String,
+    /// A condition on those tables besides the filter's.
+    pub(crate) on: String,
+    /// The column that holds the sample id.
+    pub(crate) id: &'static str,
+    /// The column to order by for sample id order, the one the pass already reads in that
+    /// order (ordering a join of judgments by `s.id` instead makes SQLite sort).
+    pub(crate) order: &'static str,
 }
 
 #[cfg(test)]

@@ -1,7 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { SamplePage } from "./api/generated/SamplePage";
 import type { SampleRow } from "./api/generated/SampleRow";
-import { PageWindow, pagesOf, pagesToEvict, scrollToReveal, visibleRange } from "./virtual";
+import {
+  MAX_LIST_PX,
+  PageWindow,
+  WALK_PAGES,
+  contentTop,
+  listScale,
+  pagesOf,
+  pagesToEvict,
+  rowOffset,
+  scrollTopFor,
+  scrollToReveal,
+  visibleRange,
+} from "./virtual";
 
 describe("visibleRange", () => {
   it("covers the viewport plus overscan, clamped to the list", () => {
@@ -25,6 +37,31 @@ describe("scrollToReveal", () => {
     expect(scrollToReveal(5, 0, 460, 46)).toBe(0);
     expect(scrollToReveal(10, 0, 460, 46)).toBe(46);
     expect(scrollToReveal(2, 460, 460, 46)).toBe(92);
+  });
+});
+
+describe("listScale", () => {
+  it("draws a list at its own height while it fits", () => {
+    const s = listScale(100_000, 46, 600);
+    expect(s).toEqual({ height: 4_600_000, factor: 1 });
+    expect(rowOffset(500, 46, 12_345, s)).toBe(23_000);
+    expect(contentTop(12_345, s)).toBe(12_345);
+  });
+
+  it("caps a taller list and keeps its first and last rows reachable", () => {
+    const total = 1_000_000;
+    const s = listScale(total, 46, 600);
+    expect(s.height).toBe(MAX_LIST_PX);
+    expect(s.factor).toBeGreaterThan(2.8);
+    // the far end of the scroll range shows the last row at the bottom of the viewport
+    const end = s.height - 600;
+    const top = contentTop(end, s);
+    expect(visibleRange(top, 600, 46, total, 0).end).toBe(total);
+    expect(rowOffset(total - 1, 46, end, s)).toBeCloseTo(end + 600 - 46, 6);
+    // the top is exact, and a row revealed by scrollTopFor is at the viewport's top
+    expect(visibleRange(contentTop(0, s), 600, 46, total, 0).start).toBe(0);
+    const at = scrollTopFor(700_000 * 46, s);
+    expect(rowOffset(700_000, 46, at, s)).toBeCloseTo(at, 6);
   });
 });
 
@@ -103,5 +140,107 @@ describe("PageWindow", () => {
     expect(w.indexOfId(4)).toBe(2);
     expect(w.indexOfId(3)).toBeNull();
     expect(changes).toBe(2);
+  });
+});
+
+describe("PageWindow far jumps", () => {
+  /** The fake server, with `locate` answering the id at a position (null past the end). */
+  function located(n: number) {
+    const s = server(n);
+    const located: number[] = [];
+    const locate = async (position: number) => {
+      located.push(position);
+      return s.ids[position] ?? null;
+    };
+    return { ...s, located, locate };
+  }
+
+  it("reaches a far page with one locate and one page, not a walk", async () => {
+    const s = located(100_000);
+    const w = new PageWindow(s.fetchPage, 100, 4, () => {}, s.locate);
+    await w.ensure(50_000, 50_030);
+    expect(s.located).toEqual([49_999]);
+    expect(s.calls).toEqual([s.ids[49_999]]);
+    expect(w.row(50_000)?.id).toBe(s.ids[50_000]);
+    expect(w.row(50_029)?.id).toBe(s.ids[50_029]);
+    // known so far: up to the end of the page after it, whose start this page gave
+    expect(w.knownLength()).toBe(50_200);
+    // the next page is known from this one: no second locate
+    await w.ensure(50_100, 50_110);
+    expect(s.located).toEqual([49_999]);
+    expect(w.row(50_100)?.id).toBe(s.ids[50_100]);
+  });
+
+  it("locates once for a viewport across two far pages", async () => {
+    const s = located(100_000);
+    const w = new PageWindow(s.fetchPage, 100, 4, () => {}, s.locate);
+    await w.ensure(49_990, 50_010);
+    expect(s.located).toEqual([49_899]);
+    expect(s.calls).toEqual([s.ids[49_899], s.ids[49_999]]);
+    expect(w.row(49_990)?.id).toBe(s.ids[49_990]);
+    expect(w.row(50_009)?.id).toBe(s.ids[50_009]);
+  });
+
+  it("walks to a page near a known start", async () => {
+    const s = located(100_000);
+    const w = new PageWindow(s.fetchPage, 100, 4, () => {}, s.locate);
+    await w.ensure(WALK_PAGES * 100, WALK_PAGES * 100 + 10);
+    expect(s.located).toEqual([]);
+    expect(s.calls.length).toBe(WALK_PAGES + 1);
+    expect(w.row(WALK_PAGES * 100)?.id).toBe(s.ids[WALK_PAGES * 100]);
+  });
+
+  it("reaches the last row and learns the end", async () => {
+    const s = located(100_000);
+    const w = new PageWindow(s.fetchPage, 100, 4, () => {}, s.locate);
+    const n = s.ids.length;
+    await w.ensure(n - 20, n);
+    expect(w.row(n - 1)?.id).toBe(s.ids[n - 1]);
+    expect(w.lastPage).toBe(Math.floor((n - 1) / 100));
+    expect(w.knownLength()).toBe(n);
+  });
+
+  it("leaves a page past the end empty", async () => {
+    const s = located(1000);
+    const w = new PageWindow(s.fetchPage, 100, 4, () => {}, s.locate);
+    await w.ensure(5000, 5010);
+    expect(s.located).toEqual([4999]);
+    expect(w.row(5000)).toBeUndefined();
+    expect(w.loadedPages()).toEqual([]);
+  });
+
+  it("asks one locate at a time and skips pages the viewport left meanwhile", async () => {
+    const s = server(100_000);
+    const pending: (() => void)[] = [];
+    const located: number[] = [];
+    const locate = (position: number) =>
+      new Promise<number | null>((resolve) => {
+        located.push(position);
+        pending.push(() => resolve(s.ids[position] ?? null));
+      });
+    const tick = () => new Promise((r) => setTimeout(r, 0));
+    const w = new PageWindow(s.fetchPage, 100, 4, () => {}, locate);
+    // a scroll thumb dragged over three far places while the first answer is awaited
+    const jumps = [w.ensure(10_000, 10_010)];
+    await tick();
+    expect(located).toEqual([9_999]);
+    jumps.push(w.ensure(20_000, 20_010), w.ensure(60_000, 60_010));
+    await tick();
+    expect(located).toEqual([9_999]);
+    pending.shift()?.();
+    await tick();
+    // page 200 was left before its turn: the next locate is for where the thumb stopped
+    expect(located).toEqual([9_999, 59_999]);
+    pending.shift()?.();
+    await Promise.all(jumps);
+    expect(w.row(60_000)?.id).toBe(s.ids[60_000]);
+    expect(w.row(20_000)).toBeUndefined();
+    // asked again later, page 200 is reached then
+    const again = w.ensure(20_000, 20_010);
+    await tick();
+    expect(located).toEqual([9_999, 59_999, 19_999]);
+    pending.shift()?.();
+    await again;
+    expect(w.row(20_000)?.id).toBe(s.ids[20_000]);
   });
 });

@@ -1,19 +1,44 @@
-// The browser side shared by the e2e suites: headless Debian chromium through playwright-core,
-// a page that records errors, dialogs and CSP violations, and a tiny test runner that prints
-// `N passed, N failed`.
+// The browser side shared by the e2e suites and the UI benchmarks (../bench): headless Debian
+// chromium through playwright-core, `fare-lens serve` on a free port, a page that records errors,
+// dialogs and CSP violations, and a tiny test runner that prints `N passed, N failed`.
+import { spawn } from "node:child_process";
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 export const shots = new URL("./screenshots/", import.meta.url).pathname;
 
-export async function openBrowser() {
-  mkdirSync(shots, { recursive: true });
-  const browser = await chromium.launch({
+/** Headless Debian chromium (`CHROMIUM=/path` for another binary); `extraArgs` are appended. */
+export function launchChromium(extraArgs = []) {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     // playwright gives each launch a fresh temporary profile (it refuses --user-data-dir here)
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", ...extraArgs],
   });
+}
+
+/**
+ * Starts `bin serve PROJECT` on a free loopback port with `token` and the built UI `ui`; it prints
+ * "FARE Lens: … at http://ADDR/#token=…", whose address is returned with the process.
+ */
+export async function startServe(bin, project, { token, ui, annotator = "e2e" }) {
+  const server = spawn(bin, ["serve", project, "--addr", "127.0.0.1:0", "--token", token, "--ui", ui, "--annotator", annotator], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = /at (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    server.on("exit", (code) => reject(new Error(`serve exited (${code}): ${out}`)));
+    setTimeout(() => reject(new Error(`serve printed no address: ${out}`)), 20000);
+  });
+  return { server, url };
+}
+
+export async function openBrowser() {
+  mkdirSync(shots, { recursive: true });
+  const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   const problems = [];

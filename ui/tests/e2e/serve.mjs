@@ -4,11 +4,11 @@
 //   npm run build && FARE_LENS=../target/debug/fare-lens npm run e2e:serve
 // With FARE_LENS_URL=http://host:port/#token=… it drives a server already running instead (that
 // project, or the one at FARE_LENS_XSS_URL, must hold one sample with the word "xssprobe").
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openBrowser, shots } from "./harness.mjs";
+import { openBrowser, shots, startServe } from "./harness.mjs";
 
 const bin = process.env.FARE_LENS ?? new URL("../../../target/debug/fare-lens", import.meta.url).pathname;
 const dist = new URL("../../dist/", import.meta.url).pathname;
@@ -37,28 +37,13 @@ if (url === null) {
   writeFileSync(join(dir, "xss-judgments.jsonl"), JSON.stringify({ sample: "xss-0", output: `Explanation: ${text}\nVerdict: [A]` }) + "\n");
   execFileSync(bin, ["import", probe, join(dir, "xss.jsonl"), "--format", "judgebench"], { stdio: "ignore" });
   execFileSync(bin, ["import-judgments", probe, join(dir, "xss-judgments.jsonl"), "--model", "xss-model"], { stdio: "ignore" });
-  const a = await startServe(demo);
-  const b = await startServe(probe);
+  const a = await startServe(bin, demo, { token, ui: dist });
+  const b = await startServe(bin, probe, { token, ui: dist });
   servers = [a.server, b.server];
   url = a.url;
   xssUrl = b.url;
 }
 
-/** Starts `fare-lens serve` on a free port; it prints "FARE Lens: … at http://ADDR/#token=…". */
-async function startServe(project) {
-  const server = spawn(bin, ["serve", project, "--addr", "127.0.0.1:0", "--token", token, "--ui", dist, "--annotator", "e2e"], { stdio: ["ignore", "pipe", "inherit"] });
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.on("data", (d) => {
-      out += d;
-      const m = /at (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`serve exited (${code}): ${out}`)));
-    setTimeout(() => reject(new Error(`serve printed no address: ${out}`)), 20000);
-  });
-  return { server, url };
-}
 const base = url.replace(/#.*$/, "");
 const api = async (path, body) => {
   const r = await fetch(base + path.replace(/^\//, ""), {

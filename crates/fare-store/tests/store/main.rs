@@ -5,7 +5,7 @@
 //! - `import`: data sets written all or nothing, samples of the five tasks read back whole.
 //! - `judgments`: runs, judgments, swapped pairwise verdicts, refusals.
 //! - `annotations`: events, replayed labels, undo/redo, several annotators, refusals.
-//! - `query`: the sample list's filters, full-text search, keyset paging and counts.
+//! - `query`: the sample list's filters, full-text search, keyset paging, counts and positions.
 //! - `open`: opening, reopening, WAL mode and files this build must not touch.
 //!
 //! This file holds the fixtures the modules share.

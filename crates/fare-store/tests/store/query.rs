@@ -1,4 +1,5 @@
-//! The sample list: every filter, full-text search, keyset paging and counts.
+//! The sample list: every filter, full-text search, keyset paging, counts and positions (every
+//! list a test makes is checked against `count_samples` and `sample_at`).
 
 use std::collections::BTreeMap;
 
@@ -41,7 +42,8 @@ impl Fixture {
             .collect()
     }
 
-    /// The ids the list returns for a filter (one big page), checked against the count.
+    /// The ids the list returns for a filter (one big page), checked against the count and
+    /// against the sample at each position.
     fn list(&self, filter: &SampleFilter) -> Vec<i64> {
         let ids: Vec<i64> = self
             .project
@@ -54,6 +56,14 @@ impl Fixture {
             self.project.count_samples(filter).unwrap(),
             ids.len() as i64,
             "count_samples disagrees with list_samples for {filter:?}"
+        );
+        let positions: Vec<Option<i64>> = (0..=ids.len() as u64)
+            .map(|p| self.project.sample_at(filter, p).unwrap())
+            .collect();
+        let expected: Vec<Option<i64>> = ids.iter().copied().map(Some).chain([None]).collect();
+        assert_eq!(
+            positions, expected,
+            "sample_at disagrees with list_samples for {filter:?}"
         );
         ids
     }

@@ -63,6 +63,11 @@ describe("routes", () => {
     expect(httpRoute("prompt", { id: 4 })).toEqual({ method: "GET", path: "/api/samples/4/prompt" });
     expect(httpRoute("prompt", { id: 4, judgment: 9 })).toEqual({ method: "GET", path: "/api/samples/4/prompt?judgment=9" });
     expect(httpRoute("counts", { query: { after: 0, limit: 0 } }).path).toBe("/api/counts");
+    expect(httpRoute("position", { request: { query: { after: 0, limit: 0, task: "pairwise" }, position: 7 } })).toEqual({
+      method: "POST",
+      path: "/api/position",
+      body: { query: { after: 0, limit: 0, task: "pairwise" }, position: 7 },
+    });
     expect(httpRoute("decide", { request: { sample_id: 1, decision: { action: "undo" } } }).method).toBe("POST");
     expect(httpRoute("report", { run: 3 }).path).toBe("/api/report?run=3");
     expect(httpRoute("importPreview", { request: { path: "/d/a.json" } })).toEqual({ method: "POST", path: "/api/import/preview", body: { path: "/d/a.json" } });

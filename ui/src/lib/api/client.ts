@@ -16,15 +16,18 @@ import type { SampleDetail } from "./generated/SampleDetail";
 import type { PromptView } from "./generated/PromptView";
 import type { SamplePage } from "./generated/SamplePage";
 import type { SampleQuery } from "./generated/SampleQuery";
+import type { PositionQuery } from "./generated/PositionQuery";
+import type { QueuePosition } from "./generated/QueuePosition";
 
 /** The commands of the application API, named as `fare_app::dispatch` names them. */
-export type CommandName = "overview" | "samples" | "counts" | "sample" | "prompt" | "decide" | "report" | "importPreview" | "import";
+export type CommandName = "overview" | "samples" | "counts" | "position" | "sample" | "prompt" | "decide" | "report" | "importPreview" | "import";
 
 /** Arguments of each command. */
 export interface CommandArgs {
   overview: Record<string, never>;
   samples: { query: SampleQuery };
   counts: { query: SampleQuery };
+  position: { request: PositionQuery };
   sample: { id: number; run?: number };
   prompt: { id: number; judgment?: number };
   decide: { request: DecisionRequest };
@@ -115,6 +118,8 @@ export function httpRoute(
       return { method: "POST", path: "/api/samples", body: (args as CommandArgs["samples"]).query };
     case "counts":
       return { method: "POST", path: "/api/counts", body: (args as CommandArgs["counts"]).query };
+    case "position":
+      return { method: "POST", path: "/api/position", body: (args as CommandArgs["position"]).request };
     case "sample": {
       const a = args as CommandArgs["sample"];
       return { method: "GET", path: `/api/samples/${a.id}${runParam(a.run)}` };
@@ -196,6 +201,10 @@ export class ApiClient {
   }
   counts(query: SampleQuery): Promise<QueueCounts> {
     return this.transport.call("counts", { query }) as Promise<QueueCounts>;
+  }
+  /** The sample at a position (from 0) of the queue's list, for far jumps of the virtual list. */
+  position(query: SampleQuery, position: number): Promise<QueuePosition> {
+    return this.transport.call("position", { request: { query, position } }) as Promise<QueuePosition>;
   }
   sample(id: number, run?: number): Promise<SampleDetail> {
     return this.transport.call("sample", { id, run }) as Promise<SampleDetail>;
