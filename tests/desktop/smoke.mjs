@@ -1,9 +1,12 @@
 // Smoke test of the real desktop binary: WebKitGTK under Xvfb, driven by tauri-driver (W3C
 // WebDriver, plain fetch, no packages).
 //
-// First launch on an empty app folder opens the bundled demo and shows the evaluator's step
-// verdict on the first trace; digits + Enter correct it from the keyboard; the app is closed and
-// started again, and the correction is there (the last project reopens).
+// What a new user does, on the real binary: first launch on an empty app folder opens the bundled
+// demo and shows the evaluator's step verdict on the first trace; digits + Enter correct it from
+// the keyboard; ProcessBench's GSM8K split (from ../shared/data beside the checkout; skipped,
+// saying so, when absent) is imported through the import dialog and ten of its samples are
+// labelled with the keyboard alone; the app is closed and started again, and every decision is
+// there (the last project reopens).
 //
 //   FARE_LENS_DESKTOP=target/debug/fare-lens-desktop node tests/desktop/smoke.mjs
 //
@@ -128,6 +131,7 @@ async function launch() {
       }
     },
     attr: (el, name) => wd("GET", `/session/${id}/element/${el}/attribute/${name}`),
+    click: async (css) => wd("POST", `/session/${id}/element/${await s.find(css)}/click`, {}),
     text: (el) => wd("GET", `/session/${id}/element/${el}/text`),
     async keys(text) {
       const actions = [...text].flatMap((k) => [
@@ -207,13 +211,76 @@ await test("digits and Enter correct the verdict from the keyboard", async () =>
   await app.screenshot("desktop-corrected");
 });
 
+const processbench = new URL("../../../shared/data/processbench/gsm8k.json", import.meta.url).pathname;
+/** The ten labels typed, by sample id. */
+const typed = new Map();
+/** Shows only the data set named `name` in the queue (the Data set filter). */
+async function onlyDataset(session, name) {
+  const value = await session.script(
+    `return [...document.querySelectorAll('select[aria-label="Data set"] option')].find((o) => o.textContent.includes(${JSON.stringify(name)}))?.value ?? null`,
+  );
+  if (value === null) throw new Error(`no data set ${name} in the filter`);
+  await session.click(`select[aria-label="Data set"] option[value="${value}"]`);
+  const until = Date.now() + 20_000;
+  while (!(await session.script(`return document.querySelector(".sample-head")?.textContent ?? ""`)).includes(name)) {
+    if (Date.now() > until) throw new Error(`the open sample is not one of ${name}`);
+    await sleep(200);
+  }
+}
+const selectedId = (session) => session.script(`return document.querySelector(".sample-head .id")?.textContent ?? ""`);
+
+if (!existsSync(processbench)) {
+  console.log(`SKIPPED the ProcessBench import: ${processbench} is absent (../shared/data beside the checkout)`);
+} else {
+  await test("Shift+I imports ProcessBench GSM8K through the import dialog", async () => {
+    await app.keys("\uE00C"); // Escape: out of any field
+    await app.keys("I");
+    await app.find('[data-testid="import-path"]');
+    await app.keys(processbench + ENTER);
+    await app.find('[data-testid="import-record"]', 30_000);
+    await app.click('[data-testid="import-run"]');
+    await app.find('[data-testid="import-done"]', 60_000);
+    const done = await app.text(await app.find('[data-testid="import-done"]'));
+    if (!/Imported 400 samples/.test(done)) throw new Error(`the import said: ${done}`);
+    await app.keys("\uE00C");
+    await onlyDataset(app, "gsm8k");
+    await app.waitText('[data-testid="counts"]', "0 / 400 reviewed");
+  });
+
+  await test("ten ProcessBench samples labelled with the keyboard alone", async () => {
+    for (let i = 0; i < 10; i++) {
+      await app.find(".trace li.step");
+      const id = await selectedId(app);
+      // "no error" (n) on even turns, step 0 (0 Enter) on odd ones
+      const verdict = i % 2 === 0 ? "-1" : "0";
+      await app.keys(i % 2 === 0 ? "n" : "0" + ENTER);
+      await app.waitText('[data-testid="label-verdict"]', verdict);
+      typed.set(id, verdict);
+      await app.keys("j");
+      const until = Date.now() + 10_000;
+      while ((await selectedId(app)) === id && Date.now() < until) await sleep(100);
+    }
+    await app.waitText('[data-testid="counts"]', "10 / 400 reviewed");
+    await app.screenshot("desktop-processbench");
+  });
+}
+
 await app.close().catch(() => {});
 
-await test("closed and started again, the app reopens the project with the correction", async () => {
+await test("closed and started again, the app reopens the project with every decision", async () => {
   if (correction === null) throw new Error("nothing was corrected");
   const again = await launch();
   try {
     await again.waitText('[data-testid="label-verdict"]', correction, 60_000);
+    if (typed.size > 0) {
+      await onlyDataset(again, "gsm8k");
+      await again.waitText('[data-testid="counts"]', "10 / 400 reviewed");
+      for (const [id, verdict] of typed) {
+        await again.click(`.qrow[data-id="${id.replace("#", "")}"]`);
+        await again.waitText(".sample-head .id", id);
+        await again.waitText('[data-testid="label-verdict"]', verdict);
+      }
+    }
   } finally {
     await again.close().catch(() => {});
   }
