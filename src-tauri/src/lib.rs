@@ -8,7 +8,7 @@
 //! Project calls run on a blocking thread, never on the window's event loop.
 //!
 //! Commands (names as the UI's `TauriTransport` and `shell.ts` call them): `api`, `session`,
-//! `open_project`, `create_project`, `open_demo`, `close_project`, `forget_project`,
+//! `open_project`, `create_project`, `open_demo`, `close_project`, `forget_project`, `set_annotator`,
 //! `choose_project`, `choose_new_project`, `choose_data_file`.
 
 use std::path::PathBuf;
@@ -33,7 +33,7 @@ pub struct Launch {
     pub state_dir: Option<PathBuf>,
 }
 
-/// The person annotating: the operating system's user name.
+/// The person annotating until they set a name: the operating system's user name.
 fn annotator() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
@@ -131,6 +131,16 @@ async fn close_project(app: AppHandle, state: State<'_, Shared>) -> Result<Sessi
     with_session(&app, &state, |s| Ok(s.close())).await
 }
 
+/// Records decisions under this name from now on (kept for the next launches).
+#[tauri::command]
+async fn set_annotator(
+    app: AppHandle,
+    state: State<'_, Shared>,
+    name: String,
+) -> Result<SessionView, ErrorView> {
+    with_session(&app, &state, move |s| s.set_annotator(&name)).await
+}
+
 /// Removes a project from the recent list.
 #[tauri::command]
 async fn forget_project(
@@ -224,6 +234,7 @@ pub fn run(launch: Launch) -> Result<(), String> {
             open_demo,
             close_project,
             forget_project,
+            set_annotator,
             choose_project,
             choose_new_project,
             choose_data_file,

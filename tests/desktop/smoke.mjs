@@ -281,6 +281,21 @@ await test("closed and started again, the app reopens the project with every dec
         await again.waitText('[data-testid="label-verdict"]', verdict);
       }
     }
+    // Ctrl+O: the start screen lists the project; the annotator's name is set there.
+    await again.keys("\uE00C");
+    await wd("POST", `/session/${again.id}/actions`, {
+      actions: [{ type: "key", id: "keyboard", actions: [
+        { type: "keyDown", value: "\uE009" }, { type: "keyDown", value: "o" },
+        { type: "keyUp", value: "o" }, { type: "keyUp", value: "\uE009" },
+      ] }],
+    });
+    await again.find('[data-testid="start-screen"] .recent-open');
+    const field = await again.find('[data-testid="annotator-name"]');
+    await wd("POST", `/session/${again.id}/element/${field}/clear`, {});
+    await wd("POST", `/session/${again.id}/element/${field}/value`, { text: "Smoke Tester" + ENTER });
+    await again.find(".qrow[data-id]");
+    const header = await again.script(`return document.querySelector("header.top")?.textContent ?? ""`);
+    if (!header.includes("annotator Smoke Tester")) throw new Error(`the header says: ${header}`);
   } finally {
     await again.close().catch(() => {});
   }

@@ -25,6 +25,17 @@ const RECENT_FILE: &str = "recent-projects.json";
 /// The demo project's file in the state folder.
 const DEMO_FILE: &str = "demo.sqlite";
 
+/// The app's settings file in the state folder.
+const SETTINGS_FILE: &str = "settings.json";
+
+/// What the app remembers besides the recent list.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Settings {
+    /// The name decisions are recorded under, when the person set one.
+    #[serde(default)]
+    annotator: Option<String>,
+}
+
 /// A project opened lately.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 pub struct RecentProject {
@@ -96,8 +107,9 @@ impl From<DemoError> for ApiError {
 }
 
 impl Session {
-    /// A session keeping its state (recent list, demo project) in `state_dir`, created when
-    /// missing. Nothing is opened yet: see [`Session::resume`].
+    /// A session keeping its state (recent list, settings, demo project) in `state_dir`,
+    /// created when missing, annotating as the name set earlier or else `annotator`. Nothing is
+    /// opened yet: see [`Session::resume`].
     pub fn new(state_dir: &Path, annotator: &str) -> Result<Session, ApiError> {
         std::fs::create_dir_all(state_dir).map_err(|e| {
             ApiError::Invalid(format!(
@@ -109,9 +121,13 @@ impl Session {
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Vec<RecentProject>>(&bytes).ok())
             .unwrap_or_default();
+        let settings: Settings = std::fs::read(state_dir.join(SETTINGS_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
         Ok(Session {
             state_dir: state_dir.to_owned(),
-            annotator: annotator.to_owned(),
+            annotator: settings.annotator.unwrap_or_else(|| annotator.to_owned()),
             recent,
             open: None,
         })
@@ -192,6 +208,30 @@ impl Session {
         Ok(self.view())
     }
 
+    /// Records decisions under `name` from now on (kept for the next launches); the open
+    /// project stays open.
+    pub fn set_annotator(&mut self, name: &str) -> Result<SessionView, ApiError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+            return Err(ApiError::Invalid(
+                "an annotator's name is 1 to 80 characters, on one line".into(),
+            ));
+        }
+        self.annotator = name.to_owned();
+        let settings = Settings {
+            annotator: Some(self.annotator.clone()),
+        };
+        let bytes = serde_json::to_vec_pretty(&settings)
+            .map_err(|e| ApiError::Invalid(format!("settings: {e}")))?;
+        self.write_atomically(SETTINGS_FILE, &bytes)?;
+        if let Some((project, view)) = self.open.take() {
+            let path = PathBuf::from(&view.path);
+            drop(project);
+            self.set_open(Project::open(&path)?, &path, view.is_demo)?;
+        }
+        Ok(self.view())
+    }
+
     /// The open project, for the API's commands.
     pub fn project(&mut self) -> Result<&mut OpenProject, ApiError> {
         self.open
@@ -234,20 +274,20 @@ impl Session {
         Ok(self.view())
     }
 
-    /// Writes the recent list (to a temporary file first, so a crash never leaves half a list).
+    /// Writes the recent list.
     fn save_recent(&self) -> Result<(), ApiError> {
-        let file = self.state_dir.join(RECENT_FILE);
-        let partial = self.state_dir.join(format!("{RECENT_FILE}.partial"));
         let bytes = serde_json::to_vec_pretty(&self.recent)
             .map_err(|e| ApiError::Invalid(format!("recent projects: {e}")))?;
+        self.write_atomically(RECENT_FILE, &bytes)
+    }
+
+    /// Writes a file of the state folder through a temporary one, so a crash never leaves half.
+    fn write_atomically(&self, name: &str, bytes: &[u8]) -> Result<(), ApiError> {
+        let file = self.state_dir.join(name);
+        let partial = self.state_dir.join(format!("{name}.partial"));
         std::fs::write(&partial, bytes)
             .and_then(|()| std::fs::rename(&partial, &file))
-            .map_err(|e| {
-                ApiError::Invalid(format!(
-                    "{}: cannot save the recent projects: {e}",
-                    file.display()
-                ))
-            })
+            .map_err(|e| ApiError::Invalid(format!("{}: cannot save: {e}", file.display())))
     }
 }
 
@@ -344,6 +384,24 @@ mod tests {
         let e = s.open(&text).expect_err("not a project");
         assert!(e.to_string().contains("notes.sqlite"), "{e}");
         assert!(s.view().project.is_none());
+    }
+
+    #[test]
+    fn the_annotator_set_is_used_at_once_and_kept_for_the_next_launch() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut s = Session::new(dir.path(), "os-user").expect("session");
+        assert_eq!(s.view().annotator, "os-user");
+        s.open_demo().expect("demo");
+        let view = s.set_annotator("  Ana B.  ").expect("set");
+        assert_eq!(view.annotator, "Ana B.");
+        assert_eq!(
+            s.project().expect("open").overview().expect("ov").annotator,
+            "Ana B."
+        );
+        assert!(s.set_annotator(" ").is_err());
+        assert!(s.set_annotator("two\nlines").is_err());
+        let again = Session::new(dir.path(), "os-user").expect("session");
+        assert_eq!(again.view().annotator, "Ana B.");
     }
 
     #[test]

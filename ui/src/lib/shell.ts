@@ -37,6 +37,10 @@ export class DesktopShell {
   forget(path: string): Promise<SessionView> {
     return this.call("forget_project", { path });
   }
+  /** Records decisions under this name from now on. */
+  setAnnotator(name: string): Promise<SessionView> {
+    return this.call("set_annotator", { name });
+  }
   /** The native open dialog for a project file; null when cancelled. */
   chooseProject(): Promise<string | null> {
     return this.call("choose_project");
