@@ -217,7 +217,7 @@ impl Session {
                 "an annotator's name is 1 to 80 characters, on one line".into(),
             ));
         }
-        self.annotator = name.to_owned();
+        name.clone_into(&mut self.annotator);
         let settings = Settings {
             annotator: Some(self.annotator.clone()),
         };
