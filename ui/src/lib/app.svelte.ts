@@ -13,7 +13,7 @@ import type { SampleDetail } from "./api/generated/SampleDetail";
 import type { SampleQuery } from "./api/generated/SampleQuery";
 import type { Task } from "./api/generated/Task";
 import type { CommandTarget } from "./commands";
-import { DetailCache, Prerenderer, textsOf } from "./prefetch";
+import { DetailCache, Prerenderer, afterNextPaint, textsOf } from "./prefetch";
 import { evaluatorVerdict, primaryJudgment } from "./verdicts";
 import { PageWindow } from "./virtual";
 
@@ -196,14 +196,17 @@ export class AppState implements CommandTarget {
   async openSample(id: number): Promise<void> {
     const request = ++this.detailRequest;
     const run = this.filters.run_id;
-    // Fetched ahead: shown in the same task as the key press, with no request.
+    this.loadingDetail = true;
+    // Fetched ahead: no request. The queue's selection is painted first (the key's own frame
+    // stays fast), the sample in a frame of its own; a later key press supersedes it unrendered.
     const ready = this.details.takeReady(id, run);
     if (ready) {
+      await afterNextPaint();
+      if (request !== this.detailRequest) return;
       this.show(ready);
       this.loadingDetail = false;
       return;
     }
-    this.loadingDetail = true;
     try {
       const detail = await this.details.take(id, run);
       if (request !== this.detailRequest) return;

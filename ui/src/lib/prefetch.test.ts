@@ -119,6 +119,8 @@ describe("textsOf", () => {
 });
 
 describe("the app fetches ahead", () => {
+  // a sample from memory is shown in the frame after the one that moves the selection
+  const settle = () => new Promise((r) => setTimeout(r, 120));
   const row = (id: number): SampleRow => ({
     id,
     dataset: "d",
@@ -172,6 +174,18 @@ describe("the app fetches ahead", () => {
     expect(app.loadingDetail).toBe(false);
     // nothing asked for sample 2 again; the next ones and the one left behind are fetched ahead
     expect(calls.slice(3)).toEqual(["sample 4", "sample 1"]);
+  });
+
+  it("a second press before the frame supersedes the first: the last sample is shown", async () => {
+    const { app } = server();
+    await app.reload();
+    await settle();
+    app.move(1);
+    await new Promise((r) => setTimeout(r, 0)); // the next key event, before the next frame
+    app.move(1);
+    await settle();
+    expect(app.detail?.id).toBe(3);
+    expect(app.selectedIndex).toBe(2);
   });
 
   it("a decision on a sample drops its detail fetched ahead: going back shows the new label", async () => {

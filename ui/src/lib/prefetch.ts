@@ -158,3 +158,23 @@ export function whileIdle(work: (hasTime: () => boolean) => boolean): void {
   };
   schedule();
 }
+
+/**
+ * Resolves once the next frame was painted (a message posted from its animation frame callback
+ * arrives after the frame's rendering), or after 100 ms where no frame comes (a hidden page).
+ */
+export function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 100);
+    if (typeof requestAnimationFrame !== "function") return;
+    requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        clearTimeout(timer);
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  });
+}
