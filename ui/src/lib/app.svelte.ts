@@ -13,6 +13,7 @@ import type { SampleDetail } from "./api/generated/SampleDetail";
 import type { SampleQuery } from "./api/generated/SampleQuery";
 import type { Task } from "./api/generated/Task";
 import type { CommandTarget } from "./commands";
+import { DetailCache, Prerenderer, afterNextPaint, textsOf } from "./prefetch";
 import { evaluatorVerdict, primaryJudgment } from "./verdicts";
 import { PageWindow } from "./virtual";
 
@@ -70,6 +71,13 @@ export class AppState implements CommandTarget {
   searchInput: HTMLInputElement | null = null;
 
   private detailRequest = 0;
+  private prerenderer = new Prerenderer();
+  /** The queue's neighbours of the open sample, fetched and rendered ahead (prefetch.ts). */
+  readonly details = new DetailCache(
+    (id, run) => this.client.sample(id, run),
+    6,
+    (detail) => this.prerenderer.add(textsOf(detail)),
+  );
   private toastId = 0;
   private countsTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -138,6 +146,7 @@ export class AppState implements CommandTarget {
   }
 
   async reload(): Promise<void> {
+    this.details.clear();
     this.window = this.newWindow();
     this.listVersion++;
     this.selectedIndex = -1;
@@ -178,24 +187,52 @@ export class AppState implements CommandTarget {
     await this.ensureRows(index, index + 1);
     const row = this.window.row(index);
     if (!row) return;
+    const direction = index >= this.selectedIndex ? 1 : -1;
     this.selectedIndex = index;
     await this.openSample(row.id);
+    if (this.selectedIndex === index) this.prefetchAround(index, direction);
   }
 
   async openSample(id: number): Promise<void> {
     const request = ++this.detailRequest;
+    const run = this.filters.run_id;
     this.loadingDetail = true;
-    try {
-      const detail = await this.client.sample(id, this.filters.run_id);
+    // Fetched ahead: no request. The queue's selection is painted first (the key's own frame
+    // stays fast), the sample in a frame of its own; a later key press supersedes it unrendered.
+    const ready = this.details.takeReady(id, run);
+    if (ready) {
+      await afterNextPaint();
       if (request !== this.detailRequest) return;
-      this.detail = detail;
-      this.prompt = null;
-      this.pickedJudgment = null;
-      this.typedDigits = "";
+      this.show(ready);
+      this.loadingDetail = false;
+      return;
+    }
+    try {
+      const detail = await this.details.take(id, run);
+      if (request !== this.detailRequest) return;
+      this.show(detail);
     } catch (e) {
       if (request === this.detailRequest) this.fail(e);
     } finally {
       if (request === this.detailRequest) this.loadingDetail = false;
+    }
+  }
+
+  private show(detail: SampleDetail): void {
+    this.detail = detail;
+    this.prompt = null;
+    this.pickedJudgment = null;
+    this.typedDigits = "";
+  }
+
+  /**
+   * Fetches the samples next to `index` in the queue (two ahead in the direction of travel, one
+   * behind) that are in the loaded pages, and renders their texts while idle.
+   */
+  prefetchAround(index: number, direction: 1 | -1): void {
+    for (const i of [index + direction, index + 2 * direction, index - direction]) {
+      const row = i >= 0 ? this.window.row(i) : null;
+      if (row) this.details.prefetch(row.id, this.filters.run_id);
     }
   }
 
@@ -215,6 +252,8 @@ export class AppState implements CommandTarget {
     const d = this.detail;
     if (!d) return;
     const judgment = this.judgmentOnScreen();
+    // A detail fetched ahead before or while the decision is made holds the old label.
+    this.details.invalidate(d.id);
     try {
       const label = await this.client.decide({
         sample_id: d.id,
@@ -222,10 +261,12 @@ export class AppState implements CommandTarget {
         decision,
       });
       // The user may have moved on: the label belongs to the sample it was made for.
+      this.details.invalidate(d.id);
       if (this.detail && this.detail.id === d.id) this.detail.label = label;
       this.window.patch(d.id, { decision: label.decision === "unreviewed" ? null : label.decision });
       this.refreshCounts();
     } catch (e) {
+      this.details.invalidate(d.id);
       this.fail(e);
     }
   }

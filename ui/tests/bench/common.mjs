@@ -52,9 +52,9 @@ export const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
  *
  * Both include the wait for the next frame (up to one frame interval, ~16.7 ms at 60 Hz), as a
  * user's eye would. `input` is the event's own timeStamp (when the browser received the input),
- * for the queueing before the listener ran. `answer` is when the sample's request
- * (`/api/samples/ID`, from Resource Timing) had its answer, to tell the server's share from the
- * page's.
+ * for the queueing before the listener ran. `answer` is when the request for the sample shown
+ * (`/api/samples/ID`, made after the key, from Resource Timing) had its answer, to tell the
+ * server's share from the page's; null when the UI had fetched that sample ahead.
  */
 export function paintProbe() {
   const presses = [];
@@ -94,9 +94,12 @@ export function paintProbe() {
           () => shown() !== before && !busy(),
           (t) => {
             rec.shownPaint = t;
+            // The request for the sample shown, made after the key (none when it was fetched ahead).
+            const id = (shown() ?? "").replace("#", "");
+            const path = new RegExp(`/api/samples/${id}(\\?|$)`);
             const request = performance
               .getEntriesByType("resource")
-              .filter((r) => /\/api\/samples\/\d+(\?|$)/.test(r.name) && r.startTime >= rec.start)
+              .filter((r) => path.test(r.name) && r.startTime >= rec.start)
               .pop();
             rec.answer = request ? request.responseEnd : null;
             finish();
