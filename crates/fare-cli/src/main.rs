@@ -1029,6 +1029,7 @@ fn judge(args: &JudgeArgs) -> Result<ExitCode> {
     let (mut backend, model_name) = judge_backend(args)?;
     let options = JudgeOptions {
         filter,
+        samples: None,
         limit: args.limit,
         sampling: SamplingParams {
             temperature: args.temperature,
