@@ -183,6 +183,17 @@ struct ServeModelArgs {
     /// The model's name for clients (default: the folder or file name).
     #[arg(long)]
     name: Option<String>,
+    /// cpu, cuda or metal (GPUs need a build with that feature).
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// The weight and activation type of a safetensors model: f32, bf16 or f16 (default: f32 on
+    /// the CPU, bf16 on a GPU). A GGUF file keeps its own types.
+    #[arg(long)]
+    dtype: Option<String>,
+    /// Stop serving when standard input closes: a parent process that starts the server as its
+    /// worker keeps a pipe open, so the worker ends with it however the parent ends.
+    #[arg(long)]
+    exit_with_stdin: bool,
 }
 
 #[derive(Args)]
@@ -1128,11 +1139,29 @@ fn serve_model(args: &ServeModelArgs) -> Result<ExitCode> {
             .file_stem()
             .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
     });
-    let evaluator = fare_engine::evaluator::Evaluator::load(
-        &args.model,
-        &candle_core::Device::Cpu,
-        candle_core::DType::F32,
-    )?;
+    let device = match args.device.as_str() {
+        "cpu" => candle_core::Device::Cpu,
+        "cuda" => candle_core::Device::new_cuda(0)
+            .context("cannot use the CUDA GPU (is this a build with the cuda feature?)")?,
+        "metal" => candle_core::Device::new_metal(0)
+            .context("cannot use the Metal GPU (is this a build with the metal feature?)")?,
+        other => bail!("unknown device `{other}` (cpu, cuda, metal)"),
+    };
+    let dtype = match args.dtype.as_deref() {
+        None if device.is_cpu() => candle_core::DType::F32,
+        None | Some("bf16") => candle_core::DType::BF16,
+        Some("f32") => candle_core::DType::F32,
+        Some("f16") => candle_core::DType::F16,
+        Some(other) => bail!("unknown dtype `{other}` (f32, bf16, f16)"),
+    };
+    if args.exit_with_stdin {
+        std::thread::spawn(|| {
+            // Read until end of file: the parent closed the pipe or went away.
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            std::process::exit(0);
+        });
+    }
+    let evaluator = fare_engine::evaluator::Evaluator::load(&args.model, &device, dtype)?;
     let mut options = fare_endpoint::ServeOptions::new(&name);
     options.addr = args.addr;
     let server = fare_endpoint::serve(evaluator, &options)?;
