@@ -558,7 +558,7 @@ impl OpenProject {
         })
     }
 
-    fn filter(&self, query: &SampleQuery) -> SampleFilter {
+    pub(crate) fn filter(&self, query: &SampleQuery) -> SampleFilter {
         SampleFilter {
             task: query.task,
             dataset_id: query.dataset_id,

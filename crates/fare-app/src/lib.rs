@@ -6,9 +6,15 @@
 //! - [`report`]: evaluator metrics per task, data set and source, against ground truth and
 //!   against human labels.
 //! - [`judge`]: judging samples with a local evaluator, resumable after a crash.
+//! - [`models`]: the models on disk the app can run, their memory estimates, the devices.
+//! - [`worker`]: the loaded model, in a worker process (or an endpoint), watched for failure.
+//! - [`jobs`]: that model judging samples in the background, with progress and cancel.
 //! - [`demo`]: the bundled demo project, built from `assets/demo/`.
 
 pub mod api;
 pub mod demo;
+pub mod jobs;
 pub mod judge;
+pub mod models;
 pub mod report;
+pub mod worker;

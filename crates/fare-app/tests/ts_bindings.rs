@@ -14,6 +14,9 @@ use fare_app::api::{
     DecisionRequest, ErrorView, ProjectOverview, PromptView, QueueCounts, SampleDetail, SamplePage,
     SampleQuery,
 };
+use fare_app::jobs::{JobRequest, JobView};
+use fare_app::models::ModelList;
+use fare_app::worker::{LoadRequest, WorkerView};
 use ts_rs::{Config, TS};
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
@@ -47,6 +50,11 @@ fn the_committed_typescript_types_match_the_rust_types() {
     ProjectOverview::export_all(&cfg).unwrap();
     ErrorView::export_all(&cfg).unwrap();
     PromptView::export_all(&cfg).unwrap();
+    ModelList::export_all(&cfg).unwrap();
+    LoadRequest::export_all(&cfg).unwrap();
+    WorkerView::export_all(&cfg).unwrap();
+    JobRequest::export_all(&cfg).unwrap();
+    JobView::export_all(&cfg).unwrap();
     let generated = read_dir(fresh.path());
     let committed_dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/generated");
