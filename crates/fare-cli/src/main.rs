@@ -100,6 +100,10 @@ struct ServeArgs {
     /// The built web UI (`ui/dist` of this checkout by default).
     #[arg(long)]
     ui: Option<PathBuf>,
+    /// A folder of model folders and GGUF files for the model panel, besides the `models/`
+    /// folder beside the project and the Hugging Face cache (repeatable).
+    #[arg(long = "models")]
+    model_folders: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -480,6 +484,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 annotator: None,
                 token: None,
                 ui: None,
+                model_folders: Vec::new(),
             })
         }
         Command::Demo { project, json, .. } => {
@@ -1315,6 +1320,9 @@ fn serve(args: &ServeArgs) -> Result<ExitCode> {
     let options = fare_server::ServeOptions {
         token: token.clone(),
         ui_dir: Some(ui_dir),
+        // The model panel runs models in this same binary, as `fare-lens serve-model`.
+        worker: Some(fare_app::worker::WorkerCommand::this_executable()?),
+        model_folders: args.model_folders.clone(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
