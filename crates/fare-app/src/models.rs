@@ -70,15 +70,18 @@ pub struct ModelList {
 }
 
 /// The folders to search: the `models/` folder beside the project file, then `configured`,
-/// each once.
+/// each once, as absolute paths (the paths models are loaded by do not depend on a working
+/// folder).
 pub fn model_folders(project: &Path, configured: &[PathBuf]) -> Vec<PathBuf> {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+    let project = absolute(project);
     let beside = project
         .parent()
         .map_or_else(|| PathBuf::from("models"), |p| p.join("models"));
     let mut folders = vec![beside];
-    for folder in configured {
-        if !folders.contains(folder) {
-            folders.push(folder.clone());
+    for folder in configured.iter().map(|f| absolute(f)) {
+        if !folders.contains(&folder) {
+            folders.push(folder);
         }
     }
     folders
@@ -262,13 +265,20 @@ mod tests {
 
     #[test]
     fn the_folders_are_the_projects_models_folder_then_the_configured_ones_each_once() {
+        let root = std::path::absolute("/").unwrap();
         let folders = model_folders(
-            Path::new("/data/p.sqlite"),
-            &[PathBuf::from("/data/models"), PathBuf::from("/big/models")],
+            &root.join("data/p.sqlite"),
+            &[root.join("data/models"), root.join("big/models")],
         );
         assert_eq!(
             folders,
-            vec![PathBuf::from("/data/models"), PathBuf::from("/big/models")]
+            vec![root.join("data/models"), root.join("big/models")]
+        );
+        // A project named from the working folder: its models folder is there, in full.
+        let folders = model_folders(Path::new("p.sqlite"), &[]);
+        assert_eq!(
+            folders,
+            vec![std::env::current_dir().unwrap().join("models")]
         );
     }
 
