@@ -25,7 +25,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use fare_core::{Prompt, PromptMode, VerdictRules};
 use fare_endpoint::EndpointJudge;
@@ -572,7 +572,7 @@ fn run(
             }
             Err(e) => {
                 drop(status);
-                if let Some(failure) = source.failure() {
+                if let Some(failure) = source.failure(Duration::from_secs(1)) {
                     return Err(failure);
                 }
                 if job.cancel.load(Ordering::Relaxed) {

@@ -243,9 +243,17 @@ impl ModelSource {
     }
 
     /// Why the model this source came from is no longer there (it failed, or another was
-    /// loaded), if it is not.
-    pub fn failure(&self) -> Option<String> {
-        self.watch.failure()
+    /// loaded), if it is not, waiting up to `wait` for the worker's watcher to notice (a
+    /// request can fail a moment before the watcher sees the process gone).
+    pub fn failure(&self, wait: Duration) -> Option<String> {
+        let started = Instant::now();
+        loop {
+            let failure = self.watch.failure();
+            if failure.is_some() || !self.local || started.elapsed() >= wait {
+                return failure;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -648,27 +656,28 @@ fn watch(slot: &Mutex<Slot>, generation: u64) {
             Ok(None) => {}
             Ok(Some(status)) => {
                 guard.child = None;
-                guard.stdin = None;
-                drop(guard);
-                // Let the log reader take the last lines the worker wrote before it ended.
-                std::thread::sleep(Duration::from_millis(300));
-                let mut guard = lock(slot);
-                let reason = guard
-                    .log
-                    .iter()
-                    .rev()
-                    .find_map(|l| l.strip_prefix("error: "))
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default();
                 let when = if guard.state == WorkerState::Loading {
                     "before the model was ready"
                 } else {
                     "while the model was loaded"
                 };
-                guard.fail(
-                    generation,
-                    format!("the model worker stopped {when} ({status}){reason}"),
-                );
+                let stopped = format!("the model worker stopped {when} ({status})");
+                guard.fail(generation, stopped.clone());
+                drop(guard);
+                // The log reader may still be taking the last lines the worker wrote: its own
+                // error message, when it gave one, is added once they are in.
+                std::thread::sleep(Duration::from_millis(300));
+                let mut guard = lock(slot);
+                if guard.generation == generation
+                    && let Some(reason) = guard
+                        .log
+                        .iter()
+                        .rev()
+                        .find_map(|l| l.strip_prefix("error: "))
+                        .map(str::to_owned)
+                {
+                    guard.error = Some(format!("{stopped}: {reason}"));
+                }
                 return;
             }
             Err(e) => {
@@ -791,6 +800,64 @@ mod tests {
             error.to_string().contains("not one of the models"),
             "{error}"
         );
+    }
+
+    /// A worker that cannot load its model: it says why on stderr and exits (a shell stands in
+    /// for `serve-model` failing; the real one is run by fare-cli's model panel test).
+    #[cfg(unix)]
+    #[test]
+    fn a_worker_that_stops_while_loading_fails_with_its_own_error() {
+        let model = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+        if !model.is_file() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "run tests/fetch-test-assets.sh first"
+            );
+            println!("SKIPPED: .test-assets/smollm2 is absent (tests/fetch-test-assets.sh)");
+            return;
+        }
+        let worker = Worker::new(Some(WorkerCommand {
+            program: "sh".into(),
+            args_prefix: vec![
+                "-c".into(),
+                "echo 'reading the weights' >&2; echo 'error: out of memory' >&2; exit 3".into(),
+                "worker".into(),
+            ],
+        }));
+        let view = worker
+            .load(
+                &LoadRequest::Local {
+                    path: model.display().to_string(),
+                    device: None,
+                    dtype: None,
+                },
+                &[model.parent().unwrap().to_owned()],
+            )
+            .unwrap();
+        assert_eq!(view.state, WorkerState::Loading);
+        assert_eq!(view.dtype.as_deref(), Some("Q4_1"));
+        let started = Instant::now();
+        let view = loop {
+            let view = worker.view();
+            if view.state != WorkerState::Loading
+                && view.error.as_deref().is_some_and(|e| e.contains("memory"))
+            {
+                break view;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "{view:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(view.state, WorkerState::Failed);
+        assert_eq!(
+            view.error.as_deref(),
+            Some(
+                "the model worker stopped before the model was ready (exit status: 3): out of memory"
+            )
+        );
+        assert_eq!(view.log, ["reading the weights", "error: out of memory"]);
+        assert!(view.pid.is_none());
+        assert!(worker.source().is_err());
     }
 
     #[test]
