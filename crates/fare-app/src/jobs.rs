@@ -130,7 +130,8 @@ pub struct JobView {
     pub run_id: Option<i64>,
     /// Tokens generated (the judgment in progress counted in streamed pieces).
     pub tokens: u64,
-    /// Tokens per second of the job's time.
+    /// Tokens per second of writing (from each output's first piece to its end: the time the
+    /// model reads the prompt is left out, as in a decode speed).
     pub tokens_per_second: f64,
     /// Seconds since it started.
     pub elapsed_seconds: f64,
@@ -201,6 +202,11 @@ struct Status {
     tokens: u64,
     /// Streamed pieces of the judgment in progress.
     pieces: u64,
+    /// Seconds spent writing outputs, from each one's first piece to its end (reading prompts
+    /// left out), of the judgments done.
+    writing_seconds: f64,
+    /// When the judgment in progress wrote its first piece.
+    first_piece: Option<Instant>,
     /// When the job ended.
     ended: Option<Instant>,
     errors: VecDeque<String>,
@@ -238,6 +244,7 @@ impl Job {
             .duration_since(self.started)
             .as_secs_f64();
         let tokens = s.tokens + s.pieces;
+        let writing = s.writing_seconds + s.first_piece.map_or(0.0, |t| t.elapsed().as_secs_f64());
         let running = matches!(s.state, JobState::Running | JobState::Cancelling);
         JobView {
             id: self.id,
@@ -257,8 +264,8 @@ impl Job {
             last_judged: s.last_judged,
             run_id: s.run_id,
             tokens,
-            tokens_per_second: if elapsed > 0.0 {
-                tokens as f64 / elapsed
+            tokens_per_second: if writing > 0.0 {
+                tokens as f64 / writing
             } else {
                 0.0
             },
@@ -327,6 +334,8 @@ impl Jobs {
                 run_id: None,
                 tokens: 0,
                 pieces: 0,
+                writing_seconds: 0.0,
+                first_piece: None,
                 ended: None,
                 errors: VecDeque::new(),
                 error: None,
@@ -436,6 +445,7 @@ impl Judge for WatchedJudge {
             let mut status = self.job.status();
             status.output.clear();
             status.pieces = 0;
+            status.first_piece = None;
         }
         let job = &self.job;
         let result = self
@@ -445,6 +455,7 @@ impl Judge for WatchedJudge {
                     let mut status = job.status();
                     status.output.push_str(piece);
                     status.pieces += 1;
+                    status.first_piece.get_or_insert_with(Instant::now);
                 }
                 if job.cancel.load(Ordering::Relaxed) {
                     ControlFlow::Break(())
@@ -453,7 +464,12 @@ impl Judge for WatchedJudge {
                 }
             })
             .map_err(EngineError::from);
-        self.job.status().pieces = 0;
+        let mut status = self.job.status();
+        status.pieces = 0;
+        if let Some(first) = status.first_piece.take() {
+            status.writing_seconds += first.elapsed().as_secs_f64();
+        }
+        drop(status);
         result
     }
 
@@ -565,10 +581,13 @@ fn run(
                     status.worked += 1;
                     status.last_judged = Some(id);
                 }
+                // A sample whose judgment was stored before the cancel is done.
+                if !report.cancelled || report.judged > 0 {
+                    status.done += 1;
+                }
                 if report.cancelled {
                     break;
                 }
-                status.done += 1;
             }
             Err(e) => {
                 drop(status);

@@ -58,7 +58,8 @@ run_id: number | null,
  */
 tokens: number, 
 /**
- * Tokens per second of the job's time.
+ * Tokens per second of writing (from each output's first piece to its end: the time the
+ * model reads the prompt is left out, as in a decode speed).
  */
 tokens_per_second: number, 
 /**
