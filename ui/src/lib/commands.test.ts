@@ -39,6 +39,11 @@ function fakeTarget(task: Task | null, change: Partial<CommandTarget> = {}) {
     toggleTheme: record("theme"),
     open: record("open"),
     saveNote: record("saveNote"),
+    jobRunning: () => false,
+    toggleModels: record("models"),
+    judgeSample: record("judgeSample"),
+    judgeFilter: record("judgeFilter"),
+    cancelJob: record("cancelJob"),
     ...change,
   };
   const press = (key: string, context: "main" | "tags" | "note" | "help" = "main", inField = false) => {
@@ -181,6 +186,19 @@ describe("keys run the right command for the sample's task", () => {
     expect(press("ctrl+Enter", "note", true)).toBe("note.save");
     expect(press("Escape", "note", true)).toBe("note.cancel");
     expect(calls).toEqual(["saveNote", "open(null)"]);
+  });
+
+  it("the model: m toggles the panel, M judges the open sample, C cancels only a running job", () => {
+    const { calls, press } = fakeTarget("pairwise");
+    press("m");
+    press("M");
+    expect(press("C")).toBeNull();
+    expect(calls).toEqual(["models", "judgeSample"]);
+    const running = fakeTarget("pairwise", { jobRunning: () => true });
+    expect(running.press("M")).toBeNull();
+    expect(running.press("C")).toBe("model.cancel");
+    expect(running.calls).toEqual(["cancelJob"]);
+    expect(fakeTarget(null).press("M")).toBeNull();
   });
 
   it("without an open sample, decisions do nothing", () => {

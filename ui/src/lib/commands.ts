@@ -37,6 +37,12 @@ export interface CommandTarget {
   toggleTheme(): void;
   open(what: "help" | "tags" | "note" | "report" | null): void;
   saveNote(): void;
+  /** A model job is running. */
+  jobRunning(): boolean;
+  toggleModels(): void;
+  judgeSample(): void;
+  judgeFilter(): void;
+  cancelJob(): void;
 }
 
 export interface Command {
@@ -52,7 +58,7 @@ export interface Command {
   /** Whether it applies now (default: always). */
   when?: (t: CommandTarget) => boolean;
   run: (t: CommandTarget, key: string) => void;
-  group: "Decide" | "Navigate" | "View" | "Tags" | "Note";
+  group: "Decide" | "Navigate" | "View" | "Tags" | "Note" | "Model";
 }
 
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -163,6 +169,27 @@ export const COMMANDS: Command[] = [
   { id: "view.report", label: "Evaluator report…", keys: ["R"], context: "main", button: true, group: "View", run: (t) => t.open("report") },
   { id: "report.close", label: "Close the report", keys: ["Escape", "R"], context: "report", group: "View", run: (t) => t.open(null) },
   { id: "help.close", label: "Close this list", keys: ["Escape", "?"], context: "help", group: "View", run: (t) => t.open(null) },
+  // The model
+  { id: "model.panel", label: "Model panel (toggle)", keys: ["m"], context: "main", group: "Model", run: (t) => t.toggleModels() },
+  {
+    id: "model.judge-sample",
+    label: "Judge the open sample with the loaded model",
+    keys: ["M"],
+    context: "main",
+    group: "Model",
+    when: (t) => t.task() !== null && !t.jobRunning(),
+    run: (t) => t.judgeSample(),
+  },
+  {
+    id: "model.judge-filter",
+    label: "Judge every sample the filters match",
+    keys: [],
+    context: "main",
+    group: "Model",
+    when: (t) => !t.jobRunning(),
+    run: (t) => t.judgeFilter(),
+  },
+  { id: "model.cancel", label: "Cancel the running job", keys: ["C"], context: "main", group: "Model", when: (t) => t.jobRunning(), run: (t) => t.cancelJob() },
 ];
 
 /** A key event in the table's words: "a", "A", "ctrl+z", "ctrl+shift+z", "space", "Enter". */
