@@ -591,11 +591,12 @@ fn run(
             }
             Err(e) => {
                 drop(status);
-                if let Some(failure) = source.failure(Duration::from_secs(1)) {
-                    return Err(failure);
-                }
+                // Cancelled, then the model unloaded under it: the job was cancelled.
                 if job.cancel.load(Ordering::Relaxed) {
                     break;
+                }
+                if let Some(failure) = source.failure(Duration::from_secs(1)) {
+                    return Err(failure);
                 }
                 let mut status = job.status();
                 status.failed += 1;

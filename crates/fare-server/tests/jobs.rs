@@ -268,9 +268,18 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
     assert_eq!(jobs.as_array().unwrap().len(), 3);
     assert_eq!(jobs[0]["id"], id, "newest first");
 
-    // Unloading forgets the model; an unknown job is an error, not a crash.
+    // Unloading the model under a running job cancels the job; an unknown job is an error,
+    // not a crash.
+    let (_, job) = api.post(
+        "/api/jobs",
+        &json!({"target": {"kind": "samples", "ids": ids}, "max_new_tokens": 64, "new_run": true}),
+    );
+    let id = job["id"].as_i64().unwrap();
+    api.job_until(id, |j| j["current_sample"].is_i64() || ended(j));
     let (_, unloaded) = api.post("/api/models/unload", &json!({}));
     assert_eq!(unloaded["state"], "unloaded");
+    let stopped = api.job_until(id, ended);
+    assert_eq!(stopped["state"], "cancelled", "{stopped}");
     let response = api
         .http
         .get(format!("{}/api/jobs/99", api.base))
