@@ -505,7 +505,7 @@ fn run_job(
     }
 }
 
-/// Every sample of `samples` the filter names, in id order.
+/// The ids of every sample the filter selects, in id order.
 fn filtered(project: &Project, filter: &SampleFilter) -> Result<Vec<i64>, fare_store::StoreError> {
     let mut ids = Vec::new();
     let mut after = 0;
