@@ -4,8 +4,10 @@
 //! The shell owns nothing but the window: one [`Session`] (the open project, the recent list,
 //! the demo on first launch) behind a mutex, the native file dialogs, and the window title.
 //! Every project command arrives as `api(command, args)` and goes to
-//! [`fare_app::dispatch::dispatch`], the same functions `fare-lens serve` carries over HTTP.
-//! Project calls run on a blocking thread, never on the window's event loop.
+//! [`fare_app::dispatch::dispatch`], the same functions `fare-lens serve` carries over HTTP;
+//! the model panel's commands go to a [`ModelDesk`] whose worker is this executable started as
+//! `serve-model` (a crash in model code never takes the window down). Calls run on blocking
+//! threads, never on the window's event loop.
 //!
 //! Commands (names as the UI's `TauriTransport` and `shell.ts` call them): `api`, `session`,
 //! `open_project`, `create_project`, `open_demo`, `close_project`, `forget_project`, `set_annotator`,
@@ -15,13 +17,19 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use fare_app::api::{ApiError, ErrorView};
+use fare_app::dispatch::ModelDesk;
 use fare_app::session::{Session, SessionView};
+use fare_app::worker::{ModelError, WorkerCommand};
 use serde_json::Value;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 
 /// The app's state: the session, shared by every command.
 type Shared = Arc<Mutex<Session>>;
+
+/// The model panel's side: the worker (this executable as `serve-model`) and its jobs. Apart
+/// from the session, so a model command never waits for a project call, nor the reverse.
+type Desk = Arc<ModelDesk>;
 
 /// How the app was started.
 #[derive(Debug, Default, Clone)]
@@ -79,18 +87,57 @@ where
     Ok(value)
 }
 
-/// One command of the application API on the open project.
+/// One command of the application API: the model panel's go to the model desk, the others
+/// to the open project.
 #[tauri::command]
 async fn api(
     app: AppHandle,
     state: State<'_, Shared>,
+    desk: State<'_, Desk>,
     command: String,
     args: Value,
 ) -> Result<Value, ErrorView> {
+    if ModelDesk::knows(&command) {
+        return model_command(Arc::clone(&state), Arc::clone(&desk), command, args).await;
+    }
     with_session(&app, &state, move |s| {
         fare_app::dispatch::dispatch(s.project()?, &command, args)
     })
     .await
+}
+
+/// A model panel command, holding the session only to find the models beside the open project
+/// and to name a job's samples.
+async fn model_command(
+    session: Shared,
+    desk: Desk,
+    command: String,
+    args: Value,
+) -> Result<Value, ErrorView> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let lost =
+            || ModelError::Invalid("an earlier command failed badly; restart the app".into());
+        let project_path = session
+            .lock()
+            .map_err(|_| lost())?
+            .view()
+            .project
+            .map(|p| PathBuf::from(p.path));
+        let folders = project_path
+            .as_deref()
+            .map(|p| fare_app::models::model_folders(p, &[]))
+            .unwrap_or_default();
+        desk.dispatch(&folders, &command, args, |target| {
+            session
+                .lock()
+                .map_err(|_| ApiError::Invalid("an earlier command failed badly".into()))?
+                .project()?
+                .job_samples(target)
+        })
+    })
+    .await
+    .map_err(|e| message(format!("the command stopped: {e}")))?
+    .map_err(|e| ErrorView::from(&e))
 }
 
 /// The open project and the recent list.
@@ -224,6 +271,10 @@ pub fn run(launch: Launch) -> Result<(), String> {
                 let _ = window.set_title(&title);
             }
             app.manage::<Shared>(Arc::new(Mutex::new(session)));
+            // Local models run in this executable started as `serve-model` (see main.rs).
+            app.manage::<Desk>(Arc::new(ModelDesk::new(
+                WorkerCommand::this_executable().ok(),
+            )));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -1,5 +1,6 @@
 //! `fare-lens-desktop [PROJECT]`: starts the desktop app on PROJECT, or on the project used
-//! last (the bundled demo on first launch).
+//! last (the bundled demo on first launch). `fare-lens-desktop serve-model MODEL …` is the
+//! app's own model worker (see `fare_app::worker`).
 
 // No console window beside the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -8,6 +9,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // The model worker: the app starts its own executable as `EXE serve-model MODEL …`, so a
+    // crash or an out-of-memory in model code never takes the window down.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("serve-model") {
+        let served = fare_app::serve_model::ServeModel::from_args(&args[1..]).and_then(|s| s.run());
+        return match served {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut launch = fare_lens_desktop::Launch {
         state_dir: std::env::var_os("FARE_LENS_STATE_DIR").map(PathBuf::from),
         ..Default::default()

@@ -4,14 +4,22 @@
 //! added once (in [`api`](crate::api) and in this table) and the shell never changes. The
 //! command names and argument objects are the UI client's (`ui/src/lib/api/client.ts`,
 //! `CommandArgs`); the HTTP server carries the same calls under REST routes of its own.
+//!
+//! Project commands ([`dispatch`]) run on the open project; the model panel's commands
+//! ([`ModelDesk::dispatch`]) run on the model worker and its jobs, which never wait for the
+//! project (a job writes through a connection of its own).
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use std::path::PathBuf;
+
 use crate::api::{ApiError, DecisionRequest, OpenProject, SampleQuery};
 use crate::importing::{ImportPreviewRequest, ImportRequest};
+use crate::jobs::{JobRequest, JobSamples, JobTarget, Jobs};
 use crate::queue::PositionQuery;
+use crate::worker::{LoadRequest, ModelError, Worker, WorkerCommand};
 
 /// The commands [`dispatch`] knows, as the UI names them.
 pub const COMMANDS: [&str; 10] = [
@@ -125,6 +133,95 @@ pub fn dispatch(
     }
 }
 
+/// The model panel's commands, as the UI names them.
+pub const MODEL_COMMANDS: [&str; 8] = [
+    "models",
+    "load_model",
+    "unload_model",
+    "worker",
+    "start_job",
+    "jobs",
+    "job",
+    "cancel_job",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobId {
+    id: u64,
+}
+
+/// The model panel's side of an app: the model worker (or endpoint) and its judging jobs.
+#[derive(Debug)]
+pub struct ModelDesk {
+    /// The loaded model.
+    pub worker: Worker,
+    /// Its jobs.
+    pub jobs: Jobs,
+}
+
+impl ModelDesk {
+    /// A desk whose local models run as `command` (none: only endpoints).
+    pub fn new(command: Option<WorkerCommand>) -> ModelDesk {
+        ModelDesk {
+            worker: Worker::new(command),
+            jobs: Jobs::new(),
+        }
+    }
+
+    /// Whether `command` is one of the model panel's.
+    pub fn knows(command: &str) -> bool {
+        MODEL_COMMANDS.contains(&command)
+    }
+
+    /// Runs a model command. `folders`: where models are listed from; `samples` names a job's
+    /// samples on the open project (the only moment a model command needs the project).
+    pub fn dispatch(
+        &self,
+        folders: &[PathBuf],
+        command: &str,
+        arguments: Value,
+        samples: impl FnOnce(&JobTarget) -> Result<JobSamples, ApiError>,
+    ) -> Result<Value, ModelError> {
+        let model_json = |value: Result<Value, ApiError>| value.map_err(ModelError::from);
+        match command {
+            "models" => {
+                args::<NoArgs>(command, arguments)?;
+                model_json(json(&crate::models::list_models(folders)))
+            }
+            "load_model" => {
+                let a: Request<LoadRequest> = args(command, arguments)?;
+                model_json(json(&self.worker.load(&a.request, folders)?))
+            }
+            "unload_model" => {
+                args::<NoArgs>(command, arguments)?;
+                self.jobs.cancel_all();
+                model_json(json(&self.worker.unload()))
+            }
+            "worker" => {
+                args::<NoArgs>(command, arguments)?;
+                model_json(json(&self.worker.view()))
+            }
+            "start_job" => {
+                let a: Request<JobRequest> = args(command, arguments)?;
+                let chosen = samples(&a.request.target)?;
+                model_json(json(&self.jobs.start(&self.worker, chosen, &a.request)?))
+            }
+            "jobs" => {
+                args::<NoArgs>(command, arguments)?;
+                model_json(json(&self.jobs.list()))
+            }
+            "job" => model_json(json(
+                &self.jobs.status(args::<JobId>(command, arguments)?.id)?,
+            )),
+            "cancel_job" => model_json(json(
+                &self.jobs.cancel(args::<JobId>(command, arguments)?.id)?,
+            )),
+            other => Err(ModelError::Invalid(format!("no model command `{other}`"))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +280,39 @@ mod tests {
         );
         let done = dispatch(&mut p, "import", json!({"request": {"path": file}})).expect("import");
         assert_eq!(done["already_imported"], json!(true), "{done}");
+    }
+
+    #[test]
+    fn the_model_desk_answers_without_a_model_and_names_what_is_missing() {
+        let (dir, p) = demo();
+        let desk = ModelDesk::new(None);
+        let folders = vec![dir.path().join("models")];
+        let list = desk
+            .dispatch(&folders, "models", Value::Null, |_| unreachable!())
+            .expect("models");
+        assert!(
+            list["models"].as_array().is_some_and(Vec::is_empty),
+            "{list}"
+        );
+        let worker = desk
+            .dispatch(&folders, "worker", json!({}), |_| unreachable!())
+            .expect("worker");
+        assert_eq!(worker["state"], json!("unloaded"), "{worker}");
+        let id = p.samples(&SampleQuery::default()).expect("page").rows[0].id;
+        let e = desk
+            .dispatch(
+                &folders,
+                "start_job",
+                json!({"request": {"target": {"kind": "samples", "ids": [id]}}}),
+                |target| p.job_samples(target),
+            )
+            .expect_err("no model is loaded");
+        assert!(!e.to_string().is_empty());
+        let e = desk
+            .dispatch(&folders, "job", json!({"id": 99}), |_| unreachable!())
+            .expect_err("no such job");
+        assert!(!e.to_string().is_empty());
+        assert!(ModelDesk::knows("cancel_job") && !ModelDesk::knows("decide"));
     }
 
     #[test]

@@ -25,6 +25,9 @@ use serde::Serialize;
 pub struct JudgeOptions {
     /// Which samples.
     pub filter: SampleFilter,
+    /// Only these samples, in this order, instead of the ones the filter selects (a person's
+    /// selection in the app).
+    pub samples: Option<Vec<i64>>,
     /// At most this many samples (after those already judged are skipped).
     pub limit: Option<usize>,
     /// Decoding.
@@ -286,48 +289,84 @@ fn plan(
         }
         None => std::collections::HashSet::new(),
     };
-    let mut work = Vec::new();
-    let mut skipped = 0u64;
-    let mut samples_with_work = 0usize;
-    let mut after = 0;
-    let mut first_task = None;
-    'pages: loop {
-        let page = project.list_samples(&options.filter, after, 500)?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for row in &page {
-            if options
-                .limit
-                .is_some_and(|limit| samples_with_work >= limit)
-            {
-                break 'pages;
+    let mut planned = Planned {
+        work: Vec::new(),
+        skipped: 0,
+        samples_with_work: 0,
+        first_task: None,
+    };
+    if let Some(ids) = &options.samples {
+        for &id in ids {
+            let task = project.sample(id)?.sample.task();
+            if !planned.add(options, &done, id, task) {
+                break;
             }
-            first_task.get_or_insert(row.task);
-            let orders: &[bool] = if options.swap && row.task == Task::Pairwise {
-                &[false, true]
-            } else {
-                &[false]
-            };
-            let before = work.len();
-            for &swapped in orders {
-                for attempt in 0..options.attempts.max(1) {
-                    if done.contains(&(row.id, swapped, attempt)) {
-                        skipped += 1;
-                    } else {
-                        work.push(Work {
-                            sample_id: row.id,
-                            swapped,
-                            attempt,
-                        });
-                    }
+        }
+    } else {
+        let mut after = 0;
+        'pages: loop {
+            let page = project.list_samples(&options.filter, after, 500)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for row in &page {
+                if !planned.add(options, &done, row.id, row.task) {
+                    break 'pages;
                 }
-            }
-            if work.len() > before {
-                samples_with_work += 1;
             }
         }
     }
-    Ok((work, skipped, first_task))
+    Ok((planned.work, planned.skipped, planned.first_task))
+}
+
+/// The judgments planned so far.
+struct Planned {
+    work: Vec<Work>,
+    skipped: u64,
+    samples_with_work: usize,
+    first_task: Option<Task>,
+}
+
+impl Planned {
+    /// Plans a sample's judgments that `done` lacks; false once the limit is reached (the
+    /// sample is then not planned).
+    fn add(
+        &mut self,
+        options: &JudgeOptions,
+        done: &std::collections::HashSet<(i64, bool, u32)>,
+        sample_id: i64,
+        task: Task,
+    ) -> bool {
+        if options
+            .limit
+            .is_some_and(|limit| self.samples_with_work >= limit)
+        {
+            return false;
+        }
+        self.first_task.get_or_insert(task);
+        let orders: &[bool] = if options.swap && task == Task::Pairwise {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        let before = self.work.len();
+        for &swapped in orders {
+            for attempt in 0..options.attempts.max(1) {
+                if done.contains(&(sample_id, swapped, attempt)) {
+                    self.skipped += 1;
+                } else {
+                    self.work.push(Work {
+                        sample_id,
+                        swapped,
+                        attempt,
+                    });
+                }
+            }
+        }
+        if self.work.len() > before {
+            self.samples_with_work += 1;
+        }
+        true
+    }
 }
 
 /// Makes the judgments on as many threads as the judge allows, storing each from this thread as

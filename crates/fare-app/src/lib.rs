@@ -9,15 +9,23 @@
 //! - [`report`]: evaluator metrics per task, data set and source, against ground truth and
 //!   against human labels.
 //! - [`judge`]: judging samples with a local evaluator, resumable after a crash.
+//! - [`models`]: the models on disk the app can run, their memory estimates, the devices.
+//! - [`worker`]: the loaded model, in a worker process (or an endpoint), watched for failure.
+//! - [`jobs`]: that model judging samples in the background, with progress and cancel.
 //! - [`demo`]: the bundled demo project, built from `assets/demo/`.
 //! - [`dispatch`]: every command by name, JSON in and out (what the desktop shell forwards).
+//! - [`serve_model`]: a local model served in the OpenAI dialect (`serve-model`, the worker).
 //! - [`session`]: the desktop's open project, recent projects and first-launch demo.
 
 pub mod api;
 pub mod demo;
 pub mod dispatch;
 pub mod importing;
+pub mod jobs;
 pub mod judge;
+pub mod models;
 pub mod queue;
 pub mod report;
+pub mod serve_model;
 pub mod session;
+pub mod worker;

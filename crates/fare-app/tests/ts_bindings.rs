@@ -15,8 +15,11 @@ use fare_app::api::{
     SampleQuery,
 };
 use fare_app::importing::{ImportDone, ImportPreview, ImportPreviewRequest, ImportRequest};
+use fare_app::jobs::{JobRequest, JobView};
+use fare_app::models::ModelList;
 use fare_app::queue::{PositionQuery, QueuePosition};
 use fare_app::session::SessionView;
+use fare_app::worker::{LoadRequest, WorkerView};
 use ts_rs::{Config, TS};
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
@@ -57,6 +60,11 @@ fn the_committed_typescript_types_match_the_rust_types() {
     ImportDone::export_all(&cfg).unwrap();
     PositionQuery::export_all(&cfg).unwrap();
     QueuePosition::export_all(&cfg).unwrap();
+    ModelList::export_all(&cfg).unwrap();
+    LoadRequest::export_all(&cfg).unwrap();
+    WorkerView::export_all(&cfg).unwrap();
+    JobRequest::export_all(&cfg).unwrap();
+    JobView::export_all(&cfg).unwrap();
     let generated = read_dir(fresh.path());
     let committed_dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/generated");

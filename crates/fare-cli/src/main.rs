@@ -100,6 +100,10 @@ struct ServeArgs {
     /// The built web UI (`ui/dist` of this checkout by default).
     #[arg(long)]
     ui: Option<PathBuf>,
+    /// A folder of model folders and GGUF files for the model panel, besides the `models/`
+    /// folder beside the project and the Hugging Face cache (repeatable).
+    #[arg(long = "models")]
+    model_folders: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -183,6 +187,17 @@ struct ServeModelArgs {
     /// The model's name for clients (default: the folder or file name).
     #[arg(long)]
     name: Option<String>,
+    /// cpu, cuda or metal (GPUs need a build with that feature).
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// The weight and activation type of a safetensors model: f32, bf16 or f16 (default: f32 on
+    /// the CPU, bf16 on a GPU). A GGUF file keeps its own types.
+    #[arg(long)]
+    dtype: Option<String>,
+    /// Stop serving when standard input closes: a parent process that starts the server as its
+    /// worker keeps a pipe open, so the worker ends with it however the parent ends.
+    #[arg(long)]
+    exit_with_stdin: bool,
 }
 
 #[derive(Args)]
@@ -469,6 +484,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 annotator: None,
                 token: None,
                 ui: None,
+                model_folders: Vec::new(),
             })
         }
         Command::Demo { project, json, .. } => {
@@ -1030,6 +1046,7 @@ fn judge(args: &JudgeArgs) -> Result<ExitCode> {
     let (mut backend, model_name) = judge_backend(args)?;
     let options = JudgeOptions {
         filter,
+        samples: None,
         limit: args.limit,
         sampling: SamplingParams {
             temperature: args.temperature,
@@ -1122,29 +1139,15 @@ fn judge_backend(args: &JudgeArgs) -> Result<(Box<dyn fare_engine::evaluator::Ju
 }
 
 fn serve_model(args: &ServeModelArgs) -> Result<ExitCode> {
-    use std::io::Write as _;
-    let name = args.name.clone().unwrap_or_else(|| {
-        args.model
-            .file_stem()
-            .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
-    });
-    let evaluator = fare_engine::evaluator::Evaluator::load(
-        &args.model,
-        &candle_core::Device::Cpu,
-        candle_core::DType::F32,
-    )?;
-    let mut options = fare_endpoint::ServeOptions::new(&name);
-    options.addr = args.addr;
-    let server = fare_endpoint::serve(evaluator, &options)?;
-    if !server.addr().ip().is_loopback() {
-        eprintln!(
-            "warning: listening beyond this machine ({}); the server has no authentication",
-            server.addr()
-        );
+    fare_app::serve_model::ServeModel {
+        model: args.model.clone(),
+        addr: args.addr,
+        name: args.name.clone(),
+        device: args.device.clone(),
+        dtype: args.dtype.clone(),
+        exit_with_stdin: args.exit_with_stdin,
     }
-    println!("serving {name} at {}", server.base_url());
-    std::io::stdout().flush()?;
-    server.wait();
+    .run()?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1286,6 +1289,9 @@ fn serve(args: &ServeArgs) -> Result<ExitCode> {
     let options = fare_server::ServeOptions {
         token: token.clone(),
         ui_dir: Some(ui_dir),
+        // The model panel runs models in this same binary, as `fare-lens serve-model`.
+        worker: Some(fare_app::worker::WorkerCommand::this_executable()?),
+        model_folders: args.model_folders.clone(),
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

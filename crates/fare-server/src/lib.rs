@@ -2,10 +2,13 @@
 //! at `/`, so a project on a headless GPU box can be reviewed from a laptop through an SSH
 //! tunnel, and the UI's browser tests run against the real thing.
 //!
-//! Every `/api/` route only carries one call of [`fare_app::api::OpenProject`]: JSON in, JSON
+//! Every `/api/` route only carries one call of [`fare_app::api::OpenProject`] (or of the model
+//! and its jobs: [`fare_app::models`], [`fare_app::worker`], [`fare_app::jobs`]): JSON in, JSON
 //! out, errors as `{"message": ...}` with a 4xx/5xx status. Project calls run one at a time on a
 //! blocking thread (SQLite answers each in milliseconds), so the server never stalls its
-//! connections on the database.
+//! connections on the database. Model and job calls never wait for the project: a job judges on
+//! a thread of its own with its own connection, and is polled (`GET /api/jobs/{id}`), so
+//! annotating goes on while a model runs.
 //!
 //! Loopback by default. On any other address a token is required (`Authorization: Bearer …`);
 //! the page itself loads without it and the UI takes the token from the address's fragment
@@ -26,6 +29,14 @@
 //!
 //! The import routes read a file on the machine the server runs on, named by its full path:
 //! whoever holds the API (loopback, or the token) may import any data file its user can read.
+//! | `GET /api/models` | [`fare_app::models::list_models`] |
+//! | `POST /api/models/load` (a `LoadRequest`) | [`Worker::load`] |
+//! | `POST /api/models/unload` | [`Jobs::cancel_all`], [`Worker::unload`] |
+//! | `GET /api/models/worker` | [`Worker::view`] |
+//! | `POST /api/jobs` (a `JobRequest`) | [`OpenProject::job_samples`], [`Jobs::start`] |
+//! | `GET /api/jobs` | [`Jobs::list`] |
+//! | `GET /api/jobs/{id}` | [`Jobs::status`] |
+//! | `POST /api/jobs/{id}/cancel` | [`Jobs::cancel`] |
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,7 +51,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use fare_app::api::{ApiError, DecisionRequest, ErrorView, OpenProject, SampleQuery};
 use fare_app::importing::{ImportPreviewRequest, ImportRequest};
+use fare_app::jobs::{JobRequest, Jobs};
 use fare_app::queue::PositionQuery;
+use fare_app::worker::{LoadRequest, ModelError, Worker, WorkerCommand};
 use fare_store::StoreError;
 use serde::{Deserialize, Serialize};
 use tower_http::services::{ServeDir, ServeFile};
@@ -52,12 +65,28 @@ pub struct ServeOptions {
     pub token: Option<String>,
     /// The built UI (`ui/dist`); `None` or missing serves a page saying how to build it.
     pub ui_dir: Option<PathBuf>,
+    /// How to start a model worker (`fare-lens serve-model`); `None`: only endpoints can be
+    /// used as the model.
+    pub worker: Option<WorkerCommand>,
+    /// Folders of models to list besides the project's sibling `models/` and the Hugging Face
+    /// cache.
+    pub model_folders: Vec<PathBuf>,
 }
 
 #[derive(Clone)]
 struct AppState {
     project: Arc<Mutex<OpenProject>>,
     token: Option<Arc<str>>,
+    /// The loaded model and its jobs, apart from the project's lock.
+    model: Arc<Model>,
+}
+
+/// The model and its jobs.
+struct Model {
+    worker: Worker,
+    jobs: Jobs,
+    /// The folders models are listed from.
+    folders: Vec<PathBuf>,
 }
 
 /// A fresh random token (32 hex digits from the operating system's generator).
@@ -78,9 +107,15 @@ pub fn needs_token(addr: &SocketAddr) -> bool {
 
 /// The routes of the API and the UI over one open project.
 pub fn router(project: OpenProject, options: &ServeOptions) -> Router {
+    let folders = fare_app::models::model_folders(project.project().path(), &options.model_folders);
     let state = AppState {
         project: Arc::new(Mutex::new(project)),
         token: options.token.as_deref().map(Arc::from),
+        model: Arc::new(Model {
+            worker: Worker::new(options.worker.clone()),
+            jobs: Jobs::new(),
+            folders,
+        }),
     };
     let api = Router::new()
         .route("/overview", get(overview))
@@ -93,6 +128,13 @@ pub fn router(project: OpenProject, options: &ServeOptions) -> Router {
         .route("/report", get(report))
         .route("/import/preview", post(import_preview))
         .route("/import", post(import))
+        .route("/models", get(models))
+        .route("/models/load", post(load_model))
+        .route("/models/unload", post(unload_model))
+        .route("/models/worker", get(worker))
+        .route("/jobs", post(start_job).get(jobs))
+        .route("/jobs/{id}", get(job))
+        .route("/jobs/{id}/cancel", post(cancel_job))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such API route") })
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
         .with_state(state);
@@ -172,12 +214,31 @@ where
     .await;
     match result {
         Ok(Ok(value)) => Json(value).into_response(),
+        Ok(Err(e)) => (api_status(&e), Json(ErrorView::from(&e))).into_response(),
+        Err(join) => error(StatusCode::INTERNAL_SERVER_ERROR, join.to_string()),
+    }
+}
+
+fn api_status(e: &ApiError) -> StatusCode {
+    match e {
+        ApiError::Invalid(_) | ApiError::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
+        ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Runs one model or job call on a blocking thread, without the project's lock.
+async fn model_call<T, F>(state: AppState, f: F) -> Response
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&Model) -> Result<T, ModelError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(move || f(&state.model)).await {
+        Ok(Ok(value)) => Json(value).into_response(),
         Ok(Err(e)) => {
             let status = match &e {
-                ApiError::Invalid(_) | ApiError::Store(StoreError::Invalid(_)) => {
-                    StatusCode::BAD_REQUEST
-                }
-                ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                ModelError::Invalid(_) => StatusCode::BAD_REQUEST,
+                ModelError::Api(api) => api_status(api),
+                ModelError::Spawn { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             };
             (status, Json(ErrorView::from(&e))).into_response()
         }
@@ -290,12 +351,79 @@ async fn import_preview(
     }
 }
 
+async fn models(State(state): State<AppState>) -> Response {
+    model_call(state, |m| Ok(fare_app::models::list_models(&m.folders))).await
+}
+
+async fn load_model(
+    State(state): State<AppState>,
+    request: Result<Json<LoadRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => model_call(state, move |m| m.worker.load(&request, &m.folders)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
 async fn import(
     State(state): State<AppState>,
     request: Result<Json<ImportRequest>, JsonRejection>,
 ) -> Response {
     match request {
         Ok(Json(request)) => call(state, move |p| p.import(&request)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn unload_model(State(state): State<AppState>) -> Response {
+    model_call(state, |m| {
+        m.jobs.cancel_all();
+        Ok(m.worker.unload())
+    })
+    .await
+}
+
+async fn worker(State(state): State<AppState>) -> Response {
+    model_call(state, |m| Ok(m.worker.view())).await
+}
+
+async fn start_job(
+    State(state): State<AppState>,
+    request: Result<Json<JobRequest>, JsonRejection>,
+) -> Response {
+    let Json(request) = match request {
+        Ok(request) => request,
+        Err(e) => return bad_request(&e),
+    };
+    let project = Arc::clone(&state.project);
+    model_call(state, move |m| {
+        // The project's lock only while the samples are named; the job opens its own connection.
+        let samples = project
+            .lock()
+            .map_err(|_| ApiError::Invalid("an earlier request failed badly".into()))?
+            .job_samples(&request.target)?;
+        m.jobs.start(&m.worker, samples, &request)
+    })
+    .await
+}
+
+async fn jobs(State(state): State<AppState>) -> Response {
+    model_call(state, |m| Ok(m.jobs.list())).await
+}
+
+async fn job(State(state): State<AppState>, id: Result<Path<u64>, PathRejection>) -> Response {
+    match id {
+        Ok(Path(id)) => model_call(state, move |m| m.jobs.status(id)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn cancel_job(
+    State(state): State<AppState>,
+    id: Result<Path<u64>, PathRejection>,
+) -> Response {
+    match id {
+        Ok(Path(id)) => model_call(state, move |m| m.jobs.cancel(id)).await,
         Err(e) => bad_request(&e),
     }
 }

@@ -224,6 +224,7 @@ fn a_token_guards_the_api_but_not_the_page() {
         &ServeOptions {
             token: Some(token.clone()),
             ui_dir: Some(ui),
+            ..ServeOptions::default()
         },
     );
     let http = client();
@@ -275,6 +276,7 @@ fn without_a_built_ui_the_page_says_how_to_build_it() {
         &ServeOptions {
             token: None,
             ui_dir: Some(dir.path().join("no-such-dist")),
+            ..ServeOptions::default()
         },
     );
     let response = client().get(format!("{base}/")).send().unwrap();

@@ -51,7 +51,7 @@ impl Project {
             path: path.to_owned(),
             reason,
         };
-        let conn = Connection::open_with_flags(path, flags)?;
+        let mut conn = Connection::open_with_flags(path, flags)?;
         // Reading the header first: a non-SQLite file fails here, before anything is written.
         let (app_id, version): (i64, usize) = conn
             .query_row(
@@ -83,6 +83,11 @@ impl Project {
         // instead of keeping its peak size (1.5 GB after a million samples).
         conn.pragma_update(None, "journal_size_limit", 64_i64 << 20)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Write transactions take the write lock when they begin. Two connections (the app's
+        // and a background job's) then wait for each other up to the busy timeout, where a
+        // transaction that read first would fail at once ("database is locked") when it came
+        // to write after the other had.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         let mut project = Project {
             conn,
             path: path.to_owned(),

@@ -1,6 +1,7 @@
 // The state of one session: the project overview, the queue's filters, page window and counts,
-// the open sample and its label, overlays and toasts. It implements `CommandTarget`, so the
-// command table (commands.ts) drives everything through it; components read it and call it.
+// the open sample and its label, overlays and toasts, and the model panel (model.svelte.ts). It
+// implements `CommandTarget`, so the command table (commands.ts) drives everything through it;
+// components read it and call it.
 import { ApiFailure, type ApiClient } from "./api/client";
 import type { Decision } from "./api/generated/Decision";
 import type { EvaluatorFilter } from "./api/generated/EvaluatorFilter";
@@ -14,6 +15,7 @@ import type { SampleQuery } from "./api/generated/SampleQuery";
 import type { Task } from "./api/generated/Task";
 import type { CommandTarget } from "./commands";
 import { DetailCache, Prerenderer, afterNextPaint, textsOf } from "./prefetch";
+import { ModelPanel } from "./model.svelte";
 import { evaluatorVerdict, primaryJudgment } from "./verdicts";
 import { PageWindow } from "./virtual";
 
@@ -69,6 +71,8 @@ export class AppState implements CommandTarget {
   /** A judgment the user picked on screen (else the shown run's primary). */
   pickedJudgment = $state<number | null>(null);
   searchInput: HTMLInputElement | null = null;
+  /** The model panel: models, the worker, the job in progress. */
+  readonly model: ModelPanel;
 
   private detailRequest = 0;
   private prerenderer = new Prerenderer();
@@ -91,6 +95,16 @@ export class AppState implements CommandTarget {
     readonly desktop: DesktopHooks | null = null,
   ) {
     this.window = this.newWindow();
+    this.model = new ModelPanel(client, {
+      judged: (ids) => {
+        // Samples fetched ahead before their judgment was stored are stale now.
+        for (const id of ids) this.details.invalidate(id);
+        if (this.detail && ids.includes(this.detail.id)) void this.refreshDetail();
+      },
+      jobEnded: () => void this.afterJob(),
+      fail: (e) => this.fail(e),
+      info: (text) => this.info(text),
+    });
     if (typeof localStorage !== "undefined") {
       const saved = localStorage.getItem("fare-lens-theme");
       if (saved === "light" || saved === "dark") this.theme = saved;
@@ -105,6 +119,8 @@ export class AppState implements CommandTarget {
       this.fail(e);
     }
     await this.reload();
+    // A job may be running from before a reload of the page.
+    await this.model.resume();
   }
 
   // ---- queue ----
@@ -234,6 +250,31 @@ export class AppState implements CommandTarget {
       const row = i >= 0 ? this.window.row(i) : null;
       if (row) this.details.prefetch(row.id, this.filters.run_id);
     }
+  }
+
+  /** Reads the open sample again (new judgments), keeping what the person picked and typed. */
+  async refreshDetail(): Promise<void> {
+    const open = this.detail;
+    if (!open) return;
+    const request = ++this.detailRequest;
+    try {
+      const detail = await this.client.sample(open.id, this.filters.run_id);
+      if (request !== this.detailRequest || this.detail?.id !== open.id) return;
+      this.detail = detail;
+    } catch (e) {
+      if (request === this.detailRequest) this.fail(e);
+    }
+  }
+
+  /** After a job: its run is in the overview, its verdicts in the list and the counts. */
+  private async afterJob(): Promise<void> {
+    try {
+      this.overview = await this.client.overview();
+    } catch (e) {
+      this.fail(e);
+    }
+    await this.reload();
+    await this.refreshDetail();
   }
 
   // ---- decisions ----
@@ -424,6 +465,21 @@ export class AppState implements CommandTarget {
   saveNote(): void {
     void this.send({ action: "note", text: this.noteDraft });
     this.overlay = null;
+  }
+  jobRunning(): boolean {
+    return this.model.running();
+  }
+  toggleModels(): void {
+    this.model.toggle();
+  }
+  judgeSample(): void {
+    if (this.detail) void this.model.judge({ kind: "samples", ids: [this.detail.id] });
+  }
+  judgeFilter(): void {
+    void this.model.judge({ kind: "filter", query: this.query(0, 0) });
+  }
+  cancelJob(): void {
+    void this.model.cancel();
   }
 
   // ---- messages ----

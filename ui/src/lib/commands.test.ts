@@ -41,6 +41,11 @@ function fakeTarget(task: Task | null, change: Partial<CommandTarget> = {}) {
     saveNote: record("saveNote"),
     canSwitchProject: () => false,
     switchProject: record("switchProject"),
+    jobRunning: () => false,
+    toggleModels: record("models"),
+    judgeSample: record("judgeSample"),
+    judgeFilter: record("judgeFilter"),
+    cancelJob: record("cancelJob"),
     ...change,
   };
   const press = (key: string, context: "main" | "tags" | "note" | "help" | "import" = "main", inField = false) => {
@@ -192,6 +197,19 @@ describe("keys run the right command for the sample's task", () => {
     expect(press("j", "import")).toBeNull();
     expect(press("Escape", "import", true)).toBe("import.close");
     expect(calls).toEqual(["open(import)", "open(null)"]);
+  });
+
+  it("the model: m toggles the panel, M judges the open sample, C cancels only a running job", () => {
+    const { calls, press } = fakeTarget("pairwise");
+    press("m");
+    press("M");
+    expect(press("C")).toBeNull();
+    expect(calls).toEqual(["models", "judgeSample"]);
+    const running = fakeTarget("pairwise", { jobRunning: () => true });
+    expect(running.press("M")).toBeNull();
+    expect(running.press("C")).toBe("model.cancel");
+    expect(running.calls).toEqual(["cancelJob"]);
+    expect(fakeTarget(null).press("M")).toBeNull();
   });
 
   it("without an open sample, decisions do nothing", () => {

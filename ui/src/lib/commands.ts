@@ -41,6 +41,12 @@ export interface CommandTarget {
   canSwitchProject(): boolean;
   /** Back to the start screen: recent projects, open, new, demo. */
   switchProject(): void;
+  /** A model job is running. */
+  jobRunning(): boolean;
+  toggleModels(): void;
+  judgeSample(): void;
+  judgeFilter(): void;
+  cancelJob(): void;
 }
 
 export interface Command {
@@ -56,7 +62,7 @@ export interface Command {
   /** Whether it applies now (default: always). */
   when?: (t: CommandTarget) => boolean;
   run: (t: CommandTarget, key: string) => void;
-  group: "Decide" | "Navigate" | "View" | "Tags" | "Note" | "Project" | "Data";
+  group: "Decide" | "Navigate" | "View" | "Tags" | "Note" | "Project" | "Data" | "Model";
 }
 
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -172,6 +178,27 @@ export const COMMANDS: Command[] = [
   // Data
   { id: "import.open", label: "Import data…", keys: ["I"], context: "main", group: "Data", run: (t) => t.open("import") },
   { id: "import.close", label: "Close the import dialog", keys: ["Escape"], context: "import", inFields: true, group: "Data", run: (t) => t.open(null) },
+  // The model
+  { id: "model.panel", label: "Model panel (toggle)", keys: ["m"], context: "main", group: "Model", run: (t) => t.toggleModels() },
+  {
+    id: "model.judge-sample",
+    label: "Judge the open sample with the loaded model",
+    keys: ["M"],
+    context: "main",
+    group: "Model",
+    when: (t) => t.task() !== null && !t.jobRunning(),
+    run: (t) => t.judgeSample(),
+  },
+  {
+    id: "model.judge-filter",
+    label: "Judge every sample the filters match",
+    keys: [],
+    context: "main",
+    group: "Model",
+    when: (t) => !t.jobRunning(),
+    run: (t) => t.judgeFilter(),
+  },
+  { id: "model.cancel", label: "Cancel the running job", keys: ["C"], context: "main", group: "Model", when: (t) => t.jobRunning(), run: (t) => t.cancelJob() },
 ];
 
 /** A key event in the table's words: "a", "A", "ctrl+z", "ctrl+shift+z", "space", "Enter". */

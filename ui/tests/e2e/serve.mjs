@@ -4,14 +4,15 @@
 //   npm run build && FARE_LENS=../target/debug/fare-lens npm run e2e:serve
 // With FARE_LENS_URL=http://host:port/#token=… it drives a server already running instead (that
 // project, or the one at FARE_LENS_XSS_URL, must hold one sample with the word "xssprobe").
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openBrowser, shots, startServe } from "./harness.mjs";
 
 const bin = process.env.FARE_LENS ?? new URL("../../../target/debug/fare-lens", import.meta.url).pathname;
 const dist = new URL("../../dist/", import.meta.url).pathname;
+const smollm2 = new URL("../../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", import.meta.url).pathname;
 let servers = [];
 let url = process.env.FARE_LENS_URL ?? null;
 let xssUrl = process.env.FARE_LENS_XSS_URL ?? url;
@@ -23,6 +24,11 @@ if (url === null) {
   // (each task shows its newest run).
   const demo = join(dir, "demo.sqlite");
   execFileSync(bin, ["demo", demo], { stdio: "ignore" });
+  // A real small model beside the demo, for the model panel (tests/fetch-test-assets.sh).
+  if (existsSync(smollm2)) {
+    mkdirSync(join(dir, "models"));
+    symlinkSync(smollm2, join(dir, "models", "smol.gguf"));
+  }
   const probe = join(dir, "xss.sqlite");
   const payloads = [
     `<img src=x onerror="window.__xss=1">`,
@@ -252,6 +258,30 @@ if (ownProject) await test("a broken file shows an error naming the file and lin
   expect((await matching()) === before, "samples were imported from a broken file");
   await key("Escape");
   await page.waitForSelector('[data-testid="import-dialog"]', { state: "detached" });
+await test("m opens the model panel; a model loads; M judges the open sample into its view", async () => {
+  const listed = await api("/api/models");
+  if (!listed.models.some((m) => m.name === "smol.gguf")) {
+    console.log("     SKIPPED: no model beside the project (tests/fetch-test-assets.sh, or a FARE_LENS_URL server)");
+    return;
+  }
+  const free = (await api("/api/samples", { task: "reference-free", after: 0, limit: 1 })).rows[0];
+  await goTo(free.id);
+  await key("m");
+  await page.waitForSelector('[data-testid="model-panel"]');
+  await page.locator(".model-list li", { hasText: "smol.gguf" }).locator("input").check();
+  await page.waitForSelector('[data-testid="memory"]');
+  await page.locator('[data-testid="model-panel"] button', { hasText: /^Load$/ }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="worker-state"]')?.textContent === "ready", null, { timeout: 60000 });
+  await page.fill('[data-testid="model-panel"] input[type="number"]', "8");
+  await blur();
+  await key("Shift+M");
+  await page.waitForFunction(() => document.querySelector('[data-testid="job-state"]')?.textContent === "finished", null, { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="judgment"]')?.textContent?.includes("smol.gguf"), null, { timeout: 5000 });
+  await page.screenshot({ path: join(shots, "serve-model-panel.png") });
+  await page.locator('[data-testid="model-panel"] button', { hasText: /^Unload$/ }).click();
+  await page.waitForSelector('[data-testid="worker-state"]', { state: "detached" });
+  await key("m");
+  await page.waitForSelector('[data-testid="model-panel"]', { state: "detached" });
 });
 
 await test("the XSS probe runs no script", async () => {

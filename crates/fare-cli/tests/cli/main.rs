@@ -12,6 +12,8 @@
 //! - [`demo`]: the demo project, its report and the five export formats.
 //! - [`judge`]: judging with a small real model, killed and continued.
 //! - [`serve`]: the review server as a real process: its address, its API, its token.
+//! - [`model_panel`]: the model panel through `serve`: a model listed, loaded into a worker
+//!   process, judging a job, and killed in the middle of another.
 //! - [`majority`]: runs with K judgments per sample scored on their majority.
 //! - [`prompt`]: the exact model input of a sample, with the real Qwen3 tokenizer.
 //! - [`real_data`]: a real ProcessBench split, when `../shared/data` is beside the checkout.
@@ -34,6 +36,8 @@ mod judge;
 mod majority;
 #[cfg(test)]
 mod mapping;
+#[cfg(test)]
+mod model_panel;
 #[cfg(test)]
 mod prompt;
 #[cfg(test)]

@@ -339,3 +339,38 @@ fn a_version_2_file_is_migrated_and_its_k_judgments_get_their_majority() {
     assert_eq!(votes[0].agrees_with_gold, Some(true));
     drop(dir);
 }
+
+#[test]
+fn two_connections_write_at_once_without_locking_each_other_out() {
+    // The app annotates on its connection while a background job stores judgments on its own:
+    // each waits for the other's transaction instead of failing with "database is locked".
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("study.fare");
+    let (ids, run) = {
+        let mut project = Project::open_or_create(&path).unwrap();
+        let samples: Vec<_> = (0..100)
+            .map(|i| sample(&format!("p{i}"), "Which?", pairwise("a", "b")))
+            .collect();
+        let ids = import(&mut project, "set", &samples);
+        let run = project.begin_run(&new_run(Task::Pairwise, "m")).unwrap();
+        (ids, run)
+    };
+    let job = {
+        let (path, ids) = (path.clone(), ids.clone());
+        std::thread::spawn(move || {
+            let mut project = Project::open(&path).unwrap();
+            let j = parsed(B, "b is right");
+            for &id in &ids {
+                project.add_judgment(run, &judged(id, &j)).unwrap();
+            }
+        })
+    };
+    let mut app = Project::open(&path).unwrap();
+    for &id in &ids {
+        app.annotate(id, "alice", &AnnotationAction::Accept { verdict: B }, None)
+            .unwrap();
+    }
+    job.join().unwrap();
+    assert_eq!(rows(&app, "judgments"), 100);
+    assert_eq!(rows(&app, "annotation_events"), 100);
+}

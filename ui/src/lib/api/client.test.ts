@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiClient, ApiFailure, HttpTransport, TauriTransport, errorMessage, httpRoute, inTauri, invokeErrorMessage, takeToken } from "./client";
+import type { JobRequest } from "./generated/JobRequest";
+import type { LoadRequest } from "./generated/LoadRequest";
 
 function fakeFetch(status: number, body: string) {
   const seen: { url: string; init?: RequestInit }[] = [];
@@ -72,6 +74,19 @@ describe("routes", () => {
     expect(httpRoute("report", { run: 3 }).path).toBe("/api/report?run=3");
     expect(httpRoute("importPreview", { request: { path: "/d/a.json" } })).toEqual({ method: "POST", path: "/api/import/preview", body: { path: "/d/a.json" } });
     expect(httpRoute("import", { request: { path: "/d/a.json", dataset: "a" } })).toEqual({ method: "POST", path: "/api/import", body: { path: "/d/a.json", dataset: "a" } });
+  });
+
+  it("maps the model panel's commands", () => {
+    expect(httpRoute("models", {})).toEqual({ method: "GET", path: "/api/models" });
+    const load: LoadRequest = { kind: "local", path: "/m/smol.gguf", device: "cpu" };
+    expect(httpRoute("load_model", { request: load })).toEqual({ method: "POST", path: "/api/models/load", body: load });
+    expect(httpRoute("unload_model", {})).toEqual({ method: "POST", path: "/api/models/unload", body: {} });
+    expect(httpRoute("worker", {})).toEqual({ method: "GET", path: "/api/models/worker" });
+    const job: JobRequest = { target: { kind: "samples", ids: [4] }, max_new_tokens: 64 };
+    expect(httpRoute("start_job", { request: job })).toEqual({ method: "POST", path: "/api/jobs", body: job });
+    expect(httpRoute("jobs", {})).toEqual({ method: "GET", path: "/api/jobs" });
+    expect(httpRoute("job", { id: 3 })).toEqual({ method: "GET", path: "/api/jobs/3" });
+    expect(httpRoute("cancel_job", { id: 3 })).toEqual({ method: "POST", path: "/api/jobs/3/cancel", body: {} });
   });
 });
 

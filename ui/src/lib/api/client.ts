@@ -18,9 +18,32 @@ import type { SamplePage } from "./generated/SamplePage";
 import type { SampleQuery } from "./generated/SampleQuery";
 import type { PositionQuery } from "./generated/PositionQuery";
 import type { QueuePosition } from "./generated/QueuePosition";
+import type { JobRequest } from "./generated/JobRequest";
+import type { JobView } from "./generated/JobView";
+import type { LoadRequest } from "./generated/LoadRequest";
+import type { ModelList } from "./generated/ModelList";
+import type { WorkerView } from "./generated/WorkerView";
 
 /** The commands of the application API, named as `fare_app::dispatch` names them. */
-export type CommandName = "overview" | "samples" | "counts" | "position" | "sample" | "prompt" | "decide" | "report" | "importPreview" | "import";
+export type CommandName =
+  | "overview"
+  | "samples"
+  | "counts"
+  | "position"
+  | "sample"
+  | "prompt"
+  | "decide"
+  | "report"
+  | "importPreview"
+  | "import"
+  | "models"
+  | "load_model"
+  | "unload_model"
+  | "worker"
+  | "start_job"
+  | "jobs"
+  | "job"
+  | "cancel_job";
 
 /** Arguments of each command. */
 export interface CommandArgs {
@@ -34,6 +57,14 @@ export interface CommandArgs {
   report: { run?: number };
   importPreview: { request: ImportPreviewRequest };
   import: { request: ImportRequest };
+  models: Record<string, never>;
+  load_model: { request: LoadRequest };
+  unload_model: Record<string, never>;
+  worker: Record<string, never>;
+  start_job: { request: JobRequest };
+  jobs: Record<string, never>;
+  job: { id: number };
+  cancel_job: { id: number };
 }
 
 /** Carries one command to the project and brings back its JSON answer. */
@@ -137,6 +168,22 @@ export function httpRoute(
       return { method: "POST", path: "/api/import/preview", body: (args as CommandArgs["importPreview"]).request };
     case "import":
       return { method: "POST", path: "/api/import", body: (args as CommandArgs["import"]).request };
+    case "models":
+      return { method: "GET", path: "/api/models" };
+    case "load_model":
+      return { method: "POST", path: "/api/models/load", body: (args as CommandArgs["load_model"]).request };
+    case "unload_model":
+      return { method: "POST", path: "/api/models/unload", body: {} };
+    case "worker":
+      return { method: "GET", path: "/api/models/worker" };
+    case "start_job":
+      return { method: "POST", path: "/api/jobs", body: (args as CommandArgs["start_job"]).request };
+    case "jobs":
+      return { method: "GET", path: "/api/jobs" };
+    case "job":
+      return { method: "GET", path: `/api/jobs/${(args as CommandArgs["job"]).id}` };
+    case "cancel_job":
+      return { method: "POST", path: `/api/jobs/${(args as CommandArgs["cancel_job"]).id}/cancel`, body: {} };
   }
 }
 
@@ -227,6 +274,38 @@ export class ApiClient {
   /** Imports a file, all or nothing; a bad file fails with a message naming its file and line. */
   import(request: ImportRequest): Promise<ImportDone> {
     return this.transport.call("import", { request }) as Promise<ImportDone>;
+  }
+  /** The models on disk, with memory estimates, and the devices this build runs. */
+  models(): Promise<ModelList> {
+    return this.transport.call("models", {}) as Promise<ModelList>;
+  }
+  /** Starts loading a model (or an endpoint); answers at once, `loading`. */
+  loadModel(request: LoadRequest): Promise<WorkerView> {
+    return this.transport.call("load_model", { request }) as Promise<WorkerView>;
+  }
+  /** Stops the model worker (and cancels its jobs). */
+  unloadModel(): Promise<WorkerView> {
+    return this.transport.call("unload_model", {}) as Promise<WorkerView>;
+  }
+  /** Where the model worker stands. */
+  worker(): Promise<WorkerView> {
+    return this.transport.call("worker", {}) as Promise<WorkerView>;
+  }
+  /** Starts judging samples with the loaded model; answers at once. */
+  startJob(request: JobRequest): Promise<JobView> {
+    return this.transport.call("start_job", { request }) as Promise<JobView>;
+  }
+  /** The jobs kept, newest first. */
+  jobs(): Promise<JobView[]> {
+    return this.transport.call("jobs", {}) as Promise<JobView[]>;
+  }
+  /** Where a job stands: progress, the output streaming, errors. */
+  job(id: number): Promise<JobView> {
+    return this.transport.call("job", { id }) as Promise<JobView>;
+  }
+  /** Asks a job to stop. */
+  cancelJob(id: number): Promise<JobView> {
+    return this.transport.call("cancel_job", { id }) as Promise<JobView>;
   }
 }
 

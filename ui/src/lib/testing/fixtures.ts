@@ -2,6 +2,7 @@
 import type { JudgmentView } from "../api/generated/JudgmentView";
 import type { LabelView } from "../api/generated/LabelView";
 import type { SampleDetail } from "../api/generated/SampleDetail";
+import type { WorkerView } from "../api/generated/WorkerView";
 
 export function label(change: Partial<LabelView> = {}): LabelView {
   return {
@@ -76,4 +77,21 @@ export function pairSample(change: Partial<SampleDetail> = {}): SampleDetail {
     judgments: [judgment({ id: 1, verdict: "A", agrees_with_gold: true }), judgment({ id: 2, swapped: true, verdict: "B", agrees_with_gold: false })],
     ...change,
   });
+}
+
+export function worker(change: Partial<WorkerView> = {}): WorkerView {
+  return {
+    state: "ready",
+    model: "smol.gguf",
+    location: "/models/smol.gguf",
+    kind: "local",
+    device: "cpu",
+    dtype: "Q4_1",
+    url: "http://127.0.0.1:4000/v1",
+    pid: 42,
+    seconds: 3,
+    error: null,
+    log: [],
+    ...change,
+  };
 }

@@ -1,0 +1,346 @@
+//! The models a person can run from the app: those found on disk ([`fare_engine::discover`]:
+//! the project's sibling `models/` folder, folders the shell was told of, the Hugging Face
+//! cache), each with how much memory it would take, and the devices this build can run them on.
+//!
+//! The memory estimate is the weights at the type they are loaded as plus the attention cache
+//! for [`CACHE_TOKENS`] tokens (a FARE prompt with its critique fits in it): a rough figure for
+//! choosing a device, not a measurement. It leaves out activations and the runtime itself.
+//! [`crate::worker`] loads what is listed here; [`crate::jobs`] runs it.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::quantized::gguf_file;
+use fare_engine::discover::{self, FoundModel};
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Tokens of attention cache the memory estimate allows for (what the engine preallocates for
+/// GGUF Qwen3 on the CPU).
+pub const CACHE_TOKENS: u64 = 4096;
+
+/// The memory a model would take loaded as one type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct MemoryEstimate {
+    /// The type: `f32`, `bf16`, `f16`, or a GGUF file's own (`Q8_0`, `Q4_K` …), which it keeps.
+    pub dtype: String,
+    /// The weights, in bytes.
+    pub weights_bytes: u64,
+    /// The attention cache for [`CACHE_TOKENS`] tokens, in bytes (0 when the shape is unknown).
+    pub cache_bytes: u64,
+    /// Both.
+    pub total_bytes: u64,
+}
+
+/// A model found on disk, as the model panel lists it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ModelView {
+    /// A name for people: the folder or file name, or `ORG/NAME` from the Hugging Face cache.
+    pub name: String,
+    /// The folder or file (what a load request names).
+    pub path: String,
+    /// `safetensors` or `gguf`.
+    pub format: String,
+    /// The architecture the files declare.
+    pub architecture: Option<String>,
+    /// The weights' type on disk (`bfloat16`, `Q8_0` …).
+    pub dtype: Option<String>,
+    /// Bytes on disk.
+    pub size_bytes: u64,
+    /// Whether this build can load it.
+    pub usable: bool,
+    /// Why not, when it cannot.
+    pub problem: Option<String>,
+    /// The types it can be loaded as, with the memory each takes; the first is the CPU's
+    /// default. A GGUF file has one: its own.
+    pub memory: Vec<MemoryEstimate>,
+}
+
+/// What the model panel lists.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ModelList {
+    /// The models found, folders first, then the Hugging Face cache.
+    pub models: Vec<ModelView>,
+    /// The devices this build can run a model on: `cpu`, and `cuda` or `metal` in builds with
+    /// that feature.
+    pub devices: Vec<String>,
+    /// The folders searched (one level down), besides the Hugging Face cache.
+    pub folders: Vec<String>,
+    /// The Hugging Face cache searched, when there is one.
+    pub hugging_face_cache: Option<String>,
+}
+
+/// The folders to search: the `models/` folder beside the project file, then `configured`,
+/// each once, as absolute paths (the paths models are loaded by do not depend on a working
+/// folder).
+pub fn model_folders(project: &Path, configured: &[PathBuf]) -> Vec<PathBuf> {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+    let project = absolute(project);
+    let beside = project
+        .parent()
+        .map_or_else(|| PathBuf::from("models"), |p| p.join("models"));
+    let mut folders = vec![beside];
+    for folder in configured.iter().map(|f| absolute(f)) {
+        if !folders.contains(&folder) {
+            folders.push(folder);
+        }
+    }
+    folders
+}
+
+/// The devices this build can run a model on.
+pub fn devices() -> Vec<String> {
+    let mut devices = vec!["cpu".to_owned()];
+    if candle_core::utils::cuda_is_available() {
+        devices.push("cuda".to_owned());
+    }
+    if candle_core::utils::metal_is_available() {
+        devices.push("metal".to_owned());
+    }
+    devices
+}
+
+/// Every model in `folders` and the user's Hugging Face cache.
+pub fn list_models(folders: &[PathBuf]) -> ModelList {
+    let hub = discover::hugging_face_cache();
+    ModelList {
+        models: discover::discover(folders, hub.as_deref())
+            .iter()
+            .map(model_view)
+            .collect(),
+        devices: devices(),
+        folders: folders.iter().map(|f| f.display().to_string()).collect(),
+        hugging_face_cache: hub.map(|h| h.display().to_string()),
+    }
+}
+
+/// The model at `path` among those [`list_models`] finds, if it is one of them.
+pub fn find_model(folders: &[PathBuf], path: &str) -> Option<FoundModel> {
+    let hub = discover::hugging_face_cache();
+    discover::discover(folders, hub.as_deref())
+        .into_iter()
+        .find(|m| m.path.as_os_str() == path)
+}
+
+fn model_view(found: &FoundModel) -> ModelView {
+    ModelView {
+        name: found.name.clone(),
+        path: found.path.display().to_string(),
+        format: found.format.clone(),
+        architecture: found.architecture.clone(),
+        dtype: found.dtype.clone(),
+        size_bytes: found.size,
+        usable: found.usable,
+        problem: found.problem.clone(),
+        memory: memory_estimates(found),
+    }
+}
+
+/// The attention cache's shape: layers, key-value heads, and each head's width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CacheShape {
+    layers: u64,
+    kv_heads: u64,
+    head_dim: u64,
+}
+
+impl CacheShape {
+    /// Bytes of keys and values for `tokens` tokens at `bytes` per number.
+    fn bytes(self, tokens: u64, bytes: u64) -> u64 {
+        2 * self.layers * self.kv_heads * self.head_dim * tokens * bytes
+    }
+}
+
+/// The types a safetensors model can be loaded as, the CPU's default first.
+const SAFETENSORS_DTYPES: [(&str, u64); 3] = [("f32", 4), ("bf16", 2), ("f16", 2)];
+
+/// The memory the model takes loaded as each type it can be loaded as.
+pub fn memory_estimates(found: &FoundModel) -> Vec<MemoryEstimate> {
+    if found.format == "gguf" {
+        let content = std::fs::File::open(&found.path)
+            .ok()
+            .and_then(|mut f| gguf_file::Content::read(&mut f).ok());
+        // The tensors as stored, and the token embedding once more in f32: candle's quantised
+        // models look tokens up in a dequantised copy.
+        let weights = content.as_ref().map_or(found.size, |c| {
+            let stored: u64 = c
+                .tensor_infos
+                .values()
+                .map(|t| {
+                    let elements = t.shape.elem_count() as u64;
+                    let block = t.ggml_dtype.block_size() as u64;
+                    elements / block.max(1) * t.ggml_dtype.type_size() as u64
+                })
+                .sum();
+            let embedding = c
+                .tensor_infos
+                .get("token_embd.weight")
+                .map_or(0, |t| t.shape.elem_count() as u64 * 4);
+            stored + embedding
+        });
+        // The quantised models keep their cache in f32.
+        let cache = content
+            .as_ref()
+            .and_then(gguf_cache_shape)
+            .map_or(0, |s| s.bytes(CACHE_TOKENS, 4));
+        return vec![MemoryEstimate {
+            dtype: found
+                .dtype
+                .clone()
+                .unwrap_or_else(|| "as stored".to_owned()),
+            weights_bytes: weights,
+            cache_bytes: cache,
+            total_bytes: weights + cache,
+        }];
+    }
+    let stored_bytes = match found.dtype.as_deref() {
+        Some("float32") => 4,
+        _ => 2,
+    };
+    let on_disk: u64 =
+        fare_engine::model::safetensors_files(&found.path).map_or(found.size, |files| {
+            files
+                .iter()
+                .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+                .sum()
+        });
+    let parameters = on_disk / stored_bytes;
+    let shape = config_cache_shape(&found.path);
+    SAFETENSORS_DTYPES
+        .iter()
+        .map(|&(dtype, bytes)| {
+            let weights = parameters * bytes;
+            let cache = shape.map_or(0, |s| s.bytes(CACHE_TOKENS, bytes));
+            MemoryEstimate {
+                dtype: dtype.to_owned(),
+                weights_bytes: weights,
+                cache_bytes: cache,
+                total_bytes: weights + cache,
+            }
+        })
+        .collect()
+}
+
+/// The cache shape a model folder's `config.json` declares.
+fn config_cache_shape(dir: &Path) -> Option<CacheShape> {
+    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
+    let config: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let number = |key: &str| config.get(key).and_then(serde_json::Value::as_u64);
+    let heads = number("num_attention_heads")?;
+    let head_dim = number("head_dim").or_else(|| Some(number("hidden_size")? / heads.max(1)))?;
+    Some(CacheShape {
+        layers: number("num_hidden_layers")?,
+        kv_heads: number("num_key_value_heads").unwrap_or(heads),
+        head_dim,
+    })
+}
+
+/// The cache shape a GGUF file's metadata declares.
+fn gguf_cache_shape(content: &gguf_file::Content) -> Option<CacheShape> {
+    let architecture = content
+        .metadata
+        .get("general.architecture")?
+        .to_string()
+        .ok()?;
+    let number = |key: &str| {
+        content
+            .metadata
+            .get(&format!("{architecture}.{key}"))
+            .and_then(|v| v.to_u64().ok())
+    };
+    let heads = number("attention.head_count")?;
+    let head_dim = number("attention.key_length")
+        .or_else(|| Some(number("embedding_length")? / heads.max(1)))?;
+    Some(CacheShape {
+        layers: number("block_count")?,
+        kv_heads: number("attention.head_count_kv").unwrap_or(heads),
+        head_dim,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    #[test]
+    fn the_folders_are_the_projects_models_folder_then_the_configured_ones_each_once() {
+        let root = std::path::absolute("/").unwrap();
+        let folders = model_folders(
+            &root.join("data/p.sqlite"),
+            &[root.join("data/models"), root.join("big/models")],
+        );
+        assert_eq!(
+            folders,
+            vec![root.join("data/models"), root.join("big/models")]
+        );
+        // A project named from the working folder: its models folder is there, in full.
+        let folders = model_folders(Path::new("p.sqlite"), &[]);
+        assert_eq!(
+            folders,
+            vec![std::env::current_dir().unwrap().join("models")]
+        );
+    }
+
+    #[test]
+    fn the_cpu_is_always_a_device() {
+        assert_eq!(devices()[0], "cpu");
+    }
+
+    #[test]
+    fn a_safetensors_model_is_estimated_at_each_type_from_its_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = dir.path().join("m");
+        std::fs::create_dir(&model).unwrap();
+        // FARE-8B's attention shape; 1000 bf16 parameters on disk.
+        std::fs::write(
+            model.join("config.json"),
+            r#"{"model_type": "qwen3", "torch_dtype": "bfloat16", "num_hidden_layers": 36,
+                "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128,
+                "hidden_size": 4096}"#,
+        )
+        .unwrap();
+        std::fs::write(model.join("model.safetensors"), vec![0u8; 2000]).unwrap();
+        let found = discover::discover(&[dir.path().to_owned()], None);
+        let estimates = memory_estimates(&found[0]);
+        let dtypes: Vec<&str> = estimates.iter().map(|e| e.dtype.as_str()).collect();
+        assert_eq!(dtypes, ["f32", "bf16", "f16"]);
+        assert_eq!(estimates[0].weights_bytes, 4000);
+        assert_eq!(estimates[1].weights_bytes, 2000);
+        // 2 (keys, values) x 36 layers x 8 heads x 128 x 4096 tokens x 4 bytes: about 1.2 GB.
+        assert_eq!(estimates[0].cache_bytes, 2 * 36 * 8 * 128 * 4096 * 4);
+        assert_eq!(estimates[1].cache_bytes, estimates[0].cache_bytes / 2);
+        assert_eq!(
+            estimates[0].total_bytes,
+            estimates[0].weights_bytes + estimates[0].cache_bytes
+        );
+    }
+
+    #[test]
+    fn a_gguf_model_is_estimated_at_its_own_type() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+        if !path.is_file() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "run tests/fetch-test-assets.sh first"
+            );
+            println!("SKIPPED: .test-assets/smollm2 is absent (tests/fetch-test-assets.sh)");
+            return;
+        }
+        let found = discover::discover(&[path.parent().unwrap().to_owned()], None);
+        let estimates = memory_estimates(&found[0]);
+        assert_eq!(estimates.len(), 1);
+        assert_eq!(estimates[0].dtype, "Q4_1");
+        // The tensors are nearly the whole file, plus the f32 copy of the token embedding
+        // (49152 x 576); SmolLM2-135M: 30 layers, 3 KV heads of 64.
+        let size = found[0].size;
+        let embedding = 49152 * 576 * 4;
+        let weights = estimates[0].weights_bytes;
+        assert!(
+            weights <= size + embedding && weights > size * 9 / 10 + embedding,
+            "{estimates:?} of {size}"
+        );
+        assert_eq!(estimates[0].cache_bytes, 2 * 30 * 3 * 64 * 4096 * 4);
+    }
+}

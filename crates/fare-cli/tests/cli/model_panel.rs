@@ -1,0 +1,265 @@
+//! The model panel through `fare-lens serve` as a real process: a real small model
+//! (SmolLM2-135M, fetched by tests/fetch-test-assets.sh; SKIPPED without it, failing under CI)
+//! in the `models/` folder beside the demo project is listed, loaded into a worker process (this
+//! same binary, as `serve-model`), judges two samples in a job, and is killed in the middle of
+//! another: the job and the worker say so, and the server goes on. A worker whose server is
+//! killed ends with it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+use crate::support::{BIN, Dir};
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn smollm2() -> Option<std::path::PathBuf> {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "run tests/fetch-test-assets.sh first"
+    );
+    println!("SKIPPED: .test-assets/smollm2 is absent (tests/fetch-test-assets.sh)");
+    None
+}
+
+struct Api {
+    base: String,
+    http: Client,
+}
+
+impl Api {
+    fn get(&self, path: &str) -> Value {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .expect("the server answers");
+        assert!(response.status().is_success(), "GET {path}: {response:?}");
+        response.json().expect("JSON")
+    }
+
+    fn post(&self, path: &str, body: &Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(body)
+            .send()
+            .expect("the server answers");
+        let status = response.status();
+        let body: Value = response.json().expect("JSON");
+        assert!(status.is_success(), "POST {path}: {status} {body}");
+        body
+    }
+
+    /// Polls `path` until `done` says so (within `limit`); returns the last answer.
+    fn until(&self, path: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
+        let started = Instant::now();
+        loop {
+            let value = self.get(path);
+            if done(&value) {
+                return value;
+            }
+            assert!(started.elapsed() < limit, "{path}: {value}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn ended(job: &Value) -> bool {
+    ["finished", "cancelled", "failed"].contains(&job["state"].as_str().unwrap_or_default())
+}
+
+#[test]
+fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
+    let Some(model) = smollm2() else { return };
+    let dir = Dir::new();
+    dir.demo("p.sqlite");
+    std::fs::create_dir(dir.path().join("models")).expect("a models folder");
+    let placed = dir.path().join("models/smol.gguf");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&model, &placed).expect("link the model");
+    #[cfg(not(unix))]
+    std::fs::copy(&model, &placed).expect("copy the model");
+
+    let mut child = Command::new(BIN)
+        .args(["serve", "p.sqlite", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("CANDLE_NUM_THREADS", "2")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("fare-lens serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let server = Server(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("a line from the server");
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    let api = Api {
+        base,
+        http: Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("a client"),
+    };
+
+    // The model beside the project is listed, with its memory estimate.
+    let listed = api.get("/api/models");
+    let smol = listed["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .find(|m| m["name"] == "smol.gguf")
+        .unwrap_or_else(|| panic!("{listed}"))
+        .clone();
+    assert_eq!(smol["format"], "gguf");
+    assert_eq!(smol["usable"], true);
+    assert_eq!(smol["memory"][0]["dtype"], "Q4_1");
+    assert!(smol["memory"][0]["total_bytes"].as_u64().unwrap_or(0) > 100_000_000);
+    assert_eq!(listed["devices"][0], "cpu");
+
+    // Loaded into a worker process, which answers once ready.
+    let loading = api.post(
+        "/api/models/load",
+        &json!({"kind": "local", "path": smol["path"], "device": "cpu"}),
+    );
+    assert_eq!(loading["state"], "loading", "{loading}");
+    let worker = api.until("/api/models/worker", Duration::from_mins(1), |w| {
+        w["state"] != "loading"
+    });
+    assert_eq!(worker["state"], "ready", "{worker}");
+    assert_eq!(worker["model"], "smol.gguf");
+    let pid = worker["pid"].as_u64().expect("a worker process");
+    assert!(
+        worker["url"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("http://127.0.0.1:")
+    );
+
+    // Two samples judged end to end, stored, progress at its total.
+    let page = api.post(
+        "/api/samples",
+        &json!({"task": "reference-free", "after": 0, "limit": 6}),
+    );
+    let ids: Vec<i64> = page["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    let job = api.post(
+        "/api/jobs",
+        &json!({"target": {"kind": "samples", "ids": &ids[..2]}, "max_new_tokens": 8}),
+    );
+    let id = job["id"].as_i64().expect("a job id");
+    let done = api.until(&format!("/api/jobs/{id}"), Duration::from_mins(1), ended);
+    assert_eq!(done["state"], "finished", "{done}");
+    assert_eq!(done["done"], 2);
+    assert_eq!(done["total"], 2);
+    assert_eq!(done["judged"], 2);
+    let run = done["run_id"].as_i64().expect("a run");
+    for sample in &ids[..2] {
+        let detail = api.get(&format!("/api/samples/{sample}?run={run}"));
+        let judgments = detail["judgments"].as_array().expect("judgments");
+        assert!(
+            judgments
+                .iter()
+                .any(|j| j["run_id"] == run && j["model"] == "smol.gguf"),
+            "{detail}"
+        );
+    }
+
+    // Killed while it judges: the job fails with the worker's reason, the worker says it
+    // stopped, and the server answers on.
+    let job = api.post(
+        "/api/jobs",
+        &json!({"target": {"kind": "samples", "ids": &ids[2..]}, "max_new_tokens": 256, "new_run": true}),
+    );
+    let id = job["id"].as_i64().expect("a job id");
+    api.until(&format!("/api/jobs/{id}"), Duration::from_mins(1), |j| {
+        j["current_sample"].is_i64() || ended(j)
+    });
+    let killed = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let failed = api.until(&format!("/api/jobs/{id}"), Duration::from_secs(30), ended);
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("the model worker stopped"),
+        "{failed}"
+    );
+    let worker = api.get("/api/models/worker");
+    assert_eq!(worker["state"], "failed", "{worker}");
+    assert!(worker["pid"].is_null(), "{worker}");
+    assert!(api.get("/api/overview")["samples"].as_i64().unwrap_or(0) > 0);
+    let unloaded = api.post("/api/models/unload", &json!({}));
+    assert_eq!(unloaded["state"], "unloaded");
+
+    // A worker never outlives the app: the server killed, its worker ends too.
+    api.post(
+        "/api/models/load",
+        &json!({"kind": "local", "path": smol["path"]}),
+    );
+    let worker = api.until("/api/models/worker", Duration::from_mins(1), |w| {
+        w["state"] != "loading"
+    });
+    let pid = worker["pid"].as_u64().expect("a worker process");
+    assert!(alive(pid));
+    drop(server);
+    let killed = Instant::now();
+    while alive(pid) {
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "worker {pid} outlived its server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether process `pid` runs (a zombie waiting to be reaped does not).
+#[cfg(target_os = "linux")]
+fn alive(pid: u64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit(')')
+            .next()
+            .map(str::trim_start)
+            .is_some_and(|s| !s.starts_with('Z'))
+    })
+}
+
+/// Whether process `pid` runs.
+#[cfg(not(target_os = "linux"))]
+fn alive(pid: u64) -> bool {
+    Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success())
+}

@@ -1,0 +1,118 @@
+// Pure logic of the model panel: how figures are written (sizes, durations, speeds), what a
+// load request is for the chosen model, and the polling of the worker and of a job: how soon to
+// ask again, and what changed between two answers (samples judged, the job ended). The state
+// that uses it is model.svelte.ts; the view is components/ModelPanel.svelte.
+import type { JobState } from "./api/generated/JobState";
+import type { JobView } from "./api/generated/JobView";
+import type { LoadRequest } from "./api/generated/LoadRequest";
+import type { MemoryEstimate } from "./api/generated/MemoryEstimate";
+import type { ModelView } from "./api/generated/ModelView";
+import type { WorkerView } from "./api/generated/WorkerView";
+
+/** Bytes for people: "950 kB", "1.2 GB", "17 GB" (powers of 1000, as disks count). */
+export function formatBytes(bytes: number): string {
+  const units = ["bytes", "kB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  if (unit === 0) return `${Math.round(value)} bytes`;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** A duration for people: "under a second", "42 s", "3 min 05 s", "2 h 07 min"; "—" when unknown. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return "—";
+  if (seconds < 1) return "under a second";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const minutes = Math.floor(s / 60);
+  if (minutes < 60) return `${minutes} min ${String(s % 60).padStart(2, "0")} s`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours} h ${String(minutes % 60).padStart(2, "0")} min`;
+}
+
+/** Tokens per second: "12.3 tokens/s"; "—" before the first token. */
+export function formatRate(tokensPerSecond: number): string {
+  if (!(tokensPerSecond > 0)) return "—";
+  return `${tokensPerSecond < 100 ? tokensPerSecond.toFixed(1) : Math.round(tokensPerSecond)} tokens/s`;
+}
+
+/** The type a model loads as on a device by default: a GGUF file its own, else f32 on the CPU, bf16 on a GPU. */
+export function defaultDtype(model: ModelView, device: string): string {
+  if (model.format === "gguf") return model.memory[0]?.dtype ?? "";
+  const wanted = device === "cpu" ? "f32" : "bf16";
+  return model.memory.some((m) => m.dtype === wanted) ? wanted : (model.memory[0]?.dtype ?? wanted);
+}
+
+/** The memory estimate of a model loaded as `dtype`. */
+export function estimateFor(model: ModelView, dtype: string): MemoryEstimate | null {
+  return model.memory.find((m) => m.dtype === dtype) ?? model.memory[0] ?? null;
+}
+
+/** The request that loads `model` on `device` as `dtype` (a GGUF file keeps its own type). */
+export function loadRequest(model: ModelView, device: string, dtype: string): LoadRequest {
+  if (model.format === "gguf") return { kind: "local", path: model.path, device };
+  return { kind: "local", path: model.path, device, dtype };
+}
+
+/** Whether a job still runs (its status changes). */
+export function isRunning(state: JobState | undefined): boolean {
+  return state === "running" || state === "cancelling";
+}
+
+/** How soon to ask about the worker again: while it loads; not at all otherwise. */
+export function workerDelay(worker: WorkerView | null): number | null {
+  return worker?.state === "loading" ? 500 : null;
+}
+
+/** How soon to ask about a job again: often while it runs (its output streams), never once it ended. */
+export function jobDelay(job: JobView | null): number | null {
+  return job && isRunning(job.state) ? 300 : null;
+}
+
+/** What changed between two answers about one job. */
+export interface JobChange {
+  /** Samples judged since the earlier answer (their judgments on screen are out of date). */
+  judged: number[];
+  /** The job ended with this answer. */
+  ended: boolean;
+  /** What to tell the person when it ended. */
+  message: string | null;
+}
+
+/** Compares two answers about the same job (`before` null: the first answer). */
+export function jobChange(before: JobView | null, after: JobView): JobChange {
+  const judged = new Set<number>();
+  if (after.last_judged !== null && after.last_judged !== before?.last_judged) judged.add(after.last_judged);
+  // The sample being judged before is done once the job moved on or ended (judged or failed).
+  const moved = before?.current_sample != null && (after.current_sample !== before.current_sample || !isRunning(after.state));
+  if (moved && after.done > (before?.done ?? 0) && before?.current_sample != null) judged.add(before.current_sample);
+  const ended = before !== null && isRunning(before.state) && !isRunning(after.state);
+  return { judged: [...judged], ended, message: ended ? jobMessage(after) : null };
+}
+
+/** The sentence that says how a job ended. */
+export function jobMessage(job: JobView): string {
+  const counts = [`${job.judged} judged`];
+  if (job.skipped > 0) counts.push(`${job.skipped} already judged`);
+  if (job.failed > 0) counts.push(`${job.failed} failed`);
+  const run = job.run_id === null ? "" : ` in run ${job.run_id}`;
+  switch (job.state) {
+    case "finished":
+      return `Job ${job.id} finished: ${counts.join(", ")}${run}.`;
+    case "cancelled":
+      return `Job ${job.id} cancelled after ${job.done} of ${job.total} samples: ${counts.join(", ")}${run}.`;
+    case "failed":
+      return `Job ${job.id} failed: ${job.error ?? "no reason given"}`;
+    default:
+      return `Job ${job.id}: ${counts.join(", ")}.`;
+  }
+}
+
+/** The share of a job's samples done, 0 to 1. */
+export function progress(job: JobView): number {
+  return job.total > 0 ? Math.min(1, job.done / job.total) : 0;
+}
