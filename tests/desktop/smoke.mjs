@@ -14,7 +14,7 @@
 // tauri-driver@2.1.0 --locked`; TAURI_DRIVER names another path), WebKitWebDriver
 // (Debian: webkit2gtk-driver). Screenshots go to tests/desktop/screenshots/.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -31,6 +31,13 @@ const scratch = mkdtempSync(join(tmpdir(), "fare-lens-desktop-"));
 const runtimeDir = join(scratch, "runtime");
 mkdirSync(runtimeDir, { mode: 0o700 });
 const stateDir = join(scratch, "state");
+// The real SmolLM2 GGUF (tests/fetch-test-assets.sh) in the `models/` folder beside the demo
+// project, which the app keeps in its state folder: the model panel lists it from there.
+const smollm2 = new URL("../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", import.meta.url).pathname;
+if (existsSync(smollm2)) {
+  mkdirSync(join(stateDir, "models"), { recursive: true });
+  symlinkSync(smollm2, join(stateDir, "models", "smol.gguf"));
+}
 const children = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -132,6 +139,14 @@ async function launch() {
     },
     attr: (el, name) => wd("GET", `/session/${id}/element/${el}/attribute/${name}`),
     click: async (css) => wd("POST", `/session/${id}/element/${await s.find(css)}/click`, {}),
+    /** Clicks the button under `css` whose text is `label`. */
+    async clickButton(css, label) {
+      const found = await wd("POST", `/session/${id}/elements`, { using: "css selector", value: `${css} button` });
+      for (const el of found.map((e) => Object.values(e)[0])) {
+        if ((await s.text(el)).trim().startsWith(label)) return wd("POST", `/session/${id}/element/${el}/click`, {});
+      }
+      throw new Error(`no button ${label} in ${css}`);
+    },
     text: (el) => wd("GET", `/session/${id}/element/${el}/text`),
     async keys(text) {
       const actions = [...text].flatMap((k) => [
@@ -262,6 +277,32 @@ if (!existsSync(processbench)) {
     }
     await app.waitText('[data-testid="counts"]', "10 / 400 reviewed");
     await app.screenshot("desktop-processbench");
+  });
+}
+
+if (!existsSync(smollm2)) {
+  console.log(`SKIPPED the model panel: ${smollm2} is absent (bash tests/fetch-test-assets.sh)`);
+} else {
+  await test("m opens the model panel; SmolLM2 loads in the app's own worker; M judges the open sample", async () => {
+    await app.keys("\uE00C");
+    await app.keys("m");
+    await app.click('[data-testid="model-panel"] .model-list li input');
+    await app.find('[data-testid="memory"]');
+    await app.clickButton('[data-testid="model-panel"]', "Load");
+    await app.waitText('[data-testid="worker-state"]', "ready", 120_000);
+    const tokens = await app.find('[data-testid="model-panel"] input[type="number"]');
+    await wd("POST", `/session/${app.id}/element/${tokens}/clear`, {});
+    await wd("POST", `/session/${app.id}/element/${tokens}/value`, { text: "8" });
+    await app.keys("\uE00C");
+    await app.keys("M");
+    await app.waitText('[data-testid="job-state"]', "finished", 180_000);
+    const until = Date.now() + 10_000;
+    while (!(await app.script(`return document.querySelector('[data-testid="judgment"]')?.textContent ?? ""`)).includes("smol.gguf")) {
+      if (Date.now() > until) throw new Error("the new judgment is not in the sample view");
+      await sleep(200);
+    }
+    await app.screenshot("desktop-model-panel");
+    await app.clickButton('[data-testid="model-panel"]', "Unload");
   });
 }
 
