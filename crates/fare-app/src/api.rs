@@ -406,6 +406,19 @@ pub struct ProjectOverview {
     pub runs: Vec<RunView>,
     /// The failure-mode tags.
     pub tags: Vec<TagView>,
+    /// The sources within data sets (at most 500), for the queue's source filter.
+    pub sources: Vec<SourceView>,
+}
+
+/// A source within a data set (ProcessBench's `gsm8k`, JudgeBench's `mmlu-pro-math`, ...).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SourceView {
+    /// The data set.
+    pub dataset_id: i64,
+    /// The source's name.
+    pub source: String,
+    /// Its samples.
+    pub sample_count: i64,
 }
 
 /// An open project and the person working on it.
@@ -560,6 +573,16 @@ impl OpenProject {
             datasets,
             runs,
             tags,
+            sources: self
+                .project
+                .sources(500)?
+                .into_iter()
+                .map(|(dataset_id, source, sample_count)| SourceView {
+                    dataset_id,
+                    source,
+                    sample_count,
+                })
+                .collect(),
         })
     }
 

@@ -245,6 +245,18 @@ mod tests {
         let page = dispatch(&mut p, "samples", json!({"query": {}})).expect("samples");
         let first = page["rows"][0]["id"].as_i64().expect("a first row");
         let counts = dispatch(&mut p, "counts", json!({"query": {}})).expect("counts");
+        // Each listed source filters the queue to its count.
+        let sources = overview["sources"].as_array().expect("sources");
+        assert!(!sources.is_empty(), "the demo's samples have sources");
+        for s in sources {
+            let only = dispatch(
+                &mut p,
+                "counts",
+                json!({"query": {"dataset_id": s["dataset_id"], "source": s["source"]}}),
+            )
+            .expect("counts of a source");
+            assert_eq!(only["matching"], s["sample_count"], "{s}");
+        }
         let at = dispatch(
             &mut p,
             "position",

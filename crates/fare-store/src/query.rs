@@ -474,6 +474,20 @@ impl Project {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The sources within data sets, with their sample counts (data set, source, count), in
+    /// data set and source order; at most `limit` of them (a source per sample would make a
+    /// useless filter list). Samples without a source are not listed.
+    pub fn sources(&self, limit: usize) -> Result<Vec<(i64, String, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT dataset_id, source, count(*) FROM samples WHERE source IS NOT NULL \
+             GROUP BY dataset_id, source ORDER BY dataset_id, source LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// How many samples a filter matches.
     pub fn count_samples(&self, filter: &SampleFilter) -> Result<i64> {
         // A search alone: count the index's matches, without visiting the samples.

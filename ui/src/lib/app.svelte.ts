@@ -22,6 +22,7 @@ import { PageWindow } from "./virtual";
 export interface Filters {
   task?: Task;
   dataset_id?: number;
+  source?: string;
   review?: ReviewFilter;
   evaluator?: EvaluatorFilter;
   tag?: string;
@@ -130,6 +131,7 @@ export class AppState implements CommandTarget {
     const q: SampleQuery = { after, limit };
     if (f.task) q.task = f.task;
     if (f.dataset_id !== undefined) q.dataset_id = f.dataset_id;
+    if (f.source) q.source = f.source;
     if (f.review) q.review = f.review;
     if (f.evaluator) q.evaluator = f.evaluator;
     if (f.tag) q.tag = f.tag;

@@ -95,7 +95,7 @@ describe("after an import", () => {
     const transport: Transport = {
       async call(command: CommandName) {
         calls.push(command);
-        if (command === "overview") return { name: "p", annotator: "ann", samples: 402, datasets: [], runs: [], tags: [] };
+        if (command === "overview") return { name: "p", annotator: "ann", samples: 402, datasets: [], runs: [], tags: [], sources: [] };
         if (command === "samples") return { rows: [], next_after: null };
         if (command === "counts") return { matching: 402, reviewed: 0 };
         return new Promise(() => {});

@@ -58,7 +58,7 @@ function server() {
         case "sample":
           return stepSample();
         case "overview":
-          return { name: "p", annotator: "ann", samples: 1, datasets: [], runs: [], tags: [] };
+          return { name: "p", annotator: "ann", samples: 1, datasets: [], runs: [], tags: [], sources: [] };
         case "samples":
           return { rows: [], next_after: null };
         case "counts":

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { judgment, label, pairSample, stepSample } from "./testing/fixtures";
-import { evaluatorVerdict, pairOrders, primaryJudgment, rowMarker, traceMarks } from "./verdicts";
+import { evaluatorVerdict, pairOrders, primaryJudgment, rowMarker, sourcesFor, traceMarks } from "./verdicts";
 
 describe("traceMarks", () => {
   it("marks the predicted step, dims the steps after it, marks gold apart", () => {
@@ -130,5 +130,18 @@ describe("rowMarker", () => {
     expect(rowMarker({ parse_state: "parsed", agrees_with_gold: true })).toBe("agree");
     expect(rowMarker({ parse_state: "parsed", agrees_with_gold: false })).toBe("disagree");
     expect(rowMarker({ parse_state: "parsed", agrees_with_gold: null })).toBe("no-gold");
+  });
+});
+
+describe("source filter choices", () => {
+  const sources = [
+    { dataset_id: 1, source: "math", sample_count: 3 },
+    { dataset_id: 2, source: "gsm8k", sample_count: 5 },
+    { dataset_id: 2, source: "math", sample_count: 4 },
+  ];
+  it("lists the chosen data set's sources, or every name with its counts added up", () => {
+    expect(sourcesFor(sources, 2)).toEqual([["gsm8k", 5], ["math", 4]]);
+    expect(sourcesFor(sources, undefined)).toEqual([["gsm8k", 5], ["math", 7]]);
+    expect(sourcesFor(sources, 9)).toEqual([]);
   });
 });

@@ -141,3 +141,19 @@ export function rowMarker(row: {
   if (row.agrees_with_gold === null) return "no-gold";
   return row.agrees_with_gold ? "agree" : "disagree";
 }
+
+/**
+ * The source filter's choices: the sources of the chosen data set, or of all data sets with
+ * the counts of a name added up (the filter matches a source's name in any data set).
+ */
+export function sourcesFor(
+  sources: ReadonlyArray<{ dataset_id: number; source: string; sample_count: number }>,
+  datasetId: number | undefined,
+): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const s of sources) {
+    if (datasetId !== undefined && s.dataset_id !== datasetId) continue;
+    counts.set(s.source, (counts.get(s.source) ?? 0) + s.sample_count);
+  }
+  return [...counts].sort(([a], [b]) => a.localeCompare(b));
+}
