@@ -69,6 +69,8 @@ export class AppState implements CommandTarget {
   typedDigits = $state("");
   theme = $state<Theme>("system");
   toasts = $state<Toast[]>([]);
+  /** Samples picked with `s` to be judged together (in the order picked). */
+  picked = $state<number[]>([]);
   /** A judgment the user picked on screen (else the shown run's primary). */
   pickedJudgment = $state<number | null>(null);
   searchInput: HTMLInputElement | null = null;
@@ -482,6 +484,24 @@ export class AppState implements CommandTarget {
   }
   cancelJob(): void {
     void this.model.cancel();
+  }
+  pickedCount(): number {
+    return this.picked.length;
+  }
+  isPicked(id: number): boolean {
+    return this.picked.includes(id);
+  }
+  togglePicked(): void {
+    const id = this.detail?.id;
+    if (id === undefined) return;
+    this.picked = this.picked.includes(id) ? this.picked.filter((p) => p !== id) : [...this.picked, id];
+  }
+  clearPicked(): void {
+    this.picked = [];
+  }
+  /** Judges the picked samples, in the order they were picked. */
+  judgePicked(): void {
+    if (this.picked.length > 0) void this.model.judge({ kind: "samples", ids: [...this.picked] });
   }
 
   // ---- messages ----

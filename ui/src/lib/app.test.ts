@@ -118,3 +118,27 @@ describe("after an import", () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe("picked samples", () => {
+  it("s toggles the open sample; the picks are judged together in the order picked", () => {
+    const { app } = fake();
+    const judged: unknown[] = [];
+    app.model.judge = async (target) => {
+      judged.push(target);
+    };
+    app.detail = stepSample();
+    app.togglePicked();
+    app.detail = { ...stepSample(), id: 3 };
+    app.togglePicked();
+    expect(app.pickedCount()).toBe(2);
+    expect(app.isPicked(7) && app.isPicked(3)).toBe(true);
+    app.togglePicked();
+    expect(app.isPicked(3)).toBe(false);
+    app.detail = { ...stepSample(), id: 9 };
+    app.togglePicked();
+    app.judgePicked();
+    expect(judged).toEqual([{ kind: "samples", ids: [7, 9] }]);
+    app.clearPicked();
+    expect(app.pickedCount()).toBe(0);
+  });
+});

@@ -46,6 +46,10 @@ function fakeTarget(task: Task | null, change: Partial<CommandTarget> = {}) {
     judgeSample: record("judgeSample"),
     judgeFilter: record("judgeFilter"),
     cancelJob: record("cancelJob"),
+    pickedCount: () => 0,
+    togglePicked: record("togglePicked"),
+    clearPicked: record("clearPicked"),
+    judgePicked: record("judgePicked"),
     ...change,
   };
   const press = (key: string, context: "main" | "tags" | "note" | "help" | "import" = "main", inField = false) => {
@@ -226,5 +230,18 @@ describe("projects", () => {
     const desktop = fakeTarget("step-level", { canSwitchProject: () => true });
     expect(desktop.press("ctrl+o")).toBe("project.switch");
     expect(desktop.calls).toEqual(["switchProject"]);
+  });
+});
+
+describe("picking samples to judge together", () => {
+  it("s picks the open sample; S drops every pick only when some are picked", () => {
+    const none = fakeTarget("step-level");
+    expect(none.press("s")).toBe("pick.toggle");
+    expect(none.press("S")).toBeNull();
+    expect(none.calls).toEqual(["togglePicked"]);
+    expect(fakeTarget(null).press("s")).toBeNull();
+    const some = fakeTarget("step-level", { pickedCount: () => 2 });
+    expect(some.press("S")).toBe("pick.clear");
+    expect(some.calls).toEqual(["clearPicked"]);
   });
 });

@@ -47,6 +47,11 @@ export interface CommandTarget {
   judgeSample(): void;
   judgeFilter(): void;
   cancelJob(): void;
+  /** How many samples are picked (with `s`) for judging together. */
+  pickedCount(): number;
+  togglePicked(): void;
+  clearPicked(): void;
+  judgePicked(): void;
 }
 
 export interface Command {
@@ -198,6 +203,17 @@ export const COMMANDS: Command[] = [
     when: (t) => !t.jobRunning(),
     run: (t) => t.judgeFilter(),
   },
+  {
+    id: "model.judge-selection",
+    label: "Judge the samples picked with s",
+    keys: [],
+    context: "main",
+    group: "Model",
+    when: (t) => !t.jobRunning() && t.pickedCount() > 0,
+    run: (t) => t.judgePicked(),
+  },
+  { id: "pick.toggle", label: "Pick the open sample for judging (toggle)", keys: ["s"], context: "main", group: "Model", when: (t) => t.task() !== null, run: (t) => t.togglePicked() },
+  { id: "pick.clear", label: "Drop every picked sample", keys: ["S"], context: "main", group: "Model", when: (t) => t.pickedCount() > 0, run: (t) => t.clearPicked() },
   { id: "model.cancel", label: "Cancel the running job", keys: ["C"], context: "main", group: "Model", when: (t) => t.jobRunning(), run: (t) => t.cancelJob() },
 ];
 
