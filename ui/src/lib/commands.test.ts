@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { COMMANDS, type CommandTarget, commandFor, duplicateKeys, helpSections, keyLabel, keyOf } from "./commands";
+import { COMMANDS, type CommandTarget, commandFor, duplicateKeys, helpSections, keyLabel, keyOf, menus } from "./commands";
 import type { Task } from "./api/generated/Task";
 
 function fakeTarget(task: Task | null, change: Partial<CommandTarget> = {}) {
@@ -243,5 +243,16 @@ describe("picking samples to judge together", () => {
     const some = fakeTarget("step-level", { pickedCount: () => 2 });
     expect(some.press("S")).toBe("pick.clear");
     expect(some.calls).toEqual(["clearPicked"]);
+  });
+});
+
+describe("menus", () => {
+  it("come from the command table: every main-screen command once, grouped, in table order", () => {
+    const m = menus();
+    const ids = m.flatMap((g) => g.items.map((c) => c.id));
+    const main = COMMANDS.filter((c) => c.context === "main" && c.id !== "nav.escape").map((c) => c.id);
+    expect(ids.sort()).toEqual([...main].sort());
+    expect(m.map((g) => g.group)).toContain("Decide");
+    expect(m.find((g) => g.group === "Tags")?.items.map((c) => c.id)).toEqual(["tags.open"]);
   });
 });

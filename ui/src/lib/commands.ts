@@ -273,3 +273,19 @@ export function helpSections(commands: Command[] = COMMANDS): { group: string; r
   }
   return [...groups].map(([group, rows]) => ({ group, rows }));
 }
+
+/**
+ * The menu bar: the main screen's commands by group, in the table's order (a command whose
+ * keys only work in a picker, like the tag picker's, is not a menu item). Same table, same
+ * labels and keys as the `?` overlay.
+ */
+export function menus(commands: Command[] = COMMANDS): { group: string; items: Command[] }[] {
+  const groups = new Map<string, Command[]>();
+  for (const c of commands) {
+    if (c.context !== "main" || c.id === "nav.escape") continue;
+    const items = groups.get(c.group) ?? [];
+    items.push(c);
+    groups.set(c.group, items);
+  }
+  return [...groups].map(([group, items]) => ({ group, items }));
+}
