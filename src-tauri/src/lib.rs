@@ -10,7 +10,7 @@
 //! threads, never on the window's event loop.
 //!
 //! Commands (names as the UI's `TauriTransport` and `shell.ts` call them): `api`, `session`,
-//! `open_project`, `create_project`, `open_demo`, `close_project`, `forget_project`, `set_annotator`,
+//! `open_project`, `create_project`, `open_demo`, `forget_project`, `set_annotator`,
 //! `choose_project`, `choose_new_project`, `choose_data_file`.
 
 use std::path::PathBuf;
@@ -49,10 +49,6 @@ fn annotator() -> String {
         .unwrap_or_else(|| "annotator".to_owned())
 }
 
-fn error_view(e: &ApiError) -> ErrorView {
-    ErrorView::from(e)
-}
-
 fn message(text: impl Into<String>) -> ErrorView {
     ErrorView {
         message: text.into(),
@@ -70,12 +66,8 @@ where
         let mut session = shared
             .lock()
             .map_err(|_| message("an earlier command failed badly; restart the app"))?;
-        let value = f(&mut session).map_err(|e| error_view(&e))?;
-        let title = session.view().project.map_or_else(
-            || "FARE Lens".to_owned(),
-            |p| format!("{} — FARE Lens", p.name),
-        );
-        Ok::<_, ErrorView>((value, title))
+        let value = f(&mut session).map_err(|e| ErrorView::from(&e))?;
+        Ok::<_, ErrorView>((value, session.title()))
     })
     .await
     .map_err(|e| message(format!("the command stopped: {e}")))?;
@@ -120,9 +112,8 @@ async fn model_command(
         let project_path = session
             .lock()
             .map_err(|_| lost())?
-            .view()
-            .project
-            .map(|p| PathBuf::from(p.path));
+            .opened()
+            .map(|p| PathBuf::from(&p.path));
         let folders = project_path
             .as_deref()
             .map(|p| fare_app::models::model_folders(p, &[]))
@@ -170,12 +161,6 @@ async fn create_project(
 #[tauri::command]
 async fn open_demo(app: AppHandle, state: State<'_, Shared>) -> Result<SessionView, ErrorView> {
     with_session(&app, &state, Session::open_demo).await
-}
-
-/// Closes the project: the start screen shows.
-#[tauri::command]
-async fn close_project(app: AppHandle, state: State<'_, Shared>) -> Result<SessionView, ErrorView> {
-    with_session(&app, &state, |s| Ok(s.close())).await
 }
 
 /// Records decisions under this name from now on (kept for the next launches).
@@ -263,10 +248,7 @@ pub fn run(launch: Launch) -> Result<(), String> {
             if let Err(e) = opened {
                 eprintln!("fare-lens-desktop: {e}");
             }
-            let title = session.view().project.map_or_else(
-                || "FARE Lens".to_owned(),
-                |p| format!("{} — FARE Lens", p.name),
-            );
+            let title = session.title();
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.set_title(&title);
             }
@@ -283,7 +265,6 @@ pub fn run(launch: Launch) -> Result<(), String> {
             open_project,
             create_project,
             open_demo,
-            close_project,
             forget_project,
             set_annotator,
             choose_project,

@@ -152,7 +152,7 @@ impl Session {
     /// The session as the UI shows it.
     pub fn view(&self) -> SessionView {
         SessionView {
-            project: self.open.as_ref().map(|(_, v)| v.clone()),
+            project: self.opened().cloned(),
             recent: self
                 .recent
                 .iter()
@@ -194,10 +194,17 @@ impl Session {
         self.set_open(project, &path, true)
     }
 
-    /// Closes the open project (the start screen shows).
-    pub fn close(&mut self) -> SessionView {
-        self.open = None;
-        self.view()
+    /// The project open now, without the recent list (cheap: no file is looked at).
+    pub fn opened(&self) -> Option<&OpenedView> {
+        self.open.as_ref().map(|(_, v)| v)
+    }
+
+    /// The window's title: the open project's name.
+    pub fn title(&self) -> String {
+        self.opened().map_or_else(
+            || "FARE Lens".to_owned(),
+            |p| format!("{} — FARE Lens", p.name),
+        )
     }
 
     /// Removes a project from the recent list (the file is left alone).
@@ -320,6 +327,7 @@ mod tests {
         let mut second = Session::new(&state, "ana").expect("session");
         let view = second.resume().expect("second launch");
         assert_eq!(view.project.expect("open").name, "mine");
+        assert_eq!(second.title(), "mine — FARE Lens");
         let names: Vec<_> = view.recent.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["mine", "Demo project"]);
     }

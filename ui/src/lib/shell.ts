@@ -31,9 +31,6 @@ export class DesktopShell {
   openDemo(): Promise<SessionView> {
     return this.call("open_demo");
   }
-  close(): Promise<SessionView> {
-    return this.call("close_project");
-  }
   forget(path: string): Promise<SessionView> {
     return this.call("forget_project", { path });
   }
