@@ -14,11 +14,13 @@
 //! - [`annotation`]: annotation events and the label they add up to (undo/redo included).
 //! - [`taxonomy`]: the failure-mode tags shipped with the product.
 //! - [`metrics`]: ProcessBench F1, pairwise swap consistency, verification, rating and agreement.
+//! - [`review_order`]: the order of a review queue (most uncertain, confident but wrong, seeded).
 
 pub mod annotation;
 pub mod judgment;
 pub mod metrics;
 pub mod parse;
+pub mod review_order;
 pub mod sample;
 pub mod taxonomy;
 pub mod template;

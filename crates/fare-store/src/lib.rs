@@ -11,6 +11,7 @@
 //! - [`annotations`]: annotators, events and the derived current labels.
 //! - [`query`]: the sample list, its filters and full-text search.
 //! - [`position`]: which sample is the Nth of a filtered list (far jumps of a virtual list).
+//! - [`queues`]: saved queues, ordered lists of samples to review.
 //!
 //! Every write a user would call one action is one transaction.
 
@@ -21,12 +22,14 @@ pub mod migrations;
 pub mod position;
 pub mod project;
 pub mod query;
+pub mod queues;
 
 pub use annotations::{ProjectTag, StoredLabel};
 pub use import::{DatasetInfo, ImportWriter, NewDataset};
 pub use judgments::{JudgmentWriter, NewJudgment, NewRun, RunInfo, StoredJudgment, StoredVote};
 pub use project::Project;
 pub use query::{EvaluatorFilter, ReviewFilter, SampleFilter, SampleRow, ShownRuns, StoredSample};
+pub use queues::{NewQueue, QueueInfo};
 
 use std::path::PathBuf;
 

@@ -17,11 +17,12 @@ use crate::project::Project;
 use crate::query::SampleFilter;
 
 impl Project {
-    /// The id of the sample at `position` (from 0) of the list [`Project::list_samples`] pages
-    /// for `filter` (id order); `None` when the list is shorter.
+    /// The cursor of the sample at `position` (from 0) of the list [`Project::list_samples`]
+    /// pages for `filter`: its id in id order, its rank in a saved queue; `None` when the list
+    /// is shorter.
     ///
-    /// A page that starts at `position` starts after the sample at `position - 1`: its id is the
-    /// keyset cursor (`after_id`) of that page.
+    /// A page that starts at `position` starts after the sample at `position - 1`: that
+    /// sample's cursor is the page's `after`.
     pub fn sample_at(&self, filter: &SampleFilter, position: u64) -> Result<Option<i64>> {
         let offset = Value::Integer(i64::try_from(position).unwrap_or(i64::MAX));
         if let Some(query) = Self::search_only(filter) {
@@ -38,8 +39,7 @@ impl Project {
         let scan = Self::scan(filter, &runs);
         let (clause, values) = Self::where_clause(filter, &runs, false, scan.id);
         let sql = format!(
-            "SELECT {id} FROM {from} WHERE {on} AND {clause} AND ?1 IS NULL ORDER BY {order} LIMIT 1 OFFSET ?{offset}",
-            id = scan.id,
+            "SELECT {order} FROM {from} WHERE {on} AND {clause} AND ?1 IS NULL ORDER BY {order} LIMIT 1 OFFSET ?{offset}",
             from = scan.from,
             on = scan.on,
             order = scan.order,

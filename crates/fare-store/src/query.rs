@@ -177,6 +177,8 @@ pub struct SampleFilter {
     pub tag: Option<String>,
     /// Full-text search over problems, steps, responses and critiques.
     pub text: Option<String>,
+    /// Only the samples of this saved queue, in the queue's order (see [`crate::queues`]).
+    pub queue: Option<i64>,
 }
 
 /// One row of the sample list.
@@ -207,6 +209,11 @@ pub struct SampleRow {
     pub agrees_with_gold: Option<bool>,
     /// The newest human decision (`accepted`, `corrected`), None when unreviewed.
     pub decision: Option<String>,
+    /// Where the page after this row starts (`after_id` of [`Project::list_samples`]): the
+    /// sample id in id order, the rank in a saved queue.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub cursor: i64,
 }
 
 /// Turns what a person typed into an FTS5 query: every word must appear, and text between
@@ -424,28 +431,40 @@ impl Project {
         (clauses.join(" AND "), values)
     }
 
-    /// A page of the sample list: up to `limit` samples with id above `after_id`, in id order.
+    /// A page of the sample list: up to `limit` samples after the cursor `after`, in id order
+    /// (`after` a sample id), or in a saved queue's order (`after` a rank in the queue). Each
+    /// row's `cursor` is where the page after it starts; 0 starts at the beginning.
     pub fn list_samples(
         &self,
         filter: &SampleFilter,
-        after_id: i64,
+        after: i64,
         limit: usize,
     ) -> Result<Vec<SampleRow>> {
         let runs = self.shown_runs(filter.run_id)?.sql();
         let (clause, values) = Self::where_clause(filter, &runs, true, "s.id");
+        let (from, cursor) = match filter.queue {
+            Some(queue) => (
+                format!(
+                    "queue_items q JOIN samples s ON s.id = q.sample_id AND q.queue_id = {queue}"
+                ),
+                "q.rank",
+            ),
+            None => ("samples s".to_owned(), "s.id"),
+        };
         let sql = format!(
             "SELECT s.id, d.name, s.external_id, s.task, s.source, substr(s.question, 1, 160), s.step_count, s.gold_verdict,
                     j.parse_state, j.verdict, j.agrees_with_gold,
-                    (SELECT l.decision FROM labels l WHERE l.sample_id = s.id AND l.decision != 'unreviewed' ORDER BY l.updated_at DESC LIMIT 1)
-             FROM samples s JOIN datasets d ON d.id = s.dataset_id
+                    (SELECT l.decision FROM labels l WHERE l.sample_id = s.id AND l.decision != 'unreviewed' ORDER BY l.updated_at DESC LIMIT 1),
+                    {cursor}
+             FROM {from} JOIN datasets d ON d.id = s.dataset_id
              LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0
-             WHERE {clause} AND ?1 IS NULL AND s.id > ?{after} ORDER BY s.id LIMIT ?{limit}",
+             WHERE {clause} AND ?1 IS NULL AND {cursor} > ?{after} ORDER BY {cursor} LIMIT ?{limit}",
             after = values.len() + 2,
             limit = values.len() + 3,
         );
         let mut all = vec![Value::Null];
         all.extend(values);
-        all.push(Value::Integer(after_id));
+        all.push(Value::Integer(after));
         all.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(all), |r| {
@@ -469,6 +488,7 @@ impl Project {
                 verdict: r.get(9)?,
                 agrees_with_gold: r.get(10)?,
                 decision: r.get(11)?,
+                cursor: r.get(12)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -519,7 +539,8 @@ impl Project {
             || filter.source.is_some()
             || filter.review.is_some()
             || filter.evaluator.is_some()
-            || filter.tag.is_some();
+            || filter.tag.is_some()
+            || filter.queue.is_some();
         if narrows_besides_text {
             return None;
         }
@@ -536,6 +557,20 @@ impl Project {
             || runs.contains("s.task");
         let judgment =
             format!("j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0");
+        // A saved queue: its items in rank order, with the sample (and the run's judgment when
+        // an evaluator filter tests it) joined.
+        if let Some(queue) = filter.queue {
+            let judgment = match filter.evaluator {
+                Some(_) => format!(" LEFT JOIN judgments j ON j.sample_id = s.id AND {judgment}"),
+                None => String::new(),
+            };
+            return Scan {
+                from: format!("queue_items q JOIN samples s ON s.id = q.sample_id{judgment}"),
+                on: format!("q.queue_id = {queue}"),
+                id: "s.id",
+                order: "q.rank",
+            };
+        }
         let (from, on, id) = match filter.evaluator {
             None => ("samples s".to_owned(), "1".to_owned(), "s.id"),
             // Only the sample's id is needed: the judgment has it, no need to read the sample.
@@ -578,8 +613,9 @@ pub(crate) struct Scan {
     pub(crate) on: String,
     /// The column that holds the sample id.
     pub(crate) id: &'static str,
-    /// The column to order by for sample id order, the one the pass already reads in that
-    /// order (ordering a join of judgments by `s.id` instead makes SQLite sort).
+    /// The column to order by for the list's order, the one the pass already reads in that
+    /// order (ordering a join of judgments by `s.id` instead makes SQLite sort); in a saved
+    /// queue, the rank, which is also the list's cursor.
     pub(crate) order: &'static str,
 }
 

@@ -6,6 +6,8 @@
 //! - `judgments`: runs, judgments, swapped pairwise verdicts, refusals.
 //! - `annotations`: events, replayed labels, undo/redo, several annotators, refusals.
 //! - `query`: the sample list's filters, full-text search, keyset paging, counts and positions.
+//! - `queues`: saved queues: made all or nothing, listed and paged in their order, ordered by
+//!   the evaluator's uncertainty from stored probabilities and K votes.
 //! - `open`: opening, reopening, WAL mode and files this build must not touch.
 //!
 //! This file holds the fixtures the modules share.
@@ -25,6 +27,7 @@ mod import;
 mod judgments;
 mod open;
 mod query;
+mod queues;
 
 use fare_core::sample::Content;
 use fare_core::{Correctness, Judgment, Outcome, Sample, Side, Task, Template, Verdict};
@@ -198,4 +201,15 @@ pub fn rows(project: &Project, table: &str) -> i64 {
         .connection()
         .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
         .expect("count rows")
+}
+
+/// A queue description in the order the items are given.
+pub fn queue_named(name: &str) -> fare_store::NewQueue<'_> {
+    fare_store::NewQueue {
+        name,
+        origin: "samples",
+        ordering: fare_core::review_order::ReviewOrder::Listed,
+        spec: serde_json::json!({}),
+        created_by: Some("alice"),
+    }
 }

@@ -8,7 +8,8 @@ use fare_store::{EvaluatorFilter, NewJudgment, Project, ReviewFilter, SampleFilt
 
 use crate::{
     A, B, CORRECT, INCORRECT, NO_ERROR, dataset, judged, new_project, new_run, pairwise, parsed,
-    rating, reference_based, reference_free, sample, step, steps, truncated, unparseable,
+    queue_named, rating, reference_based, reference_free, sample, step, steps, truncated,
+    unparseable,
 };
 
 /// A project with nine samples in two data sets, two runs, and labels by two annotators.
@@ -45,13 +46,9 @@ impl Fixture {
     /// The ids the list returns for a filter (one big page), checked against the count and
     /// against the sample at each position.
     fn list(&self, filter: &SampleFilter) -> Vec<i64> {
-        let ids: Vec<i64> = self
-            .project
-            .list_samples(filter, 0, 1000)
-            .unwrap()
-            .iter()
-            .map(|r| r.id)
-            .collect();
+        let rows = self.project.list_samples(filter, 0, 1000).unwrap();
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let cursors: Vec<i64> = rows.iter().map(|r| r.cursor).collect();
         assert_eq!(
             self.project.count_samples(filter).unwrap(),
             ids.len() as i64,
@@ -60,7 +57,7 @@ impl Fixture {
         let positions: Vec<Option<i64>> = (0..=ids.len() as u64)
             .map(|p| self.project.sample_at(filter, p).unwrap())
             .collect();
-        let expected: Vec<Option<i64>> = ids.iter().copied().map(Some).chain([None]).collect();
+        let expected: Vec<Option<i64>> = cursors.iter().copied().map(Some).chain([None]).collect();
         assert_eq!(
             positions, expected,
             "sample_at disagrees with list_samples for {filter:?}"
@@ -358,6 +355,7 @@ fn no_filter_lists_everything_with_the_newest_run_and_decisions() {
             verdict: Some("A".into()),
             agrees_with_gold: Some(false),
             decision: Some("corrected".into()),
+            cursor: f.ids["p2"],
         }
     );
     assert_eq!(
@@ -376,6 +374,7 @@ fn no_filter_lists_everything_with_the_newest_run_and_decisions() {
             agrees_with_gold: Some(false),
             // Tagged, but no verdict decided.
             decision: None,
+            cursor: f.ids["s1"],
         }
     );
     assert_eq!(
@@ -394,6 +393,7 @@ fn no_filter_lists_everything_with_the_newest_run_and_decisions() {
             verdict: Some("incorrect".into()),
             agrees_with_gold: Some(true),
             decision: None,
+            cursor: f.ids["rb1"],
         }
     );
     let g2 = by_id("g2");
@@ -831,29 +831,64 @@ fn count_equals_the_list_for_combinations_of_filters() {
         Some(EvaluatorFilter::Failed),
         Some(EvaluatorFilter::NotJudged),
     ];
+    // A saved queue of five samples of both data sets, in neither id nor any filter's order.
+    let mut project = Project::open(f.project.path()).unwrap();
+    let queue = project
+        .create_queue(
+            &queue_named("mixed"),
+            &["g1", "p2", "s1", "rb1", "p1"].map(|k| (f.ids[k], None)),
+        )
+        .unwrap()
+        .id;
     let mut checked = 0;
-    for task in [None, Some(Task::Pairwise), Some(Task::StepLevel)] {
-        for dataset_id in [None, Some(datasets[0].id)] {
-            for review in reviews {
-                for evaluator in evaluators {
-                    for annotator in [None, Some("alice"), Some("bob")] {
-                        for tag in [None, Some("missed-error")] {
-                            for text in [None, Some("a"), Some("zebra")] {
-                                for run_id in [None, Some(f.old_run)] {
-                                    let filter = SampleFilter {
-                                        task,
-                                        dataset_id,
-                                        source: None,
-                                        review,
-                                        annotator: annotator.map(str::to_owned),
-                                        run_id,
-                                        evaluator,
-                                        tag: tag.map(str::to_owned),
-                                        text: text.map(str::to_owned),
-                                    };
-                                    // `list` asserts the count.
-                                    f.list(&filter);
-                                    checked += 1;
+    for queue in [None, Some(queue)] {
+        for task in [None, Some(Task::Pairwise), Some(Task::StepLevel)] {
+            for dataset_id in [None, Some(datasets[0].id)] {
+                for review in reviews {
+                    for evaluator in evaluators {
+                        for annotator in [None, Some("alice"), Some("bob")] {
+                            for tag in [None, Some("missed-error")] {
+                                for text in [None, Some("a"), Some("zebra")] {
+                                    for run_id in [None, Some(f.old_run)] {
+                                        let filter = SampleFilter {
+                                            task,
+                                            dataset_id,
+                                            source: None,
+                                            review,
+                                            annotator: annotator.map(str::to_owned),
+                                            run_id,
+                                            evaluator,
+                                            tag: tag.map(str::to_owned),
+                                            text: text.map(str::to_owned),
+                                            queue,
+                                        };
+                                        // `list` asserts the count and positions.
+                                        let listed = f.list(&filter);
+                                        if let Some(queue) = queue {
+                                            // The queue's own order, narrowed by the filter.
+                                            let unqueued = f.list(&SampleFilter {
+                                                queue: None,
+                                                ..filter.clone()
+                                            });
+                                            let expected: Vec<i64> = f
+                                                .project
+                                                .list_samples(
+                                                    &SampleFilter {
+                                                        queue: Some(queue),
+                                                        ..SampleFilter::default()
+                                                    },
+                                                    0,
+                                                    100,
+                                                )
+                                                .unwrap()
+                                                .iter()
+                                                .map(|r| r.id)
+                                                .filter(|id| unqueued.contains(id))
+                                                .collect();
+                                            assert_eq!(listed, expected, "{filter:?}");
+                                        }
+                                        checked += 1;
+                                    }
                                 }
                             }
                         }
@@ -862,5 +897,5 @@ fn count_equals_the_list_for_combinations_of_filters() {
             }
         }
     }
-    assert_eq!(checked, 3 * 2 * 5 * 5 * 3 * 2 * 3 * 2);
+    assert_eq!(checked, 2 * 3 * 2 * 5 * 5 * 3 * 2 * 3 * 2);
 }
