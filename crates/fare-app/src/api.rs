@@ -48,7 +48,7 @@ impl From<&ApiError> for ErrorView {
 }
 
 /// Which samples the queue shows, and which page of them.
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
 #[serde(default)]
 pub struct SampleQuery {
     /// Only this task.
@@ -75,7 +75,11 @@ pub struct SampleQuery {
     /// The run whose verdicts are shown (each task's newest when absent).
     #[ts(optional)]
     pub run_id: Option<i64>,
-    /// The page starts after this sample id (0 for the first page).
+    /// Only the samples of this saved queue, in its order ([`crate::saved_queues`]).
+    #[ts(optional)]
+    pub queue: Option<i64>,
+    /// The page starts after this cursor: a sample id, or in a saved queue a rank (0 for the
+    /// first page; each page says where the next starts).
     pub after: i64,
     /// Page size (at most 500; 100 when 0).
     pub limit: u32,
@@ -84,7 +88,7 @@ pub struct SampleQuery {
 /// One page of the queue.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SamplePage {
-    /// The samples, in id order.
+    /// The samples, in id order (in a saved queue, in its order).
     pub rows: Vec<SampleRow>,
     /// Where the next page starts, when there is one.
     pub next_after: Option<i64>,
@@ -511,6 +515,11 @@ impl OpenProject {
         }
     }
 
+    /// Whose labels this is.
+    pub fn annotator(&self) -> &str {
+        &self.annotator
+    }
+
     /// The project itself.
     pub fn project(&self) -> &Project {
         &self.project
@@ -598,6 +607,7 @@ impl OpenProject {
             evaluator: query.evaluator,
             tag: query.tag.clone(),
             text: query.text.clone().filter(|t| !t.trim().is_empty()),
+            queue: query.queue,
         }
     }
 
@@ -611,7 +621,7 @@ impl OpenProject {
             .project
             .list_samples(&self.filter(query), query.after, limit)?;
         let next_after = (rows.len() == limit)
-            .then(|| rows.last().map(|r| r.id))
+            .then(|| rows.last().map(|r| r.cursor))
             .flatten();
         Ok(SamplePage { rows, next_after })
     }

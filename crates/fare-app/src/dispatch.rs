@@ -19,10 +19,11 @@ use crate::api::{ApiError, DecisionRequest, OpenProject, SampleQuery};
 use crate::importing::{ImportPreviewRequest, ImportRequest};
 use crate::jobs::{JobRequest, JobSamples, JobTarget, Jobs};
 use crate::queue::PositionQuery;
+use crate::saved_queues::QueueRequest;
 use crate::worker::{LoadRequest, ModelError, Worker, WorkerCommand};
 
 /// The commands [`dispatch`] knows, as the UI names them.
-pub const COMMANDS: [&str; 10] = [
+pub const COMMANDS: [&str; 13] = [
     "overview",
     "samples",
     "counts",
@@ -33,6 +34,9 @@ pub const COMMANDS: [&str; 10] = [
     "report",
     "importPreview",
     "import",
+    "queues",
+    "createQueue",
+    "deleteQueue",
 ];
 
 #[derive(Deserialize)]
@@ -69,6 +73,12 @@ struct DecideArgs {
 #[serde(deny_unknown_fields)]
 struct Request<T> {
     request: T,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdArgs {
+    id: i64,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +136,15 @@ pub fn dispatch(
             let a: Request<ImportRequest> = args(command, arguments)?;
             json(&project.import(&a.request)?)
         }
+        "queues" => {
+            args::<NoArgs>(command, arguments)?;
+            json(&project.queues()?)
+        }
+        "createQueue" => {
+            let a: Request<QueueRequest> = args(command, arguments)?;
+            json(&project.create_queue(&a.request)?)
+        }
+        "deleteQueue" => json(&project.delete_queue(args::<IdArgs>(command, arguments)?.id)?),
         other => Err(ApiError::Invalid(format!(
             "no command `{other}` (the commands are: {})",
             COMMANDS.join(", ")
@@ -263,7 +282,7 @@ mod tests {
             json!({"request": {"query": {}, "position": 0}}),
         )
         .expect("position");
-        assert_eq!(at["sample_id"], json!(first), "{at}");
+        assert_eq!(at["cursor"], json!(first), "{at}");
         assert_eq!(counts["matching"], overview["samples"]);
         let sample = dispatch(&mut p, "sample", json!({"id": first})).expect("sample");
         assert_eq!(sample["id"], json!(first));
@@ -292,6 +311,27 @@ mod tests {
         );
         let done = dispatch(&mut p, "import", json!({"request": {"path": file}})).expect("import");
         assert_eq!(done["already_imported"], json!(true), "{done}");
+        // A queue of the step-level samples, most uncertain first, then listed in that order.
+        let queue = dispatch(
+            &mut p,
+            "createQueue",
+            json!({"request": {"samples": {"kind": "filter", "query": {"task": "step-level"}}, "order": "uncertainty"}}),
+        )
+        .expect("createQueue");
+        assert_eq!(queue["order"], json!("uncertainty"), "{queue}");
+        let listed = dispatch(&mut p, "queues", Value::Null).expect("queues");
+        assert_eq!(listed[0], queue);
+        let page = dispatch(&mut p, "samples", json!({"query": {"queue": queue["id"]}}))
+            .expect("queue's samples");
+        assert_eq!(
+            page["rows"].as_array().map(Vec::len),
+            queue["samples"]
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .map(|n| n.min(100))
+        );
+        let left = dispatch(&mut p, "deleteQueue", json!({"id": queue["id"]})).expect("delete");
+        assert_eq!(left, json!([]));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod judge;
 pub mod models;
 pub mod queue;
 pub mod report;
+pub mod saved_queues;
 pub mod serve_model;
 pub mod session;
 pub mod worker;

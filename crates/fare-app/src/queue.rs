@@ -22,20 +22,20 @@ pub struct PositionQuery {
 pub struct QueuePosition {
     /// The position asked for.
     pub position: u64,
-    /// The sample there, `None` when the list is shorter. It is also where the page after that
-    /// position starts (`SampleQuery::after`).
-    pub sample_id: Option<i64>,
+    /// The cursor of the sample there (its id, or its rank in a saved queue), `None` when the
+    /// list is shorter: where the page after that position starts (`SampleQuery::after`).
+    pub cursor: Option<i64>,
 }
 
 impl OpenProject {
     /// The sample at a position of the queue's list (the order [`OpenProject::samples`] pages).
     pub fn position(&self, request: &PositionQuery) -> Result<QueuePosition, ApiError> {
-        let sample_id = self
+        let cursor = self
             .project()
             .sample_at(&self.filter(&request.query), request.position)?;
         Ok(QueuePosition {
             position: request.position,
-            sample_id,
+            cursor,
         })
     }
 }

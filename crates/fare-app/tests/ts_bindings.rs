@@ -18,6 +18,7 @@ use fare_app::importing::{ImportDone, ImportPreview, ImportPreviewRequest, Impor
 use fare_app::jobs::{JobRequest, JobView};
 use fare_app::models::ModelList;
 use fare_app::queue::{PositionQuery, QueuePosition};
+use fare_app::saved_queues::{QueueRequest, QueueView};
 use fare_app::session::SessionView;
 use fare_app::worker::{LoadRequest, WorkerView};
 use ts_rs::{Config, TS};
@@ -58,6 +59,8 @@ fn the_committed_typescript_types_match_the_rust_types() {
     ImportPreview::export_all(&cfg).unwrap();
     ImportRequest::export_all(&cfg).unwrap();
     ImportDone::export_all(&cfg).unwrap();
+    QueueRequest::export_all(&cfg).unwrap();
+    QueueView::export_all(&cfg).unwrap();
     PositionQuery::export_all(&cfg).unwrap();
     QueuePosition::export_all(&cfg).unwrap();
     ModelList::export_all(&cfg).unwrap();

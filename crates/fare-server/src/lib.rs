@@ -26,6 +26,9 @@
 //! | `GET /api/report[?run=N]` | [`OpenProject::report`] |
 //! | `POST /api/import/preview` (an `ImportPreviewRequest`) | [`OpenProject::import_preview`] |
 //! | `POST /api/import` (an `ImportRequest`) | [`OpenProject::import`] |
+//! | `GET /api/queues` | [`OpenProject::queues`] |
+//! | `POST /api/queues` (a `QueueRequest`) | [`OpenProject::create_queue`] |
+//! | `DELETE /api/queues/{id}` | [`OpenProject::delete_queue`] |
 //!
 //! The import routes read a file on the machine the server runs on, named by its full path:
 //! whoever holds the API (loopback, or the token) may import any data file its user can read.
@@ -53,6 +56,7 @@ use fare_app::api::{ApiError, DecisionRequest, ErrorView, OpenProject, SampleQue
 use fare_app::importing::{ImportPreviewRequest, ImportRequest};
 use fare_app::jobs::{JobRequest, Jobs};
 use fare_app::queue::PositionQuery;
+use fare_app::saved_queues::QueueRequest;
 use fare_app::worker::{LoadRequest, ModelError, Worker, WorkerCommand};
 use fare_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -128,6 +132,8 @@ pub fn router(project: OpenProject, options: &ServeOptions) -> Router {
         .route("/report", get(report))
         .route("/import/preview", post(import_preview))
         .route("/import", post(import))
+        .route("/queues", get(queues).post(create_queue))
+        .route("/queues/{id}", axum::routing::delete(delete_queue))
         .route("/models", get(models))
         .route("/models/load", post(load_model))
         .route("/models/unload", post(unload_model))
@@ -347,6 +353,30 @@ async fn import_preview(
 ) -> Response {
     match request {
         Ok(Json(request)) => call(state, move |p| p.import_preview(&request)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn queues(State(state): State<AppState>) -> Response {
+    call(state, |p| p.queues()).await
+}
+
+async fn create_queue(
+    State(state): State<AppState>,
+    request: Result<Json<QueueRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.create_queue(&request)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn delete_queue(
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+) -> Response {
+    match id {
+        Ok(Path(id)) => call(state, move |p| p.delete_queue(id)).await,
         Err(e) => bad_request(&e),
     }
 }

@@ -135,15 +135,15 @@ fn the_api_carries_the_queue_the_sample_view_and_decisions() {
     let last = all["rows"][1]["id"].as_i64().unwrap();
     assert_eq!(
         position(json!({"query": {"after": 0, "limit": 0}, "position": 1})),
-        json!({"position": 1, "sample_id": last})
+        json!({"position": 1, "cursor": last})
     );
     assert_eq!(
         position(json!({"query": {"after": 0, "limit": 0, "review": "reviewed"}, "position": 0})),
-        json!({"position": 0, "sample_id": id})
+        json!({"position": 0, "cursor": id})
     );
     assert_eq!(
         position(json!({"query": {"after": 0, "limit": 0, "review": "reviewed"}, "position": 1})),
-        json!({"position": 1, "sample_id": null})
+        json!({"position": 1, "cursor": null})
     );
     let report = http.get(format!("{base}/api/report")).send().unwrap();
     assert_eq!(report.status(), StatusCode::OK);

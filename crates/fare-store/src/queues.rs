@@ -164,43 +164,75 @@ impl Project {
         let mut all = vec![Value::Null];
         all.extend(values);
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(all), |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<bool>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<u32>>(4)?,
-                r.get::<_, Option<u32>>(5)?,
-                r.get::<_, Option<bool>>(6)?,
-                r.get::<_, Option<String>>(7)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (sample_id, verdict, agrees, probs, votes, attempts, majority_agrees, majority) =
-                row?;
-            let k = attempts.filter(|a| *a > 1);
-            let (entropy, chosen_probability) = probs
-                .as_deref()
-                .and_then(|p| distribution(p, verdict.as_deref()))
-                .map_or((None, None), |(e, c)| (Some(e), c));
-            // With K judgments the shown verdict is the majority's.
-            let agrees = if k.is_some() { majority_agrees } else { agrees };
-            let has_verdict = if k.is_some() {
-                majority.is_some()
-            } else {
-                verdict.is_some()
-            };
-            out.push(Confidence {
-                sample_id,
-                wrong: agrees.filter(|_| has_verdict).map(|a| !a),
-                entropy,
-                chosen_probability,
-                votes: k.and_then(|a| votes.map(|v| (v, a))),
-            });
+        let rows = stmt.query_map(params_from_iter(all), read_facts)?;
+        rows.map(|r| Ok(confidence_of(r?))).collect()
+    }
+
+    /// [`Project::confidence`] of the given samples, in the order given, from the run each
+    /// task shows (or `run`). Unknown ids are left out.
+    pub fn confidence_of(&self, samples: &[i64], run: Option<i64>) -> Result<Vec<Confidence>> {
+        let runs = self.shown_runs(run)?.sql();
+        let sql = format!(
+            "SELECT s.id, j.verdict, j.agrees_with_gold, j.verdict_probs, v.votes, v.attempts, v.agrees_with_gold, v.verdict
+             FROM samples s
+             LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0
+             LEFT JOIN votes v ON v.sample_id = s.id AND v.run_id = {runs} AND v.response_order = 'original'
+             WHERE s.id = ?1"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut out = Vec::with_capacity(samples.len());
+        for &id in samples {
+            if let Some(facts) = stmt.query_row([id], read_facts).optional()? {
+                out.push(confidence_of(facts));
+            }
         }
         Ok(out)
+    }
+}
+
+/// One row of a confidence query.
+type Facts = (
+    i64,
+    Option<String>,
+    Option<bool>,
+    Option<String>,
+    Option<u32>,
+    Option<u32>,
+    Option<bool>,
+    Option<String>,
+);
+
+fn read_facts(r: &rusqlite::Row<'_>) -> rusqlite::Result<Facts> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn confidence_of(facts: Facts) -> Confidence {
+    let (sample_id, verdict, agrees, probs, votes, attempts, majority_agrees, majority) = facts;
+    let k = attempts.filter(|a| *a > 1);
+    let (entropy, chosen_probability) = probs
+        .as_deref()
+        .and_then(|p| distribution(p, verdict.as_deref()))
+        .map_or((None, None), |(e, c)| (Some(e), c));
+    // With K judgments the shown verdict is the majority's.
+    let (agrees, has_verdict) = match k {
+        Some(_) => (majority_agrees, majority.is_some()),
+        None => (agrees, verdict.is_some()),
+    };
+    Confidence {
+        sample_id,
+        wrong: agrees.filter(|_| has_verdict).map(|a| !a),
+        entropy,
+        chosen_probability,
+        votes: k.and_then(|a| votes.map(|v| (v, a))),
     }
 }
 

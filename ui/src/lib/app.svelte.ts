@@ -149,7 +149,7 @@ export class AppState implements CommandTarget {
       8,
       () => this.listVersion++,
       // A far jump asks for the row before the page instead of walking to it.
-      async (position) => (await this.client.position(this.query(), position)).sample_id,
+      async (position) => (await this.client.position(this.query(), position)).cursor,
     );
   }
 

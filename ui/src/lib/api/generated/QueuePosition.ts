@@ -9,7 +9,7 @@ export type QueuePosition = {
  */
 position: number, 
 /**
- * The sample there, `None` when the list is shorter. It is also where the page after that
- * position starts (`SampleQuery::after`).
+ * The cursor of the sample there (its id, or its rank in a saved queue), `None` when the
+ * list is shorter: where the page after that position starts (`SampleQuery::after`).
  */
-sample_id: number | null, };
+cursor: number | null, };

@@ -6,7 +6,7 @@ import type { SampleRow } from "./SampleRow";
  */
 export type SamplePage = { 
 /**
- * The samples, in id order.
+ * The samples, in id order (in a saved queue, in its order).
  */
 rows: Array<SampleRow>, 
 /**

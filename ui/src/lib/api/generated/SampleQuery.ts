@@ -40,7 +40,12 @@ text?: string,
  */
 run_id?: number, 
 /**
- * The page starts after this sample id (0 for the first page).
+ * Only the samples of this saved queue, in its order ([`crate::saved_queues`]).
+ */
+queue?: number, 
+/**
+ * The page starts after this cursor: a sample id, or in a saved queue a rank (0 for the
+ * first page; each page says where the next starts).
  */
 after: number, 
 /**
