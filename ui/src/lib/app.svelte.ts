@@ -9,6 +9,8 @@ import type { ImportDone } from "./api/generated/ImportDone";
 import type { ProjectOverview } from "./api/generated/ProjectOverview";
 import type { PromptView } from "./api/generated/PromptView";
 import type { QueueCounts } from "./api/generated/QueueCounts";
+import type { QueueView } from "./api/generated/QueueView";
+import type { ReviewOrder } from "./api/generated/ReviewOrder";
 import type { ReviewFilter } from "./api/generated/ReviewFilter";
 import type { SampleDetail } from "./api/generated/SampleDetail";
 import type { SampleQuery } from "./api/generated/SampleQuery";
@@ -28,6 +30,8 @@ export interface Filters {
   tag?: string;
   text?: string;
   run_id?: number;
+  /** A saved queue: only its samples, in its order. */
+  queue?: number;
 }
 
 export type Theme = "system" | "light" | "dark";
@@ -52,9 +56,13 @@ const PAGE_SIZE = 500;
 export class AppState implements CommandTarget {
   overview = $state<ProjectOverview | null>(null);
   filters = $state<Filters>({});
+  /** The saved review queues, newest first. */
+  queues = $state<QueueView[]>([]);
   counts = $state<QueueCounts | null>(null);
   /** Bumped when the page window changes (the list redraws on it). */
   listVersion = $state(0);
+  /** Bumped when the list becomes another list (new filters, a queue, an import): it scrolls to its top. */
+  listGeneration = $state(0);
   window: PageWindow;
   selectedIndex = $state(-1);
   detail = $state<SampleDetail | null>(null);
@@ -62,7 +70,7 @@ export class AppState implements CommandTarget {
   showRaw = $state(false);
   /** The prompt behind the judgment on screen, while shown. */
   prompt = $state<PromptView | null>(null);
-  overlay = $state<"help" | "tags" | "note" | "report" | "import" | null>(null);
+  overlay = $state<"help" | "tags" | "note" | "report" | "import" | "queue" | null>(null);
   /** The evaluator report, untyped until the Rust side exports its type. */
   report = $state<unknown>(null);
   noteDraft = $state("");
@@ -118,6 +126,7 @@ export class AppState implements CommandTarget {
   async start(): Promise<void> {
     try {
       this.overview = await this.client.overview();
+      this.queues = await this.client.queues();
     } catch (e) {
       this.fail(e);
     }
@@ -139,6 +148,7 @@ export class AppState implements CommandTarget {
     if (f.tag) q.tag = f.tag;
     if (f.text && f.text.trim() !== "") q.text = f.text.trim();
     if (f.run_id !== undefined) q.run_id = f.run_id;
+    if (f.queue !== undefined) q.queue = f.queue;
     return q;
   }
 
@@ -169,6 +179,7 @@ export class AppState implements CommandTarget {
     this.details.clear();
     this.window = this.newWindow();
     this.listVersion++;
+    this.listGeneration++;
     this.selectedIndex = -1;
     this.refreshCounts(0);
     try {
@@ -442,7 +453,7 @@ export class AppState implements CommandTarget {
     if (typeof localStorage !== "undefined") localStorage.setItem("fare-lens-theme", this.theme);
     this.applyTheme();
   }
-  open(what: "help" | "tags" | "note" | "report" | "import" | null): void {
+  open(what: "help" | "tags" | "note" | "report" | "import" | "queue" | null): void {
     if (what === "note") this.noteDraft = this.detail?.label.note ?? "";
     if (what === "report") {
       this.report = null;
@@ -455,6 +466,43 @@ export class AppState implements CommandTarget {
       );
     }
     this.overlay = what;
+  }
+  // ---- saved queues ----
+
+  /**
+   * Saves the samples the filters match (or `ids`, e.g. a chart cell's) as a queue in `order`
+   * and shows it (the filters stay: they matched every sample of it). Answers whether it was made.
+   */
+  async makeQueue(order: ReviewOrder, options: { name?: string; seed?: number; ids?: number[]; from?: string } = {}): Promise<boolean> {
+    const samples =
+      options.ids !== undefined
+        ? { kind: "samples" as const, ids: options.ids, from: options.from, run_id: this.filters.run_id }
+        : { kind: "filter" as const, query: this.query() };
+    try {
+      const queue = await this.client.createQueue({ name: options.name, samples, order, seed: options.seed });
+      this.queues = [queue, ...this.queues.filter((q) => q.id !== queue.id)];
+      this.overlay = null;
+      this.filters = { ...this.filters, queue: queue.id };
+      this.info(`Queue “${queue.name}”: ${queue.samples} samples.`);
+      await this.reload();
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+  /** Shows a saved queue (null: every sample); other filters stay and narrow it. */
+  showQueue(id: number | null): void {
+    this.setFilters({ queue: id ?? undefined });
+  }
+  /** Deletes a saved queue; if it was shown, every sample shows again. */
+  async deleteQueue(id: number): Promise<void> {
+    try {
+      this.queues = await this.client.deleteQueue(id);
+      if (this.filters.queue === id) this.setFilters({ queue: undefined });
+    } catch (e) {
+      this.fail(e);
+    }
   }
   /** After an import: the overview (data sets, sample count) and the queue show the new samples. */
   async imported(done: ImportDone): Promise<void> {

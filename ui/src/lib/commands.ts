@@ -4,7 +4,7 @@
 import type { Task } from "./api/generated/Task";
 
 /** Where keys go: the main screen, or one of the modal pickers and dialogs on top of it. */
-export type Context = "main" | "tags" | "note" | "help" | "report" | "import";
+export type Context = "main" | "tags" | "note" | "help" | "report" | "import" | "queue";
 
 /** What commands can see and do: implemented by the app state (and by fakes in tests). */
 export interface CommandTarget {
@@ -35,7 +35,7 @@ export interface CommandTarget {
   toggleRaw(): void;
   togglePrompt(): void;
   toggleTheme(): void;
-  open(what: "help" | "tags" | "note" | "report" | "import" | null): void;
+  open(what: "help" | "tags" | "note" | "report" | "import" | "queue" | null): void;
   saveNote(): void;
   /** Whether another project can be opened here (the desktop app; not a served project). */
   canSwitchProject(): boolean;
@@ -67,7 +67,7 @@ export interface Command {
   /** Whether it applies now (default: always). */
   when?: (t: CommandTarget) => boolean;
   run: (t: CommandTarget, key: string) => void;
-  group: "Decide" | "Navigate" | "View" | "Tags" | "Note" | "Project" | "Data" | "Model";
+  group: "Decide" | "Navigate" | "View" | "Tags" | "Note" | "Project" | "Data" | "Queue" | "Model";
 }
 
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -178,6 +178,9 @@ export const COMMANDS: Command[] = [
   { id: "view.report", label: "Evaluator report…", keys: ["R"], context: "main", button: true, group: "View", run: (t) => t.open("report") },
   { id: "report.close", label: "Close the report", keys: ["Escape", "R"], context: "report", group: "View", run: (t) => t.open(null) },
   { id: "help.close", label: "Close this list", keys: ["Escape", "?"], context: "help", group: "View", run: (t) => t.open(null) },
+  // Queues
+  { id: "queue.make", label: "Make a review queue…", keys: ["Q"], context: "main", button: true, group: "Queue", run: (t) => t.open("queue") },
+  { id: "queue.close", label: "Close the queue dialog", keys: ["Escape"], context: "queue", inFields: true, group: "Queue", run: (t) => t.open(null) },
   // The project (desktop app only)
   { id: "project.switch", label: "Projects…", keys: ["ctrl+o"], context: "main", group: "Project", when: (t) => t.canSwitchProject(), run: (t) => t.switchProject() },
   // Data

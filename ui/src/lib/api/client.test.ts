@@ -74,6 +74,10 @@ describe("routes", () => {
     expect(httpRoute("report", { run: 3 }).path).toBe("/api/report?run=3");
     expect(httpRoute("importPreview", { request: { path: "/d/a.json" } })).toEqual({ method: "POST", path: "/api/import/preview", body: { path: "/d/a.json" } });
     expect(httpRoute("import", { request: { path: "/d/a.json", dataset: "a" } })).toEqual({ method: "POST", path: "/api/import", body: { path: "/d/a.json", dataset: "a" } });
+    expect(httpRoute("queues", {})).toEqual({ method: "GET", path: "/api/queues" });
+    const request = { samples: { kind: "samples" as const, ids: [3, 1] }, order: "random" as const, seed: 9 };
+    expect(httpRoute("createQueue", { request })).toEqual({ method: "POST", path: "/api/queues", body: request });
+    expect(httpRoute("deleteQueue", { id: 5 })).toEqual({ method: "DELETE", path: "/api/queues/5" });
   });
 
   it("maps the model panel's commands", () => {

@@ -23,6 +23,8 @@ import type { JobView } from "./generated/JobView";
 import type { LoadRequest } from "./generated/LoadRequest";
 import type { ModelList } from "./generated/ModelList";
 import type { WorkerView } from "./generated/WorkerView";
+import type { QueueRequest } from "./generated/QueueRequest";
+import type { QueueView } from "./generated/QueueView";
 
 /** The commands of the application API, named as `fare_app::dispatch` names them. */
 export type CommandName =
@@ -36,6 +38,9 @@ export type CommandName =
   | "report"
   | "importPreview"
   | "import"
+  | "queues"
+  | "createQueue"
+  | "deleteQueue"
   | "models"
   | "load_model"
   | "unload_model"
@@ -57,6 +62,9 @@ export interface CommandArgs {
   report: { run?: number };
   importPreview: { request: ImportPreviewRequest };
   import: { request: ImportRequest };
+  queues: Record<string, never>;
+  createQueue: { request: QueueRequest };
+  deleteQueue: { id: number };
   models: Record<string, never>;
   load_model: { request: LoadRequest };
   unload_model: Record<string, never>;
@@ -140,7 +148,7 @@ export class HttpTransport implements Transport {
 export function httpRoute(
   command: CommandName,
   args: CommandArgs[CommandName],
-): { method: "GET" | "POST"; path: string; body?: unknown } {
+): { method: "GET" | "POST" | "DELETE"; path: string; body?: unknown } {
   const runParam = (run: number | undefined) => (run === undefined ? "" : `?run=${run}`);
   switch (command) {
     case "overview":
@@ -168,6 +176,12 @@ export function httpRoute(
       return { method: "POST", path: "/api/import/preview", body: (args as CommandArgs["importPreview"]).request };
     case "import":
       return { method: "POST", path: "/api/import", body: (args as CommandArgs["import"]).request };
+    case "queues":
+      return { method: "GET", path: "/api/queues" };
+    case "createQueue":
+      return { method: "POST", path: "/api/queues", body: (args as CommandArgs["createQueue"]).request };
+    case "deleteQueue":
+      return { method: "DELETE", path: `/api/queues/${(args as CommandArgs["deleteQueue"]).id}` };
     case "models":
       return { method: "GET", path: "/api/models" };
     case "load_model":
@@ -274,6 +288,18 @@ export class ApiClient {
   /** Imports a file, all or nothing; a bad file fails with a message naming its file and line. */
   import(request: ImportRequest): Promise<ImportDone> {
     return this.transport.call("import", { request }) as Promise<ImportDone>;
+  }
+  /** The saved review queues, newest first. */
+  queues(): Promise<QueueView[]> {
+    return this.transport.call("queues", {}) as Promise<QueueView[]>;
+  }
+  /** Saves a queue: the filters' samples or a list of samples, in a review order. */
+  createQueue(request: QueueRequest): Promise<QueueView> {
+    return this.transport.call("createQueue", { request }) as Promise<QueueView>;
+  }
+  /** Deletes a saved queue (its samples and labels stay); answers the queues left. */
+  deleteQueue(id: number): Promise<QueueView[]> {
+    return this.transport.call("deleteQueue", { id }) as Promise<QueueView[]>;
   }
   /** The models on disk, with memory estimates, and the devices this build runs. */
   models(): Promise<ModelList> {
