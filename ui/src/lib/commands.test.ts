@@ -50,6 +50,9 @@ function fakeTarget(task: Task | null, change: Partial<CommandTarget> = {}) {
     togglePicked: record("togglePicked"),
     clearPicked: record("clearPicked"),
     judgePicked: record("judgePicked"),
+    stepGroup: record("stepGroup"),
+    moveCell: record("moveCell"),
+    openFocusedCell: record("openFocusedCell"),
     ...change,
   };
   const press = (key: string, context: "main" | "tags" | "note" | "help" | "import" = "main", inField = false) => {
