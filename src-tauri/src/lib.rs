@@ -317,3 +317,16 @@ pub fn run(launch: Launch) -> Result<(), String> {
         .run(tauri::generate_context!())
         .map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::save_filter;
+
+    #[test]
+    fn the_save_dialog_offers_the_files_kind() {
+        assert_eq!(save_filter("grid.png").1, &["png"]);
+        assert_eq!(save_filter("GRID.PNG").0, "PNG image");
+        assert_eq!(save_filter("step-level-buckets.csv").1, &["csv"]);
+        assert_eq!(save_filter("no-extension").1, &["*"]);
+    }
+}

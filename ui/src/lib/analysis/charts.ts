@@ -23,7 +23,8 @@ export interface Scope {
   source: string | null;
 }
 
-export type Tone = "agree" | "disagree" | "warn" | "neutral";
+/** A colour with a meaning: right, wrong, no verdict, none; true and predicted as the trace marks them. */
+export type Tone = "agree" | "disagree" | "warn" | "neutral" | "gold" | "predicted";
 
 export interface Bar {
   label: string;
@@ -332,8 +333,8 @@ export function stepLevelSection(group: GroupReport, report: Report): Section | 
       xTitle: "Position in the solution",
       labels,
       series: [
-        { name: "True", counts: [...fe.gold_positions], keys: fe.gold_positions.map((n, i) => (n > 0 ? cellKey.position("gold", i) : null)), tone: "neutral" },
-        { name: "Predicted", counts: [...fe.predicted_positions], keys: fe.predicted_positions.map((n, i) => (n > 0 ? cellKey.position("pred", i) : null)), tone: "disagree" },
+        { name: "True", counts: [...fe.gold_positions], keys: fe.gold_positions.map((n, i) => (n > 0 ? cellKey.position("gold", i) : null)), tone: "gold" },
+        { name: "Predicted", counts: [...fe.predicted_positions], keys: fe.predicted_positions.map((n, i) => (n > 0 ? cellKey.position("pred", i) : null)), tone: "predicted" },
       ],
     },
     table: { header: ["position", "true_first_errors", "predicted_first_errors"], rows: labels.map((l, i) => [l, fe.gold_positions[i], fe.predicted_positions[i]]) },
@@ -408,7 +409,7 @@ export function confusionMatrix(c: Confusion): MatrixBody {
   rows.forEach((gold, r) => {
     const counts = gold === "correct" ? c.gold_correct : c.gold_incorrect;
     cols.forEach((pred, col) => {
-      if (pred === "failed" && c.gold_correct.failed === 0 && c.gold_incorrect.failed === 0) return;
+      if (counts[pred] === 0) return;
       cells.push({
         row: r,
         col,
@@ -504,17 +505,17 @@ export function ratingSection(group: GroupReport): Section | null {
   section.stats = [
     { id: "samples", label: "Samples scored", text: count(r.n) },
     { id: "mae", label: "Mean absolute error", text: decimal(r.mae, 2), title: "Mean of |predicted − true| over the rated samples" },
+    { id: "exact", label: "Rated exactly", text: percent(r.exact_agreement), title: "Share of all samples rated exactly the true value" },
     { id: "failed", label: "No rating", text: count(r.n_failed) },
   ];
   section.charts.push({
     id: "rating",
-    title: "Agreement with the true ratings",
-    description: "Share rated exactly the true value, and the rank (Spearman) and linear (Pearson) correlation.",
+    title: "Correlation with the true ratings",
+    description: "Rank (Spearman) and linear (Pearson) correlation of the evaluator's ratings with the true ones, over the rated samples.",
     body: {
       kind: "bars",
       domain: [-1, 1],
       bars: [
-        { label: "Exact agreement", value: r.exact_agreement, text: percent(r.exact_agreement) },
         { label: "Spearman", value: r.spearman, text: decimal(r.spearman) },
         { label: "Pearson", value: r.pearson, text: decimal(r.pearson) },
       ],

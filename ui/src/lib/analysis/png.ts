@@ -50,7 +50,7 @@ export function standaloneSvg(svg: SVGSVGElement, background: string, computed?:
   const clone = svg.cloneNode(true) as SVGSVGElement;
   inlineStyles(svg, clone, computed);
   const { width, height } = svgSize(svg);
-  clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  // The serializer writes the SVG namespace itself (setting `xmlns` too would write it twice).
   clone.setAttribute("width", String(width));
   clone.setAttribute("height", String(height));
   for (const el of clone.querySelectorAll("[tabindex]")) el.removeAttribute("tabindex");
