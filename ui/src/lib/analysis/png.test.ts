@@ -20,23 +20,33 @@ function computed(e: Element): CSSStyleDeclaration {
 }
 
 describe("a chart as a standalone SVG", () => {
-  it("has its computed styles inline, its size, a background, and no tabindex", () => {
+  it("has its computed styles inline, its size, a background, its title, and no tabindex", () => {
     const svg = chart();
-    const text = standaloneSvg(svg, "rgb(255, 255, 255)", computed);
+    const text = standaloneSvg(svg, { background: "rgb(255, 255, 255)", title: "Where verdicts land", color: "rgb(28, 29, 31)" }, computed);
     const doc = new DOMParser().parseFromString(text, "image/svg+xml");
     const root = doc.documentElement;
-    expect(root.getAttribute("xmlns")).toBe("http://www.w3.org/2000/svg");
-    expect(root.getAttribute("width")).toBe("300");
-    expect(root.getAttribute("height")).toBe("120");
-    const background = root.firstElementChild!;
+    expect(root.tagName).toBe("svg");
+    expect(root.namespaceURI).toBe("http://www.w3.org/2000/svg");
+    expect([root.getAttribute("width"), root.getAttribute("height")]).toEqual(["300", "146"]);
+    const [background, title, inner] = [...root.children];
     expect(background.tagName).toBe("rect");
     expect(background.getAttribute("fill")).toBe("rgb(255, 255, 255)");
+    expect(background.getAttribute("height")).toBe("146");
+    expect(title.textContent).toBe("Where verdicts land");
+    expect(title.getAttribute("fill")).toBe("rgb(28, 29, 31)");
+    expect([inner.getAttribute("y"), inner.getAttribute("width"), inner.getAttribute("height")]).toEqual(["26", "300", "120"]);
     expect(root.querySelector(".bar-fill")!.getAttribute("style")).toBe("fill:rgb(47, 95, 208)");
     expect(root.querySelector(".tick")!.getAttribute("style")).toBe("fill:rgb(107, 111, 118);font-family:system-ui;font-size:10px");
     expect(root.querySelector("[tabindex]")).toBeNull();
     // the page's own SVG is left as it was
     expect(svg.querySelector(".bar-fill")!.getAttribute("style")).toBeNull();
     expect(svg.querySelector("[tabindex]")).not.toBeNull();
+  });
+
+  it("without a title is the chart's own size", () => {
+    const root = new DOMParser().parseFromString(standaloneSvg(chart(), { background: "white" }, computed), "image/svg+xml").documentElement;
+    expect([root.getAttribute("width"), root.getAttribute("height")]).toEqual(["300", "120"]);
+    expect(root.children.length).toBe(2);
   });
 
   it("is as large as its viewBox, else its width and height", () => {

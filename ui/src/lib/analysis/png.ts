@@ -1,6 +1,7 @@
 // A chart's SVG as a PNG file: the SVG is copied with the styles the page computed for each of
 // its elements written inline (a standalone SVG image sees none of the page's CSS or theme
-// variables), drawn onto a canvas at twice its size over the card's background, and encoded.
+// variables), put under its title on the card's background, drawn onto a canvas at twice its
+// size, and encoded.
 
 /** The presentation properties a chart uses; copied from the computed style of each element. */
 export const INLINE_PROPERTIES = [
@@ -42,32 +43,60 @@ export function svgSize(svg: SVGSVGElement): { width: number; height: number } {
   return { width: Number(svg.getAttribute("width")) || 600, height: Number(svg.getAttribute("height")) || 400 };
 }
 
-/**
- * A standalone SVG document of `svg`: styles inline, explicit size, a background rectangle,
- * and none of the page's interaction attributes (tabindex, roles stay: they are harmless).
- */
-export function standaloneSvg(svg: SVGSVGElement, background: string, computed?: (e: Element) => CSSStyleDeclaration): string {
-  const clone = svg.cloneNode(true) as SVGSVGElement;
-  inlineStyles(svg, clone, computed);
-  const { width, height } = svgSize(svg);
-  // The serializer writes the SVG namespace itself (setting `xmlns` too would write it twice).
-  clone.setAttribute("width", String(width));
-  clone.setAttribute("height", String(height));
-  for (const el of clone.querySelectorAll("[tabindex]")) el.removeAttribute("tabindex");
-  const bg = clone.ownerDocument.createElementNS("http://www.w3.org/2000/svg", "rect");
-  bg.setAttribute("x", "0");
-  bg.setAttribute("y", "0");
-  bg.setAttribute("width", String(width));
-  bg.setAttribute("height", String(height));
-  bg.setAttribute("fill", background);
-  clone.insertBefore(bg, clone.firstChild);
-  return new XMLSerializer().serializeToString(clone);
+/** How the picture looks around the chart: the card's background, and its title above it. */
+export interface Framing {
+  background: string;
+  /** The chart's title, written above it in `color`. */
+  title?: string;
+  color?: string;
 }
 
-/** The PNG bytes of `svg`, drawn at `scale` times its size over `background`. Browser only. */
-export async function svgToPng(svg: SVGSVGElement, background: string, scale = 2): Promise<Uint8Array> {
-  const markup = standaloneSvg(svg, background);
+const SVG_NS = "http://www.w3.org/2000/svg";
+const TITLE_HEIGHT = 26;
+
+/** The size of the picture: the chart's, and a line for the title. */
+export function pictureSize(svg: SVGSVGElement, framing: Framing): { width: number; height: number } {
   const { width, height } = svgSize(svg);
+  return { width, height: height + (framing.title ? TITLE_HEIGHT : 0) };
+}
+
+/**
+ * A standalone SVG document of `svg`: styles inline, explicit size, a background rectangle, the
+ * title above the chart, and none of the page's tabindex attributes.
+ */
+export function standaloneSvg(svg: SVGSVGElement, framing: Framing, computed?: (e: Element) => CSSStyleDeclaration): string {
+  const chart = svg.cloneNode(true) as SVGSVGElement;
+  inlineStyles(svg, chart, computed);
+  for (const el of chart.querySelectorAll("[tabindex]")) el.removeAttribute("tabindex");
+  const { width, height } = svgSize(svg);
+  const picture = pictureSize(svg, framing);
+  const doc = svg.ownerDocument;
+  // The serializer writes the SVG namespace itself (setting `xmlns` too would write it twice).
+  const root = doc.createElementNS(SVG_NS, "svg");
+  root.setAttribute("width", String(picture.width));
+  root.setAttribute("height", String(picture.height));
+  root.setAttribute("viewBox", `0 0 ${picture.width} ${picture.height}`);
+  const bg = doc.createElementNS(SVG_NS, "rect");
+  for (const [k, v] of Object.entries({ x: "0", y: "0", width: String(picture.width), height: String(picture.height), fill: framing.background })) bg.setAttribute(k, v);
+  root.append(bg);
+  if (framing.title) {
+    const title = doc.createElementNS(SVG_NS, "text");
+    for (const [k, v] of Object.entries({ x: "8", y: "18", fill: framing.color ?? "#1c1d1f", style: "font-family:system-ui,sans-serif;font-size:13px;font-weight:600" })) title.setAttribute(k, v);
+    title.textContent = framing.title;
+    root.append(title);
+  }
+  chart.setAttribute("x", "0");
+  chart.setAttribute("y", String(picture.height - height));
+  chart.setAttribute("width", String(width));
+  chart.setAttribute("height", String(height));
+  root.append(chart);
+  return new XMLSerializer().serializeToString(root);
+}
+
+/** The PNG bytes of `svg` framed, drawn at `scale` times its size. Browser only. */
+export async function svgToPng(svg: SVGSVGElement, framing: Framing, scale = 2): Promise<Uint8Array> {
+  const markup = standaloneSvg(svg, framing);
+  const { width, height } = pictureSize(svg, framing);
   const image = new Image();
   // A data: URL (the page's CSP allows data: images), so the canvas stays readable.
   image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(markup)}`;
