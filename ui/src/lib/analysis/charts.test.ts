@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { GroupReport } from "../api/generated/GroupReport";
 import { demoReport } from "../testing/report";
-import { confusionMatrix, emptyReason, firstErrorMatrix, groupId, headline, sectionsFor, summaryStats, type BarsBody, type Chart } from "./charts";
+import { confusionMatrix, emptyReason, offsetRange, firstErrorMatrix, groupId, headline, sectionsFor, summaryStats, type BarsBody, type Chart } from "./charts";
 import { toCsv } from "./csv";
 
 const group = (task: string, source: string | null = null) => demoReport.groups.find((g) => g.task === task && g.source === source)!;
@@ -58,6 +58,17 @@ describe("the step-level section", () => {
       ["bucket:failed", 2],
     ]);
     expect(toCsv(chart(g, "buckets").table)).toBe("bucket,samples\r\nexact,8\r\nearly,2\r\nlate,1\r\nmissed-error,2\r\nfalse-alarm,2\r\ncorrect-no-error,11\r\nfailed,2\r\n");
+  });
+
+  it("fills the gaps of the off-by-k axis with zeros that open nothing", () => {
+    expect(offsetRange([{ offset: 2, count: 1 }, { offset: -1, count: 4 }])).toEqual([
+      { offset: -1, count: 4 },
+      { offset: 0, count: 0 },
+      { offset: 1, count: 0 },
+      { offset: 2, count: 1 },
+    ]);
+    expect(offsetRange([{ offset: -40, count: 1 }, { offset: 30, count: 2 }]).length).toBe(2);
+    expect(offsetRange([])).toEqual([]);
   });
 
   it("has the off-by-k histogram and the relative positions", () => {

@@ -8,6 +8,7 @@ import type { BucketCounts } from "../api/generated/BucketCounts";
 import type { Confusion } from "../api/generated/Confusion";
 import type { FirstErrorAnalysis } from "../api/generated/FirstErrorAnalysis";
 import type { GroupReport } from "../api/generated/GroupReport";
+import type { OffsetCount } from "../api/generated/OffsetCount";
 import type { Predicted } from "../api/generated/Predicted";
 import type { Report } from "../api/generated/Report";
 import type { Task } from "../api/generated/Task";
@@ -120,6 +121,17 @@ export interface Section {
 /** A section over one group (null when it does not apply to the group's task). */
 export type SectionBuilder = (group: GroupReport, report: Report) => Section | null;
 
+/** A matrix this many columns wide takes a whole row of the view (long solutions' grids). */
+export const WIDE_MATRIX = 10;
+
+/** The largest cell that fits a matrix in the space it is given (wide: a whole row). */
+export function matrixCellSize(body: MatrixBody): number {
+  const wide = body.cols.length > WIDE_MATRIX;
+  const across = Math.floor((wide ? 900 : 440) / Math.max(1, body.cols.length));
+  const down = Math.floor((wide ? 620 : 440) / Math.max(1, body.rows.length));
+  return Math.max(16, Math.min(64, across, down));
+}
+
 // ---- groups ----
 
 export function scopeOf(group: GroupReport): Scope {
@@ -230,6 +242,20 @@ export const BUCKETS: { field: keyof BucketCounts; name: string; label: string; 
   { field: "failed", name: "failed", label: "No verdict", tone: "warn", detail: "no verdict could be read" },
 ];
 
+/**
+ * Every offset from the lowest to the highest seen, the missing ones as 0, so the histogram's
+ * x axis is even (only the seen ones past 60 steps of range: an outlier would flatten it).
+ */
+export function offsetRange(offsets: OffsetCount[]): OffsetCount[] {
+  const sorted = [...offsets].sort((a, b) => a.offset - b.offset);
+  if (sorted.length === 0) return sorted;
+  const lo = sorted[0].offset;
+  const hi = sorted[sorted.length - 1].offset;
+  if (hi - lo > 60) return sorted;
+  const seen = new Map(sorted.map((o) => [o.offset, o.count]));
+  return Array.from({ length: hi - lo + 1 }, (_, i) => ({ offset: lo + i, count: seen.get(lo + i) ?? 0 }));
+}
+
 /** Relative-position bins: "0–10%", …, "90–100%". */
 export function positionLabels(bins: number): string[] {
   return Array.from({ length: bins }, (_, i) => `${Math.round((i * 100) / bins)}–${Math.round(((i + 1) * 100) / bins)}%`);
@@ -307,7 +333,7 @@ export function stepLevelSection(group: GroupReport, report: Report): Section | 
     },
     table: { header: ["bucket", "samples"], rows: BUCKETS.map((b) => [b.name, fe.buckets[b.field]]) },
   });
-  const offsets = [...fe.offsets].sort((a, b) => a.offset - b.offset);
+  const offsets = offsetRange(fe.offsets);
   section.charts.push({
     id: "off-by-k",
     title: "Off by k steps",
@@ -316,9 +342,9 @@ export function stepLevelSection(group: GroupReport, report: Report): Section | 
       kind: "columns",
       xTitle: "Steps off",
       labels: offsets.map((o) => signed(o.offset)),
-      series: [{ name: "Samples", counts: offsets.map((o) => o.count), keys: offsets.map((o) => cellKey.offset(o.offset)), tone: "neutral" }],
+      series: [{ name: "Samples", counts: offsets.map((o) => o.count), keys: offsets.map((o) => (o.count > 0 ? cellKey.offset(o.offset) : null)), tone: "neutral" }],
     },
-    table: { header: ["offset", "samples"], rows: offsets.map((o) => [o.offset, o.count]) },
+    table: { header: ["offset", "samples"], rows: fe.offsets.map((o) => [o.offset, o.count]) },
     empty: offsets.length === 0 ? "No sample where both name a wrong step." : undefined,
   });
   const bins = fe.gold_positions.length;
