@@ -503,12 +503,13 @@ export class AppState implements CommandTarget {
   /**
    * Opens the samples behind a chart cell in the queue. Today: the nearest filter the queue has
    * (the cell's group, and whether the evaluator agreed), with a message saying whether the
-   * queue holds exactly the cell or more (compared by count).
+   * queue holds exactly the cell or more (compared by count; `majority`: the group's run has K
+   * judgments per sample, which the report counts by majority and the filter by the first).
    *
    * Seam: when the API answers a cell key with its sample ids (`analysisSamples(key, scope)`,
    * coming with the sample-level analysis), the queue is to show exactly those here instead.
    */
-  async openCell(key: string, scope: Scope, cellCount: number | null = null): Promise<void> {
+  async openCell(key: string, scope: Scope, cellCount: number | null = null, majority = false): Promise<void> {
     const filter = cellFilter(key, scope, this.overview?.datasets ?? []);
     this.filters = { run_id: this.filters.run_id, ...filter };
     this.overlay = null;
@@ -516,7 +517,7 @@ export class AppState implements CommandTarget {
     try {
       const counts = await this.client.counts(this.query(0, 0));
       this.counts = counts;
-      this.info(openedMessage(scope, filter, counts.matching, cellCount));
+      this.info(openedMessage(scope, filter, counts.matching, cellCount, majority));
     } catch (e) {
       this.fail(e);
     }

@@ -47,6 +47,9 @@ describe("cell keys", () => {
     const scope = { task: "step-level" as const, dataset: "demo", source: null };
     const filter = { task: "step-level" as const, dataset_id: 7, evaluator: "disagrees-with-gold" as const };
     expect(openedMessage(scope, filter, 3, 3)).toBe("The queue shows the 3 samples of step-level · demo where the evaluator disagrees with the ground truth: exactly this cell.");
+    expect(openedMessage(scope, filter, 3, 3, true)).toBe(
+      "The queue shows the 3 samples of step-level · demo where the evaluator disagrees with the ground truth by each sample's first judgment; this cell's 3 are counted by the majority of K judgments, so the two can differ.",
+    );
     expect(openedMessage(scope, filter, 1200, 3)).toBe(
       "The queue shows the 1,200 samples of step-level · demo where the evaluator disagrees with the ground truth; this cell's 3 are among them (the cell's own samples need the sample-level analysis, not available yet).",
     );

@@ -93,13 +93,17 @@ const OUTCOME_WORDS: Record<EvaluatorFilter, string> = {
 /**
  * What the queue shows after a cell opened: `matching` samples under the filter against the
  * cell's `cellCount`. Equal counts mean the queue holds exactly the cell (the cell's samples are
- * among the filter's).
+ * among the filter's), except for a run with K judgments per sample (`majority`): the report
+ * counts its majority verdicts, the queue's filter reads each sample's first judgment.
  */
-export function openedMessage(scope: Scope, filter: CellFilter, matching: number, cellCount: number | null): string {
+export function openedMessage(scope: Scope, filter: CellFilter, matching: number, cellCount: number | null, majority = false): string {
   const where = [scope.task, scope.dataset, scope.source].filter((p) => p !== null).join(" · ");
   const how = filter.evaluator ? ` where ${OUTCOME_WORDS[filter.evaluator]}` : "";
   const shown = `The queue shows the ${matching.toLocaleString("en-US")} samples of ${where}${how}`;
   if (cellCount === null) return `${shown}.`;
+  if (majority && filter.evaluator) {
+    return `${shown} by each sample's first judgment; this cell's ${cellCount.toLocaleString("en-US")} are counted by the majority of K judgments, so the two can differ.`;
+  }
   if (cellCount === matching) return `${shown}: exactly this cell.`;
   return `${shown}; this cell's ${cellCount.toLocaleString("en-US")} are among them (the cell's own samples need the sample-level analysis, not available yet).`;
 }

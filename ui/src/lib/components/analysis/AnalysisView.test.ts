@@ -127,6 +127,8 @@ describe("the analysis view", () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(app.filters.evaluator).toBe("agrees-with-gold");
     expect(app.filters.task).toBe("reference-based");
+    // that run judged each sample K times: the queue's filter reads the first judgment
+    expect(app.toasts.at(-1)?.text).toContain("counted by the majority of K judgments, so the two can differ");
     done();
   });
 
