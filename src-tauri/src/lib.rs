@@ -11,7 +11,8 @@
 //!
 //! Commands (names as the UI's `TauriTransport` and `shell.ts` call them): `api`, `session`,
 //! `open_project`, `create_project`, `open_demo`, `forget_project`, `set_annotator`,
-//! `choose_project`, `choose_new_project`, `choose_data_file`.
+//! `choose_project`, `choose_new_project`, `choose_data_file`, `save_file` (a chart's PNG or CSV
+//! from the analysis view, through the native save dialog).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -230,6 +231,47 @@ async fn choose_data_file(app: AppHandle) -> Result<Option<String>, ErrorView> {
     )
 }
 
+/// The save dialog's filter for a file name: its extension's kind, else every file.
+fn save_filter(name: &str) -> (&'static str, &'static [&'static str]) {
+    match name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+    {
+        Some(ext) if ext == "png" => ("PNG image", &["png"]),
+        Some(ext) if ext == "csv" => ("CSV table", &["csv"]),
+        _ => ("All files", &["*"]),
+    }
+}
+
+/// The native save dialog suggesting `name`, then `bytes` written to the chosen file (a chart
+/// of the analysis view as PNG, or its numbers as CSV); the path, or `None` when cancelled.
+#[tauri::command]
+async fn save_file(
+    app: AppHandle,
+    name: String,
+    bytes: Vec<u8>,
+) -> Result<Option<String>, ErrorView> {
+    let (kind, extensions) = save_filter(&name);
+    let Some(path) = chosen(
+        app.dialog()
+            .file()
+            .set_title("Save")
+            .set_file_name(&name)
+            .add_filter(kind, extensions)
+            .blocking_save_file(),
+    )?
+    else {
+        return Ok(None);
+    };
+    tauri::async_runtime::spawn_blocking(move || {
+        std::fs::write(&path, &bytes)
+            .map(|()| Some(path.clone()))
+            .map_err(|e| message(format!("{path}: could not write the file: {e}")))
+    })
+    .await
+    .map_err(|e| message(format!("the command stopped: {e}")))?
+}
+
 /// Builds and runs the app until its window closes.
 pub fn run(launch: Launch) -> Result<(), String> {
     tauri::Builder::default()
@@ -270,7 +312,21 @@ pub fn run(launch: Launch) -> Result<(), String> {
             choose_project,
             choose_new_project,
             choose_data_file,
+            save_file,
         ])
         .run(tauri::generate_context!())
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::save_filter;
+
+    #[test]
+    fn the_save_dialog_offers_the_files_kind() {
+        assert_eq!(save_filter("grid.png").1, &["png"]);
+        assert_eq!(save_filter("GRID.PNG").0, "PNG image");
+        assert_eq!(save_filter("step-level-buckets.csv").1, &["csv"]);
+        assert_eq!(save_filter("no-extension").1, &["*"]);
+    }
 }

@@ -3,7 +3,8 @@
 //
 // What a new user does, on the real binary: first launch on an empty app folder opens the bundled
 // demo and shows the evaluator's step verdict on the first trace; digits + Enter correct it from
-// the keyboard; ProcessBench's GSM8K split (from ../shared/data beside the checkout; skipped,
+// the keyboard; `R` opens the analysis view and a chart draws on a canvas as its PNG export
+// does; ProcessBench's GSM8K split (from ../shared/data beside the checkout; skipped,
 // saying so, when absent) is imported through the import dialog and ten of its samples are
 // labelled with the keyboard alone; the app is closed and started again, and every decision is
 // there (the last project reopens).
@@ -224,6 +225,38 @@ await test("digits and Enter correct the verdict from the keyboard", async () =>
   await app.waitText('[data-testid="label-verdict"]', correction);
   await app.find(`li.step[data-step="${correction}"].human`);
   await app.screenshot("desktop-corrected");
+});
+
+await test("R opens the analysis view; WebKitGTK draws a chart's SVG on a canvas and reads the PNG back", async () => {
+  await app.keys("\uE00C"); // Escape: out of any field
+  await app.keys("R");
+  await app.find('[data-testid="analysis"] .chart-card svg');
+  await app.screenshot("desktop-analysis");
+  // What the PNG export (ui/src/lib/analysis/png.ts) needs of the engine: a data: SVG image
+  // drawn on a canvas leaves it readable (the save dialog after it is native, not driven here).
+  const png = await wd("POST", `/session/${app.id}/execute/async`, {
+    script: `const done = arguments[arguments.length - 1];
+      const svg = document.querySelector('[data-testid="analysis"] .chart-card svg');
+      const image = new Image();
+      image.onload = () => {
+        try {
+          const canvas = document.createElement("canvas");
+          canvas.width = 200; canvas.height = 100;
+          canvas.getContext("2d").drawImage(image, 0, 0, 200, 100);
+          done(canvas.toDataURL("image/png").slice(0, 22));
+        } catch (e) { done("error: " + e.message); }
+      };
+      image.onerror = () => done("error: the SVG did not load as an image");
+      image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(new XMLSerializer().serializeToString(svg));`,
+    args: [],
+  });
+  if (png !== "data:image/png;base64,") throw new Error(`the canvas gave ${png}`);
+  await app.keys("\uE00C");
+  const until = Date.now() + 10_000;
+  while (await app.script(`return document.querySelector('[data-testid="analysis"]') !== null`)) {
+    if (Date.now() > until) throw new Error("Escape did not close the analysis view");
+    await sleep(100);
+  }
 });
 
 const processbench = new URL("../../../shared/data/processbench/gsm8k.json", import.meta.url).pathname;

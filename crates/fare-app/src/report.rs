@@ -20,9 +20,10 @@ use fare_core::verdict::VerdictRules;
 use fare_core::{Side, Task, Verdict};
 use fare_store::{Project, ShownRuns, StoreError};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// Metrics of one group of samples.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct GroupReport {
     /// The task.
     pub task: Task,
@@ -42,26 +43,32 @@ pub struct GroupReport {
     pub corrected: usize,
     /// With K judgments per sample: the mean share of the K that gave the majority verdict.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub mean_agreement: Option<f64>,
     /// Step-level: ProcessBench score against ground truth.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub processbench: Option<ProcessBenchScore>,
     /// Step-level: where predicted first errors land against the true ones.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub first_error: Option<FirstErrorAnalysis>,
     /// Pairwise: accuracy with the A/B swap.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub pairwise: Option<PairwiseScore>,
     /// Verification: accuracy, F1, confusion.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub verification: Option<VerificationScore>,
     /// Rating: MAE and correlation.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub rating: Option<RatingScore>,
 }
 
 /// The whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Report {
     /// The run reported on for each task: the one asked for, else each task's newest run.
     pub runs: BTreeMap<Task, i64>,

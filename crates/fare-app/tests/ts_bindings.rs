@@ -19,6 +19,7 @@ use fare_app::jobs::{JobRequest, JobView};
 use fare_app::models::ModelList;
 use fare_app::queue::{PositionQuery, QueuePosition};
 use fare_app::saved_queues::{QueueRequest, QueueView};
+use fare_app::report::Report;
 use fare_app::session::SessionView;
 use fare_app::worker::{LoadRequest, WorkerView};
 use ts_rs::{Config, TS};
@@ -68,6 +69,7 @@ fn the_committed_typescript_types_match_the_rust_types() {
     WorkerView::export_all(&cfg).unwrap();
     JobRequest::export_all(&cfg).unwrap();
     JobView::export_all(&cfg).unwrap();
+    Report::export_all(&cfg).unwrap();
     let generated = read_dir(fresh.path());
     let committed_dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/generated");

@@ -11,6 +11,7 @@ import type { PromptView } from "./api/generated/PromptView";
 import type { QueueCounts } from "./api/generated/QueueCounts";
 import type { QueueView } from "./api/generated/QueueView";
 import type { ReviewOrder } from "./api/generated/ReviewOrder";
+import type { Report } from "./api/generated/Report";
 import type { ReviewFilter } from "./api/generated/ReviewFilter";
 import type { SampleDetail } from "./api/generated/SampleDetail";
 import type { SampleQuery } from "./api/generated/SampleQuery";
@@ -20,6 +21,10 @@ import { DetailCache, Prerenderer, afterNextPaint, textsOf } from "./prefetch";
 import { ModelPanel } from "./model.svelte";
 import { evaluatorVerdict, primaryJudgment } from "./verdicts";
 import { PageWindow } from "./virtual";
+import { groupId, type Scope } from "./analysis/charts";
+import { cellFilter, openedMessage } from "./analysis/cells";
+import type { Direction } from "./analysis/navigate";
+import { downloadFile, type SaveFile } from "./analysis/save";
 
 export interface Filters {
   task?: Task;
@@ -42,6 +47,14 @@ export interface DesktopHooks {
   switchProject(): void;
   /** The native dialog to choose a data file; null when cancelled. */
   chooseDataFile(): Promise<string | null>;
+  /** The native save dialog, then the bytes written there; the path, or null when cancelled. */
+  saveFile(name: string, bytes: Uint8Array): Promise<string | null>;
+}
+
+/** What the analysis view on screen does for the arrow keys and Enter (it knows where its cells are). */
+export interface CellNavigator {
+  move(direction: Direction): void;
+  open(): void;
 }
 
 export interface Toast {
@@ -71,8 +84,12 @@ export class AppState implements CommandTarget {
   /** The prompt behind the judgment on screen, while shown. */
   prompt = $state<PromptView | null>(null);
   overlay = $state<"help" | "tags" | "note" | "report" | "import" | "queue" | null>(null);
-  /** The evaluator report, untyped until the Rust side exports its type. */
-  report = $state<unknown>(null);
+  /** The evaluator report behind the analysis view (`R`), while it is open. */
+  report = $state<Report | null>(null);
+  /** The analysis view's group (`groupId`), kept while the app runs. */
+  analysisGroup = $state<string | null>(null);
+  /** Set by the analysis view while it is on screen. */
+  cellNavigator: CellNavigator | null = null;
   noteDraft = $state("");
   typedDigits = $state("");
   theme = $state<Theme>("system");
@@ -458,7 +475,10 @@ export class AppState implements CommandTarget {
     if (what === "report") {
       this.report = null;
       this.client.report(this.filters.run_id).then(
-        (r) => (this.report = r),
+        (r) => {
+          this.report = r;
+          this.pickDefaultGroup(r);
+        },
         (e) => {
           this.fail(e);
           this.overlay = null;
@@ -500,6 +520,62 @@ export class AppState implements CommandTarget {
     try {
       this.queues = await this.client.deleteQueue(id);
       if (this.filters.queue === id) this.setFilters({ queue: undefined });
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  // ---- the analysis view ----
+
+  /** Keeps the group picked before; else the open sample's data set; else the first group. */
+  private pickDefaultGroup(report: Report): void {
+    const ids = report.groups.map(groupId);
+    if (this.analysisGroup !== null && ids.includes(this.analysisGroup)) return;
+    const d = this.detail;
+    const own = d ? report.groups.find((g) => g.task === d.task && g.dataset === d.dataset && g.source === null) : undefined;
+    this.analysisGroup = own ? groupId(own) : (ids[0] ?? null);
+  }
+  /** The next (1) or previous (-1) group of the report. */
+  stepGroup(delta: number): void {
+    const ids = this.report?.groups.map(groupId) ?? [];
+    if (ids.length === 0) return;
+    const at = this.analysisGroup === null ? -1 : ids.indexOf(this.analysisGroup);
+    this.analysisGroup = ids[Math.min(ids.length - 1, Math.max(0, at + delta))];
+  }
+  moveCell(direction: Direction): void {
+    this.cellNavigator?.move(direction);
+  }
+  openFocusedCell(): void {
+    this.cellNavigator?.open();
+  }
+  /**
+   * Opens the samples behind a chart cell in the queue. Today: the nearest filter the queue has
+   * (the cell's group, and whether the evaluator agreed), with a message saying whether the
+   * queue holds exactly the cell or more (compared by count; `majority`: the group's run has K
+   * judgments per sample, which the report counts by majority and the filter by the first).
+   *
+   * Seam: when the API answers a cell key with its sample ids (`analysisSamples(key, scope)`,
+   * coming with the sample-level analysis), the queue is to show exactly those here instead.
+   */
+  async openCell(key: string, scope: Scope, cellCount: number | null = null, majority = false): Promise<void> {
+    const filter = cellFilter(key, scope, this.overview?.datasets ?? []);
+    this.filters = { run_id: this.filters.run_id, ...filter };
+    this.overlay = null;
+    await this.reload();
+    try {
+      const counts = await this.client.counts(this.query(0, 0));
+      this.counts = counts;
+      this.info(openedMessage(scope, filter, counts.matching, cellCount, majority));
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+  /** Saves a chart's file: the native save dialog in the desktop app, a download in a browser. */
+  async saveFile(name: string, mime: string, bytes: Uint8Array): Promise<void> {
+    const save: SaveFile = this.desktop ? (n, _m, b) => this.desktop!.saveFile(n, b) : downloadFile;
+    try {
+      const where = await save(name, mime, bytes);
+      if (where !== null) this.info(`Saved ${where}`);
     } catch (e) {
       this.fail(e);
     }

@@ -5,6 +5,7 @@ import { AppState } from "./app.svelte";
 import { ApiClient, ApiFailure, type CommandName, type Transport } from "./api/client";
 import type { DecisionRequest } from "./api/generated/DecisionRequest";
 import { label, pairSample, stepSample } from "./testing/fixtures";
+import { demoReport } from "./testing/report";
 
 function fake(fail = false) {
   const decided: DecisionRequest[] = [];
@@ -140,5 +141,41 @@ describe("picked samples", () => {
     expect(judged).toEqual([{ kind: "samples", ids: [7, 9] }]);
     app.clearPicked();
     expect(app.pickedCount()).toBe(0);
+  });
+});
+
+describe("the analysis view's state", () => {
+  function withReport() {
+    const transport: Transport = {
+      async call(command: CommandName) {
+        if (command === "report") return demoReport;
+        return new Promise(() => {});
+      },
+    };
+    return new AppState(new ApiClient(transport));
+  }
+
+  it("opens on the open sample's data set, then keeps the group picked", async () => {
+    const app = withReport();
+    app.detail = stepSample({ task: "reference-based", dataset: "reference-based" });
+    app.open("report");
+    await settle();
+    expect(app.report).toEqual(demoReport);
+    expect(app.analysisGroup).toBe("reference-based|reference-based|");
+    app.stepGroup(1);
+    expect(app.analysisGroup).toBe("reference-based|reference-based|demo_model_a");
+    app.open(null);
+    app.open("report");
+    await settle();
+    expect(app.analysisGroup).toBe("reference-based|reference-based|demo_model_a");
+  });
+
+  it("without an open sample, starts at the first group", async () => {
+    const app = withReport();
+    app.open("report");
+    await settle();
+    expect(app.analysisGroup).toBe("pairwise|pairwise|");
+    app.stepGroup(-1);
+    expect(app.analysisGroup).toBe("pairwise|pairwise|");
   });
 });

@@ -50,9 +50,12 @@ function fakeTarget(task: Task | null, change: Partial<CommandTarget> = {}) {
     togglePicked: record("togglePicked"),
     clearPicked: record("clearPicked"),
     judgePicked: record("judgePicked"),
+    stepGroup: record("stepGroup"),
+    moveCell: record("moveCell"),
+    openFocusedCell: record("openFocusedCell"),
     ...change,
   };
-  const press = (key: string, context: "main" | "tags" | "note" | "help" | "import" = "main", inField = false) => {
+  const press = (key: string, context: "main" | "tags" | "note" | "help" | "import" | "report" = "main", inField = false) => {
     const c = commandFor(key, context, t, inField);
     c?.run(t, key);
     return c?.id ?? null;
@@ -158,6 +161,15 @@ describe("keys run the right command for the sample's task", () => {
     press("7");
     press("Enter");
     expect(calls).toEqual(["decide(7)"]);
+  });
+
+  it("the analysis view: j/k switch groups, arrows move between cells, Enter opens one, Escape and R close", () => {
+    const { calls, press } = fakeTarget("step-level");
+    for (const k of ["j", "k", "ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Enter", "Escape", "R"]) press(k, "report");
+    expect(calls).toEqual(["stepGroup(1)", "stepGroup(-1)", "moveCell(right)", "moveCell(down)", "moveCell(left)", "moveCell(up)", "openFocusedCell", "open(null)", "open(null)"]);
+    // the queue's keys do nothing there
+    expect(press("a", "report")).toBeNull();
+    expect(COMMANDS.find((c) => c.id === "view.report")?.label).toBe("Analysis…");
   });
 
   it("undo applies only when the label can undo; redo likewise", () => {

@@ -2,6 +2,7 @@
 // when it applies, and what it does. The key handler, the `?` overlay and the buttons of the
 // decision bar are all built from this table; no shortcut is defined anywhere else.
 import type { Task } from "./api/generated/Task";
+import { directionOf, type Direction } from "./analysis/navigate";
 
 /** Where keys go: the main screen, or one of the modal pickers and dialogs on top of it. */
 export type Context = "main" | "tags" | "note" | "help" | "report" | "import" | "queue";
@@ -36,6 +37,12 @@ export interface CommandTarget {
   togglePrompt(): void;
   toggleTheme(): void;
   open(what: "help" | "tags" | "note" | "report" | "import" | "queue" | null): void;
+  /** The analysis view: the next (1) or previous (-1) group. */
+  stepGroup(delta: number): void;
+  /** The analysis view: focus the nearest chart cell that way. */
+  moveCell(direction: Direction): void;
+  /** The analysis view: open the samples of the focused cell. */
+  openFocusedCell(): void;
   saveNote(): void;
   /** Whether another project can be opened here (the desktop app; not a served project). */
   canSwitchProject(): boolean;
@@ -67,7 +74,7 @@ export interface Command {
   /** Whether it applies now (default: always). */
   when?: (t: CommandTarget) => boolean;
   run: (t: CommandTarget, key: string) => void;
-  group: "Decide" | "Navigate" | "View" | "Tags" | "Note" | "Project" | "Data" | "Queue" | "Model";
+  group: "Decide" | "Navigate" | "View" | "Analysis" | "Tags" | "Note" | "Project" | "Data" | "Queue" | "Model";
 }
 
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -175,8 +182,23 @@ export const COMMANDS: Command[] = [
   { id: "view.prompt", label: "The prompt the evaluator saw (toggle)", keys: ["p"], context: "main", button: true, group: "View", run: (t) => t.togglePrompt() },
   { id: "view.theme", label: "Theme: system, light, dark", keys: ["ctrl+shift+l"], context: "main", group: "View", run: (t) => t.toggleTheme() },
   { id: "view.help", label: "Keyboard shortcuts", keys: ["?"], context: "main", button: true, group: "View", run: (t) => t.open("help") },
-  { id: "view.report", label: "Evaluator report…", keys: ["R"], context: "main", button: true, group: "View", run: (t) => t.open("report") },
-  { id: "report.close", label: "Close the report", keys: ["Escape", "R"], context: "report", group: "View", run: (t) => t.open(null) },
+  { id: "view.report", label: "Analysis…", keys: ["R"], context: "main", button: true, group: "View", run: (t) => t.open("report") },
+  // The analysis view (`R`): its charts of the evaluator report
+  { id: "report.close", label: "Close the analysis", keys: ["Escape", "R"], context: "report", group: "Analysis", run: (t) => t.open(null) },
+  { id: "analysis.next-group", label: "Next group (task, data set, source)", keys: ["j"], context: "report", group: "Analysis", run: (t) => t.stepGroup(1) },
+  { id: "analysis.previous-group", label: "Previous group", keys: ["k"], context: "report", group: "Analysis", run: (t) => t.stepGroup(-1) },
+  {
+    id: "analysis.move",
+    label: "Move between chart cells",
+    keys: ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"],
+    context: "report",
+    group: "Analysis",
+    run: (t, key) => {
+      const direction = directionOf(key);
+      if (direction) t.moveCell(direction);
+    },
+  },
+  { id: "analysis.open-cell", label: "Open the focused cell's samples in the queue", keys: ["Enter"], context: "report", group: "Analysis", run: (t) => t.openFocusedCell() },
   { id: "help.close", label: "Close this list", keys: ["Escape", "?"], context: "help", group: "View", run: (t) => t.open(null) },
   // Queues
   { id: "queue.make", label: "Make a review queue…", keys: ["Q"], context: "main", button: true, group: "Queue", run: (t) => t.open("queue") },
@@ -262,7 +284,7 @@ export function duplicateKeys(commands: Command[] = COMMANDS): string[] {
 export function keyLabel(key: string): string {
   return key
     .split("+")
-    .map((part) => ({ ctrl: "Ctrl", shift: "Shift", alt: "Alt", space: "Space", ArrowDown: "↓", ArrowUp: "↑", Escape: "Esc" })[part] ?? part)
+    .map((part) => ({ ctrl: "Ctrl", shift: "Shift", alt: "Alt", space: "Space", ArrowDown: "↓", ArrowUp: "↑", ArrowLeft: "←", ArrowRight: "→", Escape: "Esc" })[part] ?? part)
     .join("+");
 }
 

@@ -26,6 +26,16 @@ describe("desktop shell", () => {
     ]);
   });
 
+  it("saves a chart's bytes through save_file, as a list of numbers Rust reads as Vec<u8>", async () => {
+    const calls: unknown[] = [];
+    const shell = new DesktopShell(async (command, args) => {
+      calls.push([command, args]);
+      return "/home/ann/chart.csv";
+    });
+    expect(await shell.saveFile("chart.csv", new Uint8Array([97, 44, 98]))).toBe("/home/ann/chart.csv");
+    expect(calls).toEqual([["save_file", { name: "chart.csv", bytes: [97, 44, 98] }]]);
+  });
+
   it("gives the shell's error message", async () => {
     const shell = new DesktopShell(async () => {
       throw { message: "x.sqlite: not a FARE Lens project (file is not a database)" };

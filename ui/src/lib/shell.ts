@@ -1,6 +1,7 @@
 // The desktop shell's own commands (src-tauri/src/lib.rs): which project is open, the recent
-// list, the demo, and the native file dialogs. In a browser against `fare-lens serve` there is no
-// shell: the server was started on one project, and `desktopShell()` answers null.
+// list, the demo, the native file dialogs, and saving a chart's file. In a browser against
+// `fare-lens serve` there is no shell: the server was started on one project, and
+// `desktopShell()` answers null.
 import { invoke } from "@tauri-apps/api/core";
 import { ApiFailure, inTauri, invokeErrorMessage } from "./api/client";
 import type { SessionView } from "./api/generated/SessionView";
@@ -49,6 +50,13 @@ export class DesktopShell {
   /** The native open dialog for a data file to import; null when cancelled. */
   chooseDataFile(): Promise<string | null> {
     return this.call("choose_data_file");
+  }
+  /**
+   * The native save dialog suggesting `name`, then `bytes` written to the chosen file (a chart's
+   * PNG or CSV); the path, or null when cancelled.
+   */
+  saveFile(name: string, bytes: Uint8Array): Promise<string | null> {
+    return this.call("save_file", { name, bytes: Array.from(bytes) });
   }
 }
 

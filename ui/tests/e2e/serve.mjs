@@ -5,7 +5,7 @@
 // With FARE_LENS_URL=http://host:port/#token=… it drives a server already running instead (that
 // project, or the one at FARE_LENS_XSS_URL, must hold one sample with the word "xssprobe").
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openBrowser, shots, startServe } from "./harness.mjs";
@@ -17,6 +17,8 @@ let servers = [];
 let url = process.env.FARE_LENS_URL ?? null;
 let xssUrl = process.env.FARE_LENS_XSS_URL ?? url;
 const token = url ? (/#token=([^&]+)/.exec(url)?.[1] ?? "") : "e2e-token";
+/** The demo project's file, when this script built it (the analysis test reads its report with the CLI). */
+let demoProject = null;
 if (url === null) {
   const dir = mkdtempSync(join(tmpdir(), "fare-lens-e2e-"));
   // The demo project, and a second one holding one pairwise sample whose question, response and
@@ -24,6 +26,7 @@ if (url === null) {
   // (each task shows its newest run).
   const demo = join(dir, "demo.sqlite");
   execFileSync(bin, ["demo", demo], { stdio: "ignore" });
+  demoProject = demo;
   // A real small model beside the demo, for the model panel (tests/fetch-test-assets.sh).
   if (existsSync(smollm2)) {
     mkdirSync(join(dir, "models"));
@@ -222,6 +225,92 @@ await test("screenshots, light and dark", async () => {
   await page.emulateMedia({ colorScheme: "dark" });
   await page.screenshot({ path: join(shots, "serve-step-dark.png") });
   await page.emulateMedia({ colorScheme: "light" });
+});
+
+// The analysis view (R) against the report the CLI computes on the same project: the figures on
+// screen are the report's, keyboard navigation opens a cell as a queue filter, a chart's CSV and
+// PNG download, and the view fits 1280×800 without sideways scrolling.
+const report = demoProject
+  ? JSON.parse(execFileSync(bin, ["report", demoProject, "--json"], { encoding: "utf8" }))
+  : await api("/api/report");
+if (!demoProject) console.log("     (the analysis test compares with /api/report: FARE_LENS_URL names a project this script cannot run the CLI on)");
+const stepGroup = report.groups.find((g) => g.task === "step-level" && g.source === null && g.processbench);
+
+await test("R opens the analysis view; its step-level figures equal `fare-lens report --json`", async () => {
+  expect(stepGroup !== undefined, "the report has no judged step-level group");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await blur();
+  await key("Shift+R");
+  await page.waitForSelector('[data-testid="analysis"] .chart-card');
+  // j walks the groups; the step-level group is picked by clicking it
+  const before = await text('[data-testid="analysis-group"]');
+  await key("j");
+  await page.waitForFunction((b) => document.querySelector('[data-testid="analysis-group"]')?.textContent !== b, before);
+  await page.locator(`[data-group="step-level|${stepGroup.dataset}|"]`).click();
+  await page.waitForSelector('[data-chart="first-error-grid"]');
+  const f1 = page.locator('[data-chart="processbench"] [data-metric="F1"]');
+  expect(Number(await f1.getAttribute("data-value")) === stepGroup.processbench.f1, `F1 ${await f1.getAttribute("data-value")} vs ${stepGroup.processbench.f1}`);
+  const shown = await f1.locator(".bar-value").textContent();
+  expect(shown === `${(stepGroup.processbench.f1 * 100).toFixed(1)}%`, `F1 shown as ${shown}`);
+  const errorAccuracy = await page.locator('[data-chart="processbench"] [data-metric="Error accuracy"] .bar-value').textContent();
+  expect(errorAccuracy === `${(stepGroup.processbench.error_accuracy * 100).toFixed(1)}%`, `error accuracy shown as ${errorAccuracy}`);
+  for (const cell of stepGroup.first_error.grid) {
+    const pred = cell.predicted === "failed" ? "failed" : (cell.predicted.value ?? -1);
+    const k = `first-error:pred=${pred}:gold=${cell.gold ?? -1}`;
+    const count = await page.locator(`[data-key="${k}"]`).getAttribute("data-count");
+    expect(Number(count) === cell.count, `${k}: ${count} on screen, ${cell.count} in the report`);
+  }
+  const fits = await page.evaluate(() => {
+    const main = document.querySelector(".analysis-main");
+    return main.scrollWidth <= main.clientWidth && document.documentElement.scrollWidth <= window.innerWidth;
+  });
+  expect(fits, "the analysis view scrolls sideways at 1280×800");
+  await page.screenshot({ path: join(shots, "serve-analysis-light.png") });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: join(shots, "serve-analysis-dark.png") });
+  await page.emulateMedia({ colorScheme: "light" });
+});
+
+await test("a chart's numbers download as CSV, its picture as PNG", async () => {
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.click('[data-chart="buckets"] [data-export="csv"]')]);
+  expect(csv.suggestedFilename() === `step-level-${stepGroup.dataset}-buckets.csv`, `named ${csv.suggestedFilename()}`);
+  const b = stepGroup.first_error.buckets;
+  const want = ["bucket,samples", `exact,${b.exact}`, `early,${b.early}`, `late,${b.late}`, `missed-error,${b.missed_error}`, `false-alarm,${b.false_alarm}`, `correct-no-error,${b.correct_no_error}`, `failed,${b.failed}`].join("\r\n") + "\r\n";
+  const got = readFileSync(await csv.path(), "utf8");
+  expect(got === want, `CSV was ${JSON.stringify(got)}`);
+  const [png] = await Promise.all([page.waitForEvent("download"), page.click('[data-chart="first-error-grid"] [data-export="png"]')]);
+  const bytes = readFileSync(await png.path());
+  expect(bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) && bytes.length > 2000, `not a PNG (${bytes.length} bytes)`);
+  // twice the SVG's size (its title above it): the width in the PNG header is big-endian at byte 16
+  const width = bytes.readUInt32BE(16);
+  const svgWidth = Number(await page.locator('[data-chart="first-error-grid"] svg').getAttribute("width"));
+  expect(width === svgWidth * 2, `PNG ${width} px wide for an SVG of ${svgWidth}`);
+});
+
+await test("arrow keys reach a grid cell; Enter opens it as the queue's filter; the filters show it", async () => {
+  await page.locator('[data-chart="first-error-grid"] [data-key]').first().focus();
+  await key("ArrowRight");
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute("data-key"));
+  expect(focused?.startsWith("first-error:"), `focus on ${focused}`);
+  await key("Enter");
+  await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
+  const [, pred, gold] = /pred=([^:]+):gold=(.+)$/.exec(focused);
+  const outcome = pred === "failed" ? "failed" : pred === gold ? "agrees-with-gold" : "disagrees-with-gold";
+  await page.waitForFunction((o) => document.querySelector('[data-testid="filter-evaluator"]')?.value === o, outcome);
+  expect((await page.locator('[data-testid="filter-task"]').inputValue()) === "step-level", "the task filter does not show step-level");
+  await page.locator(".toast", { hasText: "The queue shows" }).waitFor();
+  const rows = await page.evaluate(() => [...document.querySelectorAll(".qrow[data-id] .task")].map((t) => t.textContent));
+  expect(rows.length > 0 && rows.every((t) => t === "step-level"), `queue rows: ${rows.join(", ")}`);
+  // back to every sample for the tests after this one
+  await page.selectOption('[data-testid="filter-evaluator"]', "");
+  await page.selectOption('[data-testid="filter-task"]', "");
+  await page.selectOption('select[aria-label="Data set"]', "");
+  await blur();
+  await key("Shift+R");
+  await page.waitForSelector('[data-testid="analysis"]');
+  await key("Escape");
+  await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
+  await page.setViewportSize({ width: 1400, height: 900 });
 });
 
 // The import dialog, on the demo project: ProcessBench's GSM8K split from ../shared/data beside

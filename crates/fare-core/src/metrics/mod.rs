@@ -54,6 +54,7 @@ pub use verification::{VerificationScore, VerificationVerdicts, verification};
 /// Serialized as `{"value": ...}` or `"failed"`. Ordered with every value before `Failed`, so
 /// failures come last in sorted tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Predicted<T> {
     /// The verdict read from the evaluator's output.

@@ -12,6 +12,7 @@ import type { ImportRequest } from "./generated/ImportRequest";
 import type { LabelView } from "./generated/LabelView";
 import type { ProjectOverview } from "./generated/ProjectOverview";
 import type { QueueCounts } from "./generated/QueueCounts";
+import type { Report } from "./generated/Report";
 import type { SampleDetail } from "./generated/SampleDetail";
 import type { PromptView } from "./generated/PromptView";
 import type { SamplePage } from "./generated/SamplePage";
@@ -277,9 +278,9 @@ export class ApiClient {
   decide(request: DecisionRequest): Promise<LabelView> {
     return this.transport.call("decide", { request }) as Promise<LabelView>;
   }
-  /** The evaluator report; untyped until the Rust side exports its type. */
-  report(run?: number): Promise<unknown> {
-    return this.transport.call("report", { run });
+  /** The evaluator report: metrics per task, data set and source. */
+  report(run?: number): Promise<Report> {
+    return this.transport.call("report", { run }) as Promise<Report>;
   }
   /** The first records of a file (a path on the machine running FARE Lens) as they would be imported. */
   importPreview(request: ImportPreviewRequest): Promise<ImportPreview> {

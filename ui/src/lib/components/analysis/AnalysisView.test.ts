@@ -1,0 +1,173 @@
+// The analysis view mounted on the demo project's report (testing/report.ts) against a fake API:
+// the numbers on screen are the report's, every cell with samples carries its key, a cell opens
+// the nearest queue filter, CSV files hold exactly the chart's numbers, groups switch, and an
+// empty project or group says so.
+import { describe, expect, it } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import AnalysisView from "./AnalysisView.svelte";
+import { AppState } from "../../app.svelte";
+import { ApiClient, type CommandName, type Transport } from "../../api/client";
+import type { Report } from "../../api/generated/Report";
+import type { ProjectOverview } from "../../api/generated/ProjectOverview";
+import { demoReport } from "../../testing/report";
+import { percent } from "../../analysis/format";
+
+const overview: ProjectOverview = {
+  name: "demo.sqlite",
+  annotator: "ann",
+  samples: 132,
+  datasets: [
+    { id: 1, name: "pairwise", format: "jsonl", sample_count: 26 },
+    { id: 2, name: "step-level", format: "processbench", sample_count: 28 },
+  ],
+  runs: [{ id: 1, model: "FARE-8B", mode: "imported", status: "finished", label: null, judgments: 28, tasks: ["step-level"], started_at: "" }],
+  tags: [],
+  sources: [],
+};
+
+async function setup(report: Report = demoReport) {
+  const sent: { command: CommandName; args: unknown }[] = [];
+  const saved: { name: string; text: string }[] = [];
+  const transport: Transport = {
+    async call(command, args) {
+      sent.push({ command, args });
+      if (command === "report") return report;
+      if (command === "counts") return { matching: 5, reviewed: 0 };
+      if (command === "samples") return { rows: [], next_after: null };
+      return new Promise(() => {});
+    },
+  };
+  const app = new AppState(new ApiClient(transport), {
+    switchProject: () => {},
+    chooseDataFile: async () => null,
+    saveFile: async (name, bytes) => {
+      saved.push({ name, text: new TextDecoder().decode(bytes) });
+      return `/chosen/${name}`;
+    },
+  });
+  app.overview = overview;
+  app.open("report");
+  await Promise.resolve();
+  await Promise.resolve();
+  const target = document.createElement("div");
+  document.body.append(target);
+  const component = mount(AnalysisView, { target, props: { app } });
+  flushSync();
+  return { app, sent, saved, target, done: () => { unmount(component); target.remove(); } };
+}
+
+const select = (target: HTMLElement, id: string) => {
+  (target.querySelector(`[data-group="${id}"]`) as HTMLElement).click();
+  flushSync();
+};
+const barValue = (target: HTMLElement, chart: string, metric: string) =>
+  target.querySelector(`[data-chart="${chart}"] [data-metric="${metric}"] .bar-value`)?.textContent;
+
+describe("the analysis view", () => {
+  it("lists every group of the report and shows the first one's figures", async () => {
+    const { target, done } = await setup();
+    expect(target.querySelectorAll("[data-group]").length).toBe(demoReport.groups.length);
+    const first = demoReport.groups[0];
+    expect(target.querySelector('[data-testid="analysis-group"]')?.textContent).toBe("Pairwise · pairwise");
+    expect(target.querySelector('[data-stat="samples"] dd')?.textContent).toBe(String(first.samples));
+    expect(barValue(target, "pairwise", "Original order")).toBe(percent(first.pairwise!.accuracy_original));
+    expect(barValue(target, "pairwise", "Consistent accuracy")).toBe(percent(first.pairwise!.consistent_accuracy));
+    done();
+  });
+
+  it("shows the step-level numbers of the report, and keys on every cell with samples", async () => {
+    const { target, done } = await setup();
+    select(target, "step-level|step-level|");
+    const g = demoReport.groups.find((x) => x.task === "step-level")!;
+    expect(barValue(target, "processbench", "Error accuracy")).toBe("57.1%");
+    expect(barValue(target, "processbench", "F1")).toBe(percent(g.processbench!.f1));
+    expect(target.querySelector('[data-chart="processbench"] [data-metric="F1"]')?.getAttribute("data-value")).toBe(String(g.processbench!.f1));
+    // the grid: one keyed cell per cell of the report, its count written in it
+    const grid = [...target.querySelectorAll('[data-chart="first-error-grid"] [data-key]')];
+    expect(grid.length).toBe(g.first_error!.grid.length);
+    const cell = target.querySelector('[data-key="first-error:pred=-1:gold=-1"]')!;
+    expect(cell.getAttribute("data-count")).toBe("11");
+    expect(cell.textContent).toContain("11");
+    expect(cell.getAttribute("aria-label")).toBe("true no error, predicted no error: 11 samples");
+    expect(target.querySelector('[data-key="first-error:pred=failed:gold=3"]')).not.toBeNull();
+    expect(target.querySelector('[data-key="bucket:late"]')?.getAttribute("data-count")).toBe("1");
+    expect(target.querySelector('[data-key="offset:k=-1"]')?.getAttribute("data-count")).toBe("2");
+    expect(target.querySelector('[data-key="position:gold=3"]')?.getAttribute("data-count")).toBe("6");
+    expect(target.querySelector('[data-stat="mean-f1"] dd')?.textContent).toBe("66.2%");
+    // every chart is an accessible picture with a title
+    for (const svg of target.querySelectorAll("svg")) {
+      expect(svg.getAttribute("aria-label")).toBeTruthy();
+      expect(svg.querySelector(":scope > title")?.textContent).toBeTruthy();
+    }
+    done();
+  });
+
+  it("opens a cell as the nearest queue filter and says how near it is", async () => {
+    const { app, target, sent, done } = await setup();
+    select(target, "step-level|step-level|");
+    (target.querySelector('[data-key="first-error:pred=2:gold=1"]') as SVGElement).dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(app.filters).toEqual({ run_id: undefined, task: "step-level", dataset_id: 2, evaluator: "disagrees-with-gold" });
+    expect(app.overlay).toBeNull();
+    const asked = sent.filter((s) => s.command === "counts").at(-1)!.args as { query: Record<string, unknown> };
+    expect(asked.query).toMatchObject({ task: "step-level", dataset_id: 2, evaluator: "disagrees-with-gold" });
+    expect(app.toasts.at(-1)?.text).toBe(
+      "The queue shows the 5 samples of step-level · step-level where the evaluator disagrees with the ground truth; this cell's 1 are among them (the cell's own samples need the sample-level analysis, not available yet).",
+    );
+    done();
+  });
+
+  it("moves to a cell and opens it from the keyboard commands", async () => {
+    const { app, target, done } = await setup();
+    select(target, "reference-based|reference-based|");
+    app.moveCell("right");
+    const focused = document.activeElement as HTMLElement;
+    expect(focused.dataset.key).toBe("confusion:gold=correct:pred=correct");
+    app.openFocusedCell();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(app.filters.evaluator).toBe("agrees-with-gold");
+    expect(app.filters.task).toBe("reference-based");
+    // that run judged each sample K times: the queue's filter reads the first judgment
+    expect(app.toasts.at(-1)?.text).toContain("counted by the majority of K judgments, so the two can differ");
+    done();
+  });
+
+  it("saves a chart's numbers as CSV, exactly", async () => {
+    const { target, saved, done } = await setup();
+    select(target, "step-level|step-level|");
+    (target.querySelector('[data-chart="buckets"] [data-export="csv"]') as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(saved).toEqual([
+      {
+        name: "step-level-step-level-buckets.csv",
+        text: "bucket,samples\r\nexact,8\r\nearly,2\r\nlate,1\r\nmissed-error,2\r\nfalse-alarm,2\r\ncorrect-no-error,11\r\nfailed,2\r\n",
+      },
+    ]);
+    done();
+  });
+
+  it("switches groups with j and k (stepGroup), staying within the list", async () => {
+    const { app, target, done } = await setup();
+    app.stepGroup(1);
+    flushSync();
+    expect(app.analysisGroup).toBe("pairwise|pairwise|demo-code");
+    expect(target.querySelector('[data-group="pairwise|pairwise|demo-code"]')?.getAttribute("aria-selected")).toBe("true");
+    app.stepGroup(-5);
+    expect(app.analysisGroup).toBe("pairwise|pairwise|");
+    done();
+  });
+
+  it("says when a project has nothing, or a group nothing judged", async () => {
+    const empty = await setup({ runs: {}, groups: [], processbench_mean_f1: null });
+    expect(empty.target.querySelector('[data-testid="analysis-empty"]')?.textContent).toContain("No samples in this project yet");
+    empty.done();
+    const unjudged = await setup({
+      runs: {},
+      groups: [{ task: "step-level", dataset: "new", source: null, samples: 5, judged: 0, with_gold: 5, accepted: 0, corrected: 0 }],
+      processbench_mean_f1: null,
+    });
+    expect(unjudged.target.querySelector('[data-testid="analysis-group-empty"]')?.textContent).toBe("No judged samples in this group.");
+    expect(unjudged.target.querySelectorAll("svg").length).toBe(0);
+    unjudged.done();
+  });
+});
