@@ -309,6 +309,22 @@ impl Config {
         (experts, layers * per_layer + embeddings + h)
     }
 
+    /// The attention cache's bytes for `tokens` positions in `dtype`: full layers hold every
+    /// position, sliding layers at most their window.
+    pub fn cache_bytes(&self, tokens: u64, dtype: DType) -> u64 {
+        let per_position =
+            2 * (self.num_key_value_heads * self.head_dim() * dtype.size_in_bytes()) as u64;
+        (0..self.num_hidden_layers)
+            .map(|l| {
+                let kept = match (self.is_sliding(l), self.sliding_window) {
+                    (true, Some(window)) => tokens.min(window as u64),
+                    _ => tokens,
+                };
+                kept * per_position
+            })
+            .sum()
+    }
+
     /// The memory the weights take when loaded as `experts` with everything else in `dtype`
     /// (norms and sinks in f32 are counted in `dtype`: a rounding error).
     pub fn memory_bytes(&self, dtype: DType, experts: ExpertWeights) -> u64 {
