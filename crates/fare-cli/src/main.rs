@@ -1336,14 +1336,15 @@ enum BenchCommand {
 
 #[derive(Args)]
 struct BenchEngineArgs {
-    /// qwen3-0.6b or fare-8b (default: qwen3-0.6b, or the shape of --model-dir's model).
+    /// qwen3-0.6b, fare-8b, gpt-oss-small or fare-20b (default: qwen3-0.6b, or the shape of
+    /// --model-dir's model).
     #[arg(long)]
     shape: Option<String>,
     /// cpu, cuda or metal (GPUs need a build with that feature).
     #[arg(long, default_value = "cpu")]
     device: String,
-    /// Weight formats to measure: f32, bf16, q8_0, gguf-f32 (default: f32,q8_0 on the CPU, bf16
-    /// on a GPU).
+    /// Weight formats to measure: f32, bf16, q8_0, q4_0, gguf-f32 (default: f32,q8_0 on the CPU,
+    /// bf16 on a GPU). For gpt-oss shapes q8_0 and q4_0 re-quantise the experts at load.
     #[arg(long, value_delimiter = ',')]
     dtype: Vec<String>,
     /// Prompt tokens of the prefill.
@@ -1412,7 +1413,7 @@ fn bench_engine(args: &BenchEngineArgs) -> Result<ExitCode> {
             .iter()
             .map(|d| {
                 WeightFormat::named(d)
-                    .ok_or_else(|| anyhow!("unknown dtype `{d}` (f32, bf16, q8_0, gguf-f32)"))
+                    .ok_or_else(|| anyhow!("unknown dtype `{d}` (f32, bf16, q8_0, q4_0, gguf-f32)"))
             })
             .collect::<Result<Vec<_>>>()?
     };
