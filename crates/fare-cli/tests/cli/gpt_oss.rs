@@ -14,7 +14,8 @@ use serde_json::Value;
 
 use crate::support::Dir;
 
-fn gpt_oss_tokenizer() -> Option<PathBuf> {
+/// The real gpt-oss tokenizer, or None (with SKIPPED printed) when it was not fetched.
+pub fn gpt_oss_tokenizer() -> Option<PathBuf> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../.test-assets/tokenizer-gptoss/tokenizer.json");
     if path.is_file() {
@@ -39,7 +40,7 @@ const TEST_HARMONY_TEMPLATE: &str = "{#- A minimal harmony template for tests, n
 ";
 
 /// Writes the tiny gpt-oss into `folder/gpt-oss-tiny`.
-fn tiny_gpt_oss(folder: &Path, tokenizer: &Path) -> PathBuf {
+pub fn tiny_gpt_oss(folder: &Path, tokenizer: &Path) -> PathBuf {
     let dir = folder.join("gpt-oss-tiny");
     let shape = ModelShape {
         name: "gpt-oss-tiny".into(),
