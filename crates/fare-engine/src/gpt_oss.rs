@@ -919,15 +919,20 @@ fn attention(
         let scores = (qb.matmul(&kb.t()?)? * scale)?
             .reshape((1, heads, count, kn))?
             .to_dtype(DType::F32)?;
-        let mut mask = Vec::with_capacity(count * kn);
-        for p in p_first..=p_last {
-            for s in k_lo..k_lo + kn {
-                let seen = s <= p && layer.window.is_none_or(|win| p - s < win);
-                mask.push(if seen { 0f32 } else { f32::NEG_INFINITY });
-            }
-        }
-        let mask = Tensor::from_vec(mask, (1, 1, count, kn), &w.device)?;
-        let scores = scores.broadcast_add(&mask)?;
+        // A single query sees every key of its range (the range was cut to what it sees);
+        // a block of queries needs the causal (and window) mask, built on the device.
+        let scores = if count == 1 {
+            scores
+        } else {
+            scores.broadcast_add(&block_mask(
+                p_first,
+                count,
+                k_lo,
+                kn,
+                layer.window,
+                &w.device,
+            )?)?
+        };
         let sinks = layer.sinks.broadcast_as((1, heads, count, 1))?;
         let probs =
             candle_nn::ops::softmax_last_dim(&Tensor::cat(&[&scores, &sinks], 3)?.contiguous()?)?
@@ -963,6 +968,32 @@ fn attention(
         }
     });
     layer.o.forward(&out)
+}
+
+/// The additive mask `(1, 1, count, kn)` of queries at positions `p_first..p_first + count`
+/// over keys at `k_lo..k_lo + kn`: 0 where the key is at or before the query (and within the
+/// window), −∞ elsewhere.
+fn block_mask(
+    p_first: usize,
+    count: usize,
+    k_lo: usize,
+    kn: usize,
+    window: Option<usize>,
+    device: &Device,
+) -> candle_core::Result<Tensor> {
+    let int = |n: usize| i64::try_from(n).map_err(candle_core::Error::wrap);
+    // Positions as i64 column and row vectors on the device.
+    let column = |from: i64| Tensor::arange(from, from + int(count)?, device)?.reshape((count, 1));
+    let keys = Tensor::arange(int(k_lo)?, int(k_lo + kn)?, device)?.reshape((1, kn))?;
+    let mut seen = keys.broadcast_le(&column(int(p_first)?)?)?;
+    if let Some(window) = window {
+        // The first key a query at p sees is p − window + 1.
+        let first_seen = column(int(p_first)? + 1 - int(window)?)?;
+        seen = (seen * keys.broadcast_ge(&first_seen)?)?;
+    }
+    let open = Tensor::zeros((count, kn), DType::F32, device)?;
+    let closed = Tensor::full(f32::NEG_INFINITY, (count, kn), device)?;
+    seen.where_cond(&open, &closed)?.reshape((1, 1, count, kn))
 }
 
 /// The mixture of experts over `x` `(1, len, hidden)`.
