@@ -281,8 +281,10 @@ impl ModelShape {
                 "model_type": "gpt_oss",
                 "attention_bias": true,
                 "attention_dropout": 0.0,
-                "eos_token_id": 200_002,
-                "pad_token_id": 199_999,
+                // gpt-oss's <|return|> and <|endoftext|>, or the last ids of a smaller
+                // vocabulary (transformers refuses a padding id outside it).
+                "eos_token_id": if self.vocab > 200_002 { 200_002 } else { self.vocab - 1 },
+                "pad_token_id": if self.vocab > 200_002 { 199_999 } else { self.vocab - 2 },
                 "experts_per_token": moe.top_k,
                 "num_experts_per_tok": moe.top_k,
                 "num_local_experts": moe.experts,
