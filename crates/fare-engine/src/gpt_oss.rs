@@ -14,7 +14,8 @@
 //!   a low-precision type).
 //! - **Mixture of experts**: a router with a bias picks the top 4 of 32 experts per token and
 //!   weighs them by a softmax over the chosen logits; each expert is a fused, interleaved
-//!   `gate_up_proj` (gate = even columns, up = odd), clamped at `swiglu_limit`,
+//!   `gate_up_proj` (gate = even columns, up = odd; split into two matrices at load, so the
+//!   products come out contiguous), clamped at `swiglu_limit`,
 //!   `(up + 1) · gate · σ(1.702 · gate)`, then `down_proj`, all with biases.
 //!
 //! Weights: checkpoints ship the experts in MXFP4 ([`crate::mxfp4`]); plain float checkpoints
@@ -489,10 +490,25 @@ impl ExpertMatrix {
 
 #[derive(Debug, Clone)]
 struct Expert {
-    gate_up: ExpertMatrix,
-    gate_up_bias: Tensor,
+    gate: ExpertMatrix,
+    gate_bias: Tensor,
+    up: ExpertMatrix,
+    up_bias: Tensor,
     down: ExpertMatrix,
     down_bias: Tensor,
+}
+
+/// The even (`part` 0, the gate's) or odd (1, the up's) rows of an interleaved `gate_up` tensor
+/// (its first dimension), contiguous.
+fn deinterleave(t: &Tensor, part: usize) -> candle_core::Result<Tensor> {
+    let mut dims = t.dims().to_vec();
+    let rows = dims[0] / 2;
+    dims[0] = 2;
+    dims.insert(0, rows);
+    t.reshape(dims)?
+        .narrow(1, part, 1)?
+        .squeeze(1)?
+        .contiguous()
 }
 
 #[derive(Debug, Clone)]
@@ -616,16 +632,17 @@ impl Checkpoint<'_> {
         })
     }
 
-    /// The experts' weights `name` (`…experts.gate_up_proj`), `(out, in)` per expert, from MXFP4
-    /// blocks and scales or from a float `(experts, in, out)` tensor, kept as `format` says.
+    /// The experts' weights `name` (`…experts.down_proj`), `(out, in)` per expert, from MXFP4
+    /// blocks and scales or from a float `(experts, in, out)` tensor, kept as `format` says;
+    /// `interleaved` (`gate_up_proj`) splits each into its even rows and its odd rows.
     fn expert_matrices(
         &self,
         name: &str,
         experts: usize,
-        out: usize,
-        inp: usize,
+        (out, inp): (usize, usize),
         format: ExpertWeights,
-    ) -> Result<Vec<ExpertMatrix>, EngineError> {
+        interleaved: bool,
+    ) -> Result<Vec<Vec<ExpertMatrix>>, EngineError> {
         let blocks_name = format!("{name}_blocks");
         let keep = |rows: Tensor| -> Result<ExpertMatrix, EngineError> {
             match format.ggml() {
@@ -646,6 +663,15 @@ impl Checkpoint<'_> {
                         .map(ExpertMatrix::Quantized)
                         .map_err(|e| candle(&e))
                 }
+            }
+        };
+        let keep_parts = |rows: Tensor| -> Result<Vec<ExpertMatrix>, EngineError> {
+            if interleaved {
+                (0..2)
+                    .map(|part| keep(deinterleave(&rows, part).map_err(|e| candle(&e))?))
+                    .collect()
+            } else {
+                Ok(vec![keep(rows)?])
             }
         };
         if self.has(&blocks_name) {
@@ -679,7 +705,7 @@ impl Checkpoint<'_> {
                         &scales[e * per_expert..(e + 1) * per_expert],
                     )
                     .map_err(|m| shape_error(name, &m))?;
-                    keep(
+                    keep_parts(
                         Tensor::from_vec(values, (out, inp), &Device::Cpu)
                             .map_err(|e| candle(&e))?,
                     )
@@ -689,7 +715,7 @@ impl Checkpoint<'_> {
             // Float checkpoints hold (experts, in, out): each expert's transpose is (out, in).
             let stacked = self.raw(name, &[experts, inp, out])?;
             (0..experts)
-                .map(|e| keep(stacked.get(e).and_then(|t| t.t()).map_err(|e| candle(&e))?))
+                .map(|e| keep_parts(stacked.get(e).and_then(|t| t.t()).map_err(|e| candle(&e))?))
                 .collect()
         }
     }
@@ -721,12 +747,17 @@ impl GptOss {
             let gate_up = ck.expert_matrices(
                 &format!("{p}.mlp.experts.gate_up_proj"),
                 e,
-                2 * i,
-                h,
+                (2 * i, h),
                 experts,
+                true,
             )?;
-            let down =
-                ck.expert_matrices(&format!("{p}.mlp.experts.down_proj"), e, h, i, experts)?;
+            let down = ck.expert_matrices(
+                &format!("{p}.mlp.experts.down_proj"),
+                e,
+                (h, i),
+                experts,
+                false,
+            )?;
             let gate_up_bias =
                 ck.get(&format!("{p}.mlp.experts.gate_up_proj_bias"), &[e, 2 * i])?;
             let down_bias = ck.get(&format!("{p}.mlp.experts.down_proj_bias"), &[e, h])?;
@@ -735,9 +766,20 @@ impl GptOss {
                 .zip(down)
                 .enumerate()
                 .map(|(x, (gate_up, down))| {
+                    let (Ok([gate, up]), Ok([down])) = (
+                        <[ExpertMatrix; 2]>::try_from(gate_up),
+                        <[ExpertMatrix; 1]>::try_from(down),
+                    ) else {
+                        return Err(EngineError::Runtime(
+                            "expert matrices lost their parts".into(),
+                        ));
+                    };
+                    let bias = gate_up_bias.get(x).map_err(|e| candle(&e))?;
                     Ok(Expert {
-                        gate_up,
-                        gate_up_bias: gate_up_bias.get(x).map_err(|e| candle(&e))?,
+                        gate,
+                        gate_bias: deinterleave(&bias, 0).map_err(|e| candle(&e))?,
+                        up,
+                        up_bias: deinterleave(&bias, 1).map_err(|e| candle(&e))?,
                         down,
                         down_bias: down_bias.get(x).map_err(|e| candle(&e))?,
                     })
@@ -1030,16 +1072,15 @@ fn experts(w: &Weights, layer: &Layer, x: &Tensor) -> candle_core::Result<Tensor
         let n = tokens.len();
         let index = Tensor::from_vec(tokens, n, &w.device)?;
         let xs = x.index_select(&index, 0)?;
-        let gate_up = expert
-            .gate_up
+        let gate = expert
+            .gate
             .forward(&xs)?
-            .broadcast_add(&expert.gate_up_bias)?;
-        let inter = gate_up.dim(1)? / 2;
-        let pairs = gate_up.reshape((n, inter, 2))?;
-        let gate = pairs.narrow(2, 0, 1)?.squeeze(2)?.minimum(w.limit)?;
-        let up = pairs
-            .narrow(2, 1, 1)?
-            .squeeze(2)?
+            .broadcast_add(&expert.gate_bias)?
+            .minimum(w.limit)?;
+        let up = expert
+            .up
+            .forward(&xs)?
+            .broadcast_add(&expert.up_bias)?
             .clamp(-w.limit, w.limit)?;
         let glu = (&gate * candle_nn::ops::sigmoid(&(&gate * w.alpha)?)?)?;
         let hidden_states = ((up + 1.0)? * glu)?;
