@@ -940,8 +940,10 @@ fn attention(
     let total = keys.dim(2)?;
     let rep = heads / kv_heads;
     let scale = 1.0 / (hd as f64).sqrt();
-    // Queries in blocks whose scores stay within the budget.
+    // Queries in blocks whose scores stay within the budget; on sliding layers blocks of one
+    // window, so that each sees at most two windows of keys instead of the whole prompt.
     let block = (chunking.attention_scores / (heads * total).max(1)).clamp(1, len);
+    let block = layer.window.map_or(block, |win| block.min(win.max(1)));
     let mut outputs = Vec::with_capacity(len.div_ceil(block));
     for first in (0..len).step_by(block) {
         let count = block.min(len - first);
