@@ -8,8 +8,9 @@
 //!   row of scores before the softmax and is dropped after, so a head can attend to nothing.
 //!   Layers alternate between a sliding window (128 positions in the real model, `layer_types`
 //!   in `config.json`) and full attention. A sliding layer's cache keeps only the last
-//!   `window − 1` positions, so decoding far into a long prompt costs the same there as near
-//!   its start.
+//!   `window − 1` positions (trimmed by a copy of those after each pass, not a ring buffer),
+//!   so decoding far into a long prompt costs the same there as near its start, and a long
+//!   prompt's sliding layers attend in query blocks of one window.
 //! - **YaRN RoPE**, its tables computed in f32 from the positions of each pass (never cached in
 //!   a low-precision type).
 //! - **Mixture of experts**: a router with a bias picks the top 4 of 32 experts per token and
@@ -722,7 +723,7 @@ impl Checkpoint<'_> {
 }
 
 impl GptOss {
-    /// Loads the safetensors `files` of a model with `config`, activations and non-expert
+    /// Loads a model with `config` from its safetensors `tensors`, activations and non-expert
     /// weights in `dtype`, the experts kept as `experts`.
     pub fn load(
         config: &Config,
