@@ -1,11 +1,13 @@
 """The transformers reference of `fare-lens bench engine`: the same measurement with PyTorch on
-the CPU, on the same model folder (written by `fare-lens bench engine --write-model DIR`).
+the CPU, on the same model folder (written by `fare-lens bench engine --write-model DIR`): Qwen3,
+or gpt-oss, whose MXFP4 experts transformers dequantises at load (`Mxfp4Config(dequantize=True)`,
+bit-exact) and runs in f32 with its eager attention (the one that supports sinks).
 
 It mirrors crates/fare-bench/src/engine.rs step by step, so both sides do the same work:
 - a warm-up, not timed: a 16-token prompt and 2 decoded tokens;
 - prefill: one forward pass over a PROMPT-token prompt of seeded random ids into a fresh
   DynamicCache, computing the logits of the last position only (`logits_to_keep=1`, as candle's
-  Qwen3 does), median of PREFILL_REPEATS;
+  Qwen3 and the engine's gpt-oss do), median of PREFILL_REPEATS;
 - decode: greedy, one forward call per token with the KV cache, the next token being the
   argmax of the logits; REPEATS consecutive blocks of DECODE tokens after the prompt, median block.
 Everything runs in f32 under `torch.inference_mode()` with `torch.set_num_threads(THREADS)`.
@@ -28,7 +30,7 @@ import time
 
 import torch
 import transformers
-from transformers import DynamicCache, Qwen3ForCausalLM
+from transformers import AutoConfig, AutoModelForCausalLM, DynamicCache
 
 
 def main():
@@ -44,7 +46,13 @@ def main():
 
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    model = Qwen3ForCausalLM.from_pretrained(args.model_dir, dtype=torch.float32).eval()
+    config = AutoConfig.from_pretrained(args.model_dir)
+    extra = {}
+    if config.model_type == "gpt_oss":
+        from transformers import Mxfp4Config
+
+        extra = {"quantization_config": Mxfp4Config(dequantize=True), "attn_implementation": "eager"}
+    model = AutoModelForCausalLM.from_pretrained(args.model_dir, dtype=torch.float32, **extra).eval()
     load_seconds = time.perf_counter() - started
     vocab = model.config.vocab_size
     generator = torch.Generator().manual_seed(args.seed)

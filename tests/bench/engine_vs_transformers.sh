@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# The engine against transformers on the CPU, on the same random Qwen3-0.6B-shaped weights:
+# The engine against transformers on the CPU, on the same random weights of a named shape
+# (SHAPE: qwen3-0.6b by default, or gpt-oss-small, whose experts are MXFP4 as gpt-oss ships them):
 #   (a) builds the fare-lens release binary;
 #   (b) writes the random model once (`fare-lens bench engine --write-model DIR`: config.json and
 #       an f32 model.safetensors, about 2.4 GB);
 #   (c) runs the transformers reference (tests/bench/engine_reference.py: PyTorch, f32,
 #       inference_mode, use_cache, explicit forward calls) and `fare-lens bench engine` in f32 and
-#       Q8_0 (the GGUF converted once beside the safetensors), all on THREADS threads;
+#       Q8_0 (Qwen3: the GGUF converted once beside the safetensors; gpt-oss: the experts
+#       re-quantised at load, and Q4_0 too), all on THREADS threads;
 #   (d) prints tok/s of prefill (a PROMPT-token prompt) and decode (DECODE tokens after it, median
 #       of REPEATS blocks) and the ratios fare-lens / transformers against the goals
 #       (decode >= 1.5x, prefill >= 1.0x). No timing is asserted.
 #
 # Usage: tests/bench/engine_vs_transformers.sh            (from anywhere)
 # Environment: PYTHON (an interpreter with torch, transformers and safetensors; default
-#   ../bench-venv/bin/python beside the checkout, see engine_reference.py for the install), THREADS (default 2),
+#   ../bench-venv/bin/python beside the checkout, see engine_reference.py for the install),
+#   SHAPE (default qwen3-0.6b), THREADS (default 2),
 #   PROMPT (default 2048), DECODE (default 128), REPEATS (default 3), MODEL_DIR (default a
 #   temporary folder, removed at the end; give one to keep the weights between runs),
 #   CARGO_TARGET_DIR (honoured by the release build).
@@ -24,6 +27,11 @@ THREADS="${THREADS:-2}"
 PROMPT="${PROMPT:-2048}"
 DECODE="${DECODE:-128}"
 REPEATS="${REPEATS:-3}"
+SHAPE="${SHAPE:-qwen3-0.6b}"
+case "$SHAPE" in
+    gpt-oss-*|fare-20b) FORMATS=f32,q8_0,q4_0 ;;
+    *) FORMATS=f32,q8_0 ;;
+esac
 
 if ! "$PYTHON" -c 'import torch, transformers, safetensors' 2>/dev/null; then
     echo "engine_vs_transformers: $PYTHON cannot import torch, transformers and safetensors" >&2
@@ -39,10 +47,10 @@ BIN="$TARGET/release/fare-lens"
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-MODEL="${MODEL_DIR:-$TMP/qwen3-0.6b}"
+MODEL="${MODEL_DIR:-$TMP/$SHAPE}"
 if [ ! -f "$MODEL/model.safetensors" ]; then
-    echo "writing the random Qwen3-0.6B-shaped model to $MODEL..." >&2
-    "$BIN" bench engine --shape qwen3-0.6b --write-model "$MODEL" >&2
+    echo "writing the random $SHAPE-shaped model to $MODEL..." >&2
+    "$BIN" bench engine --shape "$SHAPE" --write-model "$MODEL" >&2
 fi
 
 # candle reads CANDLE_NUM_THREADS (its kernels) and RAYON_NUM_THREADS (gemm); torch is told by
@@ -54,8 +62,8 @@ COMMON=(--prompt-tokens "$PROMPT" --decode-tokens "$DECODE" --decode-repeats "$R
 echo "transformers reference (f32, $THREADS threads)..." >&2
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$THREADS" \
     "$PYTHON" tests/bench/engine_reference.py "$MODEL" --threads "$THREADS" "${COMMON[@]}" >"$TMP/reference.json"
-echo "fare-lens (f32 and q8_0, $THREADS threads)..." >&2
-"$BIN" bench engine --model-dir "$MODEL" --dtype f32,q8_0 --threads "$THREADS" "${COMMON[@]}" --json >"$TMP/fare.json"
+echo "fare-lens ($FORMATS, $THREADS threads)..." >&2
+"$BIN" bench engine --model-dir "$MODEL" --dtype "$FORMATS" --threads "$THREADS" "${COMMON[@]}" --json >"$TMP/fare.json"
 
 python3 - "$TMP/reference.json" "$TMP/fare.json" <<'EOF'
 import json, sys

@@ -9,8 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
+use candle_core::DType;
 use candle_core::quantized::gguf_file;
 use fare_engine::discover::{self, FoundModel};
+use fare_engine::gpt_oss::{self, ExpertWeights};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -23,6 +25,9 @@ pub const CACHE_TOKENS: u64 = 4096;
 pub struct MemoryEstimate {
     /// The type: `f32`, `bf16`, `f16`, or a GGUF file's own (`Q8_0`, `Q4_K` …), which it keeps.
     pub dtype: String,
+    /// How a gpt-oss model's experts are kept (`dequantized`, `q8_0`, `q4_0`); none for models
+    /// without experts.
+    pub experts: Option<String>,
     /// The weights, in bytes.
     pub weights_bytes: u64,
     /// The attention cache for [`CACHE_TOKENS`] tokens, in bytes (0 when the shape is unknown).
@@ -51,7 +56,8 @@ pub struct ModelView {
     /// Why not, when it cannot.
     pub problem: Option<String>,
     /// The types it can be loaded as, with the memory each takes; the first is the CPU's
-    /// default. A GGUF file has one: its own.
+    /// default. A GGUF file has one: its own. A gpt-oss model has one per type and expert
+    /// format, the experts dequantised first.
     pub memory: Vec<MemoryEstimate>,
 }
 
@@ -187,10 +193,16 @@ pub fn memory_estimates(found: &FoundModel) -> Vec<MemoryEstimate> {
                 .dtype
                 .clone()
                 .unwrap_or_else(|| "as stored".to_owned()),
+            experts: None,
             weights_bytes: weights,
             cache_bytes: cache,
             total_bytes: weights + cache,
         }];
+    }
+    if found.architecture.as_deref() == Some("gpt_oss")
+        && let Some(config) = gpt_oss_config(&found.path)
+    {
+        return gpt_oss_estimates(&config);
     }
     let stored_bytes = match found.dtype.as_deref() {
         Some("float32") => 4,
@@ -212,12 +224,40 @@ pub fn memory_estimates(found: &FoundModel) -> Vec<MemoryEstimate> {
             let cache = shape.map_or(0, |s| s.bytes(CACHE_TOKENS, bytes));
             MemoryEstimate {
                 dtype: dtype.to_owned(),
+                experts: None,
                 weights_bytes: weights,
                 cache_bytes: cache,
                 total_bytes: weights + cache,
             }
         })
         .collect()
+}
+
+/// A gpt-oss folder's configuration.
+fn gpt_oss_config(dir: &Path) -> Option<gpt_oss::Config> {
+    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// A gpt-oss model at each type and expert format: the weights from the configuration's shape
+/// (MXFP4 on disk says little about memory), the cache with sliding layers holding their
+/// window only.
+fn gpt_oss_estimates(config: &gpt_oss::Config) -> Vec<MemoryEstimate> {
+    let mut estimates = Vec::new();
+    for dtype in [DType::F32, DType::BF16, DType::F16] {
+        for experts in ExpertWeights::ALL {
+            let weights = config.memory_bytes(dtype, experts);
+            let cache = config.cache_bytes(CACHE_TOKENS, dtype);
+            estimates.push(MemoryEstimate {
+                dtype: dtype.as_str().to_owned(),
+                experts: Some(experts.name().to_owned()),
+                weights_bytes: weights,
+                cache_bytes: cache,
+                total_bytes: weights + cache,
+            });
+        }
+    }
+    estimates
 }
 
 /// The cache shape a model folder's `config.json` declares.
@@ -314,6 +354,56 @@ mod tests {
             estimates[0].total_bytes,
             estimates[0].weights_bytes + estimates[0].cache_bytes
         );
+    }
+
+    #[test]
+    fn gpt_oss_20b_is_estimated_per_expert_format_from_its_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = dir.path().join("gpt-oss-20b");
+        std::fs::create_dir(&model).unwrap();
+        // gpt-oss-20b's config.json as it ships (the fields the estimate reads).
+        std::fs::write(
+            model.join("config.json"),
+            r#"{"model_type": "gpt_oss", "torch_dtype": "bfloat16", "vocab_size": 201088,
+                "hidden_size": 2880, "intermediate_size": 2880, "num_hidden_layers": 24,
+                "num_attention_heads": 64, "num_key_value_heads": 8, "head_dim": 64,
+                "num_local_experts": 32, "num_experts_per_tok": 4, "experts_per_token": 4,
+                "sliding_window": 128, "rope_theta": 150000,
+                "quantization_config": {"quant_method": "mxfp4"}}"#,
+        )
+        .unwrap();
+        std::fs::write(model.join("model.safetensors"), vec![0u8; 100]).unwrap();
+        let found = discover::discover(&[dir.path().to_owned()], None);
+        assert_eq!(found[0].dtype.as_deref(), Some("bfloat16, experts mxfp4"));
+        let estimates = memory_estimates(&found[0]);
+        let gb = |dtype: &str, experts: &str| {
+            let e = estimates
+                .iter()
+                .find(|e| e.dtype == dtype && e.experts.as_deref() == Some(experts))
+                .unwrap();
+            e.weights_bytes as f64 / 1e9
+        };
+        assert_eq!(estimates.len(), 9);
+        assert_eq!(estimates[0].experts.as_deref(), Some("dequantized"));
+        // The figures the issue names: about 42, 24 and 14 GB with bf16 around the experts.
+        assert!(
+            (41.0..43.0).contains(&gb("bf16", "dequantized")),
+            "{}",
+            gb("bf16", "dequantized")
+        );
+        assert!(
+            (23.0..25.0).contains(&gb("bf16", "q8_0")),
+            "{}",
+            gb("bf16", "q8_0")
+        );
+        assert!(
+            (13.5..15.0).contains(&gb("bf16", "q4_0")),
+            "{}",
+            gb("bf16", "q4_0")
+        );
+        // The cache: 12 full layers hold 4096 positions, 12 sliding ones 128.
+        let bf16 = estimates.iter().find(|e| e.dtype == "bf16").unwrap();
+        assert_eq!(bf16.cache_bytes, 2 * 8 * 64 * 2 * (12 * 4096 + 12 * 128));
     }
 
     #[test]

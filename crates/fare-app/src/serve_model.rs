@@ -40,13 +40,15 @@ pub struct ServeModel {
     pub device: String,
     /// `f32`, `bf16` or `f16` for safetensors (default: f32 on the CPU, bf16 on a GPU).
     pub dtype: Option<String>,
+    /// How a gpt-oss model keeps its experts: `dequantized` (default), `q8_0` or `q4_0`.
+    pub experts: Option<String>,
     /// End when standard input closes (the parent that started the worker went away).
     pub exit_with_stdin: bool,
 }
 
 impl ServeModel {
     /// Reads the worker's arguments: `MODEL [--addr A] [--name N] [--device D] [--dtype T]
-    /// [--exit-with-stdin]` (what [`crate::worker`] passes).
+    /// [--experts E] [--exit-with-stdin]` (what [`crate::worker`] passes).
     pub fn from_args(args: &[String]) -> Result<ServeModel, ServeModelError> {
         let bad = |m: String| ServeModelError::Arguments(format!("serve-model: {m}"));
         let mut model = None;
@@ -56,6 +58,7 @@ impl ServeModel {
             name: None,
             device: "cpu".to_owned(),
             dtype: None,
+            experts: None,
             exit_with_stdin: false,
         };
         let mut rest = args.iter();
@@ -75,6 +78,7 @@ impl ServeModel {
                 "--name" => serve.name = Some(value("--name")?),
                 "--device" => serve.device = value("--device")?,
                 "--dtype" => serve.dtype = Some(value("--dtype")?),
+                "--experts" => serve.experts = Some(value("--experts")?),
                 "--exit-with-stdin" => serve.exit_with_stdin = true,
                 flag if flag.starts_with("--") => {
                     return Err(bad(format!("unknown option {flag}")));
@@ -130,7 +134,21 @@ impl ServeModel {
                 std::process::exit(0);
             });
         }
-        let evaluator = fare_engine::evaluator::Evaluator::load(&self.model, &device, dtype)?;
+        let experts = match self.experts.as_deref() {
+            None => fare_engine::gpt_oss::ExpertWeights::default(),
+            Some(name) => {
+                fare_engine::gpt_oss::ExpertWeights::from_name(name).ok_or_else(|| {
+                    ServeModelError::Arguments(format!(
+                        "serve-model: unknown expert format `{name}` (dequantized, q8_0, q4_0)"
+                    ))
+                })?
+            }
+        };
+        let evaluator = fare_engine::evaluator::Evaluator::load_with(
+            &self.model,
+            &device,
+            fare_engine::model::LoadOptions { dtype, experts },
+        )?;
         let mut options = fare_endpoint::ServeOptions::new(&name);
         options.addr = self.addr;
         let server = fare_endpoint::serve(evaluator, &options)?;

@@ -72,6 +72,11 @@ pub enum LoadRequest {
         #[serde(default)]
         #[ts(optional)]
         dtype: Option<String>,
+        /// How a gpt-oss model keeps its experts: `dequantized` (default), `q8_0` or `q4_0`
+        /// (the model list's memory estimates name each). Other models refuse it.
+        #[serde(default)]
+        #[ts(optional)]
+        experts: Option<String>,
     },
     /// An OpenAI-compatible server someone else runs.
     Endpoint {
@@ -336,7 +341,14 @@ impl Worker {
                 path,
                 device,
                 dtype,
-            } => self.load_local(path, device.as_deref(), dtype.as_deref(), folders)?,
+                experts,
+            } => self.load_local(
+                path,
+                device.as_deref(),
+                dtype.as_deref(),
+                experts.as_deref(),
+                folders,
+            )?,
             LoadRequest::Endpoint { url, model } => self.load_endpoint(url, model)?,
         }
         Ok(self.view())
@@ -347,6 +359,7 @@ impl Worker {
         path: &str,
         device: Option<&str>,
         dtype: Option<&str>,
+        experts: Option<&str>,
         folders: &[PathBuf],
     ) -> Result<(), ModelError> {
         let command = self.command.as_ref().ok_or_else(|| {
@@ -388,6 +401,21 @@ impl Worker {
                 )));
             }
         };
+        let experts = match experts {
+            None => None,
+            Some(_) if found.architecture.as_deref() != Some("gpt_oss") => {
+                return Err(ModelError::Invalid(format!(
+                    "{} has no experts: the expert format applies to gpt-oss models only",
+                    found.name
+                )));
+            }
+            Some(e) if fare_engine::gpt_oss::ExpertWeights::from_name(e).is_some() => Some(e),
+            Some(other) => {
+                return Err(ModelError::Invalid(format!(
+                    "unknown expert format `{other}` (dequantized, q8_0, q4_0)"
+                )));
+            }
+        };
         self.unload();
         let mut process = Command::new(&command.program);
         process
@@ -397,6 +425,9 @@ impl Worker {
             .args(["--device", device, "--exit-with-stdin"]);
         if let Some(dtype) = dtype {
             process.args(["--dtype", dtype]);
+        }
+        if let Some(experts) = experts {
+            process.args(["--experts", experts]);
         }
         let mut child = process
             .stdin(Stdio::piped())
@@ -421,11 +452,11 @@ impl Worker {
                     found.dtype.clone()
                 } else {
                     // serve-model's defaults.
-                    Some(
-                        dtype
-                            .unwrap_or(if device == "cpu" { "f32" } else { "bf16" })
-                            .to_owned(),
-                    )
+                    let dtype = dtype.unwrap_or(if device == "cpu" { "f32" } else { "bf16" });
+                    Some(match experts {
+                        Some(experts) => format!("{dtype}, experts {experts}"),
+                        None => dtype.to_owned(),
+                    })
                 },
             });
             slot.url = None;
@@ -771,6 +802,7 @@ mod tests {
                     path: "m.gguf".into(),
                     device: None,
                     dtype: None,
+                    experts: None,
                 },
                 &[],
             )
@@ -792,6 +824,7 @@ mod tests {
                     path: "/etc/passwd".into(),
                     device: None,
                     dtype: None,
+                    experts: None,
                 },
                 &[dir.path().to_owned()],
             )
@@ -831,6 +864,7 @@ mod tests {
                     path: model.display().to_string(),
                     device: None,
                     dtype: None,
+                    experts: None,
                 },
                 &[model.parent().unwrap().to_owned()],
             )

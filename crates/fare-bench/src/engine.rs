@@ -23,7 +23,13 @@
 //! The weights read per decoded token are every layer's matrices and norms, the final norm, the
 //! output matrix (the embedding table when tied) and one embedding row; the KV cache is left out,
 //! so the roofline fraction slightly understates the bandwidth used at long contexts.
-//! Known limits: Qwen3 only; one sequence (batch 1); no timing is asserted.
+//! gpt-oss shapes (`gpt-oss-small`, `fare-20b`) are written the way gpt-oss checkpoints ship:
+//! experts in MXFP4 (random codes, one power-of-two scale per block), everything else in the
+//! file's type. Their `f32`/`bf16` formats dequantise the experts to that type at load, `q8_0`
+//! and `q4_0` re-quantise them (the rest stays f32 on the CPU, bf16 on a GPU); the weights read
+//! per token count the router's 4 chosen experts of 32, not all of them.
+//!
+//! Known limits: one sequence (batch 1); no timing is asserted.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -32,12 +38,24 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use candle_core::{DType, Device};
-use fare_engine::model::Model;
+use fare_engine::gpt_oss::ExpertWeights;
+use fare_engine::model::{LoadOptions, Model};
 use serde::Serialize;
 
 use crate::text::Rng;
 
-/// The dimensions of a Qwen3 model.
+/// The mixture of experts of a gpt-oss shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Experts {
+    /// Experts per layer.
+    pub experts: usize,
+    /// Experts per token.
+    pub top_k: usize,
+    /// The sliding window of every other layer.
+    pub sliding_window: usize,
+}
+
+/// The dimensions of a Qwen3 or gpt-oss model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ModelShape {
     /// The name it is chosen by.
@@ -60,14 +78,42 @@ pub struct ModelShape {
     pub tied: bool,
     /// The longest context (`max_position_embeddings`).
     pub max_positions: usize,
+    /// A gpt-oss model's experts (Qwen3: none; `intermediate` is then each expert's width).
+    pub moe: Option<Experts>,
 }
 
 impl ModelShape {
-    /// The shapes offered by name: Qwen3-0.6B's and FARE-8B's (Qwen3-8B's).
-    pub const NAMES: [&'static str; 2] = ["qwen3-0.6b", "fare-8b"];
+    /// The shapes offered by name: Qwen3-0.6B's and FARE-8B's (Qwen3-8B's), a small gpt-oss
+    /// for CPUs and FARE-20B's (gpt-oss-20b's).
+    pub const NAMES: [&'static str; 4] = ["qwen3-0.6b", "fare-8b", "gpt-oss-small", "fare-20b"];
 
     /// A named shape (see [`Self::NAMES`]).
     pub fn named(name: &str) -> Option<ModelShape> {
+        let gpt_oss = |hidden, layers, heads, kv_heads, vocab| ModelShape {
+            name: name.to_owned(),
+            hidden,
+            layers,
+            heads,
+            kv_heads,
+            head_dim: 64,
+            intermediate: hidden,
+            vocab,
+            tied: false,
+            max_positions: 131_072,
+            moe: Some(Experts {
+                experts: 32,
+                top_k: 4,
+                sliding_window: 128,
+            }),
+        };
+        match name {
+            // gpt-oss's proportions at a size two CPU cores time in seconds: 32 experts, top 4,
+            // 64-wide heads, 8 query heads per key/value head, a 32k vocabulary.
+            "gpt-oss-small" => return Some(gpt_oss(512, 4, 16, 2, 32_768)),
+            // openai/gpt-oss-20b's config.json (FARE-20B is a fine-tune of it).
+            "fare-20b" => return Some(gpt_oss(2880, 24, 64, 8, 201_088)),
+            _ => {}
+        }
         let (hidden, layers, heads, intermediate, tied) = match name {
             // Qwen/Qwen3-0.6B's config.json.
             "qwen3-0.6b" => (1024, 28, 16, 3072, true),
@@ -86,16 +132,57 @@ impl ModelShape {
             vocab: 151_936,
             tied,
             max_positions: 40_960,
+            moe: None,
         })
     }
 
     /// Every tensor, with its Hugging Face name and dimensions, in the order they are written.
+    /// A gpt-oss model's expert matrices are listed as `(experts, out, in)` values; the file
+    /// holds them as MXFP4 `_blocks` and `_scales` (see [`write_model`]).
     pub fn tensors(&self) -> Vec<(String, Vec<usize>)> {
         let (h, q, kv) = (
             self.hidden,
             self.heads * self.head_dim,
             self.kv_heads * self.head_dim,
         );
+        if let Some(moe) = self.moe {
+            let (experts, width) = (moe.experts, self.intermediate);
+            let mut tensors = vec![("model.embed_tokens.weight".to_owned(), vec![self.vocab, h])];
+            for layer in 0..self.layers {
+                let p = format!("model.layers.{layer}");
+                tensors.extend([
+                    (format!("{p}.input_layernorm.weight"), vec![h]),
+                    (format!("{p}.self_attn.q_proj.weight"), vec![q, h]),
+                    (format!("{p}.self_attn.q_proj.bias"), vec![q]),
+                    (format!("{p}.self_attn.k_proj.weight"), vec![kv, h]),
+                    (format!("{p}.self_attn.k_proj.bias"), vec![kv]),
+                    (format!("{p}.self_attn.v_proj.weight"), vec![kv, h]),
+                    (format!("{p}.self_attn.v_proj.bias"), vec![kv]),
+                    (format!("{p}.self_attn.o_proj.weight"), vec![h, q]),
+                    (format!("{p}.self_attn.o_proj.bias"), vec![h]),
+                    (format!("{p}.self_attn.sinks"), vec![self.heads]),
+                    (format!("{p}.post_attention_layernorm.weight"), vec![h]),
+                    (format!("{p}.mlp.router.weight"), vec![experts, h]),
+                    (format!("{p}.mlp.router.bias"), vec![experts]),
+                    (
+                        format!("{p}.mlp.experts.gate_up_proj"),
+                        vec![experts, 2 * width, h],
+                    ),
+                    (
+                        format!("{p}.mlp.experts.gate_up_proj_bias"),
+                        vec![experts, 2 * width],
+                    ),
+                    (
+                        format!("{p}.mlp.experts.down_proj"),
+                        vec![experts, h, width],
+                    ),
+                    (format!("{p}.mlp.experts.down_proj_bias"), vec![experts, h]),
+                ]);
+            }
+            tensors.push(("model.norm.weight".to_owned(), vec![h]));
+            tensors.push(("lm_head.weight".to_owned(), vec![self.vocab, h]));
+            return tensors;
+        }
         let mut tensors = vec![("model.embed_tokens.weight".to_owned(), vec![self.vocab, h])];
         for layer in 0..self.layers {
             let p = format!("model.layers.{layer}");
@@ -137,28 +224,109 @@ impl ModelShape {
             .sum()
     }
 
-    /// Values read from the weights for one decoded token: (in matrices, in norms and the one
-    /// embedding row). The embedding table counts whole only as the output matrix.
+    /// Values read from the weights for one decoded token: (in matrices, in norms, biases and
+    /// the one embedding row). The embedding table counts whole only as the output matrix; of a
+    /// gpt-oss model's experts, only the `top_k` a token is routed to count.
     pub fn values_read_per_token(&self) -> (usize, usize) {
-        let mut matrices = 0;
-        let mut vectors = self.hidden; // the embedding row looked up
+        let read = self.read_per_token();
+        (read.matrices + read.expert_matrices, read.vectors)
+    }
+
+    /// What [`Self::values_read_per_token`] counts, with the expert matrices apart.
+    fn read_per_token(&self) -> ValuesRead {
+        let mut read = ValuesRead {
+            matrices: 0,
+            expert_matrices: 0,
+            vectors: self.hidden, // the embedding row looked up
+        };
+        let share = |size: usize| match self.moe {
+            Some(moe) => size / moe.experts * moe.top_k,
+            None => size,
+        };
         for (name, dims) in self.tensors() {
             let size: usize = dims.iter().product();
             if name == "model.embed_tokens.weight" {
                 if self.tied {
-                    matrices += size;
+                    read.matrices += size;
+                }
+            } else if name.contains(".experts.") {
+                if dims.len() == 3 {
+                    read.expert_matrices += share(size);
+                } else {
+                    read.vectors += share(size);
                 }
             } else if dims.len() == 2 {
-                matrices += size;
+                read.matrices += size;
             } else {
-                vectors += size;
+                read.vectors += size;
             }
         }
-        (matrices, vectors)
+        read
     }
 
-    /// The model's `config.json`, written the way Qwen3 checkpoints write it.
+    /// The model's `config.json`, written the way Qwen3 or gpt-oss checkpoints write it.
     pub fn config_json(&self, dtype: FileDType) -> serde_json::Value {
+        if let Some(moe) = self.moe {
+            let layer_types: Vec<&str> = (0..self.layers)
+                .map(|l| {
+                    if l % 2 == 0 {
+                        "sliding_attention"
+                    } else {
+                        "full_attention"
+                    }
+                })
+                .collect();
+            return serde_json::json!({
+                "architectures": ["GptOssForCausalLM"],
+                "model_type": "gpt_oss",
+                "attention_bias": true,
+                "attention_dropout": 0.0,
+                // gpt-oss's <|return|> and <|endoftext|>, or the last ids of a smaller
+                // vocabulary (transformers refuses a padding id outside it).
+                "eos_token_id": if self.vocab > 200_002 { 200_002 } else { self.vocab - 1 },
+                "pad_token_id": if self.vocab > 200_002 { 199_999 } else { self.vocab - 2 },
+                "experts_per_token": moe.top_k,
+                "num_experts_per_tok": moe.top_k,
+                "num_local_experts": moe.experts,
+                "head_dim": self.head_dim,
+                "hidden_act": "silu",
+                "hidden_size": self.hidden,
+                "initial_context_length": 4096,
+                "initializer_range": 0.02,
+                "intermediate_size": self.intermediate,
+                "layer_types": layer_types,
+                "max_position_embeddings": self.max_positions,
+                "num_attention_heads": self.heads,
+                "num_hidden_layers": self.layers,
+                "num_key_value_heads": self.kv_heads,
+                "quantization_config": {
+                    "modules_to_not_convert": [
+                        "model.layers.*.self_attn",
+                        "model.layers.*.mlp.router",
+                        "model.embed_tokens",
+                        "lm_head"
+                    ],
+                    "quant_method": "mxfp4"
+                },
+                "rms_norm_eps": 1e-5,
+                "rope_scaling": {
+                    "beta_fast": 32.0,
+                    "beta_slow": 1.0,
+                    "factor": 32.0,
+                    "original_max_position_embeddings": 4096,
+                    "rope_type": "yarn",
+                    "truncate": false
+                },
+                "rope_theta": 150_000,
+                "router_aux_loss_coef": 0.9,
+                "sliding_window": moe.sliding_window,
+                "swiglu_limit": 7.0,
+                "tie_word_embeddings": false,
+                "torch_dtype": dtype.torch_name(),
+                "use_cache": true,
+                "vocab_size": self.vocab,
+            });
+        }
         serde_json::json!({
             "architectures": ["Qwen3ForCausalLM"],
             "model_type": "qwen3",
@@ -187,6 +355,14 @@ impl ModelShape {
             "vocab_size": self.vocab,
         })
     }
+}
+
+/// Values read per decoded token (see [`ModelShape::values_read_per_token`]).
+#[derive(Debug, Clone, Copy)]
+struct ValuesRead {
+    matrices: usize,
+    expert_matrices: usize,
+    vectors: usize,
 }
 
 /// The type of the values in `model.safetensors`.
@@ -248,6 +424,9 @@ pub enum WeightFormat {
     /// An F32 GGUF converted from the folder: f32 weights through the engine's GGUF path
     /// (candle's `quantized_qwen3`, whose CPU decode has its own KV cache and kernel).
     GgufF32,
+    /// A Q4_0 GGUF converted from the folder (Qwen3), or a gpt-oss model's experts
+    /// re-quantised to Q4_0 at load.
+    Q4_0,
 }
 
 impl WeightFormat {
@@ -258,6 +437,7 @@ impl WeightFormat {
             "bf16" => WeightFormat::Bf16,
             "q8_0" => WeightFormat::Q8_0,
             "gguf-f32" => WeightFormat::GgufF32,
+            "q4_0" => WeightFormat::Q4_0,
             _ => return None,
         })
     }
@@ -269,6 +449,7 @@ impl WeightFormat {
             WeightFormat::Bf16 => "bf16",
             WeightFormat::Q8_0 => "q8_0",
             WeightFormat::GgufF32 => "gguf-f32",
+            WeightFormat::Q4_0 => "q4_0",
         }
     }
 
@@ -280,17 +461,104 @@ impl WeightFormat {
             WeightFormat::Bf16 => 2 * (matrices + vectors),
             // Blocks of 32 values: 32 bytes and an f16 scale.
             WeightFormat::Q8_0 => matrices / 32 * 34 + 4 * vectors,
+            // Blocks of 32 values: 16 bytes and an f16 scale.
+            WeightFormat::Q4_0 => matrices / 32 * 18 + 4 * vectors,
         }
+    }
+
+    /// Bytes a gpt-oss model reads per decoded token: only the experts are quantised, the rest
+    /// is in `dtype`.
+    fn gpt_oss_bytes_read(self, read: ValuesRead, dtype: DType) -> usize {
+        let rest = (read.matrices + read.vectors) * dtype.size_in_bytes();
+        rest + match self {
+            WeightFormat::Q8_0 => read.expert_matrices / 32 * 34,
+            WeightFormat::Q4_0 => read.expert_matrices / 32 * 18,
+            _ => read.expert_matrices * dtype.size_in_bytes(),
+        }
+    }
+
+    /// How a gpt-oss model is loaded in this format on `device`.
+    fn gpt_oss_options(self, device: &Device) -> Result<LoadOptions> {
+        let rest = if device.is_cpu() {
+            DType::F32
+        } else {
+            DType::BF16
+        };
+        Ok(match self {
+            WeightFormat::F32 => LoadOptions::new(DType::F32),
+            WeightFormat::Bf16 => LoadOptions::new(DType::BF16),
+            WeightFormat::Q8_0 => LoadOptions {
+                dtype: rest,
+                experts: ExpertWeights::Q8_0,
+            },
+            WeightFormat::Q4_0 => LoadOptions {
+                dtype: rest,
+                experts: ExpertWeights::Q4_0,
+            },
+            WeightFormat::GgufF32 => bail!("gpt-oss has no GGUF path: use f32, bf16, q8_0 or q4_0"),
+        })
     }
 }
 
-/// Writes a random-weight Qwen3 of `shape` into `dir` (created when missing): `config.json` and
-/// `model.safetensors`. Values are uniform with standard deviation 0.02 in matrices and around 1
-/// in norms, from a generator seeded with `seed`, so activations stay finite at any depth.
-/// Removes GGUF files converted from an earlier model in the folder.
+/// How one tensor of [`write_model`] is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    /// Values in the file's type.
+    Float,
+    /// MXFP4 codes, two to a byte (`u8`).
+    Blocks,
+    /// MXFP4 block scales (`u8`, 2^(e − 127)).
+    Scales,
+}
+
+/// The tensors as the file holds them: a gpt-oss model's expert matrices `(experts, out, in)`
+/// become `_blocks` `(experts, out, in / 32, 16)` and `_scales` `(experts, out, in / 32)`.
+fn stored_tensors(shape: &ModelShape) -> Vec<(String, Vec<usize>, Stored)> {
+    shape
+        .tensors()
+        .into_iter()
+        .flat_map(|(name, dims)| {
+            if dims.len() == 3 && name.contains(".experts.") {
+                let (e, out, inp) = (dims[0], dims[1], dims[2]);
+                vec![
+                    (
+                        format!("{name}_blocks"),
+                        vec![e, out, inp / 32, 16],
+                        Stored::Blocks,
+                    ),
+                    (
+                        format!("{name}_scales"),
+                        vec![e, out, inp / 32],
+                        Stored::Scales,
+                    ),
+                ]
+            } else {
+                vec![(name, dims, Stored::Float)]
+            }
+        })
+        .collect()
+}
+
+/// Writes a random-weight model of `shape` into `dir` (created when missing): `config.json` and
+/// `model.safetensors`. Values are uniform with standard deviation 0.02 in matrices and biases
+/// and around 1 in norms (gpt-oss's sinks around 0, its experts random MXFP4 codes with a
+/// scale of 2^-7: a standard deviation of about 0.02 too), from a generator seeded with
+/// `seed`, so activations stay finite at any depth. Removes GGUF files converted from an
+/// earlier model in the folder.
 pub fn write_model(dir: &Path, shape: &ModelShape, dtype: FileDType, seed: u64) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for format in [WeightFormat::Q8_0, WeightFormat::GgufF32] {
+    if let Some(moe) = shape.moe
+        && (!shape.hidden.is_multiple_of(32)
+            || !shape.intermediate.is_multiple_of(32)
+            || moe.top_k > moe.experts)
+    {
+        bail!("gpt-oss shapes need widths in whole MXFP4 blocks of 32 and top_k <= experts");
+    }
+    for format in [
+        WeightFormat::Q8_0,
+        WeightFormat::GgufF32,
+        WeightFormat::Q4_0,
+    ] {
         let stale = gguf_path(dir, format);
         if stale.exists() {
             std::fs::remove_file(&stale)
@@ -301,19 +569,23 @@ pub fn write_model(dir: &Path, shape: &ModelShape, dtype: FileDType, seed: u64) 
     std::fs::write(dir.join("config.json"), config + "\n")
         .with_context(|| format!("cannot write {}", dir.join("config.json").display()))?;
 
-    let tensors = shape.tensors();
+    let tensors = stored_tensors(shape);
     let mut header = serde_json::Map::new();
     header.insert(
         "__metadata__".into(),
         serde_json::json!({ "format": "pt", "written_by": "fare-lens bench engine" }),
     );
     let mut offset = 0usize;
-    for (name, dims) in &tensors {
-        let size = dims.iter().product::<usize>() * dtype.bytes();
+    for (name, dims, stored) in &tensors {
+        let (type_name, bytes) = match stored {
+            Stored::Float => (dtype.safetensors_name(), dtype.bytes()),
+            Stored::Blocks | Stored::Scales => ("U8", 1),
+        };
+        let size = dims.iter().product::<usize>() * bytes;
         header.insert(
             name.clone(),
             serde_json::json!({
-                "dtype": dtype.safetensors_name(),
+                "dtype": type_name,
                 "shape": dims,
                 "data_offsets": [offset, offset + size],
             }),
@@ -332,16 +604,35 @@ pub fn write_model(dir: &Path, shape: &ModelShape, dtype: FileDType, seed: u64) 
         out.write_all(&(header.len() as u64).to_le_bytes())?;
         out.write_all(&header)?;
         let mut chunk = Vec::with_capacity(1 << 20);
-        for (index, (_, dims)) in tensors.iter().enumerate() {
+        for (index, (name, dims, stored)) in tensors.iter().enumerate() {
             let mut rng = Rng::for_sample(seed, index as u64, 0);
-            let is_norm = dims.len() == 1;
+            let count = dims.iter().product::<usize>();
+            if *stored != Stored::Float {
+                for _ in 0..count {
+                    #[allow(clippy::cast_possible_truncation)]
+                    let byte = match stored {
+                        Stored::Blocks => rng.below(256) as u8,
+                        _ => 127 - 7,
+                    };
+                    chunk.push(byte);
+                    if chunk.len() >= 1 << 20 {
+                        out.write_all(&chunk)?;
+                        chunk.clear();
+                    }
+                }
+                continue;
+            }
+            let is_norm = name.contains("norm");
+            let is_sink = name.rsplit('.').next() == Some("sinks");
             // Uniform on [-a, a] has standard deviation a / sqrt(3).
             let (center, half_width) = if is_norm {
                 (1.0, 0.1)
+            } else if is_sink {
+                (0.0, 1.0)
             } else {
                 (0.0, 0.02 * 3f64.sqrt())
             };
-            for _ in 0..dims.iter().product::<usize>() {
+            for _ in 0..count {
                 #[allow(clippy::cast_possible_truncation)]
                 let value = (center + half_width * (2.0 * rng.unit() - 1.0)) as f32;
                 dtype.encode(value, &mut chunk);
@@ -395,6 +686,15 @@ pub fn read_shape(dir: &Path) -> Result<ModelShape> {
             .and_then(serde_json::Value::as_bool)
             .unwrap_or(false),
         max_positions: field("max_position_embeddings")?,
+        moe: if json.get("model_type").and_then(serde_json::Value::as_str) == Some("gpt_oss") {
+            Some(Experts {
+                experts: field("num_local_experts")?,
+                top_k: field("num_experts_per_tok").or_else(|_| field("experts_per_token"))?,
+                sliding_window: field("sliding_window")?,
+            })
+        } else {
+            None
+        },
     };
     let name = ModelShape::NAMES
         .iter()
@@ -547,15 +847,21 @@ pub fn measure(
     if options.prompt_tokens == 0 || options.decode_tokens == 0 {
         bail!("the prompt and the decode block need at least one token each");
     }
+    let options_for_gpt_oss = if shape.moe.is_some() {
+        Some(format.gpt_oss_options(device)?)
+    } else {
+        None
+    };
     let path = match format {
+        _ if shape.moe.is_some() => dir.to_owned(),
         WeightFormat::F32 | WeightFormat::Bf16 => dir.to_owned(),
-        WeightFormat::Q8_0 | WeightFormat::GgufF32 => {
+        WeightFormat::Q8_0 | WeightFormat::GgufF32 | WeightFormat::Q4_0 => {
             let gguf = gguf_path(dir, format);
             if !gguf.is_file() {
-                let quant_name = if format == WeightFormat::Q8_0 {
-                    "q8_0"
-                } else {
-                    "f32"
+                let quant_name = match format {
+                    WeightFormat::Q8_0 => "q8_0",
+                    WeightFormat::Q4_0 => "q4_0",
+                    _ => "f32",
                 };
                 let quant = fare_engine::convert::quantization(quant_name)
                     .context("the engine offers no such quantisation")?;
@@ -570,7 +876,11 @@ pub fn measure(
         DType::F32
     };
     let started = Instant::now();
-    let mut model = Model::load(&path, device, dtype)?;
+    let mut model = Model::load_with(
+        &path,
+        device,
+        options_for_gpt_oss.unwrap_or(LoadOptions::new(dtype)),
+    )?;
     let load_seconds = started.elapsed().as_secs_f64();
 
     let mut rng = Rng::for_sample(options.seed, 0, 1);
@@ -612,6 +922,10 @@ pub fn measure(
         decode_runs.push(options.decode_tokens as f64 / started.elapsed().as_secs_f64());
     }
     let (matrices, vectors) = shape.values_read_per_token();
+    let weight_bytes_per_token = match options_for_gpt_oss {
+        Some(options) => format.gpt_oss_bytes_read(shape.read_per_token(), options.dtype),
+        None => format.bytes_read(matrices, vectors),
+    };
     Ok(Measurement {
         dtype: format,
         load_seconds,
@@ -621,7 +935,7 @@ pub fn measure(
         decode_tokens: options.decode_tokens,
         decode_tokens_per_second: median(&decode_runs),
         decode_runs,
-        weight_bytes_per_token: format.bytes_read(matrices, vectors),
+        weight_bytes_per_token,
     })
 }
 
@@ -775,6 +1089,7 @@ mod tests {
             vocab: 1000,
             tied: true,
             max_positions: 512,
+            moe: None,
         }
     }
 
@@ -814,6 +1129,58 @@ mod tests {
             bytes,
             2 * (large.parameters() - large.vocab * large.hidden + large.hidden)
         );
+    }
+
+    #[test]
+    fn a_tiny_gpt_oss_is_written_with_mxfp4_experts_loaded_and_timed() {
+        let dir = tempfile::tempdir().unwrap();
+        let shape = ModelShape {
+            name: "tiny".into(),
+            hidden: 64,
+            layers: 2,
+            heads: 4,
+            kv_heads: 2,
+            head_dim: 16,
+            intermediate: 64,
+            vocab: 500,
+            tied: false,
+            max_positions: 4096,
+            moe: Some(Experts {
+                experts: 4,
+                top_k: 2,
+                sliding_window: 8,
+            }),
+        };
+        write_model(dir.path(), &shape, FileDType::Bf16, 7).unwrap();
+        let read = read_shape(dir.path()).unwrap();
+        assert_eq!((read.moe, read.intermediate), (shape.moe, 64));
+        let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
+        assert!(config.contains("\"mxfp4\""), "{config}");
+        let options = BenchOptions {
+            prompt_tokens: 20,
+            decode_tokens: 3,
+            prefill_repeats: 1,
+            decode_repeats: 2,
+            seed: 1,
+        };
+        for format in [WeightFormat::F32, WeightFormat::Q8_0, WeightFormat::Q4_0] {
+            let m = measure(dir.path(), format, &Device::Cpu, &options).unwrap();
+            assert!(m.decode_tokens_per_second > 0.0, "{m:?}");
+        }
+        let err = measure(dir.path(), WeightFormat::GgufF32, &Device::Cpu, &options).unwrap_err();
+        assert!(err.to_string().contains("no GGUF path"), "{err}");
+    }
+
+    #[test]
+    fn fare_20b_has_gpt_oss_20bs_size_and_reads_its_active_experts() {
+        // gpt-oss-20b: 20.9B parameters, 3.6B active per token (OpenAI's model card counts
+        // the output matrix but not the embedding table, as reading weights per token does).
+        let shape = ModelShape::named("fare-20b").unwrap();
+        let total = shape.parameters() as f64 / 1e9;
+        assert!((20.8..21.0).contains(&total), "{total}");
+        let (matrices, vectors) = shape.values_read_per_token();
+        let active = (matrices + vectors) as f64 / 1e9;
+        assert!((3.5..3.7).contains(&active), "{active}");
     }
 
     #[test]

@@ -194,6 +194,10 @@ struct ServeModelArgs {
     /// the CPU, bf16 on a GPU). A GGUF file keeps its own types.
     #[arg(long)]
     dtype: Option<String>,
+    /// How a gpt-oss model keeps its experts: dequantized (to --dtype; default), q8_0 or q4_0
+    /// (re-quantised at load: about 24 GB and 14 GB for gpt-oss-20b instead of 42 GB in bf16).
+    #[arg(long)]
+    experts: Option<String>,
     /// Stop serving when standard input closes: a parent process that starts the server as its
     /// worker keeps a pipe open, so the worker ends with it however the parent ends.
     #[arg(long)]
@@ -221,6 +225,9 @@ struct JudgeArgs {
     /// Do not ask the endpoint for log-probabilities (for servers that refuse them).
     #[arg(long)]
     no_logprobs: bool,
+    /// How a local gpt-oss model keeps its experts: dequantized (default), q8_0 or q4_0.
+    #[arg(long)]
+    experts: Option<String>,
     /// Only this task.
     #[arg(long)]
     task: Option<String>,
@@ -1126,10 +1133,18 @@ fn judge_backend(args: &JudgeArgs) -> Result<(Box<dyn fare_engine::evaluator::Ju
         );
     }
     let path = PathBuf::from(&args.model);
-    let evaluator = fare_engine::evaluator::Evaluator::load(
+    let experts = match args.experts.as_deref() {
+        None => fare_engine::gpt_oss::ExpertWeights::default(),
+        Some(name) => fare_engine::gpt_oss::ExpertWeights::from_name(name)
+            .ok_or_else(|| anyhow!("unknown expert format `{name}` (dequantized, q8_0, q4_0)"))?,
+    };
+    let evaluator = fare_engine::evaluator::Evaluator::load_with(
         &path,
         &candle_core::Device::Cpu,
-        candle_core::DType::F32,
+        fare_engine::model::LoadOptions {
+            dtype: candle_core::DType::F32,
+            experts,
+        },
     )?;
     let name = args.model_name.clone().unwrap_or_else(|| {
         path.file_stem()
@@ -1145,6 +1160,7 @@ fn serve_model(args: &ServeModelArgs) -> Result<ExitCode> {
         name: args.name.clone(),
         device: args.device.clone(),
         dtype: args.dtype.clone(),
+        experts: args.experts.clone(),
         exit_with_stdin: args.exit_with_stdin,
     }
     .run()?;
@@ -1320,14 +1336,15 @@ enum BenchCommand {
 
 #[derive(Args)]
 struct BenchEngineArgs {
-    /// qwen3-0.6b or fare-8b (default: qwen3-0.6b, or the shape of --model-dir's model).
+    /// qwen3-0.6b, fare-8b, gpt-oss-small or fare-20b (default: qwen3-0.6b, or the shape of
+    /// --model-dir's model).
     #[arg(long)]
     shape: Option<String>,
     /// cpu, cuda or metal (GPUs need a build with that feature).
     #[arg(long, default_value = "cpu")]
     device: String,
-    /// Weight formats to measure: f32, bf16, q8_0, gguf-f32 (default: f32,q8_0 on the CPU, bf16
-    /// on a GPU).
+    /// Weight formats to measure: f32, bf16, q8_0, q4_0, gguf-f32 (default: f32,q8_0 on the CPU,
+    /// bf16 on a GPU). For gpt-oss shapes q8_0 and q4_0 re-quantise the experts at load.
     #[arg(long, value_delimiter = ',')]
     dtype: Vec<String>,
     /// Prompt tokens of the prefill.
@@ -1396,7 +1413,7 @@ fn bench_engine(args: &BenchEngineArgs) -> Result<ExitCode> {
             .iter()
             .map(|d| {
                 WeightFormat::named(d)
-                    .ok_or_else(|| anyhow!("unknown dtype `{d}` (f32, bf16, q8_0, gguf-f32)"))
+                    .ok_or_else(|| anyhow!("unknown dtype `{d}` (f32, bf16, q8_0, q4_0, gguf-f32)"))
             })
             .collect::<Result<Vec<_>>>()?
     };

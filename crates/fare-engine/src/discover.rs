@@ -117,7 +117,7 @@ fn size_of(path: &Path) -> u64 {
     })
 }
 
-const RUNS: [&str; 1] = ["qwen3"];
+const RUNS: [&str; 2] = ["qwen3", "gpt_oss"];
 const RUNS_GGUF: [&str; 2] = ["qwen3", "llama"];
 
 /// What a folder or file holds, when it is a model.
@@ -142,7 +142,17 @@ fn describe(path: &Path, name: String) -> Option<FoundModel> {
             .map(str::to_owned)
     };
     let architecture = text("model_type");
-    let dtype = text("torch_dtype").or_else(|| text("dtype"));
+    let quantization = json
+        .as_ref()
+        .and_then(|j| j.pointer("/quantization_config/quant_method"))
+        .and_then(|m| m.as_str());
+    let dtype = text("torch_dtype")
+        .or_else(|| text("dtype"))
+        .map(|d| match quantization {
+            // gpt-oss ships its experts in MXFP4, everything else in the declared type.
+            Some(method) => format!("{d}, experts {method}"),
+            None => d,
+        });
     let problem = if json.is_none() {
         Some("config.json is not valid JSON".to_owned())
     } else if !architecture.as_deref().is_some_and(|a| RUNS.contains(&a)) {

@@ -20,7 +20,7 @@ use fare_core::{Finish, Judgment, Prompt, VerdictProbs, VerdictRules, read_outpu
 use crate::EngineError;
 use crate::chat::{ChatTemplate, RenderOptions};
 use crate::generate::{Ending, Generation, SamplingParams, generate};
-use crate::model::Model;
+use crate::model::{LoadOptions, Model};
 use crate::prompt::model_input;
 use crate::score::{score_verdicts, scores_task};
 use crate::tokenize::TextTokenizer;
@@ -123,7 +123,16 @@ impl Evaluator {
     /// Loads a model folder (safetensors with tokenizer.json) or a GGUF file (tokenizer and chat
     /// template inside).
     pub fn load(path: &Path, device: &Device, dtype: DType) -> Result<Evaluator, EngineError> {
-        let model = Model::load(path, device, dtype)?;
+        Self::load_with(path, device, LoadOptions::new(dtype))
+    }
+
+    /// As [`Evaluator::load`], with a gpt-oss model's experts kept as `options` say.
+    pub fn load_with(
+        path: &Path,
+        device: &Device,
+        options: LoadOptions,
+    ) -> Result<Evaluator, EngineError> {
+        let model = Model::load_with(path, device, options)?;
         let (tokenizer, template) = if path.is_file() {
             (
                 TextTokenizer::from_gguf(path)?,

@@ -4,8 +4,10 @@
 //!   exact prompt text the model sees.
 //! - [`tokenize`]: that text turned into token ids with the model's `tokenizer.json`.
 //! - [`prompt`]: a FARE prompt (fare-core's system and user messages) through both.
-//! - [`model`]: loading Qwen3 (safetensors, GGUF) and Llama (GGUF) models with candle,
-//!   running their forward pass and scoring candidate continuations.
+//! - [`model`]: loading Qwen3 (safetensors, GGUF), gpt-oss (safetensors) and Llama (GGUF)
+//!   models with candle, running their forward pass and scoring candidate continuations.
+//! - [`gpt_oss`]: the gpt-oss architecture (FARE-20B): sinks, sliding windows, YaRN, experts;
+//!   [`mxfp4`]: the 4-bit format its checkpoints ship the experts in.
 //! - [`generate`]: greedy and sampled decoding with stop tokens, a token limit, streaming and
 //!   cancellation.
 //! - [`score`]: verdict probabilities by teacher forcing at the verdict position.
@@ -15,7 +17,7 @@
 //!
 //! Rendering and tokenisation are checked against `transformers`' `apply_chat_template` on the
 //! real Qwen3 tokenizer (tests/reference/chat_fixtures.py makes the fixtures); the forward pass
-//! against `transformers`' logits (tests/reference/qwen3_golden.py). Generation and judging
+//! against `transformers`' logits (tests/reference/qwen3_golden.py, gpt_oss_golden.py). Generation and judging
 //! come next.
 
 pub mod chat;
@@ -23,7 +25,9 @@ pub mod convert;
 pub mod discover;
 pub mod evaluator;
 pub mod generate;
+pub mod gpt_oss;
 pub mod model;
+pub mod mxfp4;
 pub mod prompt;
 pub mod score;
 pub mod tokenize;

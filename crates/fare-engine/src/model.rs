@@ -2,8 +2,10 @@
 //!
 //! A model is a folder in Hugging Face layout (`config.json`, `model.safetensors` or shards
 //! listed in `model.safetensors.index.json`) or a single GGUF file. Supported: Qwen3 (FARE-8B)
-//! from safetensors in f32/bf16/f16 and from GGUF (F32, Q8_0, Q4_K ...), and Llama-architecture
-//! GGUF (small real models for tests). Anything else is refused with the file and the reason.
+//! from safetensors in f32/bf16/f16 and from GGUF (F32, Q8_0, Q4_K ...), gpt-oss (FARE-20B,
+//! [`crate::gpt_oss`]) from safetensors with MXFP4 or float experts, kept as the person chooses
+//! ([`LoadOptions::experts`]), and Llama-architecture GGUF (small real models for tests).
+//! Anything else is refused with the file and the reason.
 //!
 //! GGUF files written by llama.cpp carry no `general.dtype`, and candle's Qwen3 then builds its
 //! RoPE tables in f16, where positions above 2048 are not representable: the loader sets it to
@@ -36,6 +38,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::{quantized_llama, quantized_qwen3, qwen3};
 
 use crate::EngineError;
+use crate::gpt_oss::{self, ExpertWeights, GptOss};
 
 /// The architectures the engine runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -45,11 +48,34 @@ pub enum Architecture {
     Qwen3,
     /// Llama (small real models in tests).
     Llama,
+    /// gpt-oss (FARE-20B).
+    GptOss,
+}
+
+/// How to load a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The activation and weight type of safetensors models (f32 on CPU, bf16 on GPU); GGUF
+    /// files keep their own.
+    pub dtype: DType,
+    /// How a gpt-oss model keeps its experts; other models refuse anything but the default.
+    pub experts: ExpertWeights,
+}
+
+impl LoadOptions {
+    /// `dtype`, with the experts (of a gpt-oss model) dequantised to it.
+    pub fn new(dtype: DType) -> LoadOptions {
+        LoadOptions {
+            dtype,
+            experts: ExpertWeights::default(),
+        }
+    }
 }
 
 #[derive(Clone)]
 enum Weights {
     Qwen3(qwen3::ModelForCausalLM),
+    GptOss(GptOss),
     QuantizedQwen3(quantized_qwen3::ModelWeights),
     QuantizedLlama(quantized_llama::ModelWeights),
 }
@@ -133,7 +159,18 @@ impl Model {
     /// Loads a model folder or GGUF file onto `device`; `dtype` is the activation and weight
     /// type of safetensors models (f32 on CPU, bf16 on GPU).
     pub fn load(path: &Path, device: &Device, dtype: DType) -> Result<Model, EngineError> {
+        Self::load_with(path, device, LoadOptions::new(dtype))
+    }
+
+    /// Loads a model folder or GGUF file onto `device` as `options` say.
+    pub fn load_with(
+        path: &Path,
+        device: &Device,
+        options: LoadOptions,
+    ) -> Result<Model, EngineError> {
+        let dtype = options.dtype;
         if path.is_file() {
+            refuse_expert_choice(path, options)?;
             return Self::load_gguf(path, device);
         }
         let config_path = path.join("config.json");
@@ -145,14 +182,18 @@ impl Model {
             .get("model_type")
             .and_then(|t| t.as_str())
             .unwrap_or_default();
+        if model_type == "gpt_oss" {
+            return Self::load_gpt_oss(path, &config_path, json, device, options);
+        }
         if model_type != "qwen3" {
             return Err(file_error(
                 &config_path,
                 format!(
-                    "architecture `{model_type}` is not supported here (safetensors: qwen3; GGUF: qwen3, llama)"
+                    "architecture `{model_type}` is not supported here (safetensors: qwen3, gpt_oss; GGUF: qwen3, llama)"
                 ),
             ));
         }
+        refuse_expert_choice(path, options)?;
         let config: qwen3::Config = serde_json::from_value(json)
             .map_err(|e| file_error(&config_path, format!("not a usable Qwen3 config: {e}")))?;
         if config.use_sliding_window {
@@ -177,6 +218,52 @@ impl Model {
             vocab_size: config.vocab_size,
             device: device.clone(),
         })
+    }
+
+    fn load_gpt_oss(
+        path: &Path,
+        config_path: &Path,
+        json: serde_json::Value,
+        device: &Device,
+        options: LoadOptions,
+    ) -> Result<Model, EngineError> {
+        let quantization = json
+            .get("quantization_config")
+            .and_then(|q| q.get("quant_method"))
+            .and_then(|m| m.as_str())
+            .map(str::to_owned);
+        if let Some(method) = quantization.filter(|m| m != "mxfp4") {
+            return Err(file_error(
+                config_path,
+                format!("quantization `{method}` is not supported (mxfp4 or none)"),
+            ));
+        }
+        let config: gpt_oss::Config = serde_json::from_value(json)
+            .map_err(|e| file_error(config_path, format!("not a usable gpt-oss config: {e}")))?;
+        config.validate().map_err(|m| file_error(config_path, m))?;
+        let files = safetensors_files(path)?;
+        // SAFETY: as for Qwen3 above: mapped read-only, never written by FARE Lens.
+        #[allow(unsafe_code)]
+        let tensors = unsafe { candle_core::safetensors::MmapedSafetensors::multi(&files) }
+            .map_err(|e| file_error(&files[0], format!("not readable safetensors: {e}")))?;
+        let weights = GptOss::load(&config, &tensors, options.dtype, device, options.experts)
+            .map_err(|e| file_error(path, e.to_string()))?;
+        Ok(Model {
+            weights: Weights::GptOss(weights),
+            prompt_state: None,
+            keep_prompt_state: false,
+            architecture: Architecture::GptOss,
+            vocab_size: config.vocab_size,
+            device: device.clone(),
+        })
+    }
+
+    /// The gpt-oss model inside, for settings only it has (tests, benchmarks).
+    pub fn gpt_oss_mut(&mut self) -> Option<&mut GptOss> {
+        match &mut self.weights {
+            Weights::GptOss(m) => Some(m),
+            _ => None,
+        }
     }
 
     fn load_gguf(path: &Path, device: &Device) -> Result<Model, EngineError> {
@@ -337,6 +424,7 @@ impl Model {
         match &mut self.weights {
             Weights::Qwen3(m) => m.clear_kv_cache(),
             Weights::QuantizedQwen3(m) => m.clear_kv_cache(),
+            Weights::GptOss(m) => m.clear_cache(),
             // quantized_llama keeps no cache to clear: positions restart at offset 0.
             Weights::QuantizedLlama(_) => {}
         }
@@ -358,13 +446,33 @@ fn forward_weights(
         Weights::Qwen3(m) => m.forward(&input, offset),
         Weights::QuantizedQwen3(m) => m.forward(&input, offset),
         Weights::QuantizedLlama(m) => m.forward(&input, offset),
+        Weights::GptOss(m) => return to_f32_vec(&m.forward(ids, offset)?),
     }
     .map_err(run)?;
+    to_f32_vec(&logits)
+}
+
+fn to_f32_vec(logits: &Tensor) -> Result<Vec<f32>, EngineError> {
+    let run = |e: candle_core::Error| EngineError::Runtime(e.to_string());
     logits
         .flatten_all()
         .and_then(|t| t.to_dtype(DType::F32))
         .and_then(|t| t.to_vec1::<f32>())
         .map_err(run)
+}
+
+/// Refuses an expert format for a model without experts.
+fn refuse_expert_choice(path: &Path, options: LoadOptions) -> Result<(), EngineError> {
+    if options.experts == ExpertWeights::default() {
+        return Ok(());
+    }
+    Err(file_error(
+        path,
+        format!(
+            "the expert format `{}` applies to gpt-oss models only",
+            options.experts.name()
+        ),
+    ))
 }
 
 /// The candidates of [`Model::score_continuations`] as a token trie; node 0 is the root (the

@@ -6,6 +6,7 @@ import type { ModelView } from "./api/generated/ModelView";
 import {
   defaultDtype,
   estimateFor,
+  expertFormats,
   formatBytes,
   formatDuration,
   formatRate,
@@ -13,6 +14,7 @@ import {
   jobDelay,
   jobMessage,
   loadRequest,
+  loadTypes,
   progress,
   workerDelay,
 } from "./models";
@@ -53,9 +55,9 @@ function model(change: Partial<ModelView> = {}): ModelView {
     usable: true,
     problem: null,
     memory: [
-      { dtype: "f32", weights_bytes: 32_800_000_000, cache_bytes: 1_200_000_000, total_bytes: 34_000_000_000 },
-      { dtype: "bf16", weights_bytes: 16_400_000_000, cache_bytes: 600_000_000, total_bytes: 17_000_000_000 },
-      { dtype: "f16", weights_bytes: 16_400_000_000, cache_bytes: 600_000_000, total_bytes: 17_000_000_000 },
+      { dtype: "f32", experts: null, weights_bytes: 32_800_000_000, cache_bytes: 1_200_000_000, total_bytes: 34_000_000_000 },
+      { dtype: "bf16", experts: null, weights_bytes: 16_400_000_000, cache_bytes: 600_000_000, total_bytes: 17_000_000_000 },
+      { dtype: "f16", experts: null, weights_bytes: 16_400_000_000, cache_bytes: 600_000_000, total_bytes: 17_000_000_000 },
     ],
     ...change,
   };
@@ -101,9 +103,54 @@ describe("loading", () => {
   });
 
   it("a GGUF file keeps its own type: none is sent", () => {
-    const m = model({ format: "gguf", path: "/models/smol.gguf", memory: [{ dtype: "Q4_1", weights_bytes: 1, cache_bytes: 1, total_bytes: 2 }] });
+    const m = model({ format: "gguf", path: "/models/smol.gguf", memory: [{ dtype: "Q4_1", experts: null, weights_bytes: 1, cache_bytes: 1, total_bytes: 2 }] });
     expect(defaultDtype(m, "cpu")).toBe("Q4_1");
     expect(loadRequest(m, "cpu", "Q4_1")).toEqual({ kind: "local", path: "/models/smol.gguf", device: "cpu" });
+  });
+});
+
+describe("loading gpt-oss", () => {
+  const estimate = (dtype: string, experts: string, gb: number) => ({
+    dtype,
+    experts,
+    weights_bytes: gb * 1e9,
+    cache_bytes: 0,
+    total_bytes: gb * 1e9,
+  });
+  const oss = model({
+    name: "FARE-20B",
+    path: "/models/FARE-20B",
+    architecture: "gpt_oss",
+    dtype: "bfloat16, experts mxfp4",
+    memory: [
+      estimate("f32", "dequantized", 84),
+      estimate("f32", "q8_0", 28),
+      estimate("f32", "q4_0", 18),
+      estimate("bf16", "dequantized", 42),
+      estimate("bf16", "q8_0", 24),
+      estimate("bf16", "q4_0", 14),
+    ],
+  });
+
+  it("offers each type once and each expert format, with its own estimate", () => {
+    expect(loadTypes(oss)).toEqual(["f32", "bf16"]);
+    expect(expertFormats(oss)).toEqual(["dequantized", "q8_0", "q4_0"]);
+    expect(estimateFor(oss, "bf16", "q4_0")?.total_bytes).toBe(14e9);
+    expect(estimateFor(oss, "bf16")?.total_bytes).toBe(42e9);
+    expect(loadRequest(oss, "cuda", "bf16", "q8_0")).toEqual({
+      kind: "local",
+      path: "/models/FARE-20B",
+      device: "cuda",
+      dtype: "bf16",
+      experts: "q8_0",
+    });
+  });
+
+  it("a model without experts offers none and sends none", () => {
+    const m = model();
+    expect(expertFormats(m)).toEqual([]);
+    expect(loadTypes(m)).toEqual(["f32", "bf16", "f16"]);
+    expect(loadRequest(m, "cpu", "f32", "q8_0")).toEqual({ kind: "local", path: "/models/FARE-8B", device: "cpu", dtype: "f32" });
   });
 });
 

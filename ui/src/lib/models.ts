@@ -47,14 +47,41 @@ export function defaultDtype(model: ModelView, device: string): string {
   return model.memory.some((m) => m.dtype === wanted) ? wanted : (model.memory[0]?.dtype ?? wanted);
 }
 
-/** The memory estimate of a model loaded as `dtype`. */
-export function estimateFor(model: ModelView, dtype: string): MemoryEstimate | null {
-  return model.memory.find((m) => m.dtype === dtype) ?? model.memory[0] ?? null;
+/** The types a model can be loaded as, each once, in the list's order. */
+export function loadTypes(model: ModelView): string[] {
+  return [...new Set(model.memory.map((m) => m.dtype))];
 }
 
-/** The request that loads `model` on `device` as `dtype` (a GGUF file keeps its own type). */
-export function loadRequest(model: ModelView, device: string, dtype: string): LoadRequest {
+/** How a gpt-oss model can keep its experts (`dequantized`, `q8_0`, `q4_0`); none for other models. */
+export function expertFormats(model: ModelView): string[] {
+  return [...new Set(model.memory.flatMap((m) => (m.experts === null ? [] : [m.experts])))];
+}
+
+/** An expert format as people read it. */
+export function expertLabel(experts: string): string {
+  const labels: Record<string, string> = {
+    dequantized: "dequantised",
+    q8_0: "re-quantised to Q8_0",
+    q4_0: "re-quantised to Q4_0",
+  };
+  return labels[experts] ?? experts;
+}
+
+/** The memory estimate of a model loaded as `dtype` (with its experts kept as `experts`, for gpt-oss). */
+export function estimateFor(model: ModelView, dtype: string, experts?: string): MemoryEstimate | null {
+  return (
+    model.memory.find((m) => m.dtype === dtype && (experts === undefined || m.experts === null || m.experts === experts)) ??
+    model.memory[0] ??
+    null
+  );
+}
+
+/** The request that loads `model` on `device` as `dtype` (a GGUF file keeps its own type), a gpt-oss model's experts as `experts`. */
+export function loadRequest(model: ModelView, device: string, dtype: string, experts?: string): LoadRequest {
   if (model.format === "gguf") return { kind: "local", path: model.path, device };
+  if (experts !== undefined && expertFormats(model).includes(experts)) {
+    return { kind: "local", path: model.path, device, dtype, experts };
+  }
   return { kind: "local", path: model.path, device, dtype };
 }
 

@@ -11,6 +11,8 @@
 //! - [`annotate`]: recording, undoing and redoing human labels from the command line.
 //! - [`demo`]: the demo project, its report and the five export formats.
 //! - [`judge`]: judging with a small real model, killed and continued.
+//! - [`gpt_oss`]: judging with a tiny gpt-oss (MXFP4 experts, the real tokenizer), each expert
+//!   format.
 //! - [`serve`]: the review server as a real process: its address, its API, its token.
 //! - [`model_panel`]: the model panel through `serve`: a model listed, loaded into a worker
 //!   process, judging a job, and killed in the middle of another.
@@ -26,6 +28,8 @@ mod support;
 mod annotate;
 #[cfg(test)]
 mod demo;
+#[cfg(test)]
+mod gpt_oss;
 #[cfg(test)]
 mod import;
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! in the `models/` folder beside the demo project is listed, loaded into a worker process (this
 //! same binary, as `serve-model`), judges two samples in a job, and is killed in the middle of
 //! another: the job and the worker say so, and the server goes on. A worker whose server is
-//! killed ends with it.
+//! killed ends with it. A tiny gpt-oss (see [`crate::gpt_oss`]) is listed with a memory
+//! estimate per expert format and loaded with its experts re-quantised to Q8_0.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -85,18 +86,8 @@ fn ended(job: &Value) -> bool {
     ["finished", "cancelled", "failed"].contains(&job["state"].as_str().unwrap_or_default())
 }
 
-#[test]
-fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
-    let Some(model) = smollm2() else { return };
-    let dir = Dir::new();
-    dir.demo("p.sqlite");
-    std::fs::create_dir(dir.path().join("models")).expect("a models folder");
-    let placed = dir.path().join("models/smol.gguf");
-    #[cfg(unix)]
-    std::os::unix::fs::symlink(&model, &placed).expect("link the model");
-    #[cfg(not(unix))]
-    std::fs::copy(&model, &placed).expect("copy the model");
-
+/// Starts `fare-lens serve p.sqlite` in `dir` on a free port.
+fn serve(dir: &Dir) -> (Server, Api) {
     let mut child = Command::new(BIN)
         .args(["serve", "p.sqlite", "--addr", "127.0.0.1:0"])
         .current_dir(dir.path())
@@ -124,6 +115,23 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
             .build()
             .expect("a client"),
     };
+
+    (server, api)
+}
+
+#[test]
+fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
+    let Some(model) = smollm2() else { return };
+    let dir = Dir::new();
+    dir.demo("p.sqlite");
+    std::fs::create_dir(dir.path().join("models")).expect("a models folder");
+    let placed = dir.path().join("models/smol.gguf");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&model, &placed).expect("link the model");
+    #[cfg(not(unix))]
+    std::fs::copy(&model, &placed).expect("copy the model");
+
+    let (server, api) = serve(&dir);
 
     // The model beside the project is listed, with its memory estimate.
     let listed = api.get("/api/models");
@@ -262,4 +270,85 @@ fn alive(pid: u64) -> bool {
         .args(["-0", &pid.to_string()])
         .status()
         .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn a_gpt_oss_model_is_listed_per_expert_format_and_loaded_as_chosen() {
+    let Some(tokenizer) = crate::gpt_oss::gpt_oss_tokenizer() else {
+        return;
+    };
+    let dir = Dir::new();
+    dir.demo("p.sqlite");
+    crate::gpt_oss::tiny_gpt_oss(&dir.path().join("models"), &tokenizer);
+    let (_server, api) = serve(&dir);
+
+    let listed = api.get("/api/models");
+    let oss = listed["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .find(|m| m["name"] == "gpt-oss-tiny")
+        .unwrap_or_else(|| panic!("{listed}"))
+        .clone();
+    assert_eq!(oss["architecture"], "gpt_oss");
+    assert_eq!(oss["usable"], true, "{oss}");
+    let estimates = oss["memory"].as_array().expect("estimates");
+    let total = |dtype: &str, experts: &str| {
+        estimates
+            .iter()
+            .find(|e| e["dtype"] == dtype && e["experts"] == experts)
+            .and_then(|e| e["total_bytes"].as_u64())
+            .unwrap_or_else(|| panic!("no {dtype} {experts} in {oss}"))
+    };
+    assert!(total("f32", "q8_0") < total("f32", "dequantized"));
+    assert!(total("f32", "q4_0") < total("f32", "q8_0"));
+
+    // Experts on a model without them, or of no known format, are refused before any process.
+    let refused = api
+        .http
+        .post(format!("{}/api/models/load", api.base))
+        .json(&json!({"kind": "local", "path": oss["path"], "experts": "q3"}))
+        .send()
+        .expect("the server answers");
+    assert!(!refused.status().is_success());
+    assert!(
+        refused
+            .text()
+            .unwrap_or_default()
+            .contains("unknown expert format `q3`"),
+        "the refusal names the format"
+    );
+
+    let loading = api.post(
+        "/api/models/load",
+        &json!({"kind": "local", "path": oss["path"], "device": "cpu", "experts": "q8_0"}),
+    );
+    assert_eq!(loading["state"], "loading", "{loading}");
+    let worker = api.until("/api/models/worker", Duration::from_mins(1), |w| {
+        w["state"] != "loading"
+    });
+    assert_eq!(worker["state"], "ready", "{worker}");
+    assert_eq!(worker["dtype"], "f32, experts q8_0", "{worker}");
+
+    // One sample judged through the worker.
+    let page = api.post(
+        "/api/samples",
+        &json!({"task": "reference-free", "after": 0, "limit": 1}),
+    );
+    let id = page["rows"][0]["id"].as_i64().expect("a sample");
+    let job = api.post(
+        "/api/jobs",
+        &json!({"target": {"kind": "samples", "ids": [id]}, "max_new_tokens": 4}),
+    );
+    let job_id = job["id"].as_i64().expect("a job id");
+    let done = api.until(
+        &format!("/api/jobs/{job_id}"),
+        Duration::from_mins(1),
+        ended,
+    );
+    assert_eq!(
+        (done["state"].as_str(), done["judged"].as_i64()),
+        (Some("finished"), Some(1)),
+        "{done}"
+    );
 }

@@ -16,7 +16,12 @@ device?: string,
  * A safetensors model's type: `f32` (the CPU's default), `bf16` (a GPU's) or `f16`.
  * A GGUF file keeps its own.
  */
-dtype?: string, } | { "kind": "endpoint", 
+dtype?: string, 
+/**
+ * How a gpt-oss model keeps its experts: `dequantized` (default), `q8_0` or `q4_0`
+ * (the model list's memory estimates name each). Other models refuse it.
+ */
+experts?: string, } | { "kind": "endpoint", 
 /**
  * Its API base, `http://host:port/v1`.
  */

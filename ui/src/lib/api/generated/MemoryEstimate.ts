@@ -9,6 +9,11 @@ export type MemoryEstimate = {
  */
 dtype: string, 
 /**
+ * How a gpt-oss model's experts are kept (`dequantized`, `q8_0`, `q4_0`); none for models
+ * without experts.
+ */
+experts: string | null, 
+/**
  * The weights, in bytes.
  */
 weights_bytes: number, 

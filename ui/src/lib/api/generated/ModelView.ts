@@ -39,6 +39,7 @@ usable: boolean,
 problem: string | null, 
 /**
  * The types it can be loaded as, with the memory each takes; the first is the CPU's
- * default. A GGUF file has one: its own.
+ * default. A GGUF file has one: its own. A gpt-oss model has one per type and expert
+ * format, the experts dequantised first.
  */
 memory: Array<MemoryEstimate>, };
