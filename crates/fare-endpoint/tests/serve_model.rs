@@ -105,7 +105,8 @@ fn the_client_judges_through_the_server_exactly_as_the_engine_generates() {
         &RenderOptions {
             add_generation_prompt: true,
             enable_thinking: Some(false),
-            reasoning_effort: None,
+            reasoning_effort: Some(params.reasoning_effort),
+            now: None,
         },
     )
     .unwrap();

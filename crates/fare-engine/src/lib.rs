@@ -4,6 +4,7 @@
 //!   exact prompt text the model sees.
 //! - [`tokenize`]: that text turned into token ids with the model's `tokenizer.json`.
 //! - [`prompt`]: a FARE prompt (fare-core's system and user messages) through both.
+//! - [`harmony`]: gpt-oss's reasoning effort, and its output told apart by channel as it streams.
 //! - [`model`]: loading Qwen3 (safetensors, GGUF) and Llama (GGUF) models with candle,
 //!   running their forward pass and scoring candidate continuations.
 //! - [`generate`]: greedy and sampled decoding with stop tokens, a token limit, streaming and
@@ -23,6 +24,7 @@ pub mod convert;
 pub mod discover;
 pub mod evaluator;
 pub mod generate;
+pub mod harmony;
 pub mod model;
 pub mod prompt;
 pub mod score;
