@@ -333,6 +333,18 @@ fn bad_requests_get_openai_errors_naming_the_field() {
         "not supported",
     );
     check(
+        json!({"messages": hi, "reasoning_effort": "max"}),
+        400,
+        "reasoning_effort",
+        "low, medium or high",
+    );
+    check(
+        json!({"messages": hi, "chat_template_kwargs": {"reasoning_effort": "none"}}),
+        400,
+        "chat_template_kwargs.reasoning_effort",
+        "not a reasoning effort",
+    );
+    check(
         json!({"model": "gpt-4", "messages": hi}),
         404,
         "model",
