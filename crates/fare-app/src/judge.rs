@@ -6,7 +6,8 @@
 //! calling thread renders prompts and is the only one that writes to the project. Each judgment is
 //! stored in its own transaction as soon as it exists, so a crash or a kill loses at most the
 //! samples in flight. Judging again with the same model, mode and sampling
-//! parameters continues the newest such run and skips what it already judged (after a crash, a
+//! parameters (reasoning effort included: a gpt-oss run at `high` is another run than one at
+//! `medium`) continues the newest such run and skips what it already judged (after a crash, a
 //! cancel, or a `--limit`); `new_run` starts afresh instead.
 
 use std::ops::ControlFlow;
@@ -129,6 +130,7 @@ fn run_params(options: &JudgeOptions, location: &str) -> serde_json::Value {
         "top_p": options.sampling.top_p,
         "seed": options.sampling.seed,
         "max_new_tokens": options.sampling.max_new_tokens,
+        "reasoning_effort": options.sampling.reasoning_effort,
         "attempts": options.attempts,
         "swap": options.swap,
     })
