@@ -15,7 +15,9 @@
 //! - [`convert`]: a Qwen3 safetensors folder into a quantised GGUF file for CPUs.
 //!
 //! Rendering and tokenisation are checked against `transformers`' `apply_chat_template` on the
-//! real Qwen3 tokenizer (tests/reference/chat_fixtures.py makes the fixtures); the forward pass
+//! real Qwen3 tokenizer (tests/reference/chat_fixtures.py makes the fixtures) and on the real
+//! gpt-oss tokenizer and chat template at each reasoning effort
+//! (tests/reference/gptoss_chat_fixtures.py); the forward pass
 //! against `transformers`' logits (tests/reference/qwen3_golden.py). Generation and judging
 //! come next.
 
