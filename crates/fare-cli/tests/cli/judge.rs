@@ -141,9 +141,9 @@ fn a_killed_judging_run_continues_where_it_stopped() {
         &[args.as_slice(), &["--reasoning-effort", "medium", "--limit", "1", "--json"]].concat(),
     );
     assert_eq!(medium["run_id"].as_i64(), Some(2), "medium continues run 2");
-    let refused = dir
-        .run(&[args.as_slice(), &["--reasoning-effort", "max"]].concat())
-        .fails();
+    // A usage error: refused by the argument parser (exit status 2) before anything runs.
+    let refused = dir.run(&[args.as_slice(), &["--reasoning-effort", "max"]].concat());
+    assert_eq!(refused.code, Some(2), "{refused:?}");
     assert!(
         refused.stderr.contains("`max` is not a reasoning effort"),
         "{refused:?}"
