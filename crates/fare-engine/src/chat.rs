@@ -15,6 +15,7 @@
 //! fixes the time for reproducible prompts and tests.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -202,7 +203,8 @@ impl ChatTemplate {
         env.add_function(
             "strftime_now",
             move |format: String| -> Result<String, minijinja::Error> {
-                strftime(now, &format).map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e))
+                strftime(now, &format)
+                    .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e))
             },
         );
         env.add_filter("tojson", tojson);
@@ -239,14 +241,17 @@ impl ChatTemplate {
 /// `tojson` as `transformers` defines it for chat templates: Python's `json.dumps` with
 /// `ensure_ascii=False` (so `", "` and `": "` between items, non-ASCII kept), and its `indent`,
 /// `sort_keys` and `ensure_ascii` arguments.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "minijinja hands a filter its keyword arguments by value"
+)]
 fn tojson(value: &Value, kwargs: Kwargs) -> Result<Value, minijinja::Error> {
     let indent: Option<usize> = kwargs.get("indent")?;
     let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
     let ensure_ascii: Option<bool> = kwargs.get("ensure_ascii")?;
     kwargs.assert_all_used()?;
-    let json = serde_json::to_value(value).map_err(|e| {
-        minijinja::Error::new(ErrorKind::InvalidOperation, format!("tojson: {e}"))
-    })?;
+    let json = serde_json::to_value(value)
+        .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, format!("tojson: {e}")))?;
     let mut out = String::new();
     python_json(
         &json,
@@ -280,7 +285,7 @@ fn python_string(text: &str, ensure_ascii: bool, out: &mut String) {
         } else {
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
+                let _ = write!(out, "\\u{unit:04x}");
             }
         }
     }
@@ -404,26 +409,27 @@ fn strftime(time: SystemTime, format: &str) -> Result<String, String> {
             out.push(c);
             continue;
         }
-        match chars.next() {
-            Some('Y') => out.push_str(&year.to_string()),
-            Some('y') => out.push_str(&format!("{:02}", year.rem_euclid(100))),
-            Some('m') => out.push_str(&format!("{month:02}")),
-            Some('d') => out.push_str(&format!("{day:02}")),
-            Some('e') => out.push_str(&format!("{day:>2}")),
-            Some('j') => out.push_str(&format!("{day_of_year:03}")),
-            Some('H') => out.push_str(&format!("{hour:02}")),
-            Some('I') => out.push_str(&format!("{:02}", (hour + 11) % 12 + 1)),
-            Some('M') => out.push_str(&format!("{minute:02}")),
-            Some('S') => out.push_str(&format!("{second:02}")),
-            Some('p') => out.push_str(if hour < 12 { "AM" } else { "PM" }),
-            Some('B') => out.push_str(MONTHS[month_index]),
-            Some('b') => out.push_str(&MONTHS[month_index][..3]),
-            Some('A') => out.push_str(WEEKDAYS[weekday]),
-            Some('a') => out.push_str(&WEEKDAYS[weekday][..3]),
-            Some('%') => out.push('%'),
+        // Writing to a String cannot fail.
+        let _ = match chars.next() {
+            Some('Y') => write!(out, "{year}"),
+            Some('y') => write!(out, "{:02}", year.rem_euclid(100)),
+            Some('m') => write!(out, "{month:02}"),
+            Some('d') => write!(out, "{day:02}"),
+            Some('e') => write!(out, "{day:>2}"),
+            Some('j') => write!(out, "{day_of_year:03}"),
+            Some('H') => write!(out, "{hour:02}"),
+            Some('I') => write!(out, "{:02}", (hour + 11) % 12 + 1),
+            Some('M') => write!(out, "{minute:02}"),
+            Some('S') => write!(out, "{second:02}"),
+            Some('p') => out.write_str(if hour < 12 { "AM" } else { "PM" }),
+            Some('B') => out.write_str(MONTHS[month_index]),
+            Some('b') => out.write_str(&MONTHS[month_index][..3]),
+            Some('A') => out.write_str(WEEKDAYS[weekday]),
+            Some('a') => out.write_str(&WEEKDAYS[weekday][..3]),
+            Some('%') => out.write_char('%'),
             Some(other) => return Err(format!("strftime_now: `%{other}` is not supported")),
             None => return Err("strftime_now: the format ends with `%`".into()),
-        }
+        };
     }
     Ok(out)
 }
@@ -452,8 +458,14 @@ mod tests {
         );
         assert_eq!(strftime(at(0), "%Y-%m-%d %a").unwrap(), "1970-01-01 Thu");
         // A leap day and the last day of a leap year.
-        assert_eq!(strftime(at(951_782_400), "%Y-%m-%d %j").unwrap(), "2000-02-29 060");
-        assert_eq!(strftime(at(1_735_603_200), "%Y-%m-%d %j").unwrap(), "2024-12-31 366");
+        assert_eq!(
+            strftime(at(951_782_400), "%Y-%m-%d %j").unwrap(),
+            "2000-02-29 060"
+        );
+        assert_eq!(
+            strftime(at(1_735_603_200), "%Y-%m-%d %j").unwrap(),
+            "2024-12-31 366"
+        );
         assert!(strftime(t, "%Q").unwrap_err().contains("%Q"));
     }
 
@@ -461,19 +473,30 @@ mod tests {
     fn tojson_writes_what_python_json_dumps_writes() {
         let source = "{{ messages[0]|tojson }}";
         let one = ChatTemplate::new(source, None, None)
-            .render(&[Message::new("user", "é \"q\"\n<|end|>")], &RenderOptions::default())
+            .render(
+                &[Message::new("user", "é \"q\"\n<|end|>")],
+                &RenderOptions::default(),
+            )
             .unwrap();
         assert_eq!(one, r#"{"role": "user", "content": "é \"q\"\n<|end|>"}"#);
-        let two = ChatTemplate::new("{{ messages|tojson(indent=2, sort_keys=true) }}", None, None)
-            .render(&[Message::new("user", "x")], &RenderOptions::default())
-            .unwrap();
+        let two = ChatTemplate::new(
+            "{{ messages|tojson(indent=2, sort_keys=true) }}",
+            None,
+            None,
+        )
+        .render(&[Message::new("user", "x")], &RenderOptions::default())
+        .unwrap();
         assert_eq!(
             two,
             "[\n  {\n    \"content\": \"x\",\n    \"role\": \"user\"\n  }\n]"
         );
-        let ascii = ChatTemplate::new("{{ messages[0].content|tojson(ensure_ascii=true) }}", None, None)
-            .render(&[Message::new("user", "é🙂")], &RenderOptions::default())
-            .unwrap();
+        let ascii = ChatTemplate::new(
+            "{{ messages[0].content|tojson(ensure_ascii=true) }}",
+            None,
+            None,
+        )
+        .render(&[Message::new("user", "é🙂")], &RenderOptions::default())
+        .unwrap();
         assert_eq!(ascii, r#""\u00e9\ud83d\ude42""#);
         let unknown = ChatTemplate::new("{{ 1|tojson(separators=1) }}", None, None)
             .render(&[], &RenderOptions::default());

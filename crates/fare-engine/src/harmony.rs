@@ -146,7 +146,7 @@ impl ChannelSplitter {
                 rest = &tail[marker.len()..];
             } else if MARKERS.iter().any(|m| m.starts_with(tail)) {
                 // Possibly a control token cut by the piece's end: wait for more.
-                self.held = tail.to_owned();
+                tail.clone_into(&mut self.held);
                 return out;
             } else {
                 self.text("<|", &mut out);
@@ -156,7 +156,7 @@ impl ChannelSplitter {
         // A lone `<` at the end may begin a control token.
         if let Some(head) = rest.strip_suffix('<') {
             self.text(head, &mut out);
-            self.held = "<".to_owned();
+            "<".clone_into(&mut self.held);
         } else {
             self.text(rest, &mut out);
         }
@@ -283,7 +283,10 @@ mod tests {
         assert_eq!(
             split_all(&[HARMONY]),
             [
-                (Channel::Analysis, "Step 1 is fine; <step 2> errs. ".to_owned()),
+                (
+                    Channel::Analysis,
+                    "Step 1 is fine; <step 2> errs. ".to_owned()
+                ),
                 (
                     Channel::Final,
                     "Explanation: step 2 divides by zero.\nVerdict: 2".to_owned()
@@ -305,7 +308,11 @@ mod tests {
         for raw in cases {
             let whole = split_all(&[raw]);
             for at in (0..=raw.len()).filter(|&i| raw.is_char_boundary(i)) {
-                assert_eq!(split_all(&[&raw[..at], &raw[at..]]), whole, "{raw:?} at {at}");
+                assert_eq!(
+                    split_all(&[&raw[..at], &raw[at..]]),
+                    whole,
+                    "{raw:?} at {at}"
+                );
             }
             let chars: Vec<String> = raw.chars().map(String::from).collect();
             let chars: Vec<&str> = chars.iter().map(String::as_str).collect();

@@ -82,7 +82,11 @@ pub fn verdict_prefix(output: &str) -> (String, bool) {
             // Harmony output with no final channel open: the verdict is forced in a final
             // channel opened after the model's last message, where it would be read.
             let head = output.trim_end();
-            let close = if head.ends_with("<|end|>") { "" } else { "<|end|>" };
+            let close = if head.ends_with("<|end|>") {
+                ""
+            } else {
+                "<|end|>"
+            };
             (
                 format!("{head}{close}<|start|>assistant{HARMONY_FINAL}Verdict: "),
                 true,

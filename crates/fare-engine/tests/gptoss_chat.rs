@@ -78,7 +78,7 @@ fn model_dir(tokenizer: &Path) -> tempfile::TempDir {
 /// Noon UTC of the fixture's pinned date (2025-08-05).
 fn pinned_now(date: &str) -> SystemTime {
     assert_eq!(date, "2025-08-05");
-    UNIX_EPOCH + Duration::from_secs(1_754_395_200)
+    UNIX_EPOCH + Duration::from_hours(487_332)
 }
 
 #[test]
@@ -205,6 +205,7 @@ fn generation_stops_at_return_call_and_end_of_text() {
     let stop = fare_engine::evaluator::stop_tokens(&tokenizer, &template, Some(&config)).unwrap();
     assert_eq!(stop, [199_999, 200_002, 200_012]);
     std::fs::write(&config, r#"{"eos_token_id": "x"}"#).unwrap();
-    let error = fare_engine::evaluator::stop_tokens(&tokenizer, &template, Some(&config)).unwrap_err();
+    let error =
+        fare_engine::evaluator::stop_tokens(&tokenizer, &template, Some(&config)).unwrap_err();
     assert!(error.to_string().contains("eos_token_id"), "{error}");
 }

@@ -131,14 +131,23 @@ fn a_killed_judging_run_continues_where_it_stopped() {
         (Some(2), Some(1))
     );
     // Another reasoning effort is another run (the default, medium, was the runs' so far).
-    let high =
-        dir.json(&[args.as_slice(), &["--reasoning-effort", "high", "--limit", "1", "--json"]].concat());
+    let high = dir.json(
+        &[
+            args.as_slice(),
+            &["--reasoning-effort", "high", "--limit", "1", "--json"],
+        ]
+        .concat(),
+    );
     assert_eq!(
         (high["run_id"].as_i64(), high["resumed"].as_bool()),
         (Some(3), Some(false))
     );
     let medium = dir.json(
-        &[args.as_slice(), &["--reasoning-effort", "medium", "--limit", "1", "--json"]].concat(),
+        &[
+            args.as_slice(),
+            &["--reasoning-effort", "medium", "--limit", "1", "--json"],
+        ]
+        .concat(),
     );
     assert_eq!(medium["run_id"].as_i64(), Some(2), "medium continues run 2");
     // A usage error: refused by the argument parser (exit status 2) before anything runs.
