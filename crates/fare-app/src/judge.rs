@@ -6,7 +6,8 @@
 //! calling thread renders prompts and is the only one that writes to the project. Each judgment is
 //! stored in its own transaction as soon as it exists, so a crash or a kill loses at most the
 //! samples in flight. Judging again with the same model, mode and sampling
-//! parameters continues the newest such run and skips what it already judged (after a crash, a
+//! parameters (reasoning effort included: a gpt-oss run at `high` is another run than one at
+//! `medium`) continues the newest such run and skips what it already judged (after a crash, a
 //! cancel, or a `--limit`); `new_run` starts afresh instead.
 
 use std::ops::ControlFlow;
@@ -17,6 +18,7 @@ use std::time::Instant;
 use fare_core::{Prompt, PromptMode, ResponseOrder, Task, Template, VerdictRules};
 use fare_engine::evaluator::{Judge, JudgeOutput};
 use fare_engine::generate::SamplingParams;
+use fare_engine::harmony::ReasoningEffort;
 use fare_store::{NewJudgment, NewRun, Project, SampleFilter, StoreError};
 use serde::Serialize;
 
@@ -122,16 +124,22 @@ struct Job {
 /// A judge's answer to a job.
 type Done = (Work, Result<Option<JudgeOutput>, fare_engine::EngineError>);
 
-fn run_params(options: &JudgeOptions, location: &str) -> serde_json::Value {
-    serde_json::json!({
+/// A run's settings as stored in `runs.params`; `with_effort` false gives them as runs made
+/// before the reasoning effort was a setting stored them.
+fn run_params(options: &JudgeOptions, location: &str, with_effort: bool) -> serde_json::Value {
+    let mut params = serde_json::json!({
         "model_path": location,
         "temperature": options.sampling.temperature,
         "top_p": options.sampling.top_p,
         "seed": options.sampling.seed,
         "max_new_tokens": options.sampling.max_new_tokens,
-        "attempts": options.attempts,
-        "swap": options.swap,
-    })
+    });
+    if with_effort {
+        params["reasoning_effort"] = serde_json::json!(options.sampling.reasoning_effort);
+    }
+    params["attempts"] = serde_json::json!(options.attempts);
+    params["swap"] = serde_json::json!(options.swap);
+    params
 }
 
 /// Renders the prompt of one judgment.
@@ -175,7 +183,14 @@ pub fn judge(
         PromptMode::Direct => "direct",
     };
     let location = judge.location();
-    let params = run_params(options, &location);
+    let params = run_params(options, &location, true);
+    // Runs made before the reasoning effort was stored were made at the templates' default,
+    // medium: a medium run continues them.
+    let earlier_params = if options.sampling.reasoning_effort == ReasoningEffort::Medium {
+        run_params(options, &location, false)
+    } else {
+        params.clone()
+    };
     // The newest run with the same model and settings is continued: what it judged is skipped.
     let existing: Option<i64> = if options.new_run {
         None
@@ -184,9 +199,15 @@ pub fn judge(
             .connection()
             .query_row(
                 "SELECT r.id FROM runs r JOIN models m ON m.id = r.model_id
-                 WHERE m.name = ?1 AND r.mode = ?2 AND r.params = ?3 AND r.status != 'imported'
+                 WHERE m.name = ?1 AND r.mode = ?2 AND r.params IN (?3, ?4)
+                   AND r.status != 'imported'
                  ORDER BY r.id DESC LIMIT 1",
-                rusqlite::params![options.model_name, mode, params.to_string()],
+                rusqlite::params![
+                    options.model_name,
+                    mode,
+                    params.to_string(),
+                    earlier_params.to_string()
+                ],
                 |r| r.get(0),
             )
             .ok()

@@ -169,6 +169,9 @@ struct PromptArgs {
     /// Show A and B swapped (pairwise samples).
     #[arg(long)]
     swapped: bool,
+    /// gpt-oss's reasoning effort (low, medium or high) for templates that read it.
+    #[arg(long, default_value = "medium")]
+    reasoning_effort: fare_engine::harmony::ReasoningEffort,
     /// Also print the token ids.
     #[arg(long)]
     ids: bool,
@@ -258,6 +261,10 @@ struct JudgeArgs {
     /// Random seed of sampled decoding.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// How long gpt-oss models (FARE-20B) reason before answering: low, medium or high. Kept
+    /// in the run's settings; models whose chat template has no such setting ignore it.
+    #[arg(long, default_value = "medium")]
+    reasoning_effort: fare_engine::harmony::ReasoningEffort,
     /// Start a new run even when one with the same settings exists (default: continue it).
     #[arg(long)]
     new_run: bool,
@@ -1002,7 +1009,8 @@ fn prompt(args: &PromptArgs) -> Result<ExitCode> {
             add_generation_prompt: true,
             // Qwen3 templates read it (FARE-8B is non-thinking); others ignore it.
             enable_thinking: Some(false),
-            reasoning_effort: None,
+            reasoning_effort: Some(args.reasoning_effort),
+            now: None,
         },
     )?;
     if !input.special_tokens_in_text.is_empty() {
@@ -1060,6 +1068,7 @@ fn judge(args: &JudgeArgs) -> Result<ExitCode> {
             top_p: args.top_p,
             seed: args.seed,
             max_new_tokens: args.max_new_tokens,
+            reasoning_effort: args.reasoning_effort,
         },
         attempts: args.samples.max(1),
         swap: args.swap,

@@ -1,8 +1,10 @@
 //! [`EndpointJudge`]: a [`Judge`] that sends FARE prompts to an OpenAI-compatible server.
 //!
 //! Each judgment is one streamed `POST {base}/chat/completions` with the prompt's system and
-//! user messages: the text reaches `on_text` as it arrives, and breaking out of `on_text` drops
-//! the connection (a server that notices stops generating). Requests that fail with 429, 5xx
+//! user messages and its reasoning effort: the text reaches `on_text` as it arrives, and breaking
+//! out of `on_text` drops the connection (a server that notices stops generating). Reasoning a
+//! server streams apart from the answer (`reasoning_content`) becomes the judgment's analysis
+//! and can be watched with [`EndpointJudge::judge_prompt_streamed`]. Requests that fail with 429, 5xx
 //! or a connection error are retried with exponential backoff and jitter (honouring
 //! `Retry-After`) up to a bounded number of attempts; other 4xx are not retried. Once text has
 //! streamed, a broken stream is an error, not a retry (the caller has seen the text).
@@ -72,7 +74,9 @@ pub struct EndpointConfig {
     /// How many alternatives per token (OpenAI allows up to 20).
     pub top_logprobs: u32,
     /// Sent as `chat_template_kwargs` (vLLM, SGLang, llama.cpp, ours): by default
-    /// `{"enable_thinking": false}`, FARE-8B's non-thinking mode. `None` sends nothing.
+    /// `{"enable_thinking": false}`, FARE-8B's non-thinking mode, to which each request adds
+    /// its `reasoning_effort` (FARE-20B's, unless the kwargs name one), also sent as the
+    /// request's own `reasoning_effort` field. `None` sends neither.
     pub chat_template_kwargs: Option<Value>,
     /// Connecting.
     pub connect_timeout: Duration,
@@ -126,6 +130,16 @@ impl std::fmt::Debug for EndpointJudge {
             .field("api_key", &self.api_key.as_ref().map(|_| "(set)"))
             .finish_non_exhaustive()
     }
+}
+
+/// A streamed piece of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Streamed<'a> {
+    /// Reasoning the server sends apart from the answer (`reasoning_content`, `reasoning`).
+    Reasoning(&'a str),
+    /// The answer's text (`content`), which may itself hold harmony's channels when the server
+    /// passes them through (FARE Lens's own `serve-model` does).
+    Content(&'a str),
 }
 
 /// What one streamed answer held.
@@ -210,7 +224,15 @@ impl EndpointJudge {
             body["top_logprobs"] = json!(self.config.top_logprobs);
         }
         if let Some(kwargs) = &self.config.chat_template_kwargs {
-            body["chat_template_kwargs"] = kwargs.clone();
+            let mut kwargs = kwargs.clone();
+            if let Some(map) = kwargs.as_object_mut() {
+                map.entry("reasoning_effort")
+                    .or_insert_with(|| json!(params.reasoning_effort.as_str()));
+            }
+            body["chat_template_kwargs"] = kwargs;
+            // OpenAI's field for reasoning models, which vLLM and SGLang pass to gpt-oss's
+            // harmony rendering; sent with the kwargs, to the servers that take those.
+            body["reasoning_effort"] = json!(params.reasoning_effort.as_str());
         }
         body
     }
@@ -269,6 +291,21 @@ impl EndpointJudge {
         params: &SamplingParams,
         on_text: &mut dyn FnMut(&str) -> ControlFlow<()>,
     ) -> Result<Option<JudgeOutput>, EndpointError> {
+        self.judge_prompt_streamed(prompt, rules, params, &mut |piece| match piece {
+            Streamed::Content(text) => on_text(text),
+            Streamed::Reasoning(_) => ControlFlow::Continue(()),
+        })
+    }
+
+    /// [`EndpointJudge::judge_prompt`], also showing `on_piece` the reasoning a server streams
+    /// apart from the answer (vLLM's `reasoning_content` for gpt-oss), as it arrives.
+    pub fn judge_prompt_streamed(
+        &self,
+        prompt: &Prompt,
+        rules: &VerdictRules,
+        params: &SamplingParams,
+        on_piece: &mut dyn FnMut(Streamed<'_>) -> ControlFlow<()>,
+    ) -> Result<Option<JudgeOutput>, EndpointError> {
         let started = Instant::now();
         let body = serde_json::to_vec(&self.body(prompt, params))
             .map_err(|e| EndpointError::Config(e.to_string()))?;
@@ -281,12 +318,17 @@ impl EndpointJudge {
         let answer = if is_json {
             // A server that ignores `stream` answers in one piece.
             let answer = self.read_whole(response)?;
-            if !answer.text.is_empty() && on_text(&answer.text).is_break() {
+            if !answer.reasoning.is_empty()
+                && on_piece(Streamed::Reasoning(&answer.reasoning)).is_break()
+            {
+                return Ok(None);
+            }
+            if !answer.text.is_empty() && on_piece(Streamed::Content(&answer.text)).is_break() {
                 return Ok(None);
             }
             answer
         } else {
-            match self.read_stream(response, started, on_text)? {
+            match self.read_stream(response, started, on_piece)? {
                 Some(answer) => answer,
                 None => return Ok(None),
             }
@@ -338,12 +380,12 @@ impl EndpointJudge {
         }
     }
 
-    /// Reads a streamed answer; `None` when `on_text` cancelled it (the connection is dropped).
+    /// Reads a streamed answer; `None` when `on_piece` cancelled it (the connection is dropped).
     fn read_stream(
         &self,
         response: Response,
         started: Instant,
-        on_text: &mut dyn FnMut(&str) -> ControlFlow<()>,
+        on_piece: &mut dyn FnMut(Streamed<'_>) -> ControlFlow<()>,
     ) -> Result<Option<Answer>, EndpointError> {
         let mut events = EventReader::new(response);
         let mut answer = Answer::default();
@@ -391,15 +433,20 @@ impl EndpointJudge {
             if let Some(reasoning) = choice["delta"]["reasoning_content"]
                 .as_str()
                 .or_else(|| choice["delta"]["reasoning"].as_str())
+                && !reasoning.is_empty()
             {
+                answer.first_text_at.get_or_insert_with(Instant::now);
                 answer.reasoning.push_str(reasoning);
+                if on_piece(Streamed::Reasoning(reasoning)).is_break() {
+                    return Ok(None);
+                }
             }
             if let Some(piece) = choice["delta"]["content"].as_str()
                 && !piece.is_empty()
             {
                 answer.first_text_at.get_or_insert_with(Instant::now);
                 answer.text.push_str(piece);
-                if on_text(piece).is_break() {
+                if on_piece(Streamed::Content(piece)).is_break() {
                     return Ok(None);
                 }
             }
@@ -435,6 +482,7 @@ impl EndpointJudge {
         answer.reasoning.push_str(
             choice["message"]["reasoning_content"]
                 .as_str()
+                .or_else(|| choice["message"]["reasoning"].as_str())
                 .unwrap_or_default(),
         );
         answer.finish = choice["finish_reason"].as_str().map(str::to_owned);

@@ -14,7 +14,7 @@ pub mod logprobs;
 pub mod server;
 pub mod sse;
 
-pub use client::{EndpointConfig, EndpointJudge, RetryPolicy};
+pub use client::{EndpointConfig, EndpointJudge, RetryPolicy, Streamed};
 pub use server::{RunningServer, ServeOptions, ServerStats, serve};
 
 /// Errors of the endpoint client and server.

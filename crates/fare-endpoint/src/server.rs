@@ -4,7 +4,10 @@
 //! OpenAI's chunk format with a final usage chunk when `stream_options.include_usage` asks for
 //! it), `GET /health`. Messages are rendered with the model's own chat template
 //! ([`fare_engine::chat`]), Qwen3's `enable_thinking` false unless `chat_template_kwargs` says
-//! otherwise. `logprobs`/`top_logprobs` are the log-softmax of the logits each token was chosen
+//! otherwise; gpt-oss's reasoning effort (`low`, `medium`, `high`) comes from the request's
+//! `reasoning_effort` or `chat_template_kwargs.reasoning_effort`, and without either the
+//! template's own default applies. Output is streamed as the model writes it, harmony's channel
+//! tokens included (the client reads the `final` channel). `logprobs`/`top_logprobs` are the log-softmax of the logits each token was chosen
 //! from (before temperature and top-p, as vLLM reports them by default).
 //!
 //! One model thread generates one answer at a time; requests wait in a queue in arrival order,
@@ -545,6 +548,7 @@ fn parse_request(state: &AppState, body: &[u8]) -> Result<ChatRequest, ApiError>
         add_generation_prompt: true,
         enable_thinking: Some(false),
         reasoning_effort: None,
+        now: None,
     };
     match body.get("chat_template_kwargs") {
         None | Some(Value::Null) => {}
@@ -554,7 +558,8 @@ fn parse_request(state: &AppState, body: &[u8]) -> Result<ChatRequest, ApiError>
                 match (key.as_str(), value) {
                     ("enable_thinking", Value::Bool(b)) => render.enable_thinking = Some(*b),
                     ("reasoning_effort", Value::String(s)) => {
-                        render.reasoning_effort = Some(s.clone());
+                        render.reasoning_effort =
+                            Some(s.parse().map_err(|e: String| bad(&at, &e))?);
                     }
                     ("enable_thinking" | "reasoning_effort", other) => {
                         return Err(bad(&at, &format!("unexpected value {other}")));
@@ -570,8 +575,19 @@ fn parse_request(state: &AppState, body: &[u8]) -> Result<ChatRequest, ApiError>
         }
         Some(_) => return Err(bad("chat_template_kwargs", "expected an object")),
     }
-    if let Some(effort) = body.get("reasoning_effort").and_then(Value::as_str) {
-        render.reasoning_effort = Some(effort.to_owned());
+    // OpenAI's own field (vLLM reads it too); it wins over the chat template kwarg.
+    match body.get("reasoning_effort") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => {
+            render.reasoning_effort =
+                Some(s.parse().map_err(|e: String| bad("reasoning_effort", &e))?);
+        }
+        Some(other) => {
+            return Err(bad(
+                "reasoning_effort",
+                &format!("expected low, medium or high, got {other}"),
+            ));
+        }
     }
     let defaults = SamplingParams::default();
     Ok(ChatRequest {
@@ -583,6 +599,7 @@ fn parse_request(state: &AppState, body: &[u8]) -> Result<ChatRequest, ApiError>
             max_new_tokens: max_tokens.map_or(defaults.max_new_tokens, |n| {
                 usize::try_from(n).unwrap_or(usize::MAX)
             }),
+            reasoning_effort: render.reasoning_effort.unwrap_or_default(),
         },
         stream,
         include_usage,

@@ -324,3 +324,78 @@ fn forks_are_requests_in_flight_at_the_same_time() {
         started.elapsed()
     );
 }
+
+/// vLLM serving gpt-oss: the analysis channel streamed as `reasoning_content`, the final
+/// channel as `content`.
+fn reasoning_stream() -> Response {
+    let chunks = [
+        r#"{"choices":[{"index":0,"delta":{"role":"assistant","reasoning_content":"B forgets "},"finish_reason":null}]}"#,
+        r#"{"choices":[{"index":0,"delta":{"reasoning_content":"a case. Verdict: [B]?"},"finish_reason":null}]}"#,
+        r#"{"choices":[{"index":0,"delta":{"content":"Explanation: A covers every case.\n"},"finish_reason":null}]}"#,
+        r#"{"choices":[{"index":0,"delta":{"content":"Verdict: [A]"},"finish_reason":"stop"}]}"#,
+    ];
+    let mut body = String::new();
+    for c in chunks {
+        body.push_str("data: ");
+        body.push_str(c);
+        body.push_str("\n\n");
+    }
+    body.push_str("data: [DONE]\n\n");
+    ([(header::CONTENT_TYPE, "text/event-stream")], body).into_response()
+}
+
+#[test]
+fn the_reasoning_effort_is_sent_and_streamed_reasoning_is_the_analysis() {
+    use fare_endpoint::Streamed;
+    use fare_engine::harmony::ReasoningEffort;
+    let bodies = Arc::new(std::sync::Mutex::new(Vec::<serde_json::Value>::new()));
+    let seen = Arc::clone(&bodies);
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(move |body: String| {
+            seen.lock()
+                .unwrap()
+                .push(serde_json::from_str(&body).unwrap());
+            async { reasoning_stream() }
+        }),
+    );
+    let server = TestServer::start(app);
+    let judge = EndpointJudge::new(config(&server.base_url())).unwrap();
+    let params = SamplingParams {
+        reasoning_effort: ReasoningEffort::High,
+        ..SamplingParams::default()
+    };
+    let mut pieces = Vec::new();
+    let out = judge
+        .judge_prompt_streamed(&prompt(), &rules(), &params, &mut |piece| {
+            pieces.push(match piece {
+                Streamed::Reasoning(t) => ("reasoning", t.to_owned()),
+                Streamed::Content(t) => ("content", t.to_owned()),
+            });
+            ControlFlow::Continue(())
+        })
+        .unwrap()
+        .unwrap();
+    let body = bodies.lock().unwrap()[0].clone();
+    assert_eq!(body["reasoning_effort"], "high");
+    assert_eq!(
+        body["chat_template_kwargs"],
+        serde_json::json!({"enable_thinking": false, "reasoning_effort": "high"})
+    );
+    assert_eq!(pieces[0], ("reasoning", "B forgets ".to_owned()));
+    assert_eq!(pieces.len(), 4);
+    // The verdict comes from the answer only, never from the reasoning's `[B]`.
+    assert_eq!(out.judgment.verdict(), Some(Verdict::Pick(Side::A)));
+    assert_eq!(
+        out.judgment.analysis.as_deref(),
+        Some("B forgets a case. Verdict: [B]?")
+    );
+    // Without chat template kwargs (a strict server) neither field is sent.
+    let mut strict = config(&server.base_url());
+    strict.chat_template_kwargs = None;
+    let judge = EndpointJudge::new(strict).unwrap();
+    judge_once(&judge).unwrap();
+    let body = bodies.lock().unwrap()[1].clone();
+    assert!(body.get("reasoning_effort").is_none(), "{body}");
+    assert!(body.get("chat_template_kwargs").is_none(), "{body}");
+}

@@ -105,7 +105,8 @@ fn the_client_judges_through_the_server_exactly_as_the_engine_generates() {
         &RenderOptions {
             add_generation_prompt: true,
             enable_thinking: Some(false),
-            reasoning_effort: None,
+            reasoning_effort: Some(params.reasoning_effort),
+            now: None,
         },
     )
     .unwrap();
@@ -330,6 +331,18 @@ fn bad_requests_get_openai_errors_naming_the_field() {
         400,
         "chat_template_kwargs.tools",
         "not supported",
+    );
+    check(
+        json!({"messages": hi, "reasoning_effort": "max"}),
+        400,
+        "reasoning_effort",
+        "low, medium or high",
+    );
+    check(
+        json!({"messages": hi, "chat_template_kwargs": {"reasoning_effort": "none"}}),
+        400,
+        "chat_template_kwargs.reasoning_effort",
+        "not a reasoning effort",
     );
     check(
         json!({"model": "gpt-4", "messages": hi}),

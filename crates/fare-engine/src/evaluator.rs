@@ -34,6 +34,48 @@ const TURN_ENDS: [&str; 5] = [
     "<|call|>",
 ];
 
+/// The token ids that end an answer: the turn ends of the chat formats the engine knows that
+/// the vocabulary has, the template's end-of-sequence token, and the `eos_token_id` (one id or a
+/// list) of the model's `generation_config.json` when there is one. For gpt-oss that is
+/// `<|return|>` 200002, `<|call|>` 200012 and `<|endoftext|>` 199999.
+pub fn stop_tokens(
+    tokenizer: &TextTokenizer,
+    template: &ChatTemplate,
+    generation_config: Option<&Path>,
+) -> Result<Vec<u32>, EngineError> {
+    let mut stop: Vec<u32> = TURN_ENDS
+        .iter()
+        .copied()
+        .chain(template.eos_token())
+        .filter_map(|t| tokenizer.token_id(t))
+        .collect();
+    if let Some(path) = generation_config
+        && let Ok(text) = std::fs::read_to_string(path)
+    {
+        let bad = |message: String| EngineError::ModelFile {
+            path: path.to_owned(),
+            message,
+        };
+        let config: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+        let ids = match &config["eos_token_id"] {
+            serde_json::Value::Null => Vec::new(),
+            serde_json::Value::Array(ids) => ids.iter().collect(),
+            one => vec![one],
+        };
+        for id in ids {
+            let id = id
+                .as_u64()
+                .and_then(|id| u32::try_from(id).ok())
+                .ok_or_else(|| bad(format!("`eos_token_id` holds {id}, not a token id")))?;
+            stop.push(id);
+        }
+    }
+    stop.sort_unstable();
+    stop.dedup();
+    Ok(stop)
+}
+
 /// A loaded evaluator.
 #[derive(Debug)]
 pub struct Evaluator {
@@ -154,14 +196,8 @@ impl Evaluator {
                 ),
             });
         }
-        let mut stop_tokens: Vec<u32> = TURN_ENDS
-            .iter()
-            .copied()
-            .chain(template.eos_token())
-            .filter_map(|t| tokenizer.token_id(t))
-            .collect();
-        stop_tokens.sort_unstable();
-        stop_tokens.dedup();
+        let generation_config = path.is_dir().then(|| path.join("generation_config.json"));
+        let stop_tokens = stop_tokens(&tokenizer, &template, generation_config.as_deref())?;
         Ok(Evaluator {
             model,
             tokenizer,
@@ -172,9 +208,10 @@ impl Evaluator {
         })
     }
 
-    /// Judges one prompt: renders it in the model's chat format, generates, reads the verdict,
-    /// and scores the admissible verdicts (see the module doc). Returns `None` when `on_text`
-    /// cancelled it.
+    /// Judges one prompt: renders it in the model's chat format (with `params`' reasoning
+    /// effort), generates until a stop token, reads the verdict (from the `final` channel of
+    /// harmony output), and scores the admissible verdicts (see the module doc). Returns `None`
+    /// when `on_text` cancelled it.
     pub fn judge(
         &mut self,
         prompt: &Prompt,
@@ -189,7 +226,8 @@ impl Evaluator {
             &RenderOptions {
                 add_generation_prompt: true,
                 enable_thinking: Some(false),
-                reasoning_effort: None,
+                reasoning_effort: Some(params.reasoning_effort),
+                now: None,
             },
         )?;
         let scoring = self.score_verdicts && scores_task(rules.task);

@@ -12,10 +12,15 @@ use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 
 use crate::EngineError;
+use crate::harmony::ReasoningEffort;
 use crate::model::Model;
 use crate::tokenize::TextTokenizer;
 
-/// How to pick each next token.
+/// How to pick each next token, and the reasoning effort the prompt asks for.
+///
+/// `reasoning_effort` is not used by decoding: it travels with the other parameters of a
+/// judgment to whatever renders the prompt (the local evaluator's chat template, an endpoint's
+/// request), so the judging pipeline hands a judge one set of parameters.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SamplingParams {
     /// 0 for greedy decoding.
@@ -26,16 +31,21 @@ pub struct SamplingParams {
     pub seed: u64,
     /// The most tokens to generate.
     pub max_new_tokens: usize,
+    /// gpt-oss's reasoning effort, passed to the chat template (templates that do not know it,
+    /// such as Qwen3's, ignore it).
+    #[serde(default)]
+    pub reasoning_effort: ReasoningEffort,
 }
 
 impl Default for SamplingParams {
-    /// Greedy, up to 4096 new tokens.
+    /// Greedy, up to 4096 new tokens, medium reasoning effort.
     fn default() -> Self {
         SamplingParams {
             temperature: 0.0,
             top_p: None,
             seed: 0,
             max_new_tokens: 4096,
+            reasoning_effort: ReasoningEffort::Medium,
         }
     }
 }

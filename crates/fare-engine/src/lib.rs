@@ -4,6 +4,7 @@
 //!   exact prompt text the model sees.
 //! - [`tokenize`]: that text turned into token ids with the model's `tokenizer.json`.
 //! - [`prompt`]: a FARE prompt (fare-core's system and user messages) through both.
+//! - [`harmony`]: gpt-oss's reasoning effort, and its output told apart by channel as it streams.
 //! - [`model`]: loading Qwen3 (safetensors, GGUF), gpt-oss (safetensors) and Llama (GGUF)
 //!   models with candle, running their forward pass and scoring candidate continuations.
 //! - [`gpt_oss`]: the gpt-oss architecture (FARE-20B): sinks, sliding windows, YaRN, experts;
@@ -16,9 +17,10 @@
 //! - [`convert`]: a Qwen3 safetensors folder into a quantised GGUF file for CPUs.
 //!
 //! Rendering and tokenisation are checked against `transformers`' `apply_chat_template` on the
-//! real Qwen3 tokenizer (tests/reference/chat_fixtures.py makes the fixtures); the forward pass
-//! against `transformers`' logits (tests/reference/qwen3_golden.py, gpt_oss_golden.py). Generation and judging
-//! come next.
+//! real Qwen3 tokenizer (tests/reference/chat_fixtures.py makes the fixtures) and on the real
+//! gpt-oss tokenizer and chat template at each reasoning effort
+//! (tests/reference/gptoss_chat_fixtures.py); the forward pass against `transformers`' logits
+//! (tests/reference/qwen3_golden.py, gpt_oss_golden.py).
 
 pub mod chat;
 pub mod convert;
@@ -26,6 +28,7 @@ pub mod discover;
 pub mod evaluator;
 pub mod generate;
 pub mod gpt_oss;
+pub mod harmony;
 pub mod model;
 pub mod mxfp4;
 pub mod prompt;

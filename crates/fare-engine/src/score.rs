@@ -9,7 +9,10 @@
 //! admissible verdict is then scored in the form the FARE interface shows the models writing:
 //! step-level `-1`, `0`, `1` ...; pairwise `[A]`, `[B]`; verification `correct`, `incorrect`.
 //! Rating is not scored. An output with no verdict line (truncated or unparseable) gets one
-//! forced: `\nVerdict: ` is appended after it, and the result says so ([`ScoredVerdicts::forced`]).
+//! forced: `\nVerdict: ` is appended after it (for harmony output
+//! with no final channel open, a final channel holding `Verdict: ` is opened after it, since
+//! `fare_core::read_output` reads verdicts there only), and the result says so
+//! ([`ScoredVerdicts::forced`]).
 //!
 //! Tokenisation in context: a candidate's tokens are those of `prompt + prefix + candidate` after
 //! the tokens of `prompt + prefix` (the rendered prompt text, then the output up to the value).
@@ -75,6 +78,20 @@ pub fn verdict_prefix(output: &str) -> (String, bool) {
     match verdict_value_start(output) {
         Some(ValueStart::At(at)) => (output[..at].to_owned(), false),
         Some(ValueStart::AfterColon(at)) => (format!("{} ", &output[..at]), false),
+        None if output.contains("<|channel|>") && !ends_in_final_channel(output) => {
+            // Harmony output with no final channel open: the verdict is forced in a final
+            // channel opened after the model's last message, where it would be read.
+            let head = output.trim_end();
+            let close = if head.ends_with("<|end|>") {
+                ""
+            } else {
+                "<|end|>"
+            };
+            (
+                format!("{head}{close}<|start|>assistant{HARMONY_FINAL}Verdict: "),
+                true,
+            )
+        }
         None => {
             let head = output.trim_end();
             let separator = if head.is_empty() { "" } else { "\n" };
@@ -180,6 +197,13 @@ enum ValueStart {
 
 const HARMONY_FINAL: &str = "<|channel|>final<|message|>";
 const HARMONY_ENDS: [&str; 4] = ["<|return|>", "<|end|>", "<|call|>", "<|start|>"];
+
+/// Whether harmony output ends inside a `final` channel message (one still being written).
+fn ends_in_final_channel(output: &str) -> bool {
+    output
+        .rfind(HARMONY_FINAL)
+        .is_some_and(|at| !HARMONY_ENDS.iter().any(|end| output[at..].contains(end)))
+}
 
 /// The value of the last `Verdict:` line, by `fare_core::parse`'s rules (kept in step with
 /// them by this module's tests, which read each scored text back with `read_output`).
@@ -301,6 +325,33 @@ mod tests {
                     "{text:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_harmony_output_without_a_final_verdict_gets_one_forced_in_a_final_channel() {
+        let rules = VerdictRules::new(Task::StepLevel, 4);
+        for output in [
+            "<|channel|>analysis<|message|>Step 1 is wrong. Verdict: 1 maybe",
+            "<|channel|>analysis<|message|>Thinking.<|end|>",
+            "<|channel|>analysis<|message|>x<|end|><|start|>assistant<|channel|>final<|message|>Explanation: no verdict line",
+        ] {
+            let (prefix, forced) = verdict_prefix(output);
+            assert!(forced, "{output:?}");
+            assert!(
+                prefix.ends_with("<|end|><|start|>assistant<|channel|>final<|message|>Verdict: ")
+                    || prefix.ends_with("no verdict line\nVerdict: "),
+                "{prefix:?}"
+            );
+            let judgment = read_output(&format!("{prefix}2"), &rules, Finish::Stopped);
+            assert_eq!(
+                judgment.outcome,
+                Outcome::Parsed {
+                    verdict: Verdict::FirstError(Some(2))
+                },
+                "{prefix:?}"
+            );
+            assert!(judgment.analysis.is_some());
         }
     }
 

@@ -61,6 +61,7 @@ fn options() -> RenderOptions {
         add_generation_prompt: true,
         enable_thinking: Some(false),
         reasoning_effort: None,
+        now: None,
     }
 }
 

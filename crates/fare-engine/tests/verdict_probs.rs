@@ -237,6 +237,7 @@ fn prompt_input(evaluator: &Evaluator, prompt: &fare_core::Prompt) -> ModelInput
             add_generation_prompt: true,
             enable_thinking: Some(false),
             reasoning_effort: None,
+            now: None,
         },
     )
     .unwrap()

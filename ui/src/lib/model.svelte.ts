@@ -8,6 +8,7 @@ import type { JobTarget } from "./api/generated/JobTarget";
 import type { JobView } from "./api/generated/JobView";
 import type { LoadRequest } from "./api/generated/LoadRequest";
 import type { ModelList } from "./api/generated/ModelList";
+import type { ReasoningEffort } from "./api/generated/ReasoningEffort";
 import type { WorkerView } from "./api/generated/WorkerView";
 import { isRunning, jobChange, jobDelay, workerDelay } from "./models";
 
@@ -34,6 +35,8 @@ export class ModelPanel {
   maxNewTokens = $state(4096);
   /** The next job starts a new run instead of continuing the model's newest. */
   newRun = $state(false);
+  /** How long gpt-oss models (FARE-20B) reason in the next job; a run setting like the others. */
+  reasoningEffort = $state<ReasoningEffort>("medium");
 
   private workerTimer: Timer | null = null;
   private jobTimer: Timer | null = null;
@@ -110,7 +113,14 @@ export class ModelPanel {
       return;
     }
     try {
-      this.setJob(await this.client.startJob({ target, max_new_tokens: this.maxNewTokens, new_run: this.newRun }));
+      this.setJob(
+        await this.client.startJob({
+          target,
+          max_new_tokens: this.maxNewTokens,
+          reasoning_effort: this.reasoningEffort,
+          new_run: this.newRun,
+        }),
+      );
     } catch (e) {
       this.host.fail(e);
     }

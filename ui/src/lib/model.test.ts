@@ -21,6 +21,7 @@ function job(change: Partial<JobView> = {}): JobView {
     failed: 0,
     current_sample: null,
     output: "",
+    analysis: "",
     last_judged: null,
     run_id: 3,
     tokens: 0,
@@ -117,19 +118,26 @@ describe("the model panel", () => {
     await s.app.model.load({ kind: "local", path: "/models/smol.gguf" });
     s.app.detail = stepSample({ id: 7, judgments: [] });
     s.app.model.maxNewTokens = 64;
+    s.app.model.reasoningEffort = "high";
     s.jobs.push(
       job(),
-      job({ current_sample: 7, output: "Explanation: step 2" }),
+      job({ current_sample: 7, output: "Explanation: step 2", analysis: "Step 2 divides by zero." }),
       job({ state: "finished", done: 1, judged: 1, last_judged: 7, output: "Explanation: step 2\nVerdict: 2" }),
     );
     s.app.judgeSample();
     await vi.advanceTimersByTimeAsync(0);
     const started = s.calls.find((c) => c.command === "start_job")?.args as { request: JobRequest };
-    expect(started.request).toEqual({ target: { kind: "samples", ids: [7] }, max_new_tokens: 64, new_run: false });
+    expect(started.request).toEqual({
+      target: { kind: "samples", ids: [7] },
+      max_new_tokens: 64,
+      reasoning_effort: "high",
+      new_run: false,
+    });
     expect(s.app.jobRunning()).toBe(true);
 
     await vi.advanceTimersByTimeAsync(300);
     expect(s.app.model.job?.output).toBe("Explanation: step 2");
+    expect(s.app.model.job?.analysis).toBe("Step 2 divides by zero.");
     expect(s.count("sample")).toBe(0);
 
     await vi.advanceTimersByTimeAsync(300);

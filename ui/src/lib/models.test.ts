@@ -32,6 +32,7 @@ function job(change: Partial<JobView> = {}): JobView {
     failed: 0,
     current_sample: null,
     output: "",
+    analysis: "",
     last_judged: null,
     run_id: null,
     tokens: 0,

@@ -130,4 +130,31 @@ fn a_killed_judging_run_continues_where_it_stopped() {
         (fresh["run_id"].as_i64(), fresh["judged"].as_i64()),
         (Some(2), Some(1))
     );
+    // Another reasoning effort is another run (the default, medium, was the runs' so far).
+    let high = dir.json(
+        &[
+            args.as_slice(),
+            &["--reasoning-effort", "high", "--limit", "1", "--json"],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        (high["run_id"].as_i64(), high["resumed"].as_bool()),
+        (Some(3), Some(false))
+    );
+    let medium = dir.json(
+        &[
+            args.as_slice(),
+            &["--reasoning-effort", "medium", "--limit", "1", "--json"],
+        ]
+        .concat(),
+    );
+    assert_eq!(medium["run_id"].as_i64(), Some(2), "medium continues run 2");
+    // A usage error: refused by the argument parser (exit status 2) before anything runs.
+    let refused = dir.run(&[args.as_slice(), &["--reasoning-effort", "max"]].concat());
+    assert_eq!(refused.code, Some(2), "{refused:?}");
+    assert!(
+        refused.stderr.contains("`max` is not a reasoning effort"),
+        "{refused:?}"
+    );
 }

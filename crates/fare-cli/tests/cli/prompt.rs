@@ -110,3 +110,61 @@ fn control_tokens_inside_a_sample_are_warned_about() {
         missing.stderr
     );
 }
+
+/// A gpt-oss model folder: the real gpt-oss tokenizer (fetched by tests/fetch-test-assets.sh)
+/// and the real chat template the engine's tests keep as a fixture.
+fn gptoss(dir: &Dir) -> Option<String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tokenizer = root.join(".test-assets/tokenizer-gptoss");
+    if !tokenizer.join("tokenizer.json").is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "run tests/fetch-test-assets.sh first"
+        );
+        println!("SKIPPED: .test-assets/tokenizer-gptoss is absent (tests/fetch-test-assets.sh)");
+        return None;
+    }
+    let model = dir.path().join("gpt-oss");
+    std::fs::create_dir(&model).expect("model folder");
+    for file in ["tokenizer.json", "tokenizer_config.json"] {
+        std::fs::copy(tokenizer.join(file), model.join(file)).expect("copy the tokenizer");
+    }
+    std::fs::copy(
+        root.join("crates/fare-engine/tests/fixtures/gpt-oss/chat_template.jinja"),
+        model.join("chat_template.jinja"),
+    )
+    .expect("copy the chat template");
+    Some(model.to_str().expect("a UTF-8 path").to_owned())
+}
+
+#[test]
+fn a_gpt_oss_prompt_is_harmony_with_the_reasoning_effort_asked_for() {
+    let dir = Dir::new();
+    let Some(model) = gptoss(&dir) else { return };
+    dir.demo("d.sqlite");
+    let prompt = |extra: &[&str]| {
+        let mut args = vec!["prompt", "d.sqlite", "demo-pair-1", "--model", &model];
+        args.extend_from_slice(extra);
+        dir.run(&args).ok().stdout
+    };
+    let medium = prompt(&[]);
+    assert!(
+        medium.starts_with("<|start|>system<|message|>You are ChatGPT"),
+        "{medium}"
+    );
+    assert!(medium.contains("\nReasoning: medium\n\n"), "{medium}");
+    assert!(
+        medium.contains(
+            "<|start|>developer<|message|># Instructions\n\nPlease act as an impartial judge"
+        ),
+        "FARE's protocol is the developer message: {medium}"
+    );
+    assert!(medium.ends_with("[The End of Assistant B's Answer]<|end|><|start|>assistant"));
+    let high = prompt(&["--reasoning-effort", "high"]);
+    assert!(high.contains("\nReasoning: high\n\n"), "{high}");
+    assert_eq!(
+        high.replace("Reasoning: high", "Reasoning: medium"),
+        medium,
+        "only the effort differs"
+    );
+}

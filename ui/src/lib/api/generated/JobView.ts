@@ -42,9 +42,15 @@ failed: number,
  */
 current_sample: number | null, 
 /**
- * Its output so far, as the model writes it (untrusted).
+ * Its answer so far (untrusted): the whole output, or for a model that reasons apart
+ * (gpt-oss's harmony format) its `final` channel.
  */
 output: string, 
+/**
+ * Its reasoning so far (untrusted): gpt-oss's `analysis` channel, or what an endpoint
+ * streamed as `reasoning_content`; empty for models that do not reason apart.
+ */
+analysis: string, 
 /**
  * The sample judged last.
  */
