@@ -259,7 +259,7 @@ fn a_version_1_file_is_migrated_and_its_runs_learn_their_tasks() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE votes; DROP INDEX samples_by_task_id; DROP INDEX judgments_by_run_agreement; ALTER TABLE runs DROP COLUMN tasks;
+            "DROP TABLE adjudications; DROP TABLE votes; DROP INDEX samples_by_task_id; DROP INDEX judgments_by_run_agreement; ALTER TABLE runs DROP COLUMN tasks;
              DROP TABLE sample_text;
              CREATE VIRTUAL TABLE sample_text USING fts5(question, steps, responses, content='', contentless_delete=1);
              CREATE VIRTUAL TABLE critique_text USING fts5(critique, content='', contentless_delete=1);
@@ -322,7 +322,7 @@ fn a_version_2_file_is_migrated_and_its_k_judgments_get_their_majority() {
     // Turn the file back into what version 2 wrote.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch("DROP TABLE votes; PRAGMA user_version = 2;")
+        conn.execute_batch("DROP TABLE adjudications; DROP TABLE votes; PRAGMA user_version = 2;")
             .unwrap();
     }
     let project = fare_store::Project::open(&path).unwrap();
