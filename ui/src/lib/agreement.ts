@@ -17,7 +17,7 @@ export function groupName(g: AgreementGroup): string {
 /** Alpha with its level and what it is over. */
 export function alphaText(g: AgreementGroup): string {
   const a = g.agreement;
-  return `${figure(a.alpha)} (${a.level}, over ${a.compared.toLocaleString()} samples)`;
+  return `${figure(a.alpha)} (${a.level}, over ${a.compared.toLocaleString()} ${a.compared === 1 ? "sample" : "samples"})`;
 }
 
 /** A pair's kappa and what it is over. */
