@@ -160,28 +160,44 @@ pub fn level_of(task: Task) -> Level {
     }
 }
 
+/// Each annotator's verdict of one sample: (annotator, canonical verdict), by name.
+type Verdicts = Vec<(String, String)>;
+
+/// The samples of one group: (sample id, verdicts).
+type Members = Vec<(i64, Verdicts)>;
+
+/// One sample's verdicts.
+struct SampleVerdicts {
+    sample_id: i64,
+    task: Task,
+    dataset_id: i64,
+    verdicts: Verdicts,
+}
+
 /// Verdicts grouped by sample, in sample order.
-fn by_sample(rows: Vec<HumanVerdict>) -> Vec<(i64, Task, i64, Vec<(String, String)>)> {
-    let mut out: Vec<(i64, Task, i64, Vec<(String, String)>)> = Vec::new();
+fn by_sample(rows: Vec<HumanVerdict>) -> Vec<SampleVerdicts> {
+    let mut out: Vec<SampleVerdicts> = Vec::new();
     for row in rows {
         match out.last_mut() {
-            Some(last) if last.0 == row.sample_id => last.3.push((row.annotator, row.verdict)),
-            _ => out.push((
-                row.sample_id,
-                row.task,
-                row.dataset_id,
-                vec![(row.annotator, row.verdict)],
-            )),
+            Some(last) if last.sample_id == row.sample_id => {
+                last.verdicts.push((row.annotator, row.verdict));
+            }
+            _ => out.push(SampleVerdicts {
+                sample_id: row.sample_id,
+                task: row.task,
+                dataset_id: row.dataset_id,
+                verdicts: vec![(row.annotator, row.verdict)],
+            }),
         }
     }
     out
 }
 
-fn disagree(verdicts: &[(String, String)]) -> bool {
+fn disagree(verdicts: &Verdicts) -> bool {
     verdicts.len() >= 2 && verdicts.iter().any(|(_, v)| *v != verdicts[0].1)
 }
 
-fn figures(task: Task, samples: &[Vec<(String, String)>]) -> Agreement {
+fn figures(task: Task, samples: &[Verdicts]) -> Agreement {
     agreement(samples, level_of(task), |v| v.parse::<f64>().ok())
 }
 
@@ -196,15 +212,14 @@ impl OpenProject {
             .into_iter()
             .map(|d| (d.id, d.name))
             .collect();
-        // (task, data set or None) → the samples' verdicts.
-        let mut groups: BTreeMap<(Task, Option<i64>), Vec<(i64, Vec<(String, String)>)>> =
-            BTreeMap::new();
-        for (sample, task, dataset, verdicts) in &samples {
-            for key in [(*task, None), (*task, Some(*dataset))] {
+        // (task, data set or None) → the samples' ids and verdicts.
+        let mut groups: BTreeMap<(Task, Option<i64>), Members> = BTreeMap::new();
+        for s in &samples {
+            for key in [(s.task, None), (s.task, Some(s.dataset_id))] {
                 groups
                     .entry(key)
                     .or_default()
-                    .push((*sample, verdicts.clone()));
+                    .push((s.sample_id, s.verdicts.clone()));
             }
         }
         let mut out = Vec::with_capacity(groups.len());
@@ -214,8 +229,7 @@ impl OpenProject {
                 .filter(|(_, v)| disagree(v))
                 .map(|(id, _)| *id)
                 .collect();
-            let verdicts: Vec<Vec<(String, String)>> =
-                members.into_iter().map(|(_, v)| v).collect();
+            let verdicts: Vec<Verdicts> = members.into_iter().map(|(_, v)| v).collect();
             out.push(AgreementGroup {
                 task,
                 dataset_id,
@@ -232,12 +246,12 @@ impl OpenProject {
         out.sort_by_key(|g| (g.dataset_id.is_some(), g.task, g.dataset_id));
         let disagreeing: Vec<i64> = samples
             .iter()
-            .filter(|(_, _, _, v)| disagree(v))
-            .map(|(id, ..)| *id)
+            .filter(|s| disagree(&s.verdicts))
+            .map(|s| s.sample_id)
             .collect();
         let mut annotators: Vec<String> = samples
             .iter()
-            .flat_map(|(.., v)| v.iter().map(|(who, _)| who.clone()))
+            .flat_map(|s| s.verdicts.iter().map(|(who, _)| who.clone()))
             .collect();
         annotators.sort();
         annotators.dedup();
@@ -260,23 +274,27 @@ impl OpenProject {
             n => n.min(500),
         } as usize;
         let adjudicated = project.adjudicated_verdicts()?;
-        let matching: Vec<(i64, Task, Vec<(String, String)>)> =
+        let matching: Vec<SampleVerdicts> =
             by_sample(project.human_verdicts(query.task, query.dataset_id)?)
                 .into_iter()
-                .filter(|(_, _, _, v)| disagree(v))
-                .map(|(id, task, _, v)| (id, task, v))
+                .filter(|s| disagree(&s.verdicts))
                 .collect();
         let total = matching.len();
         let open = matching
             .iter()
-            .filter(|(id, ..)| !adjudicated.contains_key(id))
+            .filter(|s| !adjudicated.contains_key(&s.sample_id))
             .count();
         let mut items = Vec::new();
         let mut next_after = None;
-        for (sample_id, task, verdicts) in matching
+        for SampleVerdicts {
+            sample_id,
+            task,
+            verdicts,
+            ..
+        } in matching
             .into_iter()
-            .filter(|(id, ..)| *id > query.after)
-            .filter(|(id, ..)| !query.open_only || !adjudicated.contains_key(id))
+            .filter(|s| s.sample_id > query.after)
+            .filter(|s| !query.open_only || !adjudicated.contains_key(&s.sample_id))
         {
             if items.len() == limit {
                 next_after = items.last().map(|d: &Disagreement| d.sample_id);
