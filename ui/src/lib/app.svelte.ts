@@ -62,7 +62,7 @@ export class AppState implements CommandTarget {
   showRaw = $state(false);
   /** The prompt behind the judgment on screen, while shown. */
   prompt = $state<PromptView | null>(null);
-  overlay = $state<"help" | "tags" | "note" | "report" | "import" | "export" | "agreement" | null>(null);
+  overlay = $state<"help" | "tags" | "note" | "report" | "import" | "export" | "agreement" | "merge" | null>(null);
   /** The evaluator report, untyped until the Rust side exports its type. */
   report = $state<unknown>(null);
   noteDraft = $state("");
@@ -442,7 +442,7 @@ export class AppState implements CommandTarget {
     if (typeof localStorage !== "undefined") localStorage.setItem("fare-lens-theme", this.theme);
     this.applyTheme();
   }
-  open(what: "help" | "tags" | "note" | "report" | "import" | "export" | "agreement" | null): void {
+  open(what: "help" | "tags" | "note" | "report" | "import" | "export" | "agreement" | "merge" | null): void {
     if (what === "note") this.noteDraft = this.detail?.label.note ?? "";
     if (what === "report") {
       this.report = null;

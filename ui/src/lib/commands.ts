@@ -4,7 +4,7 @@
 import type { Task } from "./api/generated/Task";
 
 /** Where keys go: the main screen, or one of the modal pickers and dialogs on top of it. */
-export type Context = "main" | "tags" | "note" | "help" | "report" | "import" | "export" | "agreement";
+export type Context = "main" | "tags" | "note" | "help" | "report" | "import" | "export" | "agreement" | "merge";
 
 /** What commands can see and do: implemented by the app state (and by fakes in tests). */
 export interface CommandTarget {
@@ -35,7 +35,7 @@ export interface CommandTarget {
   toggleRaw(): void;
   togglePrompt(): void;
   toggleTheme(): void;
-  open(what: "help" | "tags" | "note" | "report" | "import" | "export" | "agreement" | null): void;
+  open(what: "help" | "tags" | "note" | "report" | "import" | "export" | "agreement" | "merge" | null): void;
   saveNote(): void;
   /** Whether another project can be opened here (the desktop app; not a served project). */
   canSwitchProject(): boolean;
@@ -187,6 +187,8 @@ export const COMMANDS: Command[] = [
   { id: "export.close", label: "Close the export dialog", keys: ["Escape"], context: "export", inFields: true, group: "Data", run: (t) => t.open(null) },
   { id: "agreement.open", label: "Agreement and adjudication…", keys: ["G"], context: "main", group: "Data", run: (t) => t.open("agreement") },
   { id: "agreement.close", label: "Close the agreement view", keys: ["Escape"], context: "agreement", inFields: true, group: "Data", run: (t) => t.open(null) },
+  { id: "merge.open", label: "Merge project files…", keys: [], context: "main", group: "Data", run: (t) => t.open("merge") },
+  { id: "merge.close", label: "Close the merge dialog", keys: ["Escape"], context: "merge", inFields: true, group: "Data", run: (t) => t.open(null) },
   // The model
   { id: "model.panel", label: "Model panel (toggle)", keys: ["m"], context: "main", group: "Model", run: (t) => t.toggleModels() },
   {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultChoice, doneLines, exportRequest, finalLabelOf, isExistsError, withExtension } from "./exporting";
+import { defaultChoice, doneLines, exportRequest, finalLabelOf, isExistsError, mergeLines, mergeRequest, withExtension } from "./exporting";
 import { alphaText, figure, groupName, pairText, tally, verdictsText } from "./agreement";
 
 describe("the export dialog", () => {
@@ -49,6 +49,19 @@ describe("the export dialog", () => {
       "Final verdicts (majority of annotators): 2 majority.",
       "Without a final verdict: 2 no human verdict.",
       "No row: 2 no human verdict.",
+    ]);
+  });
+});
+
+describe("the merge dialog", () => {
+  it("takes the files one per line and needs two", () => {
+    expect(mergeRequest(" /x/m.fare ", "/x/a.fare\n\n  /x/b.fare \n")).toEqual({ output: "/x/m.fare", inputs: ["/x/a.fare", "/x/b.fare"] });
+    expect(mergeRequest("/x/m.fare", "/x/a.fare")).toBe("Give two or more project files to merge, one per line.");
+    expect(mergeRequest("", "/x/a.fare\n/x/b.fare")).toBe("Give the full path of the new project file.");
+    const file = { path: "/x/b.fare", datasets: 0, samples: 0, runs: 0, judgments: 0, annotators: 1, events: 3, duplicate_events: 2, adjudications: 0 };
+    expect(mergeLines({ output: "/x/m.fare", inputs: [file], annotators: ["ana", "ben"] })).toEqual([
+      "/x/b.fare: 0 samples, 0 runs, 0 judgments, 3 annotation events (2 already there), 0 adjudications",
+      "Wrote /x/m.fare; annotators ana, ben.",
     ]);
   });
 });

@@ -5,6 +5,8 @@ import type { ExportDone } from "./api/generated/ExportDone";
 import type { ExportFormatName } from "./api/generated/ExportFormatName";
 import type { ExportRequest } from "./api/generated/ExportRequest";
 import type { FinalLabel } from "./api/generated/FinalLabel";
+import type { MergeDone } from "./api/generated/MergeDone";
+import type { MergeRequest } from "./api/generated/MergeRequest";
 import type { SampleCount } from "./api/generated/SampleCount";
 
 /** The export formats in the order the product lists them, with their words and extensions. */
@@ -92,4 +94,26 @@ export function doneLines(done: ExportDone): string[] {
   if (done.unresolved.length > 0) lines.push(`Without a final verdict: ${list(done.unresolved)}.`);
   if (done.skipped_reasons.length > 0) lines.push(`No row: ${list(done.skipped_reasons)}.`);
   return lines;
+}
+
+/** The merge request from the dialog's fields (the inputs one per line); a message when incomplete. */
+export function mergeRequest(output: string, inputs: string): MergeRequest | string {
+  const files = inputs
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  if (output.trim() === "") return "Give the full path of the new project file.";
+  if (files.length < 2) return "Give two or more project files to merge, one per line.";
+  return { output: output.trim(), inputs: files };
+}
+
+/** What a merge wrote, in lines for people. */
+export function mergeLines(done: MergeDone): string[] {
+  return [
+    ...done.inputs.map(
+      (i) =>
+        `${i.path}: ${i.samples.toLocaleString()} samples, ${i.runs} runs, ${i.judgments.toLocaleString()} judgments, ${i.events.toLocaleString()} annotation events (${i.duplicate_events.toLocaleString()} already there), ${i.adjudications} adjudications`,
+    ),
+    `Wrote ${done.output}; annotators ${done.annotators.join(", ")}.`,
+  ];
 }

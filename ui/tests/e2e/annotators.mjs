@@ -93,6 +93,29 @@ await test("exporting again asks before replacing; ticking Replace writes it", a
   await page.screenshot({ path: join(shots, "export.png") });
 });
 
+await test("Data → Merge project files… combines two copies into a new file, then refuses to overwrite it", async () => {
+  await key("Escape");
+  await page.waitForSelector("[data-testid=export-dialog]", { state: "detached" });
+  const copy = join(dir, "copy.sqlite");
+  execFileSync(bin, ["merge", copy, demo, demo], { stdio: "ignore" });
+  await page.locator('[data-testid="menubar"] summary', { hasText: "Data" }).click();
+  await page.locator('[data-menu-command="merge.open"]').click();
+  await page.waitForSelector("[data-testid=merge-dialog]");
+  const merged = join(dir, "merged.sqlite");
+  await page.fill("[data-testid=merge-inputs]", `${demo}\n${copy}`);
+  await page.fill("[data-testid=merge-output]", merged);
+  await page.click("[data-testid=merge-run]");
+  await page.waitForSelector("[data-testid=merge-done]");
+  const done = await page.locator("[data-testid=merge-done]").innerText();
+  expect(/0 annotation events \(\d+ already there\)/.test(done) && /annotators .*ana, ben, cy/.test(done), `merge said: ${done}`);
+  expect(existsSync(merged), "the merged file exists");
+  await page.click("[data-testid=merge-run]");
+  await page.waitForSelector("[data-testid=merge-error]");
+  const error = await page.locator("[data-testid=merge-error]").innerText();
+  expect(/already exists/.test(error), `error: ${error}`);
+  await key("Escape");
+});
+
 await test("no page errors or dialogs", async () => {
   expect(problems.length === 0, problems.join("; "));
 });
