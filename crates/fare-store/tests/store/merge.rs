@@ -267,3 +267,55 @@ fn a_merge_never_overwrites_and_refuses_files_that_disagree_about_a_sample() {
     .unwrap_err();
     assert!(e.to_string().contains("none.sqlite"), "{e}");
 }
+
+#[test]
+fn an_input_of_an_older_schema_is_migrated_in_a_copy_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base(dir.path());
+    let old = dir.path().join("old.sqlite");
+    {
+        let mut project = copy(&base, &old);
+        let p1 = id_of(&project, "p1");
+        correct(&mut project, p1, "ana", A);
+    }
+    {
+        // What a version 3 file looks like: no adjudications table.
+        let conn = rusqlite::Connection::open(&old).unwrap();
+        conn.execute_batch(
+            "DROP TABLE adjudications; PRAGMA user_version = 3; PRAGMA wal_checkpoint(TRUNCATE);",
+        )
+        .unwrap();
+    }
+    let newer = dir.path().join("new.sqlite");
+    {
+        let mut project = copy(&base, &newer);
+        let p1 = id_of(&project, "p1");
+        correct(&mut project, p1, "ben", B);
+    }
+    let before = std::fs::read(&old).unwrap();
+    let out = dir.path().join("out.sqlite");
+    let summary = merge(&out, &[old.clone(), newer]).unwrap();
+    assert_eq!(summary.annotators, ["ana", "ben"]);
+    assert_eq!(
+        std::fs::read(&old).unwrap(),
+        before,
+        "the old file is untouched"
+    );
+    let version: i64 = rusqlite::Connection::open(&old)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 3);
+    let merged = Project::open(&out).unwrap();
+    assert_eq!(
+        merged.schema_version().unwrap(),
+        fare_store::migrations::LATEST
+    );
+    assert_eq!(merged.labels_of(id_of(&merged, "p1")).unwrap().len(), 2);
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
