@@ -170,6 +170,11 @@ pub fn merge(output: &Path, inputs: &[PathBuf]) -> Result<MergeSummary> {
             output.display()
         )));
     }
+    if let Some(folder) = output.parent().filter(|f| !f.as_os_str().is_empty())
+        && !folder.is_dir()
+    {
+        return Err(invalid(format!("{}: no such folder", folder.display())));
+    }
     let mut leftovers = Leftovers(Vec::new());
     let mut readable_inputs = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {

@@ -258,6 +258,12 @@ fn a_merge_never_overwrites_and_refuses_files_that_disagree_about_a_sample() {
     let e = merge(&out, &[good.clone(), base.clone()]).unwrap_err();
     assert!(e.to_string().contains("already exists"), "{e}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
+    let e = merge(
+        &dir.path().join("no/such/m.sqlite"),
+        &[good.clone(), base.clone()],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("no such folder"), "{e}");
     // One file is not a merge; a missing one is named.
     assert!(merge(&dir.path().join("x.sqlite"), std::slice::from_ref(&good)).is_err());
     let e = merge(
