@@ -22,6 +22,7 @@ cargo test --workspace --locked
 target_dir="$(realpath "${CARGO_TARGET_DIR:-target}")"
 echo "== UI end to end: headless Chromium against the real fare-lens serve"
 (cd ui && FARE_LENS="$target_dir/debug/fare-lens" npm run e2e:serve)
+(cd ui && FARE_LENS="$target_dir/debug/fare-lens" npm run e2e:annotators)
 echo "== desktop smoke test: the real app under Xvfb, driven by tauri-driver"
 cargo build --locked -p fare-lens-desktop
 FARE_LENS_DESKTOP="$target_dir/debug/fare-lens-desktop" node tests/desktop/smoke.mjs

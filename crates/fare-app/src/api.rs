@@ -442,7 +442,7 @@ impl std::fmt::Debug for OpenProject {
 
 /// The rules a verdict of this sample must follow (any rating: the run's template decides the
 /// scale, and a person may use the whole of it).
-fn rules_for(task: Task, step_count: usize) -> VerdictRules {
+pub(crate) fn rules_for(task: Task, step_count: usize) -> VerdictRules {
     let mut rules = VerdictRules::new(task, step_count);
     if task == Task::Rating {
         rules.rating_scale =
@@ -515,14 +515,14 @@ impl OpenProject {
         }
     }
 
-    /// Whose labels this is.
-    pub fn annotator(&self) -> &str {
-        &self.annotator
-    }
-
     /// The project itself.
     pub fn project(&self) -> &Project {
         &self.project
+    }
+
+    /// Who is working on the project (the adjudicator, when they adjudicate).
+    pub fn annotator(&self) -> &str {
+        &self.annotator
     }
 
     /// The project, to write to (imports, in [`crate::importing`]).

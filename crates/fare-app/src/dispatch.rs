@@ -15,7 +15,9 @@ use serde_json::Value;
 
 use std::path::PathBuf;
 
+use crate::agreement::{AdjudicationRequest, DisagreementQuery};
 use crate::api::{ApiError, DecisionRequest, OpenProject, SampleQuery};
+use crate::exporting::{ExportRequest, MergeRequest};
 use crate::importing::{ImportPreviewRequest, ImportRequest};
 use crate::jobs::{JobRequest, JobSamples, JobTarget, Jobs};
 use crate::queue::PositionQuery;
@@ -23,7 +25,7 @@ use crate::saved_queues::QueueRequest;
 use crate::worker::{LoadRequest, ModelError, Worker, WorkerCommand};
 
 /// The commands [`dispatch`] knows, as the UI names them.
-pub const COMMANDS: [&str; 13] = [
+pub const COMMANDS: [&str; 20] = [
     "overview",
     "samples",
     "counts",
@@ -37,6 +39,13 @@ pub const COMMANDS: [&str; 13] = [
     "queues",
     "createQueue",
     "deleteQueue",
+    "agreement",
+    "disagreements",
+    "adjudicate",
+    "adjudications",
+    "exportPreview",
+    "export",
+    "merge",
 ];
 
 #[derive(Deserialize)]
@@ -85,6 +94,12 @@ struct IdArgs {
 #[serde(deny_unknown_fields)]
 struct ReportArgs {
     run: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SampleIdArgs {
+    id: i64,
 }
 
 /// Reads a command's arguments; `null` (no arguments given) reads as `{}`.
@@ -145,6 +160,33 @@ pub fn dispatch(
             json(&project.create_queue(&a.request)?)
         }
         "deleteQueue" => json(&project.delete_queue(args::<IdArgs>(command, arguments)?.id)?),
+        "agreement" => {
+            args::<NoArgs>(command, arguments)?;
+            json(&project.agreement()?)
+        }
+        "disagreements" => {
+            let a: Request<DisagreementQuery> = args(command, arguments)?;
+            json(&project.disagreements(&a.request)?)
+        }
+        "adjudicate" => {
+            let a: Request<AdjudicationRequest> = args(command, arguments)?;
+            json(&project.adjudicate(&a.request)?)
+        }
+        "adjudications" => {
+            json(&project.adjudications(args::<SampleIdArgs>(command, arguments)?.id)?)
+        }
+        "exportPreview" => {
+            let a: Request<ExportRequest> = args(command, arguments)?;
+            json(&project.export_preview(&a.request)?)
+        }
+        "export" => {
+            let a: Request<ExportRequest> = args(command, arguments)?;
+            json(&project.export(&a.request)?)
+        }
+        "merge" => {
+            let a: Request<MergeRequest> = args(command, arguments)?;
+            json(&crate::exporting::merge(&a.request)?)
+        }
         other => Err(ApiError::Invalid(format!(
             "no command `{other}` (the commands are: {})",
             COMMANDS.join(", ")
@@ -332,6 +374,120 @@ mod tests {
         );
         let left = dispatch(&mut p, "deleteQueue", json!({"id": queue["id"]})).expect("delete");
         assert_eq!(left, json!([]));
+    }
+
+    #[test]
+    fn agreement_adjudication_export_and_merge_answer_by_name() {
+        let (dir, mut p) = demo();
+        let id = p.samples(&SampleQuery::default()).expect("page").rows[0].id;
+        let detail = p.sample(id, None).expect("sample");
+        let (first, second) = (detail.admissible[0].clone(), detail.admissible[1].clone());
+        for (who, verdict) in [("ana", &first), ("ben", &second)] {
+            let mut other = OpenProject::open(p.project().path(), who).expect("open");
+            dispatch(
+                &mut other,
+                "decide",
+                json!({"request": {"sample_id": id, "decision": {"action": "correct", "verdict": verdict}}}),
+            )
+            .expect("decide");
+        }
+        let report = dispatch(&mut p, "agreement", Value::Null).expect("agreement");
+        assert!(
+            report["disagreements"].as_u64().expect("a count") >= 1,
+            "{report}"
+        );
+        let page = dispatch(
+            &mut p,
+            "disagreements",
+            json!({"request": {"open_only": true}}),
+        )
+        .expect("disagreements");
+        let item = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|d| d["sample_id"] == json!(id))
+            .expect("the split sample is listed")
+            .clone();
+        assert_eq!(item["verdicts"].as_array().map(Vec::len), Some(2), "{item}");
+        let written = dispatch(
+            &mut p,
+            "adjudicate",
+            json!({"request": {"sample_id": id, "verdict": first, "note": "checked"}}),
+        )
+        .expect("adjudicate");
+        assert_eq!(written["adjudicator"], json!("tester"));
+        let history = dispatch(&mut p, "adjudications", json!({"id": id})).expect("history");
+        assert_eq!(history[0]["verdict"], json!(first));
+        let page = dispatch(
+            &mut p,
+            "disagreements",
+            json!({"request": {"open_only": true}}),
+        )
+        .expect("disagreements");
+        assert!(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .all(|d| d["sample_id"] != json!(id)),
+            "adjudicated: no longer open"
+        );
+        let e = dispatch(
+            &mut p,
+            "adjudicate",
+            json!({"request": {"sample_id": id, "verdict": "nonsense"}}),
+        )
+        .expect_err("not a verdict");
+        assert!(e.to_string().contains("nonsense"), "{e}");
+
+        let request = json!({"format": "labels-jsonl", "final_label": {"kind": "adjudicated"}});
+        let preview = dispatch(&mut p, "exportPreview", json!({"request": request.clone()}))
+            .expect("preview");
+        assert!(
+            !preview["rows"].as_array().expect("rows").is_empty(),
+            "{preview}"
+        );
+        let out = dir.path().join("labels.jsonl");
+        let mut request = request;
+        request["path"] = json!(out.display().to_string());
+        let done = dispatch(&mut p, "export", json!({"request": request.clone()})).expect("export");
+        assert!(done["rows"].as_u64().expect("rows") > 0, "{done}");
+        assert!(
+            done["final_sources"]
+                .as_array()
+                .expect("sources")
+                .iter()
+                .any(|c| c["what"] == json!("adjudicated")),
+            "{done}"
+        );
+        let e = dispatch(&mut p, "export", json!({"request": request.clone()}))
+            .expect_err("never overwrites silently");
+        assert!(e.to_string().contains("exists"), "{e}");
+        request["overwrite"] = json!(true);
+        dispatch(&mut p, "export", json!({"request": request})).expect("replacing was confirmed");
+        let e = dispatch(
+            &mut p,
+            "export",
+            json!({"request": {"format": "sft-jsonl", "path": "relative.jsonl"}}),
+        )
+        .expect_err("a relative path");
+        assert!(e.to_string().contains("full path"), "{e}");
+
+        let merged = dir.path().join("merged.sqlite");
+        let own = p.project().path().display().to_string();
+        let done = dispatch(
+            &mut p,
+            "merge",
+            json!({"request": {"output": merged.display().to_string(), "inputs": [own.clone(), own]}}),
+        )
+        .expect("merge");
+        assert_eq!(
+            done["inputs"][1]["events"],
+            json!(0),
+            "a file merged with itself adds nothing"
+        );
+        assert!(merged.exists());
     }
 
     #[test]

@@ -5,6 +5,10 @@
 //!   decisions), with the types the UI's TypeScript is generated from.
 //! - [`importing`]: the import dialog's calls: a preview of a file's first records (format
 //!   detected, fields seen, a field mapping suggested for unknown schemas) and the import itself.
+//! - [`agreement`]: agreement between annotators (kappa, alpha) per task and data set, the
+//!   samples they disagree on, and a third person's adjudication of one.
+//! - [`exporting`]: the export dialog's preview and export (with the final-label choice), and
+//!   merging the project files of several annotators.
 //! - [`queue`]: which sample is the Nth of the queue's list (far jumps of the UI's list).
 //! - [`report`]: evaluator metrics per task, data set and source, against ground truth and
 //!   against human labels.
@@ -17,9 +21,11 @@
 //! - [`serve_model`]: a local model served in the OpenAI dialect (`serve-model`, the worker).
 //! - [`session`]: the desktop's open project, recent projects and first-launch demo.
 
+pub mod agreement;
 pub mod api;
 pub mod demo;
 pub mod dispatch;
+pub mod exporting;
 pub mod importing;
 pub mod jobs;
 pub mod judge;

@@ -10,10 +10,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use fare_app::agreement::{
+    AdjudicationRequest, AdjudicationView, AgreementReport, DisagreementPage, DisagreementQuery,
+};
 use fare_app::api::{
     DecisionRequest, ErrorView, ProjectOverview, PromptView, QueueCounts, SampleDetail, SamplePage,
     SampleQuery,
 };
+use fare_app::exporting::{ExportDone, ExportPreviewView, ExportRequest, MergeDone, MergeRequest};
 use fare_app::importing::{ImportDone, ImportPreview, ImportPreviewRequest, ImportRequest};
 use fare_app::jobs::{JobRequest, JobView};
 use fare_app::models::ModelList;
@@ -70,6 +74,16 @@ fn the_committed_typescript_types_match_the_rust_types() {
     JobRequest::export_all(&cfg).unwrap();
     JobView::export_all(&cfg).unwrap();
     Report::export_all(&cfg).unwrap();
+    AgreementReport::export_all(&cfg).unwrap();
+    DisagreementQuery::export_all(&cfg).unwrap();
+    DisagreementPage::export_all(&cfg).unwrap();
+    AdjudicationRequest::export_all(&cfg).unwrap();
+    AdjudicationView::export_all(&cfg).unwrap();
+    ExportRequest::export_all(&cfg).unwrap();
+    ExportPreviewView::export_all(&cfg).unwrap();
+    ExportDone::export_all(&cfg).unwrap();
+    MergeRequest::export_all(&cfg).unwrap();
+    MergeDone::export_all(&cfg).unwrap();
     let generated = read_dir(fresh.path());
     let committed_dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/generated");

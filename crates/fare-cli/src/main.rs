@@ -37,6 +37,12 @@ enum Command {
     ImportJudgments(ImportJudgmentsArgs),
     /// Export labels or retraining sets.
     Export(ExportArgs),
+    /// Combine the project files of several annotators (copies of one project) into a new file,
+    /// keeping every annotator's events once. OUT must not exist.
+    Merge(MergeArgs),
+    /// Agreement between annotators (Cohen's kappa per pair, Krippendorff's alpha) per task and
+    /// data set, and how many disagreements are adjudicated.
+    Agreement(ProjectArgs),
     /// Evaluator metrics per task, data set and source.
     Report(ReportArgs),
     /// Record an annotation on one sample (what the app's keys do, for scripts and tests).
@@ -356,6 +362,22 @@ struct ExportArgs {
     /// Only this annotator's labels.
     #[arg(long)]
     annotator: Option<String>,
+    /// What counts as a sample's final human verdict: adjudicated (the adjudicated verdict,
+    /// else the one every annotator agrees on), majority, or annotator:NAME.
+    #[arg(long, default_value = "adjudicated")]
+    final_label: String,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// The new project file (must not exist).
+    output: PathBuf,
+    /// The project files to combine (two or more).
+    #[arg(required = true, num_args = 2..)]
+    inputs: Vec<PathBuf>,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
@@ -469,6 +491,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(args) => import(&args),
         Command::ImportJudgments(args) => import_judgments(&args),
         Command::Export(args) => export(&args),
+        Command::Merge(args) => merge(&args),
+        Command::Agreement(args) => agreement(&args),
         Command::Report(args) => report(&args),
         Command::Annotate(args) => annotate(&args),
         Command::Samples(args) => samples(&args),
@@ -681,6 +705,10 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
         run_id: args.run,
         annotator: args.annotator.clone(),
         dataset_id: None,
+        final_label: args
+            .final_label
+            .parse::<fare_core::FinalLabel>()
+            .map_err(|e| anyhow!("--final-label: {e}"))?,
     };
     let bar = progress_bar(&format!("exporting {}", args.output.display()));
     let shown = bar.clone();
@@ -703,7 +731,105 @@ fn export(args: &ExportArgs) -> Result<ExitCode> {
             summary.samples,
             summary.skipped
         );
+        let list = |counts: &std::collections::BTreeMap<String, u64>| {
+            counts
+                .iter()
+                .map(|(what, n)| format!("{n} {what}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!(
+            "final verdicts ({}): {}",
+            summary.final_label,
+            if summary.final_sources.is_empty() {
+                "none".to_owned()
+            } else {
+                list(&summary.final_sources)
+            }
+        );
+        if !summary.unresolved.is_empty() {
+            println!("without a final verdict: {}", list(&summary.unresolved));
+        }
+        if !summary.skipped_reasons.is_empty() {
+            println!("skipped: {}", list(&summary.skipped_reasons));
+        }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge(args: &MergeArgs) -> Result<ExitCode> {
+    let summary = fare_store::merge(&args.output, &args.inputs)?;
+    if args.json {
+        print_json(&summary)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for input in &summary.inputs {
+        println!(
+            "{}: {} samples, {} runs, {} judgments, {} annotation events ({} already there), {} adjudications",
+            input.path.display(),
+            input.samples,
+            input.runs,
+            input.judgments,
+            input.events,
+            input.duplicate_events,
+            input.adjudications
+        );
+    }
+    println!(
+        "{}: written; annotators {}",
+        summary.output.display(),
+        summary.annotators.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn agreement(args: &ProjectArgs) -> Result<ExitCode> {
+    let open = fare_app::api::OpenProject::new(open(&args.project)?, "");
+    let report = open.agreement()?;
+    if args.json {
+        print_json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if report.groups.is_empty() {
+        println!("no human verdicts yet");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let figure = |x: Option<f64>| x.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
+    for g in &report.groups {
+        let a = &g.agreement;
+        let name = match &g.dataset {
+            Some(d) => format!("{} / {d}", g.task),
+            None => g.task.to_string(),
+        };
+        println!(
+            "{name}: {} labelled, {} by two or more; alpha ({}) {} over {}; {} disagreements, {} adjudicated",
+            a.labelled,
+            a.compared,
+            if a.level == fare_core::metrics::agreement::Level::Interval {
+                "interval"
+            } else {
+                "nominal"
+            },
+            figure(a.alpha),
+            a.compared,
+            g.disagreements,
+            g.adjudicated
+        );
+        for p in &a.pairs {
+            println!(
+                "  kappa {} / {}: {} over {} samples ({} agreed)",
+                p.first,
+                p.second,
+                figure(p.kappa),
+                p.items,
+                p.agreed
+            );
+        }
+    }
+    println!(
+        "{} disagreements in all, {} adjudicated",
+        report.disagreements, report.adjudicated
+    );
     Ok(ExitCode::SUCCESS)
 }
 

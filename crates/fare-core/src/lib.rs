@@ -12,11 +12,14 @@
 //! - [`parse`]: reading the verdict out of an evaluator's raw output.
 //! - [`judgment`]: one evaluator output with its parsed outcome.
 //! - [`annotation`]: annotation events and the label they add up to (undo/redo included).
+//! - [`final_label`]: the one human verdict of a sample several people labelled (adjudicated,
+//!   majority or one annotator's).
 //! - [`taxonomy`]: the failure-mode tags shipped with the product.
 //! - [`metrics`]: ProcessBench F1, pairwise swap consistency, verification, rating and agreement.
 //! - [`review_order`]: the order of a review queue (most uncertain, confident but wrong, seeded).
 
 pub mod annotation;
+pub mod final_label;
 pub mod judgment;
 pub mod metrics;
 pub mod parse;
@@ -27,6 +30,7 @@ pub mod template;
 pub mod verdict;
 
 pub use annotation::{AnnotationAction, AnnotationEvent, Decision, Label};
+pub use final_label::{FinalLabel, FinalSource, Resolved, Unresolved};
 pub use judgment::{Judgment, Outcome, OutcomeCounts, VerdictProbs, Vote};
 pub use parse::{Finish, read_output};
 pub use sample::{Content, Sample, Step, Task};

@@ -16,8 +16,8 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use fare_core::sample::Content;
 use fare_core::{
-    AnnotationAction, Correctness, Finish, PromptMode, ResponseOrder, Sample, Side, Task, Template,
-    Verdict, VerdictRules, read_output,
+    AnnotationAction, Correctness, FinalLabel, Finish, PromptMode, ResponseOrder, Sample, Side,
+    Task, Template, Verdict, VerdictRules, read_output,
 };
 use fare_io::export::{
     ExportError, ExportFormat, ExportOptions, ExportSummary, LABEL_COLUMNS, export,
@@ -435,6 +435,11 @@ fn labels_jsonl_has_one_row_per_annotator_and_a_null_row_for_unlabelled_samples(
             rows: 7,
             samples: 6,
             skipped: 0,
+            skipped_reasons: BTreeMap::new(),
+            final_label: FinalLabel::Adjudicated,
+            // pb-0: alice and bob agree; pb-3: carol's label was cleared.
+            final_sources: BTreeMap::from([("unanimous".to_owned(), 5)]),
+            unresolved: BTreeMap::from([("no human verdict".to_owned(), 1)]),
             path: f.out("labels.jsonl"),
         }
     );
@@ -508,6 +513,8 @@ fn labels_jsonl_has_one_row_per_annotator_and_a_null_row_for_unlabelled_samples(
             "human_agrees_with_gold": true,
             "first_annotated_at": first,
             "annotated_at": last,
+            "final_verdict": "1",
+            "final_source": "unanimous",
         })
     );
 
@@ -605,6 +612,7 @@ fn options_filter_annotator_and_data_set_and_unknown_names_are_errors() {
         run_id: Some(1),
         annotator: Some("bob".to_owned()),
         dataset_id: Some(f.processbench_id()),
+        ..ExportOptions::default()
     };
     let summary = f.export(ExportFormat::LabelsJsonl, &options, "bob.jsonl");
     assert_eq!((summary.rows, summary.samples), (4, 4));
@@ -810,6 +818,7 @@ fn sft_uses_the_critique_for_accepted_labels_and_the_direct_form_otherwise() {
         run_id: Some(1),
         annotator: Some("alice".to_owned()),
         dataset_id: Some(f.processbench_id()),
+        ..ExportOptions::default()
     };
     let summary = f.export(ExportFormat::SftJsonl, &options, "sft.jsonl");
     assert_eq!((summary.rows, summary.samples, summary.skipped), (3, 4, 1));
@@ -853,6 +862,7 @@ fn sft_uses_the_critique_for_accepted_labels_and_the_direct_form_otherwise() {
             "task",
             "kind",
             "annotator",
+            "final_source",
             "template_hash"
         ]
     );
@@ -986,7 +996,8 @@ fn preference_pairs_prefer_a_stored_judgment_and_fall_back_to_the_direct_form() 
             "dataset",
             "task",
             "chosen_kind",
-            "annotator"
+            "annotator",
+            "final_source"
         ]
     );
 

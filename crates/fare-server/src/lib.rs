@@ -29,9 +29,18 @@
 //! | `GET /api/queues` | [`OpenProject::queues`] |
 //! | `POST /api/queues` (a `QueueRequest`) | [`OpenProject::create_queue`] |
 //! | `DELETE /api/queues/{id}` | [`OpenProject::delete_queue`] |
+//! | `GET /api/agreement` | [`OpenProject::agreement`] |
+//! | `POST /api/disagreements` (a `DisagreementQuery`) | [`OpenProject::disagreements`] |
+//! | `POST /api/adjudicate` (an `AdjudicationRequest`) | [`OpenProject::adjudicate`] |
+//! | `GET /api/samples/{id}/adjudications` | [`OpenProject::adjudications`] |
+//! | `POST /api/export/preview` (an `ExportRequest`) | [`OpenProject::export_preview`] |
+//! | `POST /api/export` (an `ExportRequest`) | [`OpenProject::export`] |
+//! | `POST /api/merge` (a `MergeRequest`) | [`fare_app::exporting::merge`] |
 //!
 //! The import routes read a file on the machine the server runs on, named by its full path:
 //! whoever holds the API (loopback, or the token) may import any data file its user can read.
+//! The export and merge routes likewise write a new file anywhere its user can write (an
+//! export replaces an existing file only when the request says so; a merge never does).
 //! | `GET /api/models` | [`fare_app::models::list_models`] |
 //! | `POST /api/models/load` (a `LoadRequest`) | [`Worker::load`] |
 //! | `POST /api/models/unload` | [`Jobs::cancel_all`], [`Worker::unload`] |
@@ -52,7 +61,9 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use fare_app::agreement::{AdjudicationRequest, DisagreementQuery};
 use fare_app::api::{ApiError, DecisionRequest, ErrorView, OpenProject, SampleQuery};
+use fare_app::exporting::{ExportRequest, MergeRequest};
 use fare_app::importing::{ImportPreviewRequest, ImportRequest};
 use fare_app::jobs::{JobRequest, Jobs};
 use fare_app::queue::PositionQuery;
@@ -134,6 +145,13 @@ pub fn router(project: OpenProject, options: &ServeOptions) -> Router {
         .route("/import", post(import))
         .route("/queues", get(queues).post(create_queue))
         .route("/queues/{id}", axum::routing::delete(delete_queue))
+        .route("/agreement", get(agreement))
+        .route("/disagreements", post(disagreements))
+        .route("/adjudicate", post(adjudicate))
+        .route("/samples/{id}/adjudications", get(adjudications))
+        .route("/export/preview", post(export_preview))
+        .route("/export", post(export))
+        .route("/merge", post(merge))
         .route("/models", get(models))
         .route("/models/load", post(load_model))
         .route("/models/unload", post(unload_model))
@@ -454,6 +472,70 @@ async fn cancel_job(
 ) -> Response {
     match id {
         Ok(Path(id)) => model_call(state, move |m| m.jobs.cancel(id)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn agreement(State(state): State<AppState>) -> Response {
+    call(state, |p| p.agreement()).await
+}
+
+async fn disagreements(
+    State(state): State<AppState>,
+    query: Result<Json<DisagreementQuery>, JsonRejection>,
+) -> Response {
+    match query {
+        Ok(Json(query)) => call(state, move |p| p.disagreements(&query)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn adjudicate(
+    State(state): State<AppState>,
+    request: Result<Json<AdjudicationRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.adjudicate(&request)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn adjudications(
+    State(state): State<AppState>,
+    id: Result<Path<i64>, PathRejection>,
+) -> Response {
+    match id {
+        Ok(Path(id)) => call(state, move |p| p.adjudications(id)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn export_preview(
+    State(state): State<AppState>,
+    request: Result<Json<ExportRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.export_preview(&request)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn export(
+    State(state): State<AppState>,
+    request: Result<Json<ExportRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.export(&request)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn merge(
+    State(state): State<AppState>,
+    request: Result<Json<MergeRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |_| fare_app::exporting::merge(&request)).await,
         Err(e) => bad_request(&e),
     }
 }

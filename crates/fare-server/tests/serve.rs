@@ -435,3 +435,90 @@ fn a_broken_file_is_refused_naming_file_and_line_and_nothing_is_imported() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error["message"].as_str().unwrap().contains("full path"));
 }
+
+#[test]
+fn agreement_adjudication_and_export_travel_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut open = project(dir.path());
+    // Ana and Bo disagree on t-0 (Ana's label through the project, Bo's as another annotator).
+    let t0 = open
+        .samples(&fare_app::api::SampleQuery::default())
+        .unwrap()
+        .rows[0]
+        .id;
+    let correct = |verdict: &str| fare_app::api::DecisionRequest {
+        sample_id: t0,
+        judgment_id: None,
+        decision: fare_app::api::Decision::Correct {
+            verdict: verdict.into(),
+        },
+    };
+    open.decide(&correct("0")).unwrap();
+    OpenProject::open(&dir.path().join("p.fare"), "bo")
+        .unwrap()
+        .decide(&correct("1"))
+        .unwrap();
+    let base = start(open, &ServeOptions::default());
+    let http = client();
+    let report: Value = http
+        .get(format!("{base}/api/agreement"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(report["annotators"], json!(["ana", "bo"]), "{report}");
+    assert_eq!(report["disagreements"], json!(1));
+    let (status, page) = post(&http, &format!("{base}/api/disagreements"), &json!({}));
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"][0]["sample_id"], json!(t0));
+    let (status, written) = post(
+        &http,
+        &format!("{base}/api/adjudicate"),
+        &json!({"sample_id": t0, "verdict": "0", "note": "step 0 says 5"}),
+    );
+    assert_eq!(status, StatusCode::OK, "{written}");
+    assert_eq!(written["adjudicator"], json!("ana"));
+    let history: Value = http
+        .get(format!("{base}/api/samples/{t0}/adjudications"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(history[0]["note"], json!("step 0 says 5"));
+    let (status, bad) = post(
+        &http,
+        &format!("{base}/api/adjudicate"),
+        &json!({"sample_id": t0, "verdict": "9"}),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+
+    let request = json!({"format": "sft-jsonl", "path": dir.path().join("sft.jsonl")});
+    let (status, preview) = post(&http, &format!("{base}/api/export/preview"), &request);
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(
+        preview["rows"].as_array().map(Vec::len),
+        Some(1),
+        "{preview}"
+    );
+    let (status, done) = post(&http, &format!("{base}/api/export"), &request);
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["rows"], json!(1));
+    assert_eq!(
+        done["final_sources"],
+        json!([{"what": "adjudicated", "samples": 1}])
+    );
+    let (status, again) = post(&http, &format!("{base}/api/export"), &request);
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{again}");
+    assert!(
+        again["message"].as_str().unwrap().contains("exists"),
+        "{again}"
+    );
+
+    let (status, merged) = post(
+        &http,
+        &format!("{base}/api/merge"),
+        &json!({"output": dir.path().join("m.fare"), "inputs": [dir.path().join("p.fare"), dir.path().join("p.fare")]}),
+    );
+    assert_eq!(status, StatusCode::OK, "{merged}");
+    assert_eq!(merged["annotators"], json!(["ana", "bo"]));
+}

@@ -127,7 +127,7 @@ impl Project {
 }
 
 /// The full-text row of every sample, made from the tables (a `WHERE` may follow).
-const SEARCH_ROWS: &str = "INSERT INTO sample_text (rowid, question, steps, responses, critiques)
+pub(crate) const SEARCH_ROWS: &str = "INSERT INTO sample_text (rowid, question, steps, responses, critiques)
      SELECT s.id, s.question,
             coalesce((SELECT group_concat(text, char(10)) FROM (SELECT text FROM steps WHERE sample_id = s.id ORDER BY step_index)), ''),
             concat_ws(char(10), s.response, s.response_a, s.response_b),

@@ -9,24 +9,31 @@
 //! - [`import`]: writing one data set in one transaction.
 //! - [`judgments`]: evaluator runs and their judgments.
 //! - [`annotations`]: annotators, events and the derived current labels.
+//! - [`adjudication`]: a third person's decisions where annotators disagree, and the final label
+//!   of a sample (adjudicated, majority or one annotator's).
+//! - [`merge`]: combining project files that started from the same data (one per annotator).
 //! - [`query`]: the sample list, its filters and full-text search.
 //! - [`position`]: which sample is the Nth of a filtered list (far jumps of a virtual list).
 //! - [`queues`]: saved queues, ordered lists of samples to review.
 //!
 //! Every write a user would call one action is one transaction.
 
+pub mod adjudication;
 pub mod annotations;
 pub mod import;
 pub mod judgments;
+pub mod merge;
 pub mod migrations;
 pub mod position;
 pub mod project;
 pub mod query;
 pub mod queues;
 
+pub use adjudication::{HumanVerdict, StoredAdjudication};
 pub use annotations::{ProjectTag, StoredLabel};
 pub use import::{DatasetInfo, ImportWriter, NewDataset};
 pub use judgments::{JudgmentWriter, NewJudgment, NewRun, RunInfo, StoredJudgment, StoredVote};
+pub use merge::{MergeSummary, MergedInput, merge};
 pub use project::Project;
 pub use query::{EvaluatorFilter, ReviewFilter, SampleFilter, SampleRow, ShownRuns, StoredSample};
 pub use queues::{NewQueue, QueueInfo};

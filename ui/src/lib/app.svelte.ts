@@ -83,7 +83,7 @@ export class AppState implements CommandTarget {
   showRaw = $state(false);
   /** The prompt behind the judgment on screen, while shown. */
   prompt = $state<PromptView | null>(null);
-  overlay = $state<"help" | "tags" | "note" | "report" | "import" | "queue" | null>(null);
+  overlay = $state<"help" | "tags" | "note" | "report" | "import" | "queue" | "export" | "agreement" | "merge" | null>(null);
   /** The evaluator report behind the analysis view (`R`), while it is open. */
   report = $state<Report | null>(null);
   /** The analysis view's group (`groupId`), kept while the app runs. */
@@ -470,7 +470,7 @@ export class AppState implements CommandTarget {
     if (typeof localStorage !== "undefined") localStorage.setItem("fare-lens-theme", this.theme);
     this.applyTheme();
   }
-  open(what: "help" | "tags" | "note" | "report" | "import" | "queue" | null): void {
+  open(what: "help" | "tags" | "note" | "report" | "import" | "queue" | "export" | "agreement" | "merge" | null): void {
     if (what === "note") this.noteDraft = this.detail?.label.note ?? "";
     if (what === "report") {
       this.report = null;

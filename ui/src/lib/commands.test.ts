@@ -55,7 +55,7 @@ function fakeTarget(task: Task | null, change: Partial<CommandTarget> = {}) {
     openFocusedCell: record("openFocusedCell"),
     ...change,
   };
-  const press = (key: string, context: "main" | "tags" | "note" | "help" | "import" | "report" = "main", inField = false) => {
+  const press = (key: string, context: "main" | "tags" | "note" | "help" | "import" | "report" | "queue" | "export" | "agreement" | "merge" = "main", inField = false) => {
     const c = commandFor(key, context, t, inField);
     c?.run(t, key);
     return c?.id ?? null;
@@ -213,6 +213,17 @@ describe("keys run the right command for the sample's task", () => {
     expect(press("j", "import")).toBeNull();
     expect(press("Escape", "import", true)).toBe("import.close");
     expect(calls).toEqual(["open(import)", "open(null)"]);
+  });
+
+  it("shift+E opens the export dialog and shift+G the agreement view; Esc closes each from its fields", () => {
+    const { press, calls } = fakeTarget(null);
+    expect(press("E")).toBe("export.open");
+    expect(press("e", "export", true)).toBeNull();
+    expect(press("Escape", "export", true)).toBe("export.close");
+    expect(press("G")).toBe("agreement.open");
+    expect(press("j", "agreement")).toBeNull();
+    expect(press("Escape", "agreement", true)).toBe("agreement.close");
+    expect(calls).toEqual(["open(export)", "open(null)", "open(agreement)", "open(null)"]);
   });
 
   it("the model: m toggles the panel, M judges the open sample, C cancels only a running job", () => {

@@ -5,7 +5,7 @@ import type { Task } from "./api/generated/Task";
 import { directionOf, type Direction } from "./analysis/navigate";
 
 /** Where keys go: the main screen, or one of the modal pickers and dialogs on top of it. */
-export type Context = "main" | "tags" | "note" | "help" | "report" | "import" | "queue";
+export type Context = "main" | "tags" | "note" | "help" | "report" | "import" | "queue" | "export" | "agreement" | "merge";
 
 /** What commands can see and do: implemented by the app state (and by fakes in tests). */
 export interface CommandTarget {
@@ -36,7 +36,7 @@ export interface CommandTarget {
   toggleRaw(): void;
   togglePrompt(): void;
   toggleTheme(): void;
-  open(what: "help" | "tags" | "note" | "report" | "import" | "queue" | null): void;
+  open(what: "help" | "tags" | "note" | "report" | "import" | "queue" | "export" | "agreement" | "merge" | null): void;
   /** The analysis view: the next (1) or previous (-1) group. */
   stepGroup(delta: number): void;
   /** The analysis view: focus the nearest chart cell that way. */
@@ -208,6 +208,12 @@ export const COMMANDS: Command[] = [
   // Data
   { id: "import.open", label: "Import data…", keys: ["I"], context: "main", group: "Data", run: (t) => t.open("import") },
   { id: "import.close", label: "Close the import dialog", keys: ["Escape"], context: "import", inFields: true, group: "Data", run: (t) => t.open(null) },
+  { id: "export.open", label: "Export…", keys: ["E"], context: "main", group: "Data", run: (t) => t.open("export") },
+  { id: "export.close", label: "Close the export dialog", keys: ["Escape"], context: "export", inFields: true, group: "Data", run: (t) => t.open(null) },
+  { id: "agreement.open", label: "Agreement and adjudication…", keys: ["G"], context: "main", group: "Data", run: (t) => t.open("agreement") },
+  { id: "agreement.close", label: "Close the agreement view", keys: ["Escape"], context: "agreement", inFields: true, group: "Data", run: (t) => t.open(null) },
+  { id: "merge.open", label: "Merge project files…", keys: [], context: "main", group: "Data", run: (t) => t.open("merge") },
+  { id: "merge.close", label: "Close the merge dialog", keys: ["Escape"], context: "merge", inFields: true, group: "Data", run: (t) => t.open(null) },
   // The model
   { id: "model.panel", label: "Model panel (toggle)", keys: ["m"], context: "main", group: "Model", run: (t) => t.toggleModels() },
   {

@@ -20,6 +20,8 @@
 //! - [`prompt`]: the exact model input of a sample, with the real Qwen3 tokenizer.
 //! - [`real_data`]: a real ProcessBench split, when `../shared/data` is beside the checkout.
 //! - [`serve_model`]: `serve-model` as a child process, and `judge` through its endpoint.
+//! - [`several_annotators`]: copies labelled by two people, merged, their agreement, and
+//!   exports under each final-label choice.
 
 #[cfg(test)]
 mod support;
@@ -50,3 +52,5 @@ mod real_data;
 mod serve;
 #[cfg(test)]
 mod serve_model;
+#[cfg(test)]
+mod several_annotators;

@@ -188,6 +188,128 @@ fn alpha(
     (expected > 0.0 && alpha.is_finite()).then_some(alpha)
 }
 
+/// How alpha measures the distance between two labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Labels are equal or not (A/B, correct/incorrect, the first wrong step).
+    Nominal,
+    /// Labels are numbers and the distance is their squared difference (ratings).
+    Interval,
+}
+
+/// Cohen's kappa of two annotators over the samples both labelled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PairAgreement {
+    /// One annotator (the first by name).
+    pub first: String,
+    /// The other.
+    pub second: String,
+    /// Samples both labelled: what kappa is over.
+    pub items: usize,
+    /// Of which they gave the same label.
+    pub agreed: usize,
+    /// Cohen's kappa; `None` when undefined (no shared samples, or one label everywhere).
+    pub kappa: Option<f64>,
+}
+
+/// Agreement among the annotators of a group of samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Agreement {
+    /// Annotators who labelled at least one sample of the group, by name.
+    pub annotators: Vec<String>,
+    /// Samples with at least one label.
+    pub labelled: usize,
+    /// Samples with two or more labels: what alpha is over.
+    pub compared: usize,
+    /// Of those, samples where every label is the same.
+    pub unanimous: usize,
+    /// How alpha measured distances.
+    pub level: Level,
+    /// Krippendorff's alpha over all annotators; `None` when undefined.
+    pub alpha: Option<f64>,
+    /// Cohen's kappa of each pair of annotators who share a sample, ordered by names.
+    pub pairs: Vec<PairAgreement>,
+}
+
+/// Agreement among annotators: `samples[i]` holds the (annotator, label) pairs of one sample,
+/// one per annotator. For [`Level::Interval`], `number` gives a label's value; a label without
+/// one counts as missing.
+pub fn agreement<T: Ord + Clone>(
+    samples: &[Vec<(String, T)>],
+    level: Level,
+    number: impl Fn(&T) -> Option<f64>,
+) -> Agreement {
+    let annotators: Vec<String> = samples
+        .iter()
+        .flatten()
+        .map(|(who, _)| who.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let labelled = samples.iter().filter(|s| !s.is_empty()).count();
+    let compared = samples.iter().filter(|s| s.len() >= 2).count();
+    let unanimous = samples
+        .iter()
+        .filter(|s| s.len() >= 2 && s.iter().all(|(_, l)| *l == s[0].1))
+        .count();
+    let alpha = match level {
+        Level::Nominal => {
+            let units: Vec<Vec<&T>> = samples
+                .iter()
+                .map(|s| s.iter().map(|(_, l)| l).collect())
+                .collect();
+            krippendorff_alpha_nominal(&units)
+        }
+        Level::Interval => {
+            let units: Vec<Vec<f64>> = samples
+                .iter()
+                .map(|s| {
+                    s.iter()
+                        .map(|(_, l)| number(l).unwrap_or(f64::NAN))
+                        .collect()
+                })
+                .collect();
+            krippendorff_alpha_interval(&units)
+        }
+    };
+    let mut pairs = Vec::new();
+    for (i, first) in annotators.iter().enumerate() {
+        for second in &annotators[i + 1..] {
+            let (a, b): (Vec<&T>, Vec<&T>) = samples
+                .iter()
+                .filter_map(|s| {
+                    let of = |who: &String| s.iter().find(|(w, _)| w == who).map(|(_, l)| l);
+                    Some((of(first)?, of(second)?))
+                })
+                .unzip();
+            if a.is_empty() {
+                continue;
+            }
+            let agreed = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+            pairs.push(PairAgreement {
+                first: first.clone(),
+                second: second.clone(),
+                items: a.len(),
+                agreed,
+                kappa: cohen_kappa(&a, &b).ok().flatten(),
+            });
+        }
+    }
+    Agreement {
+        annotators,
+        labelled,
+        compared,
+        unanimous,
+        level,
+        alpha,
+        pairs,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +413,77 @@ mod tests {
             krippendorff_alpha_interval(&[vec![1.0, f64::INFINITY], vec![2.0, 3.0]]),
             None
         );
+    }
+
+    #[test]
+    fn agreement_of_three_annotators_worked_by_hand() {
+        // Five samples, labels A/B:
+        //   s1 ana A, ben A, cy A
+        //   s2 ana A, ben B, cy A
+        //   s3 ana B, ben B
+        //   s4 ana B, ben A, cy B
+        //   s5 ana A            (one label: counted as labelled, not compared)
+        // Kappa ana-ben over s1..s4 (4 shared): ana A A B B, ben A B B A.
+        //   observed agreement 2/4; ana's counts A 2, B 2; ben's A 2, B 2;
+        //   chance (2*2 + 2*2) / 16 = 1/2; kappa = (1/2 - 1/2) / (1 - 1/2) = 0.
+        // Kappa ana-cy over s1, s2, s4 (3 shared): ana A A B, cy A A B: agreement 1,
+        //   chance (2*2 + 1*1) / 9 = 5/9; kappa = (1 - 5/9) / (1 - 5/9) = 1.
+        // Kappa ben-cy over s1, s2, s4: ben A B A, cy A A B: agreement 1/3; ben A 2, B 1;
+        //   cy A 2, B 1; chance 5/9; kappa = (1/3 - 5/9) / (4/9) = -1/2.
+        // Alpha (nominal) over s1..s4. Coincidences, each pair weighted 1/(m-1):
+        //   s1 (A,A,A), m=3: 6 ordered pairs AA, weight 1/2: o_AA += 3.
+        //   s2 (A,B,A), m=3: AA 2 pairs, AB 2, BA 2, weight 1/2: o_AA += 1, o_AB += 1, o_BA += 1.
+        //   s3 (B,B), m=2: o_BB += 2.
+        //   s4 (B,A,B), m=3: BB 2, AB 2, BA 2, weight 1/2: o_BB += 1, o_AB += 1, o_BA += 1.
+        //   o_AA = 4, o_AB = o_BA = 2, o_BB = 3; n_A = 6, n_B = 5, n = 11.
+        //   D_o = o_AB + o_BA = 4; D_e = (n_A n_B + n_B n_A) / (n - 1) = 60/10 = 6;
+        //   alpha = 1 - 4/6 = 1/3.
+        let s = |labels: &[(&str, &str)]| -> Vec<(String, String)> {
+            labels
+                .iter()
+                .map(|(w, l)| ((*w).to_owned(), (*l).to_owned()))
+                .collect()
+        };
+        let samples = vec![
+            s(&[("ana", "A"), ("ben", "A"), ("cy", "A")]),
+            s(&[("ana", "A"), ("ben", "B"), ("cy", "A")]),
+            s(&[("ana", "B"), ("ben", "B")]),
+            s(&[("ana", "B"), ("ben", "A"), ("cy", "B")]),
+            s(&[("ana", "A")]),
+        ];
+        let a = agreement(&samples, Level::Nominal, |_| None);
+        assert_eq!(a.annotators, ["ana", "ben", "cy"]);
+        assert_eq!((a.labelled, a.compared, a.unanimous), (5, 4, 2));
+        assert!(close(a.alpha, 1.0 / 3.0), "{:?}", a.alpha);
+        let pair = |x: &str, y: &str| {
+            a.pairs
+                .iter()
+                .find(|p| p.first == x && p.second == y)
+                .unwrap()
+        };
+        assert_eq!(
+            (pair("ana", "ben").items, pair("ana", "ben").agreed),
+            (4, 2)
+        );
+        assert!(close(pair("ana", "ben").kappa, 0.0));
+        assert_eq!(pair("ana", "cy").items, 3);
+        assert!(close(pair("ana", "cy").kappa, 1.0));
+        assert!(close(pair("ben", "cy").kappa, -0.5));
+    }
+
+    #[test]
+    fn interval_agreement_of_ratings() {
+        // Ratings: s1 (1, 1), s2 (1, 2), s3 (3, 3): the hand-worked interval alpha above
+        // (24/29) with the unpaired unit left out; one pair, kappa over 3 samples:
+        // agreement 2/3, counts x: 1 2, 3 1; y: 1 1, 2 1, 3 1; chance (2*1 + 1*1)/9 = 1/3;
+        // kappa = (2/3 - 1/3) / (2/3) = 1/2.
+        let samples: Vec<Vec<(String, i32)>> = [(1, 1), (1, 2), (3, 3)]
+            .iter()
+            .map(|&(x, y)| vec![("x".to_owned(), x), ("y".to_owned(), y)])
+            .collect();
+        let a = agreement(&samples, Level::Interval, |v| Some(f64::from(*v)));
+        assert!(close(a.alpha, 24.0 / 29.0), "{:?}", a.alpha);
+        assert!(close(a.pairs[0].kappa, 0.5));
     }
 
     fn labels() -> impl Strategy<Value = Vec<u8>> {

@@ -37,8 +37,8 @@ use crate::judgment::Outcome;
 use crate::verdict::Verdict;
 
 pub use agreement::{
-    LengthMismatch, cohen_kappa, krippendorff_alpha_interval, krippendorff_alpha_nominal,
-    krippendorff_alpha_ordinal,
+    Agreement, LengthMismatch, Level, PairAgreement, agreement, cohen_kappa,
+    krippendorff_alpha_interval, krippendorff_alpha_nominal, krippendorff_alpha_ordinal,
 };
 pub use first_error::{FirstErrorAnalysis, FirstErrorBucket, classify};
 pub use pairwise::{PairVerdicts, PairwiseScore, is_flip, pairwise};

@@ -32,6 +32,7 @@
 //! | `human_agrees_with_evaluator` | human verdict = the evaluator's (false when the evaluator gave none); null without both |
 //! | `human_agrees_with_gold` | human verdict = ground truth; null without both |
 //! | `first_annotated_at`, `annotated_at` | the annotator's first and latest event on the sample (RFC 3339 UTC) |
+//! | `final_verdict`, `final_source` | the sample's final human verdict under the export's choice and where it came from (`adjudicated`, `unanimous`, `majority`, `annotator`); the same on every row of the sample, null when it has none |
 //!
 //! Verdicts are canonical text: `A` / `B`, a step index or `-1`, `correct` / `incorrect`, an
 //! integer rating. Pairwise verdicts are in the data's labels even when the evaluator saw A and
@@ -53,7 +54,7 @@ use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use fare_core::sample::Content;
-use fare_core::{Decision, Sample, Verdict};
+use fare_core::{Decision, Resolved, Sample, Verdict};
 use fare_store::{Project, StoredLabel};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -68,7 +69,7 @@ use super::{Counts, ExportError};
 pub const LABELS_FORMAT: &str = "labels/1";
 
 /// The columns of the labels export, in order.
-pub const LABEL_COLUMNS: [&str; 34] = [
+pub const LABEL_COLUMNS: [&str; 36] = [
     "fare_lens_export",
     "dataset",
     "source_file",
@@ -103,6 +104,8 @@ pub const LABEL_COLUMNS: [&str; 34] = [
     "human_agrees_with_gold",
     "first_annotated_at",
     "annotated_at",
+    "final_verdict",
+    "final_source",
 ];
 
 /// Rows per Parquet record batch.
@@ -145,6 +148,8 @@ struct LabelRow {
     human_agrees_with_gold: Option<bool>,
     first_annotated_at: Option<String>,
     annotated_at: Option<String>,
+    final_verdict: Option<String>,
+    final_source: Option<&'static str>,
 }
 
 /// The task's own fields of a sample: (steps, response, response_a, response_b, reference,
@@ -183,12 +188,19 @@ fn sample_rows(
     project: &Project,
     scope: &Scope,
     sample_id: i64,
+    counts: &mut Counts,
     mut emit: impl FnMut(LabelRow) -> Result<(), ExportError>,
 ) -> Result<u64, ExportError> {
     let stored = project.sample(sample_id)?;
     let names = scope.dataset(stored.dataset_id)?;
     let evaluator = scope.evaluator(project, sample_id)?;
     let labels = scope.labels(project, sample_id)?;
+    let final_ = scope.final_of(project, sample_id, &labels)?;
+    counts.tally(&final_);
+    let (final_verdict, final_source) = match final_.resolved {
+        Resolved::Verdict { verdict, source } => (Some(verdict.canonical()), Some(source.as_str())),
+        Resolved::None(_) => (None, None),
+    };
     let Sample {
         external_id,
         source,
@@ -246,6 +258,8 @@ fn sample_rows(
         human_agrees_with_gold: None,
         first_annotated_at: None,
         annotated_at: None,
+        final_verdict,
+        final_source,
     };
     if labels.is_empty() {
         emit(base)?;
@@ -297,16 +311,16 @@ fn each_row(
     scope: &Scope,
     mut emit: impl FnMut(LabelRow) -> Result<(), ExportError>,
 ) -> Result<Counts, ExportError> {
-    let mut rows = 0;
+    let mut counts = Counts::default();
     let samples = scope.for_each_sample(project, |id| {
-        rows += sample_rows(project, scope, id, &mut emit)?;
+        let rows = sample_rows(project, scope, id, &mut counts, &mut emit)?;
+        counts.rows += rows;
+        scope.wrote(rows);
         Ok(())
     })?;
-    Ok(Counts {
-        rows,
-        samples,
-        samples_with_rows: samples,
-    })
+    counts.samples = samples;
+    counts.samples_with_rows = samples;
+    Ok(counts)
 }
 
 /// Writes the labels as JSON lines.
@@ -325,7 +339,7 @@ pub(super) fn write_jsonl(
 }
 
 /// The CSV text of a row, in column order (null as an empty field).
-fn csv_record(row: LabelRow) -> [String; 34] {
+fn csv_record(row: LabelRow) -> [String; 36] {
     let text = |v: Option<String>| v.unwrap_or_default();
     let flag = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_default();
     [
@@ -363,6 +377,8 @@ fn csv_record(row: LabelRow) -> [String; 34] {
         flag(row.human_agrees_with_gold),
         text(row.first_annotated_at),
         text(row.annotated_at),
+        text(row.final_verdict),
+        row.final_source.unwrap_or_default().to_owned(),
     ]
 }
 
@@ -486,6 +502,8 @@ fn batch(schema: &SchemaRef, rows: &[LabelRow]) -> Result<RecordBatch, arrow_sch
         flags(rows, |r| r.human_agrees_with_gold),
         strings(rows, |r| r.first_annotated_at.as_deref()),
         strings(rows, |r| r.annotated_at.as_deref()),
+        strings(rows, |r| r.final_verdict.as_deref()),
+        strings(rows, |r| r.final_source),
     ];
     RecordBatch::try_new(schema.clone(), columns)
 }
@@ -570,6 +588,8 @@ mod tests {
             human_agrees_with_gold: None,
             first_annotated_at: None,
             annotated_at: None,
+            final_verdict: None,
+            final_source: None,
         };
         let json = serde_json::to_value(&row).unwrap();
         let keys: Vec<&str> = json

@@ -13,8 +13,16 @@
 //! renamed over it at the end: a failed export never leaves half a file. Exports are
 //! deterministic: the same project and options give the same bytes (no export time is written).
 //!
-//! [`ExportOptions`] choose the evaluator run (the newest by default), one annotator, and one
-//! data set. [`ExportSummary::skipped`] counts the samples in scope that gave no row.
+//! [`ExportOptions`] choose the evaluator run (the newest by default), one annotator, one data
+//! set, and what counts as a sample's final human verdict ([`FinalLabel`]: the adjudicated
+//! verdict, else the one every annotator agrees on, by default; the majority; one annotator's).
+//! Retraining sets are built from the final verdict; the labels formats write every
+//! annotator's label and the final verdict beside it. [`ExportSummary`] counts the rows, the
+//! final verdicts by source, the samples without one and why, and the samples in scope that
+//! gave no row and why.
+//!
+//! [`export_new`] refuses to replace an existing file (what the UI uses); [`preview`] writes the
+//! first rows to a temporary file and reads them back as text.
 
 pub mod labels;
 mod output;
@@ -22,12 +30,16 @@ pub mod preference;
 pub mod sft;
 mod source;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use fare_core::{FinalLabel, Resolved};
 use fare_store::{Project, StoreError};
 use serde::{Deserialize, Serialize};
+
+use source::Final;
 
 pub use labels::{LABEL_COLUMNS, LABELS_FORMAT};
 
@@ -114,6 +126,9 @@ pub struct ExportOptions {
     pub annotator: Option<String>,
     /// Only the samples of this data set (every data set's when empty).
     pub dataset_id: Option<i64>,
+    /// What counts as a sample's final human verdict (from the labels in scope).
+    #[serde(default)]
+    pub final_label: FinalLabel,
 }
 
 /// What an export wrote.
@@ -125,9 +140,18 @@ pub struct ExportSummary {
     pub rows: u64,
     /// Samples in scope (after the data-set filter).
     pub samples: u64,
-    /// Samples in scope that gave no row: for `sft-jsonl`, those without a human-confirmed
-    /// label; for `preference-jsonl`, those without a pair; always 0 for the label formats.
+    /// Samples in scope that gave no row: for `sft-jsonl`, those without a final verdict; for
+    /// `preference-jsonl`, those without a pair; always 0 for the label formats.
     pub skipped: u64,
+    /// Why samples gave no row, with how many each.
+    pub skipped_reasons: BTreeMap<String, u64>,
+    /// What counted as the final verdict.
+    pub final_label: FinalLabel,
+    /// Samples in scope with a final verdict, by where it came from (`adjudicated`,
+    /// `unanimous`, `majority`, `annotator`).
+    pub final_sources: BTreeMap<String, u64>,
+    /// Samples in scope without a final verdict, by why.
+    pub unresolved: BTreeMap<String, u64>,
     /// The file written.
     pub path: PathBuf,
 }
@@ -180,6 +204,9 @@ pub enum ExportError {
     /// The options name a data set the project does not have.
     #[error("no data set with id {0} in this project")]
     UnknownDataset(i64),
+    /// The output exists and the export was told not to replace it.
+    #[error("{}: the file exists; choose another name or confirm that it may be replaced", .0.display())]
+    Exists(PathBuf),
     /// A prompt could not be rendered (a stored template that no longer reads, a missing one).
     #[error("cannot render the prompt: {0}")]
     Template(String),
@@ -206,32 +233,216 @@ pub fn export_with_progress(
     out: &Path,
     progress: Option<Box<dyn Fn(u64)>>,
 ) -> Result<ExportSummary, ExportError> {
+    run(project, format, options, out, progress, true)
+}
+
+/// [`export`] to a file that must not exist yet: [`ExportError::Exists`] when it does (checked
+/// before and, without replacing, when the file is moved into place).
+pub fn export_new(
+    project: &Project,
+    format: ExportFormat,
+    options: &ExportOptions,
+    out: &Path,
+) -> Result<ExportSummary, ExportError> {
+    if out.exists() {
+        return Err(ExportError::Exists(out.to_owned()));
+    }
+    run(project, format, options, out, None, false)
+}
+
+fn run(
+    project: &Project,
+    format: ExportFormat,
+    options: &ExportOptions,
+    out: &Path,
+    progress: Option<Box<dyn Fn(u64)>>,
+    replace: bool,
+) -> Result<ExportSummary, ExportError> {
     let mut scope = source::Scope::resolve(project, options)?;
     scope.progress = progress;
     let mut output = output::Output::create(out)?;
-    let counts = match format {
-        ExportFormat::LabelsJsonl => labels::write_jsonl(project, &scope, &mut output)?,
-        ExportFormat::LabelsCsv => labels::write_csv(project, &scope, &mut output)?,
-        ExportFormat::LabelsParquet => labels::write_parquet(project, &scope, &mut output)?,
-        ExportFormat::SftJsonl => sft::write(project, &scope, &mut output)?,
-        ExportFormat::PreferenceJsonl => preference::write(project, &scope, &mut output)?,
-    };
+    let counts = write(project, format, &scope, &mut output)?;
+    if replace {
+        output.commit()?;
+    } else {
+        output.commit_new()?;
+    }
+    Ok(counts.summary(format, options, out))
+}
+
+fn write(
+    project: &Project,
+    format: ExportFormat,
+    scope: &source::Scope,
+    output: &mut output::Output,
+) -> Result<Counts, ExportError> {
+    match format {
+        ExportFormat::LabelsJsonl => labels::write_jsonl(project, scope, output),
+        ExportFormat::LabelsCsv => labels::write_csv(project, scope, output),
+        ExportFormat::LabelsParquet => labels::write_parquet(project, scope, output),
+        ExportFormat::SftJsonl => sft::write(project, scope, output),
+        ExportFormat::PreferenceJsonl => preference::write(project, scope, output),
+    }
+}
+
+/// The first rows of an export, as they would be written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportPreview {
+    /// The format.
+    pub format: ExportFormat,
+    /// The CSV header line, for `labels-csv`.
+    pub header: Option<String>,
+    /// Each row's text as written: a JSON line, a CSV record (which may span lines); for
+    /// Parquet, the row read back from the written file as a JSON object.
+    pub rows: Vec<String>,
+    /// Samples looked at to find them (a retraining set skips samples without a row).
+    pub samples_read: u64,
+    /// The counts of the samples read (not of the whole export).
+    pub partial: ExportSummary,
+}
+
+/// Writes the first `rows` rows of an export to a temporary file, reads them back and removes
+/// the file.
+pub fn preview(
+    project: &Project,
+    format: ExportFormat,
+    options: &ExportOptions,
+    rows: usize,
+) -> Result<ExportPreview, ExportError> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!(
+        "fare-lens-preview-{}-{n}.{}",
+        std::process::id(),
+        format.extension()
+    ));
+    let mut scope = source::Scope::resolve(project, options)?;
+    scope.max_rows = Some(rows as u64);
+    let mut output = output::Output::create(&path)?;
+    let counts = write(project, format, &scope, &mut output)?;
     output.commit()?;
-    Ok(ExportSummary {
+    let read = read_back(format, &path, rows);
+    // Best effort: a preview file left in the temporary folder harms nobody.
+    let _ = std::fs::remove_file(&path);
+    let (header, texts) = read?;
+    Ok(ExportPreview {
         format,
-        rows: counts.rows,
-        samples: counts.samples,
-        skipped: counts.samples - counts.samples_with_rows,
-        path: out.to_owned(),
+        header,
+        rows: texts,
+        samples_read: counts.samples,
+        partial: counts.summary(format, options, &path),
     })
 }
 
+/// The rows of a written export file as text.
+fn read_back(
+    format: ExportFormat,
+    path: &Path,
+    rows: usize,
+) -> Result<(Option<String>, Vec<String>), ExportError> {
+    let io = |source| ExportError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    match format {
+        ExportFormat::LabelsJsonl | ExportFormat::SftJsonl | ExportFormat::PreferenceJsonl => {
+            let text = std::fs::read_to_string(path).map_err(io)?;
+            Ok((None, text.lines().take(rows).map(str::to_owned).collect()))
+        }
+        ExportFormat::LabelsCsv => {
+            let text = std::fs::read_to_string(path).map_err(io)?;
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(text.as_bytes());
+            let mut record = csv::StringRecord::new();
+            let mut records = Vec::new();
+            let mut start = 0usize;
+            loop {
+                let more = reader
+                    .read_record(&mut record)
+                    .map_err(|source| ExportError::Csv {
+                        path: path.to_owned(),
+                        source,
+                    })?;
+                if !more {
+                    break;
+                }
+                let end = usize::try_from(reader.position().byte()).unwrap_or(text.len());
+                let slice = text.get(start..end).unwrap_or_default();
+                records.push(slice.trim_end_matches(['\r', '\n']).to_owned());
+                start = end;
+            }
+            let mut records = records.into_iter();
+            let header = records.next();
+            Ok((header, records.take(rows).collect()))
+        }
+        ExportFormat::LabelsParquet => {
+            let mut out = Vec::new();
+            let file = path.display().to_string();
+            crate::read::read_records(
+                path,
+                &file,
+                crate::read::Container::Parquet,
+                crate::read::DEFAULT_MAX_RECORD_BYTES,
+                &mut |record| {
+                    if let Ok(record) = record
+                        && out.len() < rows
+                    {
+                        out.push(record.value.to_string());
+                    }
+                    Ok(())
+                },
+            )
+            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+            Ok((None, out))
+        }
+    }
+}
+
 /// What a writer counted.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 struct Counts {
     rows: u64,
     samples: u64,
     samples_with_rows: u64,
+    skipped_reasons: BTreeMap<&'static str, u64>,
+    final_sources: BTreeMap<&'static str, u64>,
+    unresolved: BTreeMap<&'static str, u64>,
+}
+
+impl Counts {
+    /// Counts a sample's final verdict (once per sample).
+    fn tally(&mut self, final_: &Final) {
+        match &final_.resolved {
+            Resolved::Verdict { source, .. } => {
+                *self.final_sources.entry(source.as_str()).or_insert(0) += 1;
+            }
+            Resolved::None(why) => *self.unresolved.entry(why.as_str()).or_insert(0) += 1,
+        }
+    }
+
+    /// Counts a sample that gave no row.
+    fn skip(&mut self, reason: &'static str) {
+        *self.skipped_reasons.entry(reason).or_insert(0) += 1;
+    }
+
+    fn summary(self, format: ExportFormat, options: &ExportOptions, out: &Path) -> ExportSummary {
+        let text = |m: BTreeMap<&'static str, u64>| {
+            m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+        };
+        ExportSummary {
+            format,
+            rows: self.rows,
+            samples: self.samples,
+            skipped: self.samples - self.samples_with_rows,
+            skipped_reasons: text(self.skipped_reasons),
+            final_label: options.final_label.clone(),
+            final_sources: text(self.final_sources),
+            unresolved: text(self.unresolved),
+            path: out.to_owned(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -109,4 +109,34 @@ impl Output {
         temp.kept = true;
         Ok(())
     }
+    /// [`Output::commit`] without replacing a file: [`ExportError::Exists`] when the output
+    /// appeared meanwhile (a hard link fails on an existing name; where links are not
+    /// supported, a rename after one more check).
+    pub(super) fn commit_new(mut self) -> Result<(), ExportError> {
+        self.writer.flush().map_err(|e| self.io_error(e))?;
+        self.writer
+            .get_ref()
+            .sync_all()
+            .map_err(|e| self.io_error(e))?;
+        let Output {
+            path,
+            writer,
+            mut temp,
+        } = self;
+        drop(writer);
+        match std::fs::hard_link(&temp.path, &path) {
+            // The temporary name is removed when `temp` drops.
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(ExportError::Exists(path))
+            }
+            Err(_) if path.exists() => Err(ExportError::Exists(path)),
+            Err(_) => {
+                std::fs::rename(&temp.path, &path)
+                    .map_err(|source| ExportError::Io { path, source })?;
+                temp.kept = true;
+                Ok(())
+            }
+        }
+    }
 }

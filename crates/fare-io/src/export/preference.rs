@@ -1,16 +1,19 @@
 //! The preference export: chosen / rejected pairs where the evaluator was overruled.
 //!
-//! One line per sample whose human-confirmed verdict (accepted or corrected; with several
-//! annotators, the most recently updated one) differs from the verdict of the run's first
-//! original-order judgment, or where that judgment has no verdict (unparseable or truncated):
+//! One line per sample whose final human verdict (the export's [`FinalLabel`] choice) differs
+//! from the verdict of the run's first original-order judgment, or where that judgment has no
+//! verdict (unparseable or truncated):
 //!
 //! ```json
 //! {"prompt": [{"role": "system", "content": "…"}, {"role": "user", "content": "…"}],
 //!  "chosen": [{"role": "assistant", "content": "…"}],
 //!  "rejected": [{"role": "assistant", "content": "<the evaluator's raw output>"}],
 //!  "sample": "<external id>", "dataset": "…", "task": "…", "chosen_kind": "judgment",
-//!  "annotator": "…"}
+//!  "annotator": "…", "final_source": "adjudicated"}
 //! ```
+//!
+//! `annotator` and `final_source` say whose verdict it is and where it came from, as in the
+//! SFT export.
 //!
 //! - `prompt` is what the rejected output answered: the run's prompt in the run's mode
 //!   (critique or direct), original response order.
@@ -21,16 +24,19 @@
 //! - `chosen`, kind `direct`: otherwise, `Verdict: {human verdict}`.
 //!
 //! Verdicts are written as the model writes them (`[A]` / `[B]`, the step index or `-1`,
-//! `correct` / `incorrect`, the rating). Samples without a confirmed label, not judged by the
-//! run, or where the evaluator agrees with the person give no line.
+//! `correct` / `incorrect`, the rating). Samples without a final verdict, not judged by the run,
+//! or where the evaluator agrees with it give no line; the summary counts each reason.
+//!
+//! [`FinalLabel`]: fare_core::FinalLabel
 
-use fare_core::{PromptMode, ResponseOrder};
+use fare_core::{PromptMode, Resolved, ResponseOrder};
 use fare_store::{Project, StoreError};
 use serde::Serialize;
 
 use super::output::Output;
 use super::sft::Message;
-use super::source::{Scope, confirmed, model_form};
+use super::sft::unresolved_reason;
+use super::source::{Scope, model_form};
 use super::{Counts, ExportError};
 
 /// One line of the preference export.
@@ -44,6 +50,7 @@ struct PreferenceLine<'a> {
     task: &'static str,
     chosen_kind: &'static str,
     annotator: &'a str,
+    final_source: &'static str,
 }
 
 /// The explanation of a stored original-order judgment of the sample with this verdict: the
@@ -73,21 +80,26 @@ pub(super) fn write(
     scope: &Scope,
     out: &mut Output,
 ) -> Result<Counts, ExportError> {
-    let mut rows = 0;
+    let mut counts = Counts::default();
     let mut line = Vec::new();
     let samples = scope.for_each_sample(project, |sample_id| {
         let labels = scope.labels(project, sample_id)?;
-        let Some((label, verdict)) = confirmed(&labels) else {
+        let final_ = scope.final_of(project, sample_id, &labels)?;
+        counts.tally(&final_);
+        let Resolved::Verdict { verdict, source } = final_.resolved else {
+            counts.skip(unresolved_reason(&final_.resolved));
             return Ok(());
         };
-        let Some(evaluator) = scope.evaluator(project, sample_id)? else {
-            return Ok(());
-        };
-        let Some(run) = scope.run(evaluator.run_id) else {
+        let evaluator = scope.evaluator(project, sample_id)?;
+        let Some((evaluator, run)) =
+            evaluator.and_then(|e| scope.run(e.run_id).map(|run| (e, run)))
+        else {
+            counts.skip("not judged by the run");
             return Ok(());
         };
         let human = verdict.canonical();
         if evaluator.verdict.as_deref() == Some(human.as_str()) {
+            counts.skip("the evaluator gave the final verdict");
             return Ok(());
         }
         let stored = project.sample(sample_id)?;
@@ -132,18 +144,18 @@ pub(super) fn write(
             dataset: &scope.dataset(stored.dataset_id)?.name,
             task: task.as_str(),
             chosen_kind,
-            annotator: &label.annotator,
+            annotator: final_.annotator.as_deref().unwrap_or_default(),
+            final_source: source.as_str(),
         };
         line.clear();
         serde_json::to_writer(&mut line, &entry).map_err(|e| out.io_error(e.into()))?;
         line.push(b'\n');
         out.write_all(&line)?;
-        rows += 1;
+        counts.rows += 1;
+        scope.wrote(1);
         Ok(())
     })?;
-    Ok(Counts {
-        rows,
-        samples,
-        samples_with_rows: rows,
-    })
+    counts.samples = samples;
+    counts.samples_with_rows = counts.rows;
+    Ok(counts)
 }

@@ -1,36 +1,49 @@
 //! The SFT export: chat-format fine-tuning lines from human-confirmed labels.
 //!
-//! One line per sample with a human-confirmed label (decision accepted or corrected; with
-//! several annotators, the most recently updated such label, the first annotator by name on a
-//! tie):
+//! One line per sample with a final human verdict (the export's [`FinalLabel`] choice:
+//! by default the adjudicated verdict, else the one every annotator who gave one agrees on):
 //!
 //! ```json
 //! {"messages": [{"role": "system", "content": "…"}, {"role": "user", "content": "…"},
 //!               {"role": "assistant", "content": "…"}],
 //!  "sample": "<external id>", "dataset": "…", "task": "…", "kind": "critique",
-//!  "annotator": "…", "template_hash": "…"}
+//!  "annotator": "…", "final_source": "unanimous", "template_hash": "…"}
 //! ```
 //!
-//! - `critique` lines: the label **accepted** the run's verdict, is not marked "right verdict,
-//!   wrong reason", and the run's first original-order judgment of the sample has that verdict
-//!   and a non-empty explanation. The prompt is the critique prompt and the assistant says
+//! `annotator` is whose verdict it is: the adjudicator, else the most recently updated label
+//! that has the verdict (the first annotator by name on a tie); `final_source` is where the
+//! verdict came from (`adjudicated`, `unanimous`, `majority`, `annotator`).
+//!
+//! - `critique` lines: the run's first original-order judgment of the sample has the final
+//!   verdict and a non-empty explanation, and no label with that verdict is marked "right
+//!   verdict, wrong reason". The prompt is the critique prompt and the assistant says
 //!   `Explanation: {the evaluator's critique}\nVerdict: {verdict}`.
-//! - `direct` lines: every other confirmed label (corrected, marked wrong-reason, or accepted
-//!   without a matching critique in the run). The prompt uses the template's direct-judgment
-//!   system message and the assistant says `Verdict: {human verdict}`.
+//! - `direct` lines: every other final verdict (the evaluator disagreed or gave none, or the
+//!   reason was marked wrong). The prompt uses the template's direct-judgment system message
+//!   and the assistant says `Verdict: {human verdict}`.
 //!
 //! Verdicts are written as the model writes them: `[A]` / `[B]`, the step index or `-1`,
 //! `correct` / `incorrect`, the rating. Prompts are rendered (original response order) from the
 //! run's template when it is for the sample's task and has the mode, else from the template
 //! shipped for the task; `template_hash` names the one used.
+//!
+//! [`FinalLabel`]: fare_core::FinalLabel
 
-use fare_core::{Decision, PromptMode, ResponseOrder};
+use fare_core::{PromptMode, Resolved, ResponseOrder};
 use fare_store::Project;
 use serde::Serialize;
 
 use super::output::Output;
-use super::source::{Scope, confirmed, model_form};
+use super::source::{Scope, model_form};
 use super::{Counts, ExportError};
+
+/// Why a sample without a final verdict gave no row.
+pub(super) fn unresolved_reason(resolved: &Resolved<fare_core::Verdict>) -> &'static str {
+    match resolved {
+        Resolved::None(why) => why.as_str(),
+        Resolved::Verdict { .. } => "",
+    }
+}
 
 /// One chat message.
 #[derive(Debug, Serialize)]
@@ -50,6 +63,7 @@ struct SftLine<'a> {
     task: &'static str,
     kind: &'static str,
     annotator: &'a str,
+    final_source: &'static str,
     template_hash: &'a str,
 }
 
@@ -59,11 +73,14 @@ pub(super) fn write(
     scope: &Scope,
     out: &mut Output,
 ) -> Result<Counts, ExportError> {
-    let mut rows = 0;
+    let mut counts = Counts::default();
     let mut line = Vec::new();
     let samples = scope.for_each_sample(project, |sample_id| {
         let labels = scope.labels(project, sample_id)?;
-        let Some((label, verdict)) = confirmed(&labels) else {
+        let final_ = scope.final_of(project, sample_id, &labels)?;
+        counts.tally(&final_);
+        let Resolved::Verdict { verdict, source } = final_.resolved else {
+            counts.skip(unresolved_reason(&final_.resolved));
             return Ok(());
         };
         let stored = project.sample(sample_id)?;
@@ -71,8 +88,7 @@ pub(super) fn write(
         let evaluator = scope.evaluator(project, sample_id)?;
         let critique = evaluator
             .filter(|e| {
-                label.label.decision == Decision::Accepted
-                    && !label.label.wrong_reason
+                !final_.wrong_reason
                     && e.verdict.as_deref() == Some(verdict.canonical().as_str())
                     && !e.critique.is_empty()
             })
@@ -116,19 +132,19 @@ pub(super) fn write(
             } else {
                 "direct"
             },
-            annotator: &label.annotator,
+            annotator: final_.annotator.as_deref().unwrap_or_default(),
+            final_source: source.as_str(),
             template_hash: &hash,
         };
         line.clear();
         serde_json::to_writer(&mut line, &entry).map_err(|e| out.io_error(e.into()))?;
         line.push(b'\n');
         out.write_all(&line)?;
-        rows += 1;
+        counts.rows += 1;
+        scope.wrote(1);
         Ok(())
     })?;
-    Ok(Counts {
-        rows,
-        samples,
-        samples_with_rows: rows,
-    })
+    counts.samples = samples;
+    counts.samples_with_rows = counts.rows;
+    Ok(counts)
 }

@@ -2,14 +2,15 @@
 //!
 //! A [`Scope`] is the checked [`ExportOptions`]: the evaluator runs (the named one for every
 //! task, else each task's newest run, as the sample list shows them), the annotator and the
-//! data set. It walks the samples in id order with one SQL cursor
-//! ([`Scope::for_each_sample`]), and for each sample gives the run's judgment, the labels in
-//! scope and the prompt template. Reads happen while the cursor is open, so the whole export
-//! sees one snapshot of the project.
+//! data set, and what counts as the final human verdict. It walks the samples in id order with
+//! one SQL cursor ([`Scope::for_each_sample`]), and for each sample gives the run's judgment,
+//! the labels in scope, the final verdict ([`Scope::final_of`]) and the prompt template. Reads
+//! happen while the cursor is open, so the whole export sees one snapshot of the project.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
-use fare_core::{Decision, PromptMode, Side, Task, Template, Verdict};
+use fare_core::{FinalLabel, FinalSource, PromptMode, Resolved, Side, Task, Template, Verdict};
 use fare_store::{Project, StoreError, StoredLabel};
 
 use super::{ExportError, ExportOptions};
@@ -68,8 +69,26 @@ pub(super) struct Scope {
     datasets: BTreeMap<i64, DatasetNames>,
     /// The templates shipped with FARE Lens, for samples the run's template does not fit.
     builtin: Vec<Template>,
+    /// What counts as the final human verdict.
+    pub(super) final_label: FinalLabel,
     /// Told the number of samples done so far, now and then.
     pub(super) progress: Option<Box<dyn Fn(u64)>>,
+    /// Stop after the sample that brings the rows written to this many (a preview).
+    pub(super) max_rows: Option<u64>,
+    /// Rows written so far (counted by the writers through [`Scope::wrote`]).
+    written: Cell<u64>,
+}
+
+/// A sample's final human verdict in an export, and whose it is.
+pub(super) struct Final {
+    /// The verdict and its source, or why there is none.
+    pub(super) resolved: Resolved<Verdict>,
+    /// Whose verdict it is: the adjudicator, or the most recently updated label that has it
+    /// (the first annotator by name on a tie).
+    pub(super) annotator: Option<String>,
+    /// Whether a label that has the verdict (the chosen annotator's, with that choice) is
+    /// marked "right verdict, wrong reason".
+    pub(super) wrong_reason: bool,
 }
 
 impl Scope {
@@ -119,7 +138,64 @@ impl Scope {
             dataset_id: options.dataset_id,
             datasets,
             builtin: Template::builtin(),
+            final_label: options.final_label.clone(),
             progress: None,
+            max_rows: None,
+            written: Cell::new(0),
+        })
+    }
+
+    /// Counts rows written (so a preview stops when it has enough).
+    pub(super) fn wrote(&self, rows: u64) {
+        self.written.set(self.written.get() + rows);
+    }
+
+    /// The final human verdict of a sample under the export's choice, from the labels in scope
+    /// and the sample's adjudication.
+    pub(super) fn final_of(
+        &self,
+        project: &Project,
+        sample_id: i64,
+        labels: &[StoredLabel],
+    ) -> Result<Final, StoreError> {
+        let adjudication = match self.final_label {
+            FinalLabel::Adjudicated => project.adjudication_of(sample_id)?,
+            _ => None,
+        };
+        let resolved = fare_store::adjudication::final_of(
+            &self.final_label,
+            labels,
+            adjudication.as_ref().and_then(|a| a.verdict),
+        );
+        let Resolved::Verdict { verdict, source } = resolved else {
+            return Ok(Final {
+                resolved,
+                annotator: None,
+                wrong_reason: false,
+            });
+        };
+        let agreeing: Vec<&StoredLabel> = labels
+            .iter()
+            .filter(|l| l.label.verdict == Some(verdict))
+            .filter(|l| match &self.final_label {
+                FinalLabel::Annotator { name } => l.annotator == *name,
+                _ => true,
+            })
+            .collect();
+        let mut newest: Option<&StoredLabel> = None;
+        for label in &agreeing {
+            if newest.is_none_or(|n| label.updated_at > n.updated_at) {
+                newest = Some(label);
+            }
+        }
+        let annotator = match source {
+            FinalSource::Adjudicated => adjudication.map(|a| a.adjudicator),
+            _ => newest.map(|l| l.annotator.clone()),
+        };
+        Ok(Final {
+            resolved,
+            annotator,
+            wrong_reason: agreeing.iter().any(|l| l.label.wrong_reason),
         })
     }
 
@@ -140,6 +216,9 @@ impl Scope {
         let mut rows = stmt.query([self.dataset_id]).map_err(StoreError::from)?;
         let mut count: u64 = 0;
         while let Some(row) = rows.next().map_err(StoreError::from)? {
+            if self.max_rows.is_some_and(|max| self.written.get() >= max) {
+                break;
+            }
             let id: i64 = row.get(0).map_err(StoreError::from)?;
             each(id)?;
             count += 1;
@@ -223,25 +302,6 @@ impl Scope {
             ExportError::Template(format!("no shipped {task} template for this mode"))
         })
     }
-}
-
-/// The human-confirmed label (accepted or corrected) that retraining sets use: the most recently
-/// updated one, the first annotator by name on a tie.
-pub(super) fn confirmed(labels: &[StoredLabel]) -> Option<(&StoredLabel, Verdict)> {
-    let mut best: Option<(&StoredLabel, Verdict)> = None;
-    for label in labels {
-        let confirmed = matches!(
-            label.label.decision,
-            Decision::Accepted | Decision::Corrected
-        );
-        let (true, Some(verdict)) = (confirmed, label.label.verdict) else {
-            continue;
-        };
-        if best.is_none_or(|(b, _)| label.updated_at > b.updated_at) {
-            best = Some((label, verdict));
-        }
-    }
-    best
 }
 
 /// A verdict as the model writes it after `Verdict:`: `[A]` / `[B]`, a step index or `-1`,

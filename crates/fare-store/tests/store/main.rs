@@ -5,6 +5,8 @@
 //! - `import`: data sets written all or nothing, samples of the five tasks read back whole.
 //! - `judgments`: runs, judgments, swapped pairwise verdicts, refusals.
 //! - `annotations`: events, replayed labels, undo/redo, several annotators, refusals.
+//! - `adjudication`: a third person's decisions and the final label under each choice.
+//! - `merge`: project files of several annotators combined, every event kept once.
 //! - `query`: the sample list's filters, full-text search, keyset paging, counts and positions.
 //! - `queues`: saved queues: made all or nothing, listed and paged in their order, ordered by
 //!   the evaluator's uncertainty from stored probabilities and K votes.
@@ -22,9 +24,11 @@
     reason = "row counts in these tests are tiny"
 )]
 
+mod adjudication;
 mod annotations;
 mod import;
 mod judgments;
+mod merge;
 mod open;
 mod query;
 mod queues;

@@ -259,7 +259,7 @@ fn a_version_1_file_is_migrated_and_its_runs_learn_their_tasks() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE queue_items; DROP TABLE queues;
+            "DROP TABLE queue_items; DROP TABLE queues; DROP TABLE adjudications;
              DROP TABLE votes; DROP INDEX samples_by_task_id; DROP INDEX judgments_by_run_agreement; ALTER TABLE runs DROP COLUMN tasks;
              DROP TABLE sample_text;
              CREATE VIRTUAL TABLE sample_text USING fts5(question, steps, responses, content='', contentless_delete=1);
@@ -324,7 +324,7 @@ fn a_version_2_file_is_migrated_and_its_k_judgments_get_their_majority() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE queue_items; DROP TABLE queues; DROP TABLE votes; PRAGMA user_version = 2;",
+            "DROP TABLE queue_items; DROP TABLE queues; DROP TABLE adjudications; DROP TABLE votes; PRAGMA user_version = 2;",
         )
         .unwrap();
     }

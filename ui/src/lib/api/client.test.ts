@@ -80,6 +80,21 @@ describe("routes", () => {
     expect(httpRoute("deleteQueue", { id: 5 })).toEqual({ method: "DELETE", path: "/api/queues/5" });
   });
 
+  it("maps agreement, adjudication, export and merge", () => {
+    expect(httpRoute("agreement", {})).toEqual({ method: "GET", path: "/api/agreement" });
+    expect(httpRoute("disagreements", { request: { open_only: true, after: 0, limit: 0 } })).toEqual({
+      method: "POST",
+      path: "/api/disagreements",
+      body: { open_only: true, after: 0, limit: 0 },
+    });
+    expect(httpRoute("adjudicate", { request: { sample_id: 4, verdict: "A" } })).toEqual({ method: "POST", path: "/api/adjudicate", body: { sample_id: 4, verdict: "A" } });
+    expect(httpRoute("adjudications", { id: 4 })).toEqual({ method: "GET", path: "/api/samples/4/adjudications" });
+    const request = { path: "/x/a.jsonl", format: "sft-jsonl" as const, overwrite: false };
+    expect(httpRoute("exportPreview", { request })).toEqual({ method: "POST", path: "/api/export/preview", body: request });
+    expect(httpRoute("export", { request })).toEqual({ method: "POST", path: "/api/export", body: request });
+    expect(httpRoute("merge", { request: { output: "/x/m.fare", inputs: ["/x/a.fare", "/x/b.fare"] } }).path).toBe("/api/merge");
+  });
+
   it("maps the model panel's commands", () => {
     expect(httpRoute("models", {})).toEqual({ method: "GET", path: "/api/models" });
     const load: LoadRequest = { kind: "local", path: "/m/smol.gguf", device: "cpu" };

@@ -26,6 +26,16 @@ import type { ModelList } from "./generated/ModelList";
 import type { WorkerView } from "./generated/WorkerView";
 import type { QueueRequest } from "./generated/QueueRequest";
 import type { QueueView } from "./generated/QueueView";
+import type { AgreementReport } from "./generated/AgreementReport";
+import type { DisagreementQuery } from "./generated/DisagreementQuery";
+import type { DisagreementPage } from "./generated/DisagreementPage";
+import type { AdjudicationRequest } from "./generated/AdjudicationRequest";
+import type { AdjudicationView } from "./generated/AdjudicationView";
+import type { ExportRequest } from "./generated/ExportRequest";
+import type { ExportPreviewView } from "./generated/ExportPreviewView";
+import type { ExportDone } from "./generated/ExportDone";
+import type { MergeRequest } from "./generated/MergeRequest";
+import type { MergeDone } from "./generated/MergeDone";
 
 /** The commands of the application API, named as `fare_app::dispatch` names them. */
 export type CommandName =
@@ -49,7 +59,14 @@ export type CommandName =
   | "start_job"
   | "jobs"
   | "job"
-  | "cancel_job";
+  | "cancel_job"
+  | "agreement"
+  | "disagreements"
+  | "adjudicate"
+  | "adjudications"
+  | "exportPreview"
+  | "export"
+  | "merge";
 
 /** Arguments of each command. */
 export interface CommandArgs {
@@ -74,6 +91,13 @@ export interface CommandArgs {
   jobs: Record<string, never>;
   job: { id: number };
   cancel_job: { id: number };
+  agreement: Record<string, never>;
+  disagreements: { request: DisagreementQuery };
+  adjudicate: { request: AdjudicationRequest };
+  adjudications: { id: number };
+  exportPreview: { request: ExportRequest };
+  export: { request: ExportRequest };
+  merge: { request: MergeRequest };
 }
 
 /** Carries one command to the project and brings back its JSON answer. */
@@ -199,6 +223,20 @@ export function httpRoute(
       return { method: "GET", path: `/api/jobs/${(args as CommandArgs["job"]).id}` };
     case "cancel_job":
       return { method: "POST", path: `/api/jobs/${(args as CommandArgs["cancel_job"]).id}/cancel`, body: {} };
+    case "agreement":
+      return { method: "GET", path: "/api/agreement" };
+    case "disagreements":
+      return { method: "POST", path: "/api/disagreements", body: (args as CommandArgs["disagreements"]).request };
+    case "adjudicate":
+      return { method: "POST", path: "/api/adjudicate", body: (args as CommandArgs["adjudicate"]).request };
+    case "adjudications":
+      return { method: "GET", path: `/api/samples/${(args as CommandArgs["adjudications"]).id}/adjudications` };
+    case "exportPreview":
+      return { method: "POST", path: "/api/export/preview", body: (args as CommandArgs["exportPreview"]).request };
+    case "export":
+      return { method: "POST", path: "/api/export", body: (args as CommandArgs["export"]).request };
+    case "merge":
+      return { method: "POST", path: "/api/merge", body: (args as CommandArgs["merge"]).request };
   }
 }
 
@@ -333,6 +371,34 @@ export class ApiClient {
   /** Asks a job to stop. */
   cancelJob(id: number): Promise<JobView> {
     return this.transport.call("cancel_job", { id }) as Promise<JobView>;
+  }
+  /** Agreement between annotators (kappa per pair, alpha) per task and per task and data set. */
+  agreement(): Promise<AgreementReport> {
+    return this.transport.call("agreement", {}) as Promise<AgreementReport>;
+  }
+  /** The samples annotators disagree on (the adjudication queue), one page. */
+  disagreements(request: DisagreementQuery): Promise<DisagreementPage> {
+    return this.transport.call("disagreements", { request }) as Promise<DisagreementPage>;
+  }
+  /** Records the current person's verdict as the sample's adjudicated one (no verdict: takes it back). */
+  adjudicate(request: AdjudicationRequest): Promise<AdjudicationView> {
+    return this.transport.call("adjudicate", { request }) as Promise<AdjudicationView>;
+  }
+  /** Every adjudication record of a sample, oldest first. */
+  adjudications(id: number): Promise<AdjudicationView[]> {
+    return this.transport.call("adjudications", { id }) as Promise<AdjudicationView[]>;
+  }
+  /** The first rows of an export as they would be written. */
+  exportPreview(request: ExportRequest): Promise<ExportPreviewView> {
+    return this.transport.call("exportPreview", { request }) as Promise<ExportPreviewView>;
+  }
+  /** Writes an export (a path on the machine running FARE Lens); an existing file only with `overwrite`. */
+  export(request: ExportRequest): Promise<ExportDone> {
+    return this.transport.call("export", { request }) as Promise<ExportDone>;
+  }
+  /** Combines project files of several annotators into a new file (never over an existing one). */
+  merge(request: MergeRequest): Promise<MergeDone> {
+    return this.transport.call("merge", { request }) as Promise<MergeDone>;
   }
 }
 
