@@ -22,7 +22,7 @@ use crate::queue::PositionQuery;
 use crate::worker::{LoadRequest, ModelError, Worker, WorkerCommand};
 
 /// The commands [`dispatch`] knows, as the UI names them.
-pub const COMMANDS: [&str; 10] = [
+pub const COMMANDS: [&str; 14] = [
     "overview",
     "samples",
     "counts",
@@ -33,6 +33,10 @@ pub const COMMANDS: [&str; 10] = [
     "report",
     "importPreview",
     "import",
+    "analysis",
+    "analysisSamples",
+    "diff",
+    "diffSamples",
 ];
 
 #[derive(Deserialize)]
@@ -125,6 +129,22 @@ pub fn dispatch(
         "import" => {
             let a: Request<ImportRequest> = args(command, arguments)?;
             json(&project.import(&a.request)?)
+        }
+        "analysis" => {
+            let a: Request<crate::analysis::AnalysisRequest> = args(command, arguments)?;
+            json(&project.analysis(&a.request)?)
+        }
+        "analysisSamples" => {
+            let a: Request<crate::analysis::AnalysisSamplesRequest> = args(command, arguments)?;
+            json(&project.analysis_samples(&a.request)?)
+        }
+        "diff" => {
+            let a: Request<crate::diff::DiffRequest> = args(command, arguments)?;
+            json(&project.diff(&a.request)?)
+        }
+        "diffSamples" => {
+            let a: Request<crate::diff::DiffSamplesRequest> = args(command, arguments)?;
+            json(&project.diff_samples(&a.request)?)
         }
         other => Err(ApiError::Invalid(format!(
             "no command `{other}` (the commands are: {})",

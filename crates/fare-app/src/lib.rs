@@ -6,8 +6,10 @@
 //! - [`importing`]: the import dialog's calls: a preview of a file's first records (format
 //!   detected, fields seen, a field mapping suggested for unknown schemas) and the import itself.
 //! - [`queue`]: which sample is the Nth of the queue's list (far jumps of the UI's list).
-//! - [`report`]: evaluator metrics per task, data set and source, against ground truth and
-//!   against human labels.
+//! - [`analysis`]: failure-mode analysis: evaluator metrics per task, data set and source,
+//!   against ground truth and against human labels, with the samples behind every count.
+//! - [`report`]: the analysis under the name the command line uses (`fare-lens report`).
+//! - [`diff`]: the checkpoint diff of two runs: what the later one fixed and broke.
 //! - [`judge`]: judging samples with a local evaluator, resumable after a crash.
 //! - [`models`]: the models on disk the app can run, their memory estimates, the devices.
 //! - [`worker`]: the loaded model, in a worker process (or an endpoint), watched for failure.
@@ -17,8 +19,10 @@
 //! - [`serve_model`]: a local model served in the OpenAI dialect (`serve-model`, the worker).
 //! - [`session`]: the desktop's open project, recent projects and first-launch demo.
 
+pub mod analysis;
 pub mod api;
 pub mod demo;
+pub mod diff;
 pub mod dispatch;
 pub mod importing;
 pub mod jobs;

@@ -10,10 +10,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use fare_app::analysis::{Analysis, AnalysisRequest, AnalysisSamplesRequest};
 use fare_app::api::{
     DecisionRequest, ErrorView, ProjectOverview, PromptView, QueueCounts, SampleDetail, SamplePage,
     SampleQuery,
 };
+use fare_app::diff::{DiffRequest, DiffSamplesRequest, RunDiff};
 use fare_app::importing::{ImportDone, ImportPreview, ImportPreviewRequest, ImportRequest};
 use fare_app::jobs::{JobRequest, JobView};
 use fare_app::models::ModelList;
@@ -65,6 +67,12 @@ fn the_committed_typescript_types_match_the_rust_types() {
     WorkerView::export_all(&cfg).unwrap();
     JobRequest::export_all(&cfg).unwrap();
     JobView::export_all(&cfg).unwrap();
+    Analysis::export_all(&cfg).unwrap();
+    AnalysisRequest::export_all(&cfg).unwrap();
+    AnalysisSamplesRequest::export_all(&cfg).unwrap();
+    RunDiff::export_all(&cfg).unwrap();
+    DiffRequest::export_all(&cfg).unwrap();
+    DiffSamplesRequest::export_all(&cfg).unwrap();
     let generated = read_dir(fresh.path());
     let committed_dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/generated");

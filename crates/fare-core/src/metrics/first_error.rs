@@ -19,6 +19,7 @@ pub const POSITION_BINS: usize = 10;
 
 /// How a step-level verdict relates to the gold one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum FirstErrorBucket {
     /// Both name a wrong step, the same one.
@@ -80,6 +81,7 @@ pub fn classify(sample: &StepVerdicts) -> FirstErrorBucket {
 
 /// How many samples fell into each [`FirstErrorBucket`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BucketCounts {
     /// See [`FirstErrorBucket::Exact`].
     pub exact: usize,
@@ -127,6 +129,7 @@ impl BucketCounts {
 
 /// One cell of the gold × predicted grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GridCell {
     /// The gold first wrong step, `None` for `-1`.
     pub gold: Option<u32>,
@@ -138,6 +141,7 @@ pub struct GridCell {
 
 /// One bar of the off-by-k histogram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OffsetCount {
     /// Predicted step minus gold step: negative is early, 0 exact, positive late.
     pub offset: i64,
@@ -147,6 +151,7 @@ pub struct OffsetCount {
 
 /// The first-error picture of a set of step-level verdicts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FirstErrorAnalysis {
     /// Non-empty cells of the gold × predicted grid, sorted by gold then predicted (`-1` first,
     /// failures last).

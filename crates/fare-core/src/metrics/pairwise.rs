@@ -56,6 +56,7 @@ pub fn is_flip(pair: &PairVerdicts) -> bool {
 
 /// The pairwise score of a set of samples.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PairwiseScore {
     /// Samples scored.
     pub n: usize,

@@ -28,6 +28,7 @@ pub struct StepVerdicts {
 
 /// The ProcessBench score of one split.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProcessBenchScore {
     /// Samples whose gold verdict names a wrong step.
     pub n_erroneous: usize,

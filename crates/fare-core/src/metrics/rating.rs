@@ -20,6 +20,7 @@ pub struct RatingVerdicts {
 
 /// The rating score of a set of samples.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RatingScore {
     /// Samples scored.
     pub n: usize,

@@ -25,6 +25,7 @@ pub struct VerificationVerdicts {
 
 /// One row of the confusion table: what the evaluator said about samples of one gold class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PredictedCounts {
     /// Predicted correct.
     pub correct: usize,
@@ -43,6 +44,7 @@ impl PredictedCounts {
 
 /// The 2 × 3 confusion table: gold class by predicted class or failure.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Confusion {
     /// Samples whose response is correct.
     pub gold_correct: PredictedCounts,
@@ -103,6 +105,7 @@ impl ClassScores {
 
 /// The verification score of a set of samples.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VerificationScore {
     /// Samples scored.
     pub n: usize,

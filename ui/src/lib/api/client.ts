@@ -23,6 +23,12 @@ import type { JobView } from "./generated/JobView";
 import type { LoadRequest } from "./generated/LoadRequest";
 import type { ModelList } from "./generated/ModelList";
 import type { WorkerView } from "./generated/WorkerView";
+import type { Analysis } from "./generated/Analysis";
+import type { AnalysisRequest } from "./generated/AnalysisRequest";
+import type { AnalysisSamplesRequest } from "./generated/AnalysisSamplesRequest";
+import type { DiffRequest } from "./generated/DiffRequest";
+import type { DiffSamplesRequest } from "./generated/DiffSamplesRequest";
+import type { RunDiff } from "./generated/RunDiff";
 
 /** The commands of the application API, named as `fare_app::dispatch` names them. */
 export type CommandName =
@@ -43,7 +49,11 @@ export type CommandName =
   | "start_job"
   | "jobs"
   | "job"
-  | "cancel_job";
+  | "cancel_job"
+  | "analysis"
+  | "analysisSamples"
+  | "diff"
+  | "diffSamples";
 
 /** Arguments of each command. */
 export interface CommandArgs {
@@ -65,6 +75,10 @@ export interface CommandArgs {
   jobs: Record<string, never>;
   job: { id: number };
   cancel_job: { id: number };
+  analysis: { request: AnalysisRequest };
+  analysisSamples: { request: AnalysisSamplesRequest };
+  diff: { request: DiffRequest };
+  diffSamples: { request: DiffSamplesRequest };
 }
 
 /** Carries one command to the project and brings back its JSON answer. */
@@ -184,6 +198,14 @@ export function httpRoute(
       return { method: "GET", path: `/api/jobs/${(args as CommandArgs["job"]).id}` };
     case "cancel_job":
       return { method: "POST", path: `/api/jobs/${(args as CommandArgs["cancel_job"]).id}/cancel`, body: {} };
+    case "analysis":
+      return { method: "POST", path: "/api/analysis", body: (args as CommandArgs["analysis"]).request };
+    case "analysisSamples":
+      return { method: "POST", path: "/api/analysis/samples", body: (args as CommandArgs["analysisSamples"]).request };
+    case "diff":
+      return { method: "POST", path: "/api/diff", body: (args as CommandArgs["diff"]).request };
+    case "diffSamples":
+      return { method: "POST", path: "/api/diff/samples", body: (args as CommandArgs["diffSamples"]).request };
   }
 }
 
@@ -266,6 +288,22 @@ export class ApiClient {
   /** The evaluator report; untyped until the Rust side exports its type. */
   report(run?: number): Promise<unknown> {
     return this.transport.call("report", { run });
+  }
+  /** The failure-mode analysis of a run (each task's newest when `run` is absent). */
+  analysis(request: AnalysisRequest = {}): Promise<Analysis> {
+    return this.transport.call("analysis", { request }) as Promise<Analysis>;
+  }
+  /** The sample ids (in id order) behind one cell of the analysis: a key within a scope. */
+  analysisSamples(request: AnalysisSamplesRequest): Promise<number[]> {
+    return this.transport.call("analysisSamples", { request }) as Promise<number[]>;
+  }
+  /** The checkpoint diff of two runs: what the later one fixed and broke. */
+  diff(request: DiffRequest): Promise<RunDiff> {
+    return this.transport.call("diff", { request }) as Promise<RunDiff>;
+  }
+  /** The sample ids (in id order) of one cell of the checkpoint diff. */
+  diffSamples(request: DiffSamplesRequest): Promise<number[]> {
+    return this.transport.call("diffSamples", { request }) as Promise<number[]>;
   }
   /** The first records of a file (a path on the machine running FARE Lens) as they would be imported. */
   importPreview(request: ImportPreviewRequest): Promise<ImportPreview> {
