@@ -397,7 +397,7 @@ pub(crate) struct RunVerdicts {
     pub(crate) original: Option<Judged>,
     /// In the data's A/B labels (as stored).
     pub(crate) swapped: Option<Judged>,
-    pub(crate) agreement: Option<f32>,
+    pub(crate) agreement: Option<f64>,
 }
 
 /// One sample's facts.
@@ -665,7 +665,7 @@ impl Rows {
                 slot.swapped = Some(judged);
             } else {
                 slot.original = Some(judged);
-                slot.agreement = r.get::<_, Option<f64>>(5)?.map(|a| a as f32);
+                slot.agreement = r.get::<_, Option<f64>>(5)?;
             }
         }
         Ok(out)
@@ -1101,7 +1101,7 @@ pub fn analysis(project: &Project, request: &AnalysisRequest) -> Result<Analysis
         g.accepted += usize::from(row.decision == Some(true));
         g.corrected += usize::from(row.decision == Some(false));
         if let Some(a) = v.agreement {
-            g.agreement_sum += f64::from(a);
+            g.agreement_sum += a;
             g.agreement_n += 1;
         }
         tally_row(&mut g.gold, row, v, Reference::Gold);

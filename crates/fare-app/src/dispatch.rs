@@ -315,6 +315,59 @@ mod tests {
     }
 
     #[test]
+    fn the_analysis_commands_answer_as_their_methods_do() {
+        let (_dir, mut p) = demo();
+        let analysis = dispatch(&mut p, "analysis", json!({"request": {}})).expect("analysis");
+        let direct = p
+            .analysis(&crate::analysis::AnalysisRequest::default())
+            .expect("analysis");
+        assert_eq!(analysis, json(&direct).expect("json"));
+        // The report is the same analysis.
+        assert_eq!(
+            dispatch(&mut p, "report", json!({})).expect("report"),
+            analysis
+        );
+        // A bucket of the step-level group, opened as its samples.
+        let group = direct
+            .groups
+            .iter()
+            .find(|g| g.task == fare_core::Task::StepLevel && g.source.is_none())
+            .expect("a step-level group");
+        let bucket = &group.gold.step.as_ref().expect("step cells").buckets[0];
+        let ids = dispatch(
+            &mut p,
+            "analysisSamples",
+            json!({"request": {"key": bucket.key, "scope": {"task": "step-level", "dataset_id": group.dataset_id}}}),
+        )
+        .expect("analysisSamples");
+        assert_eq!(ids.as_array().map(Vec::len), Some(bucket.count), "{ids}");
+        let runs: Vec<i64> = direct.runs.values().copied().collect();
+        let diff = dispatch(
+            &mut p,
+            "diff",
+            json!({"request": {"before": runs[0], "after": runs[1], "reference": "gold"}}),
+        )
+        .expect("diff");
+        assert_eq!(diff["reference"], json!("gold"), "{diff}");
+        let cell = &diff["rows"][0]["cells"][4];
+        let ids = dispatch(
+            &mut p,
+            "diffSamples",
+            json!({"request": {"before": runs[0], "after": runs[1], "reference": "gold",
+                               "task": diff["rows"][0]["task"], "key": cell["key"]}}),
+        )
+        .expect("diffSamples");
+        assert_eq!(json!(ids.as_array().map(Vec::len)), cell["count"], "{ids}");
+        let e = dispatch(
+            &mut p,
+            "analysisSamples",
+            json!({"request": {"key": "offset:one"}}),
+        )
+        .expect_err("a bad key");
+        assert!(e.to_string().contains("not an analysis key"), "{e}");
+    }
+
+    #[test]
     fn the_model_desk_answers_without_a_model_and_names_what_is_missing() {
         let (dir, p) = demo();
         let desk = ModelDesk::new(None);

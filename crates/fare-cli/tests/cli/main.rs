@@ -10,6 +10,7 @@
 //! - [`mapping`]: unknown schemas through `--map`, `--mapping` files, CSV and Parquet.
 //! - [`annotate`]: recording, undoing and redoing human labels from the command line.
 //! - [`demo`]: the demo project, its report and the five export formats.
+//! - [`analysis`]: the analysis in `report --json`, and `diff` of two runs.
 //! - [`judge`]: judging with a small real model, killed and continued.
 //! - [`serve`]: the review server as a real process: its address, its API, its token.
 //! - [`model_panel`]: the model panel through `serve`: a model listed, loaded into a worker
@@ -22,6 +23,8 @@
 #[cfg(test)]
 mod support;
 
+#[cfg(test)]
+mod analysis;
 #[cfg(test)]
 mod annotate;
 #[cfg(test)]
