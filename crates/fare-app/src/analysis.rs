@@ -799,10 +799,44 @@ pub(crate) fn inferred(
 // ---------------------------------------------------------------------------------------------
 // Groups
 
+/// A small, fast hasher for the per-sample counting (keys are a few integers; no untrusted
+/// input chooses them, so the DoS resistance of the default hasher buys nothing here). The
+/// multiply-rotate step of rustc's FxHasher.
+#[derive(Debug, Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_i32(&mut self, n: i32) {
+        self.write_u64(u64::from(n.cast_unsigned()));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
 /// Counts of one finest group (task, data set, source) against one reference.
 #[derive(Debug, Default, Clone)]
 struct Tally {
-    scored: HashMap<Scored, usize>,
+    scored: FastMap<Scored, usize>,
     inferred: [usize; InferredTag::ALL.len()],
     flips: Vec<SwapFlip>,
 }
