@@ -416,6 +416,10 @@ pub(crate) struct Row {
 }
 
 /// Every sample of the project, with labels and tags, in id order.
+#[allow(
+    clippy::struct_field_names,
+    reason = "`rows` of `Rows` reads as what it is: the samples"
+)]
 pub(crate) struct Rows {
     pub(crate) rows: Vec<Row>,
     /// (id, name, format) of each data set; `Row::dataset` indexes it.
@@ -439,6 +443,14 @@ fn rules(task: Task, step_count: u32) -> VerdictRules {
 
 fn read_verdict(text: Option<&str>, task: Task, step_count: u32) -> Option<Verdict> {
     text.and_then(|t| Verdict::from_canonical(t, &rules(task, step_count)).ok())
+}
+
+/// A stored task name (canonical, so compared before the tolerant parse).
+fn task_of(text: &str) -> Result<Task, StoreError> {
+    match Task::ALL.iter().find(|t| t.as_str() == text) {
+        Some(t) => Ok(*t),
+        None => text.parse().map_err(corrupt),
+    }
 }
 
 fn text_of(value: ValueRef<'_>) -> Option<&str> {
@@ -471,38 +483,26 @@ impl Rows {
         let mut source_index: HashMap<String, u32> = HashMap::new();
         let mut rows = Vec::new();
         let mut stmt = conn.prepare(
-            "SELECT id, task, dataset_id, source, step_count, gold_verdict,
-                    CASE WHEN task = 'pairwise' THEN length(response_a) END,
-                    CASE WHEN task = 'pairwise' THEN length(response_b) END
-             FROM samples ORDER BY id",
+            "SELECT id, task, dataset_id, source, step_count, gold_verdict FROM samples ORDER BY id",
         )?;
         let mut cursor = stmt.query([])?;
         while let Some(r) = cursor.next()? {
-            let task: Task = text_of(r.get_ref(1)?)
-                .unwrap_or("")
-                .parse()
-                .map_err(corrupt)?;
+            let task = task_of(text_of(r.get_ref(1)?).unwrap_or(""))?;
             let dataset_id: i64 = r.get(2)?;
             let dataset = *dataset_index
                 .get(&dataset_id)
                 .ok_or_else(|| corrupt(format!("sample of no data set {dataset_id}")))?;
-            let source = match text_of(r.get_ref(3)?) {
-                Some(s) => Some(match source_index.get(s) {
-                    Some(i) => *i,
-                    None => {
-                        let i = u32::try_from(sources.len()).unwrap_or(u32::MAX);
-                        sources.push(s.to_owned());
-                        source_index.insert(s.to_owned(), i);
-                        i
-                    }
-                }),
-                None => None,
-            };
+            let source = text_of(r.get_ref(3)?).map(|s| {
+                if let Some(i) = source_index.get(s) {
+                    *i
+                } else {
+                    let i = u32::try_from(sources.len()).unwrap_or(u32::MAX);
+                    sources.push(s.to_owned());
+                    source_index.insert(s.to_owned(), i);
+                    i
+                }
+            });
             let step_count: u32 = r.get(4)?;
-            let lengths = match (r.get::<_, Option<u32>>(6)?, r.get::<_, Option<u32>>(7)?) {
-                (Some(a), Some(b)) => Some((a, b)),
-                _ => None,
-            };
             rows.push(Row {
                 id: r.get(0)?,
                 task,
@@ -510,10 +510,25 @@ impl Rows {
                 source,
                 step_count,
                 gold: read_verdict(text_of(r.get_ref(5)?), task, step_count),
-                lengths,
+                lengths: None,
                 human: None,
                 decision: None,
             });
+        }
+        // The responses' lengths of pairs, apart: the scan above then reads no text.
+        let mut stmt = conn.prepare(
+            "SELECT id, length(response_a), length(response_b) FROM samples WHERE task = 'pairwise'",
+        )?;
+        let mut cursor = stmt.query([])?;
+        while let Some(r) = cursor.next()? {
+            let id: i64 = r.get(0)?;
+            if let (Ok(i), Some(a), Some(b)) = (
+                rows.binary_search_by_key(&id, |row: &Row| row.id),
+                r.get::<_, Option<u32>>(1)?,
+                r.get::<_, Option<u32>>(2)?,
+            ) {
+                rows[i].lengths = Some((a, b));
+            }
         }
         let mut loaded = Rows {
             rows,
@@ -572,15 +587,14 @@ impl Rows {
                 continue;
             };
             let tag = text_of(r.get_ref(1)?).unwrap_or("");
-            let t = match index.get(tag) {
-                Some(t) => *t,
-                None => {
-                    let t = u16::try_from(self.tag_names.len())
-                        .map_err(|_| corrupt("more than 65535 distinct tags"))?;
-                    self.tag_names.push(tag.to_owned());
-                    index.insert(tag.to_owned(), t);
-                    t
-                }
+            let t = if let Some(t) = index.get(tag) {
+                *t
+            } else {
+                let t = u16::try_from(self.tag_names.len())
+                    .map_err(|_| corrupt("more than 65535 distinct tags"))?;
+                self.tag_names.push(tag.to_owned());
+                index.insert(tag.to_owned(), t);
+                t
             };
             self.tags.push((i, t));
         }
@@ -635,10 +649,19 @@ impl Rows {
         };
         let mut stmt = conn.prepare(&sql)?;
         let mut cursor = stmt.query([])?;
+        // Judgments mostly come in sample id order (the index): try the row after the last one
+        // before searching.
+        let mut next = 0;
         while let Some(r) = cursor.next()? {
-            let Some(i) = self.index_of(r.get(0)?) else {
-                continue;
+            let id: i64 = r.get(0)?;
+            let i = match self.rows.get(next) {
+                Some(row) if row.id == id => next,
+                _ => match self.index_of(id) {
+                    Some(i) => i,
+                    None => continue,
+                },
             };
+            next = i + 1;
             let row = &self.rows[i];
             if run_of(row.task) != Some(r.get(1)?) {
                 continue;
@@ -742,21 +765,23 @@ pub(crate) fn scored(row: &Row, verdicts: &RunVerdicts, reference: Reference) ->
     })
 }
 
+/// Lengths of A and B that reproduce a length pick (the counts only keep the pick).
+fn lengths_for(pick: LengthPick, picked: Predicted<Side>) -> (u32, u32) {
+    let longer_is_a = matches!(
+        (pick, picked),
+        (LengthPick::PickedLonger, Predicted::Value(Side::A))
+            | (LengthPick::PickedShorter, Predicted::Value(Side::B))
+    );
+    if longer_is_a { (2, 1) } else { (1, 2) }
+}
+
 impl Scored {
     /// Emits the cells of this sample (not its tags).
     fn cells(&self, emit: &mut impl FnMut(CellKey)) {
         match self {
             Scored::Step(s) => cells::step_cells(s, emit),
             Scored::Pair(pair, pick) => {
-                // Lengths only matter through the pick: give lengths that reproduce it.
-                let lengths = pick.map(|p| {
-                    let longer_is_a = match (p, pair.original) {
-                        (LengthPick::PickedLonger, Predicted::Value(Side::A))
-                        | (LengthPick::PickedShorter, Predicted::Value(Side::B)) => true,
-                        _ => false,
-                    };
-                    if longer_is_a { (2, 1) } else { (1, 2) }
-                });
+                let lengths = pick.map(|p| lengths_for(p, pair.original));
                 cells::pair_cells(pair, lengths, emit);
             }
             Scored::Verification(v) => emit(cells::verification_cell(v)),
@@ -897,18 +922,17 @@ fn tally_row(tally: &mut Tally, row: &Row, verdicts: &RunVerdicts, reference: Re
     let Some(s) = scored(row, verdicts, reference) else {
         return;
     };
-    if let Scored::Pair(pair, _) = s {
-        if metrics::is_flip(&pair) && tally.flips.len() < LIST_LIMIT {
-            if let (Predicted::Value(o), Some(Predicted::Value(w))) =
-                (pair.original, pair.swapped_in_original_order())
-            {
-                tally.flips.push(SwapFlip {
-                    sample_id: row.id,
-                    original: Verdict::Pick(o).canonical(),
-                    swapped: Verdict::Pick(w).canonical(),
-                });
-            }
-        }
+    if let Scored::Pair(pair, _) = s
+        && tally.flips.len() < LIST_LIMIT
+        && let (Predicted::Value(o), Some(Predicted::Value(w))) =
+            (pair.original, pair.swapped_in_original_order())
+        && o != w
+    {
+        tally.flips.push(SwapFlip {
+            sample_id: row.id,
+            original: Verdict::Pick(o).canonical(),
+            swapped: Verdict::Pick(w).canonical(),
+        });
     }
     *tally.scored.entry(s).or_default() += 1;
 }
@@ -967,11 +991,7 @@ fn against(task: Task, tally: &Tally, reference: Reference) -> Against {
                 .iter()
                 .flat_map(|(s, n)| match s {
                     Scored::Pair(p, pick) => {
-                        let lengths = pick.map(|k| match (k, p.original) {
-                            (LengthPick::PickedLonger, Predicted::Value(Side::A))
-                            | (LengthPick::PickedShorter, Predicted::Value(Side::B)) => (2, 1),
-                            _ => (1, 2),
-                        });
+                        let lengths = pick.map(|k| lengths_for(k, p.original));
                         vec![(*p, lengths); **n]
                     }
                     _ => Vec::new(),
@@ -1151,16 +1171,10 @@ pub fn analysis(project: &Project, request: &AnalysisRequest) -> Result<Analysis
         let gold = against(task, &t.gold, Reference::Gold);
         let human = against(task, &t.human, Reference::Human);
         let first_error = gold.processbench.as_ref().map(|_| {
-            let items: Vec<StepVerdicts> = t
-                .gold
-                .scored
-                .iter()
-                .flat_map(|(s, n)| match s {
-                    Scored::Step(v) => vec![*v; *n],
-                    _ => Vec::new(),
-                })
-                .collect();
-            FirstErrorAnalysis::from_items(&items)
+            FirstErrorAnalysis::from_counts(t.gold.scored.iter().filter_map(|(s, n)| match s {
+                Scored::Step(v) => Some((*v, *n)),
+                _ => None,
+            }))
         });
         let mut tags: Vec<TagCount> = t
             .tags

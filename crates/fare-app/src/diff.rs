@@ -230,11 +230,11 @@ fn cell_of(row: &Row, before: &RunVerdicts, after: &RunVerdicts, reference: Refe
     }
 }
 
-/// Each judged sample's cell and the rows it counts in.
+/// Where each sample lands: its cell (`None`: judged in neither run) and the tags the app
+/// infers from either run's verdict (bit `i` for [`InferredTag::ALL`]`[i]`), parallel to the rows.
 struct Placed {
-    row: usize,
-    cell: DiffCell,
-    rows: Vec<TableRow>,
+    cells: Vec<Option<DiffCell>>,
+    inferred: Vec<u8>,
 }
 
 fn place(
@@ -243,37 +243,38 @@ fn place(
     after: i64,
     reference: Reference,
     how: HumanReference,
-) -> Result<(Rows, Vec<Placed>), ApiError> {
+) -> Result<(Rows, Placed), ApiError> {
     let rows = Rows::load(project, how)?;
     let b = rows.verdicts(project, |_| Some(before))?;
     let a = rows.verdicts(project, |_| Some(after))?;
-    let mut tags_of: BTreeMap<usize, Vec<u16>> = BTreeMap::new();
-    for (i, t) in &rows.tags {
-        tags_of.entry(*i).or_default().push(*t);
-    }
-    let mut placed = Vec::new();
+    let mut placed = Placed {
+        cells: Vec::with_capacity(rows.rows.len()),
+        inferred: Vec::with_capacity(rows.rows.len()),
+    };
     for (i, row) in rows.rows.iter().enumerate() {
         if b[i].original.is_none() && a[i].original.is_none() {
+            placed.cells.push(None);
+            placed.inferred.push(0);
             continue;
         }
-        let cell = cell_of(row, &b[i], &a[i], reference);
-        let mut in_rows = vec![TableRow::Task];
-        for t in tags_of.get(&i).into_iter().flatten() {
-            in_rows.push(TableRow::Tag(rows.tag_names[usize::from(*t)].clone()));
-        }
-        let mut inferred_tags = Vec::new();
-        inferred(row, &b[i], reference, &mut |t| inferred_tags.push(t));
-        inferred(row, &a[i], reference, &mut |t| inferred_tags.push(t));
-        inferred_tags.sort_unstable();
-        inferred_tags.dedup();
-        in_rows.extend(inferred_tags.into_iter().map(TableRow::Inferred));
-        placed.push(Placed {
-            row: i,
-            cell,
-            rows: in_rows,
-        });
+        placed
+            .cells
+            .push(Some(cell_of(row, &b[i], &a[i], reference)));
+        let mut bits = 0u8;
+        let mut set = |t: InferredTag| {
+            if let Some(i) = InferredTag::ALL.iter().position(|x| *x == t) {
+                bits |= 1 << i;
+            }
+        };
+        inferred(row, &b[i], reference, &mut set);
+        inferred(row, &a[i], reference, &mut set);
+        placed.inferred.push(bits);
     }
     Ok((rows, placed))
+}
+
+fn cell_index(cell: DiffCell) -> usize {
+    DiffCell::ALL.iter().position(|c| *c == cell).unwrap_or(0)
 }
 
 fn check_runs(project: &Project, runs: [i64; 2]) -> Result<(), ApiError> {
@@ -300,11 +301,39 @@ pub fn diff(project: &Project, request: &DiffRequest) -> Result<RunDiff, ApiErro
     let how = request.human.unwrap_or_default();
     let (rows, placed) = place(project, request.before, request.after, reference, how)?;
     let mut table: BTreeMap<(Task, TableRow), [usize; 5]> = BTreeMap::new();
-    for p in &placed {
-        let task = rows.rows[p.row].task;
-        let at = DiffCell::ALL.iter().position(|c| *c == p.cell).unwrap_or(0);
-        for r in &p.rows {
-            table.entry((task, r.clone())).or_default()[at] += 1;
+    // Counted in arrays, one pass over the samples; the table is built from them after.
+    let mut by_task = [[0usize; 5]; Task::ALL.len()];
+    let mut by_inferred = [[[0usize; 5]; InferredTag::ALL.len()]; Task::ALL.len()];
+    for (i, row) in rows.rows.iter().enumerate() {
+        let Some(cell) = placed.cells[i] else {
+            continue;
+        };
+        let t = Task::ALL.iter().position(|x| *x == row.task).unwrap_or(0);
+        let c = cell_index(cell);
+        by_task[t][c] += 1;
+        let bits = placed.inferred[i];
+        for (k, counts) in by_inferred[t].iter_mut().enumerate() {
+            if bits & (1 << k) != 0 {
+                counts[c] += 1;
+            }
+        }
+    }
+    for (t, task) in Task::ALL.iter().enumerate() {
+        if by_task[t].iter().sum::<usize>() > 0 {
+            table.insert((*task, TableRow::Task), by_task[t]);
+        }
+        for (k, tag) in InferredTag::ALL.iter().enumerate() {
+            if by_inferred[t][k].iter().sum::<usize>() > 0 {
+                table.insert((*task, TableRow::Inferred(*tag)), by_inferred[t][k]);
+            }
+        }
+    }
+    for (i, tag) in &rows.tags {
+        if let Some(cell) = placed.cells[*i] {
+            let name = rows.tag_names[usize::from(*tag)].clone();
+            table
+                .entry((rows.rows[*i].task, TableRow::Tag(name)))
+                .or_default()[cell_index(cell)] += 1;
         }
     }
     let rows = table
@@ -348,11 +377,36 @@ pub fn diff_samples(project: &Project, request: &DiffSamplesRequest) -> Result<V
     let reference = request.reference.unwrap_or(Reference::HumanElseGold);
     let how = request.human.unwrap_or_default();
     let (rows, placed) = place(project, request.before, request.after, reference, how)?;
-    Ok(placed
+    let tagged: Option<Vec<usize>> = match &key.row {
+        TableRow::Tag(id) => {
+            let tag = rows.tag_names.iter().position(|n| n == id);
+            Some(
+                rows.tags
+                    .iter()
+                    .filter(|(_, t)| Some(usize::from(*t)) == tag)
+                    .map(|(i, _)| *i)
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
+    let in_row = |i: usize| match &key.row {
+        TableRow::Task => true,
+        TableRow::Inferred(t) => InferredTag::ALL
+            .iter()
+            .position(|x| x == t)
+            .is_some_and(|k| placed.inferred[i] & (1 << k) != 0),
+        TableRow::Tag(_) => tagged
+            .as_ref()
+            .is_some_and(|rows| rows.binary_search(&i).is_ok()),
+    };
+    Ok(rows
+        .rows
         .iter()
-        .filter(|p| {
-            rows.rows[p.row].task == request.task && p.cell == key.cell && p.rows.contains(&key.row)
+        .enumerate()
+        .filter(|(i, row)| {
+            row.task == request.task && placed.cells[*i] == Some(key.cell) && in_row(*i)
         })
-        .map(|p| rows.rows[p.row].id)
+        .map(|(_, row)| row.id)
         .collect())
 }

@@ -5,6 +5,7 @@
 #![allow(
     clippy::unwrap_used,
     clippy::float_cmp,
+    clippy::many_single_char_names,
     reason = "a test stops at the first failure; the compared ratios are exact"
 )]
 

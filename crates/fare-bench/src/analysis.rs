@@ -25,10 +25,10 @@ use fare_store::Project;
 /// The goal: the analysis of a 1M-sample project in under a second.
 pub const GOAL: Duration = Duration::from_secs(1);
 
-fn measure(
-    runs: usize,
-    mut f: impl FnMut() -> Result<i64>,
-) -> Result<(Duration, Duration, Duration, i64)> {
+/// Median, fastest and slowest of the timed runs, and what the measured call answered.
+type Timing = (Duration, Duration, Duration, i64);
+
+fn measure(runs: usize, mut f: impl FnMut() -> Result<i64>) -> Result<Timing> {
     let result = f()?;
     let mut times = Vec::with_capacity(runs.max(1));
     for _ in 0..runs.max(1) {
@@ -66,7 +66,7 @@ pub fn analysis_bench(path: &Path, runs: usize, out: &mut dyn Write) -> Result<(
         count("SELECT count(*) FROM labels")?,
     )?;
 
-    let mut rows: Vec<(&str, (Duration, Duration, Duration, i64))> = Vec::new();
+    let mut rows: Vec<(&str, Timing)> = Vec::new();
     rows.push((
         "count(*) of the run's judgments",
         measure(runs, || {

@@ -15,6 +15,7 @@ const STEPS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_run_tasks.sql"),
     include_str!("migrations/003_votes.sql"),
+    include_str!("migrations/005_analysis_indexes.sql"),
 ];
 
 /// The newest schema version this build writes.
