@@ -866,3 +866,38 @@ impl OpenProject {
         Ok(crate::report::report(&self.project, run)?)
     }
 }
+
+/// The failure-mode analysis and the checkpoint diff ([`crate::analysis`], [`crate::diff`]).
+impl OpenProject {
+    /// The failure-mode analysis of a run, or of each task's newest run.
+    pub fn analysis(
+        &self,
+        request: &crate::analysis::AnalysisRequest,
+    ) -> Result<crate::analysis::Analysis, ApiError> {
+        Ok(crate::analysis::analysis(&self.project, request)?)
+    }
+
+    /// The sample ids behind one cell of the analysis, in id order.
+    pub fn analysis_samples(
+        &self,
+        request: &crate::analysis::AnalysisSamplesRequest,
+    ) -> Result<Vec<i64>, ApiError> {
+        crate::analysis::analysis_samples(&self.project, request)
+    }
+
+    /// The checkpoint diff of two runs.
+    pub fn diff(
+        &self,
+        request: &crate::diff::DiffRequest,
+    ) -> Result<crate::diff::RunDiff, ApiError> {
+        crate::diff::diff(&self.project, request)
+    }
+
+    /// The sample ids of one cell of the checkpoint diff, in id order.
+    pub fn diff_samples(
+        &self,
+        request: &crate::diff::DiffSamplesRequest,
+    ) -> Result<Vec<i64>, ApiError> {
+        crate::diff::diff_samples(&self.project, request)
+    }
+}

@@ -25,7 +25,7 @@ use crate::saved_queues::QueueRequest;
 use crate::worker::{LoadRequest, ModelError, Worker, WorkerCommand};
 
 /// The commands [`dispatch`] knows, as the UI names them.
-pub const COMMANDS: [&str; 20] = [
+pub const COMMANDS: [&str; 24] = [
     "overview",
     "samples",
     "counts",
@@ -46,6 +46,10 @@ pub const COMMANDS: [&str; 20] = [
     "exportPreview",
     "export",
     "merge",
+    "analysis",
+    "analysisSamples",
+    "diff",
+    "diffSamples",
 ];
 
 #[derive(Deserialize)]
@@ -186,6 +190,22 @@ pub fn dispatch(
         "merge" => {
             let a: Request<MergeRequest> = args(command, arguments)?;
             json(&crate::exporting::merge(&a.request)?)
+        }
+        "analysis" => {
+            let a: Request<crate::analysis::AnalysisRequest> = args(command, arguments)?;
+            json(&project.analysis(&a.request)?)
+        }
+        "analysisSamples" => {
+            let a: Request<crate::analysis::AnalysisSamplesRequest> = args(command, arguments)?;
+            json(&project.analysis_samples(&a.request)?)
+        }
+        "diff" => {
+            let a: Request<crate::diff::DiffRequest> = args(command, arguments)?;
+            json(&project.diff(&a.request)?)
+        }
+        "diffSamples" => {
+            let a: Request<crate::diff::DiffSamplesRequest> = args(command, arguments)?;
+            json(&project.diff_samples(&a.request)?)
         }
         other => Err(ApiError::Invalid(format!(
             "no command `{other}` (the commands are: {})",
@@ -488,6 +508,59 @@ mod tests {
             "a file merged with itself adds nothing"
         );
         assert!(merged.exists());
+    }
+
+    #[test]
+    fn the_analysis_commands_answer_as_their_methods_do() {
+        let (_dir, mut p) = demo();
+        let analysis = dispatch(&mut p, "analysis", json!({"request": {}})).expect("analysis");
+        let direct = p
+            .analysis(&crate::analysis::AnalysisRequest::default())
+            .expect("analysis");
+        assert_eq!(analysis, json(&direct).expect("json"));
+        // The report is the same analysis.
+        assert_eq!(
+            dispatch(&mut p, "report", json!({})).expect("report"),
+            analysis
+        );
+        // A bucket of the step-level group, opened as its samples.
+        let group = direct
+            .groups
+            .iter()
+            .find(|g| g.task == fare_core::Task::StepLevel && g.source.is_none())
+            .expect("a step-level group");
+        let bucket = &group.gold.step.as_ref().expect("step cells").buckets[0];
+        let ids = dispatch(
+            &mut p,
+            "analysisSamples",
+            json!({"request": {"key": bucket.key, "scope": {"task": "step-level", "dataset_id": group.dataset_id}}}),
+        )
+        .expect("analysisSamples");
+        assert_eq!(ids.as_array().map(Vec::len), Some(bucket.count), "{ids}");
+        let runs: Vec<i64> = direct.runs.values().copied().collect();
+        let diff = dispatch(
+            &mut p,
+            "diff",
+            json!({"request": {"before": runs[0], "after": runs[1], "reference": "gold"}}),
+        )
+        .expect("diff");
+        assert_eq!(diff["reference"], json!("gold"), "{diff}");
+        let cell = &diff["rows"][0]["cells"][4];
+        let ids = dispatch(
+            &mut p,
+            "diffSamples",
+            json!({"request": {"before": runs[0], "after": runs[1], "reference": "gold",
+                               "task": diff["rows"][0]["task"], "key": cell["key"]}}),
+        )
+        .expect("diffSamples");
+        assert_eq!(json!(ids.as_array().map(Vec::len)), cell["count"], "{ids}");
+        let e = dispatch(
+            &mut p,
+            "analysisSamples",
+            json!({"request": {"key": "offset:one"}}),
+        )
+        .expect_err("a bad key");
+        assert!(e.to_string().contains("not an analysis key"), "{e}");
     }
 
     #[test]

@@ -10,8 +10,10 @@
 //! - [`exporting`]: the export dialog's preview and export (with the final-label choice), and
 //!   merging the project files of several annotators.
 //! - [`queue`]: which sample is the Nth of the queue's list (far jumps of the UI's list).
-//! - [`report`]: evaluator metrics per task, data set and source, against ground truth and
-//!   against human labels.
+//! - [`analysis`]: failure-mode analysis: evaluator metrics per task, data set and source,
+//!   against ground truth and against human labels, with the samples behind every count.
+//! - [`report`]: the analysis under the name the command line uses (`fare-lens report`).
+//! - [`diff`]: the checkpoint diff of two runs: what the later one fixed and broke.
 //! - [`judge`]: judging samples with a local evaluator, resumable after a crash.
 //! - [`models`]: the models on disk the app can run, their memory estimates, the devices.
 //! - [`worker`]: the loaded model, in a worker process (or an endpoint), watched for failure.
@@ -22,8 +24,10 @@
 //! - [`session`]: the desktop's open project, recent projects and first-launch demo.
 
 pub mod agreement;
+pub mod analysis;
 pub mod api;
 pub mod demo;
+pub mod diff;
 pub mod dispatch;
 pub mod exporting;
 pub mod importing;

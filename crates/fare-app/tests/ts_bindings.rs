@@ -13,17 +13,18 @@ use std::path::{Path, PathBuf};
 use fare_app::agreement::{
     AdjudicationRequest, AdjudicationView, AgreementReport, DisagreementPage, DisagreementQuery,
 };
+use fare_app::analysis::{Analysis, AnalysisRequest, AnalysisSamplesRequest};
 use fare_app::api::{
     DecisionRequest, ErrorView, ProjectOverview, PromptView, QueueCounts, SampleDetail, SamplePage,
     SampleQuery,
 };
 use fare_app::exporting::{ExportDone, ExportPreviewView, ExportRequest, MergeDone, MergeRequest};
+use fare_app::diff::{DiffRequest, DiffSamplesRequest, RunDiff};
 use fare_app::importing::{ImportDone, ImportPreview, ImportPreviewRequest, ImportRequest};
 use fare_app::jobs::{JobRequest, JobView};
 use fare_app::models::ModelList;
 use fare_app::queue::{PositionQuery, QueuePosition};
 use fare_app::saved_queues::{QueueRequest, QueueView};
-use fare_app::report::Report;
 use fare_app::session::SessionView;
 use fare_app::worker::{LoadRequest, WorkerView};
 use ts_rs::{Config, TS};
@@ -73,7 +74,6 @@ fn the_committed_typescript_types_match_the_rust_types() {
     WorkerView::export_all(&cfg).unwrap();
     JobRequest::export_all(&cfg).unwrap();
     JobView::export_all(&cfg).unwrap();
-    Report::export_all(&cfg).unwrap();
     AgreementReport::export_all(&cfg).unwrap();
     DisagreementQuery::export_all(&cfg).unwrap();
     DisagreementPage::export_all(&cfg).unwrap();
@@ -84,6 +84,12 @@ fn the_committed_typescript_types_match_the_rust_types() {
     ExportDone::export_all(&cfg).unwrap();
     MergeRequest::export_all(&cfg).unwrap();
     MergeDone::export_all(&cfg).unwrap();
+    Analysis::export_all(&cfg).unwrap();
+    AnalysisRequest::export_all(&cfg).unwrap();
+    AnalysisSamplesRequest::export_all(&cfg).unwrap();
+    RunDiff::export_all(&cfg).unwrap();
+    DiffRequest::export_all(&cfg).unwrap();
+    DiffSamplesRequest::export_all(&cfg).unwrap();
     let generated = read_dir(fresh.path());
     let committed_dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/generated");

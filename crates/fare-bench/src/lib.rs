@@ -5,6 +5,8 @@
 //!   plain Python loader by `tests/bench/import_vs_python.sh`.
 //! - [`synth`]: a synthetic project of any size (`fare-bench synth`), written through the store.
 //! - [`queries`]: sample-list latency on such a project (`fare-bench queries`).
+//! - [`analysis`]: the failure-mode analysis on such a project, against a plain scan of its rows
+//!   (`fare-bench analysis`).
 //! - [`digest`]: a fingerprint of a project's imported rows, to check two loaders agree.
 //! - [`sql`]: SQL and query plans on a project, with the bundled SQLite.
 //! - [`text`]: the deterministic text generator behind [`synth`].
@@ -13,6 +15,7 @@
 //!   model shape (`fare-lens bench engine`), timed against `transformers` by
 //!   `tests/bench/engine_vs_transformers.sh`.
 
+pub mod analysis;
 pub mod digest;
 pub mod engine;
 pub mod import;

@@ -1,10 +1,10 @@
-//! The `fare-bench` command: `import`, `digest`, `synth`, `queries` and `sql` (see the crate's library docs).
+//! The `fare-bench` command: `import`, `digest`, `synth`, `queries`, `analysis` and `sql` (see the crate's library docs).
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use fare_bench::{digest, import, queries, sql, synth};
+use fare_bench::{analysis, digest, import, queries, sql, synth};
 
 /// FARE Lens benchmarks: each prints figures and ratios, none asserts a timing.
 #[derive(Debug, Parser)]
@@ -77,6 +77,15 @@ enum Command {
         #[arg(long = "setup-sql")]
         setup_sql: Vec<String>,
     },
+    /// Time the failure-mode analysis of a project against a plain scan of the same rows.
+    Analysis {
+        /// The project file.
+        #[arg(long)]
+        project: PathBuf,
+        /// Timed runs of each measure (after one warm-up).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Run SQL (e.g. EXPLAIN QUERY PLAN, CREATE INDEX) with the bundled SQLite, printing rows
     /// and times.
     Sql {
@@ -100,6 +109,7 @@ fn main() -> Result<()> {
             project,
             statements,
         } => sql::run_sql(&project, &statements, &mut out)?,
+        Command::Analysis { project, runs } => analysis::analysis_bench(&project, runs, &mut out)?,
         Command::Digest { project } => digest::print_digest(&project, &mut out)?,
         Command::Synth {
             project,

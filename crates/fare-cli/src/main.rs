@@ -45,6 +45,9 @@ enum Command {
     Agreement(ProjectArgs),
     /// Evaluator metrics per task, data set and source.
     Report(ReportArgs),
+    /// Compare two evaluator runs over the same samples against the reference labels: what the
+    /// later run fixed and broke, per task and per failure-mode tag.
+    Diff(DiffArgs),
     /// Record an annotation on one sample (what the app's keys do, for scripts and tests).
     Annotate(AnnotateArgs),
     /// List samples, with filters and full-text search.
@@ -396,6 +399,25 @@ struct ReportArgs {
 }
 
 #[derive(Args)]
+struct DiffArgs {
+    /// The project file.
+    project: PathBuf,
+    /// The earlier run (checkpoint).
+    #[arg(long)]
+    before: i64,
+    /// The later run.
+    #[arg(long)]
+    after: i64,
+    /// What counts as right: the human label where there is one, else ground truth (default),
+    /// or only one of them.
+    #[arg(long, value_parser = ["human-else-gold", "gold", "human"])]
+    reference: Option<String>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
 struct AnnotateArgs {
     /// The project file.
     project: PathBuf,
@@ -494,6 +516,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Merge(args) => merge(&args),
         Command::Agreement(args) => agreement(&args),
         Command::Report(args) => report(&args),
+        Command::Diff(args) => diff(&args),
         Command::Annotate(args) => annotate(&args),
         Command::Samples(args) => samples(&args),
         Command::Prompt(args) => prompt(&args),
@@ -907,6 +930,60 @@ fn report(args: &ReportArgs) -> Result<ExitCode> {
     }
     if let Some(f1) = report.processbench_mean_f1 {
         println!("ProcessBench mean F1 over splits: {:.1}", f1 * 100.0);
+    }
+    let contradictions: usize = report.contradictions.counts.iter().map(|c| c.count).sum();
+    if contradictions > 0 {
+        println!(
+            "{contradictions} contradictions across tasks on {} shared traces (`--json` lists them)",
+            report.contradictions.traces_compared
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff(args: &DiffArgs) -> Result<ExitCode> {
+    let project = open(&args.project)?;
+    let reference = args
+        .reference
+        .as_deref()
+        .map(|r| serde_json::from_value(serde_json::Value::String(r.to_owned())))
+        .transpose()?;
+    let diff = fare_app::diff::diff(
+        &project,
+        &fare_app::diff::DiffRequest {
+            before: args.before,
+            after: args.after,
+            reference,
+            human: None,
+        },
+    )?;
+    if args.json {
+        print_json(&diff)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "run {} -> run {} (reference: {})",
+        diff.before,
+        diff.after,
+        serde_json::to_value(diff.reference)?
+            .as_str()
+            .unwrap_or_default()
+    );
+    println!(
+        "{:<40} {:>10} {:>8} {:>8} {:>10} {:>14}",
+        "task / tag", "both right", "fixed", "broke", "both wrong", "not comparable"
+    );
+    for row in &diff.rows {
+        let name = match &row.tag {
+            Some(tag) if row.inferred => format!("  {tag} (inferred)"),
+            Some(tag) => format!("  {tag}"),
+            None => row.task.to_string(),
+        };
+        let n: Vec<usize> = row.cells.iter().map(|c| c.count).collect();
+        println!(
+            "{name:<40} {:>10} {:>8} {:>8} {:>10} {:>14}",
+            n[0], n[1], n[2], n[3], n[4]
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

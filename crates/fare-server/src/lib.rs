@@ -36,6 +36,10 @@
 //! | `POST /api/export/preview` (an `ExportRequest`) | [`OpenProject::export_preview`] |
 //! | `POST /api/export` (an `ExportRequest`) | [`OpenProject::export`] |
 //! | `POST /api/merge` (a `MergeRequest`) | [`fare_app::exporting::merge`] |
+//! | `POST /api/analysis` (an `AnalysisRequest`) | [`OpenProject::analysis`] |
+//! | `POST /api/analysis/samples` (an `AnalysisSamplesRequest`) | [`OpenProject::analysis_samples`] |
+//! | `POST /api/diff` (a `DiffRequest`) | [`OpenProject::diff`] |
+//! | `POST /api/diff/samples` (a `DiffSamplesRequest`) | [`OpenProject::diff_samples`] |
 //!
 //! The import routes read a file on the machine the server runs on, named by its full path:
 //! whoever holds the API (loopback, or the token) may import any data file its user can read.
@@ -152,6 +156,10 @@ pub fn router(project: OpenProject, options: &ServeOptions) -> Router {
         .route("/export/preview", post(export_preview))
         .route("/export", post(export))
         .route("/merge", post(merge))
+        .route("/analysis", post(analysis))
+        .route("/analysis/samples", post(analysis_samples))
+        .route("/diff", post(diff))
+        .route("/diff/samples", post(diff_samples))
         .route("/models", get(models))
         .route("/models/load", post(load_model))
         .route("/models/unload", post(unload_model))
@@ -361,6 +369,46 @@ async fn report(
 ) -> Response {
     match run {
         Ok(Query(run)) => call(state, move |p| p.report(run.run)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn analysis(
+    State(state): State<AppState>,
+    request: Result<Json<fare_app::analysis::AnalysisRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.analysis(&request)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn analysis_samples(
+    State(state): State<AppState>,
+    request: Result<Json<fare_app::analysis::AnalysisSamplesRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.analysis_samples(&request)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn diff(
+    State(state): State<AppState>,
+    request: Result<Json<fare_app::diff::DiffRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.diff(&request)).await,
+        Err(e) => bad_request(&e),
+    }
+}
+
+async fn diff_samples(
+    State(state): State<AppState>,
+    request: Result<Json<fare_app::diff::DiffSamplesRequest>, JsonRejection>,
+) -> Response {
+    match request {
+        Ok(Json(request)) => call(state, move |p| p.diff_samples(&request)).await,
         Err(e) => bad_request(&e),
     }
 }

@@ -522,3 +522,51 @@ fn agreement_adjudication_and_export_travel_over_http() {
     assert_eq!(status, StatusCode::OK, "{merged}");
     assert_eq!(merged["annotators"], json!(["ana", "bo"]));
 }
+
+#[test]
+fn the_analysis_routes_carry_counts_their_samples_and_the_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(project(dir.path()), &ServeOptions::default());
+    let http = client();
+    // No run yet: the groups count samples, and a people's tag nobody set lists nothing.
+    let (status, analysis) = post(&http, &format!("{base}/api/analysis"), &json!({}));
+    assert_eq!(status, StatusCode::OK, "{analysis}");
+    assert_eq!(analysis["groups"][0]["samples"], 2, "{analysis}");
+    let (status, ids) = post(
+        &http,
+        &format!("{base}/api/analysis/samples"),
+        &json!({"key": "tag:late-step", "scope": {"task": "step-level"}}),
+    );
+    assert_eq!(status, StatusCode::OK, "{ids}");
+    assert_eq!(ids, json!([]));
+    let (status, error) = post(
+        &http,
+        &format!("{base}/api/analysis/samples"),
+        &json!({"key": "bucket:sideways"}),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("not an analysis key"),
+        "{error}"
+    );
+    for (route, body) in [
+        ("diff", json!({"before": 1, "after": 2})),
+        (
+            "diff/samples",
+            json!({"before": 1, "after": 2, "task": "step-level", "key": "diff:fixed"}),
+        ),
+    ] {
+        let (status, error) = post(&http, &format!("{base}/api/{route}"), &body);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("no evaluator run 1"),
+            "{error}"
+        );
+    }
+}

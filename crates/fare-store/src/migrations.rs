@@ -17,6 +17,7 @@ const STEPS: &[&str] = &[
     include_str!("migrations/003_votes.sql"),
     include_str!("migrations/004_adjudications.sql"),
     include_str!("migrations/005_queues.sql"),
+    include_str!("migrations/006_analysis_indexes.sql"),
 ];
 
 /// The newest schema version this build writes.

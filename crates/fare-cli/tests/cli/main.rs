@@ -10,6 +10,7 @@
 //! - [`mapping`]: unknown schemas through `--map`, `--mapping` files, CSV and Parquet.
 //! - [`annotate`]: recording, undoing and redoing human labels from the command line.
 //! - [`demo`]: the demo project, its report and the five export formats.
+//! - [`analysis`]: the analysis in `report --json`, and `diff` of two runs.
 //! - [`judge`]: judging with a small real model, killed and continued.
 //! - [`gpt_oss`]: judging with a tiny gpt-oss (MXFP4 experts, the real tokenizer), each expert
 //!   format.
@@ -26,6 +27,8 @@
 #[cfg(test)]
 mod support;
 
+#[cfg(test)]
+mod analysis;
 #[cfg(test)]
 mod annotate;
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub const POSITION_BINS: usize = 10;
 
 /// How a step-level verdict relates to the gold one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum FirstErrorBucket {
     /// Both name a wrong step, the same one.
@@ -112,7 +113,7 @@ impl BucketCounts {
         }
     }
 
-    fn add(&mut self, bucket: FirstErrorBucket) {
+    fn add(&mut self, bucket: FirstErrorBucket, n: usize) {
         let count = match bucket {
             FirstErrorBucket::Exact => &mut self.exact,
             FirstErrorBucket::Early => &mut self.early,
@@ -122,7 +123,7 @@ impl BucketCounts {
             FirstErrorBucket::CorrectNoError => &mut self.correct_no_error,
             FirstErrorBucket::Failed => &mut self.failed,
         };
-        *count += 1;
+        *count += n;
     }
 }
 
@@ -171,25 +172,31 @@ pub struct FirstErrorAnalysis {
 impl FirstErrorAnalysis {
     /// Builds the analysis of `samples`.
     pub fn from_items(samples: &[StepVerdicts]) -> Self {
+        Self::from_counts(samples.iter().map(|s| (*s, 1)))
+    }
+
+    /// Builds the analysis of samples given as distinct verdicts with how many samples have
+    /// each (what a large set reduces to: a few thousand distinct triples for a million samples).
+    pub fn from_counts(samples: impl IntoIterator<Item = (StepVerdicts, usize)>) -> Self {
         let mut grid: BTreeMap<(Option<u32>, Predicted<Option<u32>>), usize> = BTreeMap::new();
         let mut buckets = BucketCounts::default();
         let mut offsets: BTreeMap<i64, usize> = BTreeMap::new();
         let mut gold_positions = [0; POSITION_BINS];
         let mut predicted_positions = [0; POSITION_BINS];
-        for sample in samples {
-            *grid.entry((sample.gold, sample.predicted)).or_default() += 1;
-            buckets.add(classify(sample));
+        for (sample, n) in samples {
+            *grid.entry((sample.gold, sample.predicted)).or_default() += n;
+            buckets.add(classify(&sample), n);
             let predicted = sample.predicted.value().copied().flatten();
             if let (Some(gold), Some(predicted)) = (sample.gold, predicted) {
                 *offsets
                     .entry(i64::from(predicted) - i64::from(gold))
-                    .or_default() += 1;
+                    .or_default() += n;
             }
             if let Some(gold) = sample.gold {
-                gold_positions[position_bin(gold, sample.step_count)] += 1;
+                gold_positions[position_bin(gold, sample.step_count)] += n;
             }
             if let Some(predicted) = predicted {
-                predicted_positions[position_bin(predicted, sample.step_count)] += 1;
+                predicted_positions[position_bin(predicted, sample.step_count)] += n;
             }
         }
         FirstErrorAnalysis {

@@ -13,6 +13,8 @@
 //! - [`verification`](mod@verification): accuracy, precision, recall and F1 of correct /
 //!   incorrect verdicts.
 //! - [`rating`](mod@rating): error and rank correlation of integer ratings.
+//! - [`cells`]: the stable key of every cell of the analysis (a grid cell, a bar, a bucket, a tag)
+//!   and the cells each sample falls in, so a count can be opened as its samples.
 //! - [`agreement`]: Cohen's kappa and Krippendorff's alpha between annotators.
 //!
 //! An evaluator does not always answer: its output can be unparseable or truncated. Metrics see
@@ -25,6 +27,7 @@
 //! values) are `None`, never `NaN` or a made-up 0, so they serialize as `null`.
 
 pub mod agreement;
+pub mod cells;
 pub mod first_error;
 pub mod pairwise;
 pub mod processbench;
@@ -40,6 +43,7 @@ pub use agreement::{
     Agreement, LengthMismatch, Level, PairAgreement, agreement, cohen_kappa,
     krippendorff_alpha_interval, krippendorff_alpha_nominal, krippendorff_alpha_ordinal,
 };
+pub use cells::{CellKey, ContradictionKind, LengthBias, length_bias};
 pub use first_error::{FirstErrorAnalysis, FirstErrorBucket, classify};
 pub use pairwise::{PairVerdicts, PairwiseScore, is_flip, pairwise};
 pub use processbench::{ProcessBenchScore, StepVerdicts, mean_f1, processbench};

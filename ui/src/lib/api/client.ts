@@ -36,6 +36,12 @@ import type { ExportPreviewView } from "./generated/ExportPreviewView";
 import type { ExportDone } from "./generated/ExportDone";
 import type { MergeRequest } from "./generated/MergeRequest";
 import type { MergeDone } from "./generated/MergeDone";
+import type { Analysis } from "./generated/Analysis";
+import type { AnalysisRequest } from "./generated/AnalysisRequest";
+import type { AnalysisSamplesRequest } from "./generated/AnalysisSamplesRequest";
+import type { DiffRequest } from "./generated/DiffRequest";
+import type { DiffSamplesRequest } from "./generated/DiffSamplesRequest";
+import type { RunDiff } from "./generated/RunDiff";
 
 /** The commands of the application API, named as `fare_app::dispatch` names them. */
 export type CommandName =
@@ -66,7 +72,11 @@ export type CommandName =
   | "adjudications"
   | "exportPreview"
   | "export"
-  | "merge";
+  | "merge"
+  | "analysis"
+  | "analysisSamples"
+  | "diff"
+  | "diffSamples";
 
 /** Arguments of each command. */
 export interface CommandArgs {
@@ -98,6 +108,10 @@ export interface CommandArgs {
   exportPreview: { request: ExportRequest };
   export: { request: ExportRequest };
   merge: { request: MergeRequest };
+  analysis: { request: AnalysisRequest };
+  analysisSamples: { request: AnalysisSamplesRequest };
+  diff: { request: DiffRequest };
+  diffSamples: { request: DiffSamplesRequest };
 }
 
 /** Carries one command to the project and brings back its JSON answer. */
@@ -237,6 +251,14 @@ export function httpRoute(
       return { method: "POST", path: "/api/export", body: (args as CommandArgs["export"]).request };
     case "merge":
       return { method: "POST", path: "/api/merge", body: (args as CommandArgs["merge"]).request };
+    case "analysis":
+      return { method: "POST", path: "/api/analysis", body: (args as CommandArgs["analysis"]).request };
+    case "analysisSamples":
+      return { method: "POST", path: "/api/analysis/samples", body: (args as CommandArgs["analysisSamples"]).request };
+    case "diff":
+      return { method: "POST", path: "/api/diff", body: (args as CommandArgs["diff"]).request };
+    case "diffSamples":
+      return { method: "POST", path: "/api/diff/samples", body: (args as CommandArgs["diffSamples"]).request };
   }
 }
 
@@ -319,6 +341,22 @@ export class ApiClient {
   /** The evaluator report: metrics per task, data set and source. */
   report(run?: number): Promise<Report> {
     return this.transport.call("report", { run }) as Promise<Report>;
+  }
+  /** The failure-mode analysis of a run (each task's newest when `run` is absent). */
+  analysis(request: AnalysisRequest = {}): Promise<Analysis> {
+    return this.transport.call("analysis", { request }) as Promise<Analysis>;
+  }
+  /** The sample ids (in id order) behind one cell of the analysis: a key within a scope. */
+  analysisSamples(request: AnalysisSamplesRequest): Promise<number[]> {
+    return this.transport.call("analysisSamples", { request }) as Promise<number[]>;
+  }
+  /** The checkpoint diff of two runs: what the later one fixed and broke. */
+  diff(request: DiffRequest): Promise<RunDiff> {
+    return this.transport.call("diff", { request }) as Promise<RunDiff>;
+  }
+  /** The sample ids (in id order) of one cell of the checkpoint diff. */
+  diffSamples(request: DiffSamplesRequest): Promise<number[]> {
+    return this.transport.call("diffSamples", { request }) as Promise<number[]>;
   }
   /** The first records of a file (a path on the machine running FARE Lens) as they would be imported. */
   importPreview(request: ImportPreviewRequest): Promise<ImportPreview> {
