@@ -11,7 +11,7 @@ import type { PromptView } from "./api/generated/PromptView";
 import type { QueueCounts } from "./api/generated/QueueCounts";
 import type { QueueView } from "./api/generated/QueueView";
 import type { ReviewOrder } from "./api/generated/ReviewOrder";
-import type { Report } from "./api/generated/Report";
+import type { Analysis as Report } from "./api/generated/Analysis";
 import type { ReviewFilter } from "./api/generated/ReviewFilter";
 import type { SampleDetail } from "./api/generated/SampleDetail";
 import type { SampleQuery } from "./api/generated/SampleQuery";

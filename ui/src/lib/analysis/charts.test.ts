@@ -124,7 +124,8 @@ describe("groups", () => {
     const g = group("reference-based");
     expect(groupId(g)).toBe("reference-based|reference-based|");
     expect(summaryStats(g).find((s) => s.id === "agreement")?.text).toBe("83.3%");
-    const unjudged: GroupReport = { task: "step-level", dataset: "new", source: null, samples: 5, judged: 0, with_gold: 5, accepted: 0, corrected: 0 };
+    const step = demoReport.groups.find((x) => x.task === "step-level")!;
+    const unjudged: GroupReport = { ...step, dataset: "new", source: null, samples: 5, judged: 0, with_gold: 5, accepted: 0, corrected: 0, processbench: undefined, first_error: undefined };
     expect(emptyReason(unjudged)).toBe("No judged samples in this group.");
     expect(sectionsFor(unjudged, demoReport)[0].empty).toBe("No judged samples in this group.");
     expect(emptyReason(g)).toBeNull();

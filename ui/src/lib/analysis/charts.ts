@@ -10,7 +10,7 @@ import type { FirstErrorAnalysis } from "../api/generated/FirstErrorAnalysis";
 import type { GroupReport } from "../api/generated/GroupReport";
 import type { OffsetCount } from "../api/generated/OffsetCount";
 import type { Predicted } from "../api/generated/Predicted";
-import type { Report } from "../api/generated/Report";
+import type { Analysis as Report } from "../api/generated/Analysis";
 import type { Task } from "../api/generated/Task";
 import { cellKey } from "./cells";
 import type { Table } from "./csv";

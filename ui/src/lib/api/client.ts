@@ -12,7 +12,7 @@ import type { ImportRequest } from "./generated/ImportRequest";
 import type { LabelView } from "./generated/LabelView";
 import type { ProjectOverview } from "./generated/ProjectOverview";
 import type { QueueCounts } from "./generated/QueueCounts";
-import type { Report } from "./generated/Report";
+import type { Analysis as Report } from "./generated/Analysis";
 import type { SampleDetail } from "./generated/SampleDetail";
 import type { PromptView } from "./generated/PromptView";
 import type { SamplePage } from "./generated/SamplePage";

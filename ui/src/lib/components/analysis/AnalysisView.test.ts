@@ -7,7 +7,7 @@ import { flushSync, mount, unmount } from "svelte";
 import AnalysisView from "./AnalysisView.svelte";
 import { AppState } from "../../app.svelte";
 import { ApiClient, type CommandName, type Transport } from "../../api/client";
-import type { Report } from "../../api/generated/Report";
+import type { Analysis as Report } from "../../api/generated/Analysis";
 import type { ProjectOverview } from "../../api/generated/ProjectOverview";
 import { demoReport } from "../../testing/report";
 import { percent } from "../../analysis/format";
@@ -150,20 +150,22 @@ describe("the analysis view", () => {
     const { app, target, done } = await setup();
     app.stepGroup(1);
     flushSync();
-    expect(app.analysisGroup).toBe("pairwise|pairwise|demo-code");
-    expect(target.querySelector('[data-group="pairwise|pairwise|demo-code"]')?.getAttribute("aria-selected")).toBe("true");
+    expect(app.analysisGroup).toBe("pairwise|pairwise|demo-math");
+    expect(target.querySelector('[data-group="pairwise|pairwise|demo-math"]')?.getAttribute("aria-selected")).toBe("true");
     app.stepGroup(-5);
     expect(app.analysisGroup).toBe("pairwise|pairwise|");
     done();
   });
 
   it("says when a project has nothing, or a group nothing judged", async () => {
-    const empty = await setup({ runs: {}, groups: [], processbench_mean_f1: null });
+    const empty = await setup({ ...demoReport, runs: {}, groups: [], processbench_mean_f1: null });
     expect(empty.target.querySelector('[data-testid="analysis-empty"]')?.textContent).toContain("No samples in this project yet");
     empty.done();
+    const step = demoReport.groups.find((g) => g.task === "step-level")!;
     const unjudged = await setup({
+      ...demoReport,
       runs: {},
-      groups: [{ task: "step-level", dataset: "new", source: null, samples: 5, judged: 0, with_gold: 5, accepted: 0, corrected: 0 }],
+      groups: [{ ...step, dataset: "new", source: null, samples: 5, judged: 0, with_gold: 5, accepted: 0, corrected: 0, processbench: undefined, first_error: undefined }],
       processbench_mean_f1: null,
     });
     expect(unjudged.target.querySelector('[data-testid="analysis-group-empty"]')?.textContent).toBe("No judged samples in this group.");
