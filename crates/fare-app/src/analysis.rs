@@ -12,9 +12,10 @@
 //! carries its key; [`analysis_samples`] gives the sample ids of a key within a scope, by the
 //! same per-sample functions that counted it.
 //!
-//! **The human reference** of a sample is [`human_reference`]: today the verdict every current
-//! label of the sample agrees on (an accepted label holds the evaluator verdict it accepted). It
-//! is the one place that decides it, so an adjudicated or majority label can replace it.
+//! **The human reference** of a sample is [`human_reference`]: by default its adjudicated verdict,
+//! else the verdict every current label of the sample agrees on (an accepted label holds the
+//! evaluator verdict it accepted) — exports' default final label; the consensus alone or the
+//! majority on request. It is the one place that decides it.
 //!
 //! **Contradictions across tasks**: samples of different tasks are the same trace when they
 //! have the same external id (the data set's own record id) and the same question text; a
@@ -26,6 +27,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use fare_core::final_label::{self, FinalLabel};
 use fare_core::metrics::cells::{
     self, CellKey, ContradictionKind, HIGH_RATING, LengthBias, LengthPick, length_bias,
 };
@@ -60,14 +62,19 @@ pub enum Reference {
 
 /// Which human verdict counts as a sample's human label.
 ///
-/// The seam for adjudicated and majority labels: a new way is a new variant here and an arm in
-/// [`human_reference`], nothing else.
+/// A new way is a new variant here and an arm in [`human_reference`], nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum HumanReference {
-    /// The verdict all current labels of the sample agree on; none when they disagree.
+    /// The adjudicated verdict; without one, the verdict all current labels agree on (none when
+    /// they disagree). The same rule as exports' default final label
+    /// ([`fare_core::final_label::FinalLabel::Adjudicated`]).
     #[default]
+    Adjudicated,
+    /// The verdict all current labels agree on, adjudications left out; none when they disagree.
     Consensus,
+    /// The verdict most people gave; a tie gives none. Adjudications are not votes.
+    Majority,
 }
 
 /// One person's current decision on a sample (unreviewed labels are left out).
@@ -83,14 +90,26 @@ pub struct HumanLabel {
     pub updated_at: String,
 }
 
-/// The human verdict of a sample from its current labels, as `how` says; `None` when nobody
-/// decided or the labels disagree.
-pub fn human_reference(labels: &[HumanLabel], how: HumanReference) -> Option<Verdict> {
-    match how {
+/// The human verdict of a sample from its current labels and its adjudication, as `how` says;
+/// `None` when nobody decided or the labels disagree (and, for [`HumanReference::Adjudicated`],
+/// nobody adjudicated).
+pub fn human_reference(
+    labels: &[HumanLabel],
+    adjudicated: Option<Verdict>,
+    how: HumanReference,
+) -> Option<Verdict> {
+    let choice = match how {
+        HumanReference::Adjudicated => FinalLabel::Adjudicated,
         HumanReference::Consensus => {
             let first = labels.first()?.verdict;
-            labels.iter().all(|l| l.verdict == first).then_some(first)
+            return labels.iter().all(|l| l.verdict == first).then_some(first);
         }
+        HumanReference::Majority => FinalLabel::Majority,
+    };
+    let named: Vec<(&str, Verdict)> = labels.iter().map(|l| ("", l.verdict)).collect();
+    match final_label::resolve(&choice, &named, adjudicated.as_ref()) {
+        final_label::Resolved::Verdict { verdict, .. } => Some(verdict),
+        final_label::Resolved::None(_) => None,
     }
 }
 
@@ -565,9 +584,19 @@ impl Rows {
                 updated_at: r.get(4)?,
             });
         }
+        let mut adjudicated: BTreeMap<usize, Verdict> = BTreeMap::new();
+        for (sample, verdict) in project.adjudicated_verdicts()? {
+            let Some(i) = self.index_of(sample) else {
+                continue;
+            };
+            let row = &self.rows[i];
+            if let Some(v) = read_verdict(Some(verdict.as_str()), row.task, row.step_count) {
+                adjudicated.insert(i, v);
+            }
+        }
         for (i, labels) in by_row {
             let row = &mut self.rows[i];
-            row.human = human_reference(&labels, how);
+            row.human = human_reference(&labels, adjudicated.get(&i).copied(), how);
             row.decision = labels
                 .iter()
                 .max_by(|a, b| a.updated_at.cmp(&b.updated_at))

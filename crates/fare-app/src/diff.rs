@@ -7,7 +7,7 @@
 //! is wrong. Each sample of a task lands in one cell: `both-right`, `fixed` (wrong before, right
 //! after), `broke` (right before, wrong after), `both-wrong`, or `not-comparable` (judged in only
 //! one of the runs, or no reference verdict). The reference is by default the human label where
-//! there is one ([`crate::analysis::human_reference`], which an adjudicated label can replace),
+//! there is one ([`crate::analysis::human_reference`]: the adjudicated verdict, else the one all labels agree on),
 //! else the data set's ground truth ([`Reference::HumanElseGold`]).
 //!
 //! Per tag, a sample counts under a tag when a person set it on the sample, or when the app

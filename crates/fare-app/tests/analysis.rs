@@ -10,8 +10,8 @@
 )]
 
 use fare_app::analysis::{
-    Analysis, AnalysisRequest, AnalysisSamplesRequest, GroupReport, Reference, Scope, analysis,
-    analysis_samples,
+    Analysis, AnalysisRequest, AnalysisSamplesRequest, GroupReport, HumanReference, Reference,
+    Scope, analysis, analysis_samples,
 };
 use fare_app::diff::{DiffRequest, DiffSamplesRequest, RunDiff, diff, diff_samples};
 use fare_core::{
@@ -838,4 +838,38 @@ fn the_checkpoint_diff_finds_what_was_fixed_and_broken() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("not a diff key"), "{e}");
+}
+
+#[test]
+fn an_adjudicated_verdict_is_the_human_reference_where_labels_disagree() {
+    let mut f = fixture();
+    let scored = |f: &Fixture, human: Option<HumanReference>| {
+        let a = analysis(
+            &f.project,
+            &AnalysisRequest {
+                run: Some(f.run1),
+                human,
+            },
+        )
+        .unwrap();
+        let g = group(&a, Task::StepLevel, "steps", None);
+        (g.with_human, g.human.scored)
+    };
+    // S1's two labels disagree: no human reference by any rule yet (two people: no majority).
+    let before = scored(&f, None);
+    assert_eq!(before, scored(&f, Some(HumanReference::Consensus)));
+    assert_eq!(before, scored(&f, Some(HumanReference::Majority)));
+    // A third person adjudicates S1: by default (as exports' final label) it now has one.
+    f.project
+        .adjudicate(f.s[0], "cy", Some(step(Some(0))), Some("step 0 is wrong"))
+        .unwrap();
+    let after = scored(&f, None);
+    assert_eq!((after.0, after.1), (before.0 + 1, before.1 + 1));
+    assert_eq!(after, scored(&f, Some(HumanReference::Adjudicated)));
+    // The consensus and the majority leave adjudications out.
+    assert_eq!(before, scored(&f, Some(HumanReference::Consensus)));
+    assert_eq!(before, scored(&f, Some(HumanReference::Majority)));
+    // Cleared, it is gone again.
+    f.project.adjudicate(f.s[0], "cy", None, None).unwrap();
+    assert_eq!(before, scored(&f, None));
 }

@@ -18,8 +18,8 @@ use fare_app::api::{
     DecisionRequest, ErrorView, ProjectOverview, PromptView, QueueCounts, SampleDetail, SamplePage,
     SampleQuery,
 };
-use fare_app::exporting::{ExportDone, ExportPreviewView, ExportRequest, MergeDone, MergeRequest};
 use fare_app::diff::{DiffRequest, DiffSamplesRequest, RunDiff};
+use fare_app::exporting::{ExportDone, ExportPreviewView, ExportRequest, MergeDone, MergeRequest};
 use fare_app::importing::{ImportDone, ImportPreview, ImportPreviewRequest, ImportRequest};
 use fare_app::jobs::{JobRequest, JobView};
 use fare_app::models::ModelList;

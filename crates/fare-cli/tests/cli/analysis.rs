@@ -26,7 +26,7 @@ fn the_report_carries_the_analysis_and_a_run_diffed_with_itself_changes_nothing(
         .find(|b| b["key"] == "bucket:late")
         .unwrap_or_else(|| panic!("no late bucket in {step}"));
     assert_eq!(late["count"], 1);
-    assert_eq!(report["human_reference"], "consensus");
+    assert_eq!(report["human_reference"], "adjudicated");
     assert!(report["contradictions"]["counts"].is_array(), "{report}");
 
     // The step-level run against itself: 8 exact and 11 right "no error" verdicts are right in

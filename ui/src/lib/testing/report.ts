@@ -11,7 +11,7 @@ export const demoReport: Report = {
     "reference-based": 4,
     "rating": 5
   },
-  "human_reference": "consensus",
+  "human_reference": "adjudicated",
   "groups": [
     {
       "task": "pairwise",

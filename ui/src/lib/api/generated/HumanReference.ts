@@ -3,7 +3,6 @@
 /**
  * Which human verdict counts as a sample's human label.
  *
- * The seam for adjudicated and majority labels: a new way is a new variant here and an arm in
- * [`human_reference`], nothing else.
+ * A new way is a new variant here and an arm in [`human_reference`], nothing else.
  */
-export type HumanReference = "consensus";
+export type HumanReference = "adjudicated" | "consensus" | "majority";
