@@ -285,10 +285,12 @@ fn an_input_of_an_older_schema_is_migrated_in_a_copy_and_left_as_it_was() {
         correct(&mut project, p1, "ana", A);
     }
     {
-        // What a version 3 file looks like: no adjudications table.
+        // What a version 3 file looks like: no adjudications, queues or analysis indexes.
         let conn = rusqlite::Connection::open(&old).unwrap();
         conn.execute_batch(
-            "DROP TABLE adjudications; PRAGMA user_version = 3; PRAGMA wal_checkpoint(TRUNCATE);",
+            "DROP TABLE adjudications; DROP TABLE queue_items; DROP TABLE queues;
+             DROP INDEX samples_facts; DROP INDEX judgments_verdicts;
+             PRAGMA user_version = 3; PRAGMA wal_checkpoint(TRUNCATE);",
         )
         .unwrap();
     }
