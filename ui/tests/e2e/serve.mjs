@@ -227,8 +227,9 @@ await test("screenshots, light and dark", async () => {
   await page.emulateMedia({ colorScheme: "light" });
 });
 
-// The analysis view (R) against the report the CLI computes on the same project: the figures on
-// screen are the report's, keyboard navigation opens a cell as a queue filter, a chart's CSV and
+// The analysis view (R) against the analysis the CLI computes on the same project: the figures on
+// screen are the analysis's, keyboard navigation opens a cell as a queue of exactly its samples
+// (as `POST /api/analysis/samples` lists them), `h` switches to human labels, a chart's CSV and
 // PNG download, and the view fits 1280×800 without sideways scrolling.
 const report = demoProject
   ? JSON.parse(execFileSync(bin, ["report", demoProject, "--json"], { encoding: "utf8" }))
@@ -254,11 +255,9 @@ await test("R opens the analysis view; its step-level figures equal `fare-lens r
   expect(shown === `${(stepGroup.processbench.f1 * 100).toFixed(1)}%`, `F1 shown as ${shown}`);
   const errorAccuracy = await page.locator('[data-chart="processbench"] [data-metric="Error accuracy"] .bar-value').textContent();
   expect(errorAccuracy === `${(stepGroup.processbench.error_accuracy * 100).toFixed(1)}%`, `error accuracy shown as ${errorAccuracy}`);
-  for (const cell of stepGroup.first_error.grid) {
-    const pred = cell.predicted === "failed" ? "failed" : (cell.predicted.value ?? -1);
-    const k = `first-error:pred=${pred}:gold=${cell.gold ?? -1}`;
-    const count = await page.locator(`[data-key="${k}"]`).getAttribute("data-count");
-    expect(Number(count) === cell.count, `${k}: ${count} on screen, ${cell.count} in the report`);
+  for (const cell of stepGroup.gold.step.grid) {
+    const count = await page.locator(`[data-chart="first-error-grid"] [data-key="${cell.key}"]`).getAttribute("data-count");
+    expect(Number(count) === cell.count, `${cell.key}: ${count} on screen, ${cell.count} in the report`);
   }
   const fits = await page.evaluate(() => {
     const main = document.querySelector(".analysis-main");
@@ -274,8 +273,7 @@ await test("R opens the analysis view; its step-level figures equal `fare-lens r
 await test("a chart's numbers download as CSV, its picture as PNG", async () => {
   const [csv] = await Promise.all([page.waitForEvent("download"), page.click('[data-chart="buckets"] [data-export="csv"]')]);
   expect(csv.suggestedFilename() === `step-level-${stepGroup.dataset}-buckets.csv`, `named ${csv.suggestedFilename()}`);
-  const b = stepGroup.first_error.buckets;
-  const want = ["bucket,samples", `exact,${b.exact}`, `early,${b.early}`, `late,${b.late}`, `missed-error,${b.missed_error}`, `false-alarm,${b.false_alarm}`, `correct-no-error,${b.correct_no_error}`, `failed,${b.failed}`].join("\r\n") + "\r\n";
+  const want = ["bucket,samples", ...stepGroup.gold.step.buckets.map((b) => `${b.bucket},${b.count}`)].join("\r\n") + "\r\n";
   const got = readFileSync(await csv.path(), "utf8");
   expect(got === want, `CSV was ${JSON.stringify(got)}`);
   const [png] = await Promise.all([page.waitForEvent("download"), page.click('[data-chart="first-error-grid"] [data-export="png"]')]);
@@ -287,27 +285,55 @@ await test("a chart's numbers download as CSV, its picture as PNG", async () => 
   expect(width === svgWidth * 2, `PNG ${width} px wide for an SVG of ${svgWidth}`);
 });
 
-await test("arrow keys reach a grid cell; Enter opens it as the queue's filter; the filters show it", async () => {
+await test("arrow keys reach a grid cell; Enter opens exactly its samples as a listed queue", async () => {
   await page.locator('[data-chart="first-error-grid"] [data-key]').first().focus();
   await key("ArrowRight");
   const focused = await page.evaluate(() => document.activeElement?.getAttribute("data-key"));
   expect(focused?.startsWith("first-error:"), `focus on ${focused}`);
+  const drawn = Number(await page.locator(`[data-chart="first-error-grid"] [data-key="${focused}"]`).getAttribute("data-count"));
+  const ids = await api("/api/analysis/samples", { key: focused, run: report.runs["step-level"], scope: { task: "step-level", dataset_id: stepGroup.dataset_id }, reference: "gold" });
+  expect(ids.length === drawn, `${focused}: ${drawn} drawn, ${ids.length} listed by the API`);
+  const queuesBefore = (await api("/api/queues")).length;
   await key("Enter");
   await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
-  const [, pred, gold] = /pred=([^:]+):gold=(.+)$/.exec(focused);
-  const outcome = pred === "failed" ? "failed" : pred === gold ? "agrees-with-gold" : "disagrees-with-gold";
-  await page.waitForFunction((o) => document.querySelector('[data-testid="filter-evaluator"]')?.value === o, outcome);
-  expect((await page.locator('[data-testid="filter-task"]').inputValue()) === "step-level", "the task filter does not show step-level");
-  await page.locator(".toast", { hasText: "The queue shows" }).waitFor();
-  const rows = await page.evaluate(() => [...document.querySelectorAll(".qrow[data-id] .task")].map((t) => t.textContent));
-  expect(rows.length > 0 && rows.every((t) => t === "step-level"), `queue rows: ${rows.join(", ")}`);
+  await page.locator(".toast", { hasText: "First error: predicted" }).waitFor();
+  const queues = await api("/api/queues");
+  expect(queues.length === queuesBefore + 1, `${queues.length} queues, ${queuesBefore} before`);
+  const made = queues[0];
+  expect(made.order === "listed" && made.samples === drawn, JSON.stringify(made));
+  expect(/^First error: predicted .+, true .+ \(Step-level, /.test(made.name), `queue named ${made.name}`);
+  const inQueue = (await api("/api/samples", { queue: made.id, after: 0, limit: 500 })).rows.map((r) => r.id);
+  expect(JSON.stringify(inQueue) === JSON.stringify(ids), `queue ${inQueue.join(",")} vs cell ${ids.join(",")}`);
+  // the page shows exactly those rows, nothing else narrowing them
+  await page.waitForFunction(
+    (want) => {
+      const rows = [...document.querySelectorAll(".qrow[data-id]")].map((r) => Number(r.dataset.id));
+      return rows.length === Math.min(want.length, rows.length) && rows.length > 0 && rows.every((id) => want.includes(id));
+    },
+    ids,
+  );
+  const rows = await page.evaluate(() => [...document.querySelectorAll(".qrow[data-id]")].map((r) => Number(r.dataset.id)));
+  expect(rows.length <= ids.length && rows.every((id) => ids.includes(id)), `rows ${rows.join(",")} not all in the cell ${ids.join(",")}`);
   // back to every sample for the tests after this one
-  await page.selectOption('[data-testid="filter-evaluator"]', "");
-  await page.selectOption('[data-testid="filter-task"]', "");
-  await page.selectOption('select[aria-label="Data set"]', "");
+  await page.selectOption('[data-testid="filter-queue"]', "");
   await blur();
+});
+
+await test("h switches the charts to human labels; with none yet it says so", async () => {
   await key("Shift+R");
-  await page.waitForSelector('[data-testid="analysis"]');
+  await page.waitForSelector('[data-testid="analysis"] .chart-card');
+  await page.locator(`[data-group="step-level|${stepGroup.dataset}|"]`).click();
+  await blur();
+  await key("h");
+  await page.waitForSelector('[data-reference="human"][aria-checked="true"]');
+  if (stepGroup.with_human === 0) {
+    const said = await text('[data-testid="analysis-group-empty"]');
+    expect(said.includes("No human labels yet"), `said ${said}`);
+  } else {
+    expect((await page.locator('[data-section="step-level"][data-reference="human"]').count()) === 1, "no human step-level section");
+  }
+  await key("h");
+  await page.waitForSelector('[data-reference="gold"][aria-checked="true"]');
   await key("Escape");
   await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
   await page.setViewportSize({ width: 1400, height: 900 });
