@@ -23,6 +23,8 @@ import { evaluatorVerdict, primaryJudgment } from "./verdicts";
 import { PageWindow } from "./virtual";
 import { groupId, type ReferenceView, type Scope } from "./analysis/charts";
 import { cellFrom, queueName, samplesRequest, type OpenedCell } from "./analysis/cells";
+import { diffQueueName, diffSamplesRequest } from "./analysis/diff";
+import type { RunDiff } from "./api/generated/RunDiff";
 import type { Direction } from "./analysis/navigate";
 import { downloadFile, type SaveFile } from "./analysis/save";
 
@@ -569,6 +571,23 @@ export class AppState implements CommandTarget {
     }
     this.filters = { run_id: this.filters.run_id };
     return this.makeQueue("listed", { ids, from: cellFrom(cell), name: queueName(cell, scope, reference) });
+  }
+  /** Opens exactly the samples of a checkpoint-diff cell (a row's task and the cell's key) as a listed queue. */
+  async openDiffCell(diff: RunDiff, task: Task, key: string, what: string): Promise<boolean> {
+    let ids: number[];
+    try {
+      ids = await this.client.diffSamples(diffSamplesRequest(diff, task, key));
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+    const name = diffQueueName(diff, task, what);
+    if (ids.length === 0) {
+      this.info(`No samples in ${name}.`);
+      return false;
+    }
+    this.filters = { run_id: this.filters.run_id };
+    return this.makeQueue("listed", { ids, from: `Run ${diff.before} → ${diff.after}: ${what}`, name });
   }
   /** Which reference the analysis view's charts are against (`h` switches). */
   analysisReference = $state<ReferenceView>("gold");

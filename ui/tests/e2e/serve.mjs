@@ -334,8 +334,35 @@ await test("h switches the charts to human labels; with none yet it says so", as
   }
   await key("h");
   await page.waitForSelector('[data-reference="gold"][aria-checked="true"]');
-  await key("Escape");
+});
+
+// The demo's runs each judge one task (no two runs share one), so every sample of a diff is
+// "not comparable": the test checks the table against `POST /api/diff` and opens such a cell.
+await test("Compare two runs: the diff table equals /api/diff; a cell opens exactly its samples", async () => {
+  const runs = (await api("/api/overview")).runs.map((r) => r.id).sort((a, b) => a - b);
+  expect(runs.length >= 2, `the project has ${runs.length} runs`);
+  const [before, after] = [runs[0], runs[1]];
+  await page.selectOption('[data-testid="diff-before"]', String(before));
+  await page.selectOption('[data-testid="diff-after"]', String(after));
+  await page.click('[data-testid="diff-compare"]');
+  await page.waitForSelector('[data-testid="diff-table"]');
+  const want = await api("/api/diff", { before, after, reference: "human-else-gold" });
+  const shown = await page.evaluate(() => [...document.querySelectorAll('[data-testid="diff-table"] tbody tr')].map((r) => [...r.querySelectorAll("td")].map((td) => Number(td.textContent.replace(/,/g, "")))));
+  const expected = want.rows.map((r) => r.cells.map((c) => c.count));
+  expect(JSON.stringify(shown) === JSON.stringify(expected), `table ${JSON.stringify(shown)} vs ${JSON.stringify(expected)}`);
+  const row = want.rows.find((r) => r.cells.some((c) => c.count > 0));
+  const cell = row.cells.find((c) => c.count > 0);
+  const ids = await api("/api/diff/samples", { before, after, reference: "human-else-gold", task: row.task, key: cell.key });
+  expect(ids.length === cell.count, `${cell.key}: ${cell.count} counted, ${ids.length} listed`);
+  await page.click(`[data-testid="diff-table"] tr[data-task="${row.task}"] [data-key="${cell.key}"]`);
   await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
+  await page.locator(".toast", { hasText: `Run ${before} → ${after}` }).waitFor();
+  const made = (await api("/api/queues"))[0];
+  expect(made.order === "listed" && made.samples === cell.count, JSON.stringify(made));
+  const inQueue = (await api("/api/samples", { queue: made.id, after: 0, limit: 500 })).rows.map((r) => r.id);
+  expect(JSON.stringify(inQueue) === JSON.stringify(ids), `queue ${inQueue.join(",")} vs cell ${ids.join(",")}`);
+  await page.selectOption('[data-testid="filter-queue"]', "");
+  await blur();
   await page.setViewportSize({ width: 1400, height: 900 });
 });
 

@@ -10,6 +10,7 @@ import { AppState } from "../../app.svelte";
 import { ApiClient, type CommandName, type Transport } from "../../api/client";
 import type { Analysis as Report } from "../../api/generated/Analysis";
 import type { ProjectOverview } from "../../api/generated/ProjectOverview";
+import type { RunDiff } from "../../api/generated/RunDiff";
 import { demoReport } from "../../testing/report";
 import { percent } from "../../analysis/format";
 
@@ -26,7 +27,24 @@ const overview: ProjectOverview = {
   sources: [],
 };
 
-async function setup(report: Report = demoReport) {
+const twoRuns: ProjectOverview = {
+  ...overview,
+  runs: [overview.runs[0], { ...overview.runs[0], id: 6, model: "FARE-8B step 2000", label: "checkpoint" }],
+};
+const cells = (suffix: string, counts: number[]) =>
+  (["both-right", "fixed", "broke", "both-wrong", "not-comparable"] as const).map((cell, i) => ({ cell, key: `diff:${cell}${suffix}`, count: counts[i] }));
+const runDiff: RunDiff = {
+  before: 1,
+  after: 6,
+  reference: "human-else-gold",
+  human: "consensus",
+  rows: [
+    { task: "step-level", tag: null, inferred: false, cells: cells("", [10, 3, 1, 4, 0]) },
+    { task: "step-level", tag: "missed-error", inferred: true, cells: cells(":inferred=missed-error", [0, 1, 1, 2, 0]) },
+  ],
+};
+
+async function setup(report: Report = demoReport, shown: ProjectOverview = overview) {
   const sent: { command: CommandName; args: unknown }[] = [];
   const saved: { name: string; text: string }[] = [];
   const transport: Transport = {
@@ -34,6 +52,8 @@ async function setup(report: Report = demoReport) {
       sent.push({ command, args });
       if (command === "report") return report;
       if (command === "analysisSamples") return [11, 12, 13];
+      if (command === "diff") return runDiff;
+      if (command === "diffSamples") return [21, 22];
       if (command === "createQueue") {
         const request = (args as { request: { name: string; samples: { ids: number[] } } }).request;
         return { id: 9, name: request.name, samples: request.samples.ids.length };
@@ -51,7 +71,7 @@ async function setup(report: Report = demoReport) {
       return `/chosen/${name}`;
     },
   });
-  app.overview = overview;
+  app.overview = shown;
   app.open("report");
   await Promise.resolve();
   await Promise.resolve();
@@ -176,6 +196,30 @@ describe("the analysis view", () => {
     expect(target.querySelector('[data-chart="length-bias"] [data-key="length:picked-longer"]')?.getAttribute("data-count")).toBe("17");
     expect(target.querySelector('[data-chart="tags"] [data-key="inferred:position-bias"]')?.getAttribute("aria-label")).toContain("position-bias (inferred)");
     expect(target.querySelector('[data-section="contradictions"] [data-chart="contradictions"]')).not.toBeNull();
+    done();
+  });
+
+  it("compares two runs: the diff per task and tag, each count opening exactly its samples", async () => {
+    const one = await setup();
+    expect(one.target.querySelector('[data-testid="diff-empty"]')?.textContent).toContain("One run only");
+    one.done();
+    const { app, target, sent, done } = await setup(demoReport, twoRuns);
+    expect((target.querySelector('[data-testid="diff-before"]') as HTMLSelectElement).value).toBe("1");
+    expect((target.querySelector('[data-testid="diff-after"]') as HTMLSelectElement).value).toBe("6");
+    (target.querySelector('[data-testid="diff-compare"]') as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 0));
+    flushSync();
+    expect((sent.find((s) => s.command === "diff")!.args as { request: unknown }).request).toEqual({ before: 1, after: 6, reference: "human-else-gold" });
+    const rows = [...target.querySelectorAll('[data-testid="diff-table"] tbody tr')].map((r) => r.textContent);
+    expect(rows).toEqual(["Step-level103140", "missed-error (inferred)01120"]);
+    // zero counts open nothing
+    expect(target.querySelector('[data-key="diff:both-right:inferred=missed-error"]')).toBeNull();
+    (target.querySelector('[data-key="diff:fixed:inferred=missed-error"]') as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect((sent.find((s) => s.command === "diffSamples")!.args as { request: unknown }).request).toEqual({ before: 1, after: 6, reference: "human-else-gold", task: "step-level", key: "diff:fixed:inferred=missed-error" });
+    const made = (sent.find((s) => s.command === "createQueue")!.args as { request: { name: string; order: string; samples: { ids: number[] } } }).request;
+    expect(made).toMatchObject({ name: "Run 1 → 6: fixed, inferred tag missed-error (Step-level, against human label, else ground truth)", order: "listed", samples: { ids: [21, 22] } });
+    expect(app.filters.queue).toBe(9);
     done();
   });
 
