@@ -334,6 +334,14 @@ await test("h switches the charts to human labels; with none yet it says so", as
   }
   await key("h");
   await page.waitForSelector('[data-reference="gold"][aria-checked="true"]');
+  // the pairwise extras and the tags, for a look
+  await page.locator('[data-group="pairwise|pairwise|"]').click();
+  await page.waitForSelector('[data-chart="swap-flips"]');
+  const flips = await page.locator('[data-chart="swap-flips"] [data-key="swap-flip"]').getAttribute("data-count");
+  const pairGroup = report.groups.find((g) => g.task === "pairwise" && g.source === null);
+  expect(Number(flips) === pairGroup.pairwise.flips, `${flips} flips drawn, ${pairGroup.pairwise.flips} in the report`);
+  await page.locator('[data-section="pairwise"]').screenshot({ path: join(shots, "serve-analysis-pairwise.png") });
+  await page.locator('[data-section="tags"]').screenshot({ path: join(shots, "serve-analysis-tags.png") });
 });
 
 // The demo's runs each judge one task (no two runs share one), so every sample of a diff is
@@ -346,10 +354,13 @@ await test("Compare two runs: the diff table equals /api/diff; a cell opens exac
   await page.selectOption('[data-testid="diff-after"]', String(after));
   await page.click('[data-testid="diff-compare"]');
   await page.waitForSelector('[data-testid="diff-table"]');
+  await page.locator('[data-section="diff"]').screenshot({ path: join(shots, "serve-analysis-diff.png") });
   const want = await api("/api/diff", { before, after, reference: "human-else-gold" });
   const shown = await page.evaluate(() => [...document.querySelectorAll('[data-testid="diff-table"] tbody tr')].map((r) => [...r.querySelectorAll("td")].map((td) => Number(td.textContent.replace(/,/g, "")))));
   const expected = want.rows.map((r) => r.cells.map((c) => c.count));
   expect(JSON.stringify(shown) === JSON.stringify(expected), `table ${JSON.stringify(shown)} vs ${JSON.stringify(expected)}`);
+  const shared = want.rows.some((r) => r.cells.some((c) => c.cell !== "not-comparable" && c.count > 0));
+  expect(shared === ((await page.locator('[data-testid="diff-nothing-shared"]').count()) === 0), "the note on runs sharing no sample is wrong");
   const row = want.rows.find((r) => r.cells.some((c) => c.count > 0));
   const cell = row.cells.find((c) => c.count > 0);
   const ids = await api("/api/diff/samples", { before, after, reference: "human-else-gold", task: row.task, key: cell.key });
