@@ -331,6 +331,26 @@ await test("h switches the charts to human labels; with none yet it says so", as
     expect(said.includes("No human labels yet"), `said ${said}`);
   } else {
     expect((await page.locator('[data-section="step-level"][data-reference="human"]').count()) === 1, "no human step-level section");
+    // a cell of the human grid opens exactly the samples listed against the human labels
+    const humanCell = stepGroup.human.step?.grid[0];
+    if (humanCell) {
+      const ids = await api("/api/analysis/samples", { key: humanCell.key, run: report.runs["step-level"], scope: { task: "step-level", dataset_id: stepGroup.dataset_id }, reference: "human" });
+      expect(ids.length === humanCell.count, `${humanCell.key} against human labels: ${humanCell.count} counted, ${ids.length} listed`);
+      await page.click(`[data-chart="first-error-grid"] [data-key="${humanCell.key}"]`);
+      await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
+      await page.locator(".toast", { hasText: "against human labels" }).waitFor();
+      const made = (await api("/api/queues"))[0];
+      const inQueue = (await api("/api/samples", { queue: made.id, after: 0, limit: 500 })).rows.map((r) => r.id);
+      expect(JSON.stringify(inQueue) === JSON.stringify(ids), `human queue ${inQueue.join(",")} vs cell ${ids.join(",")}`);
+      console.log(`     (against human labels: ${humanCell.key} opened as ${ids.length} samples)`);
+      await page.selectOption('[data-testid="filter-queue"]', "");
+      await blur();
+      await key("Shift+R");
+      await page.waitForSelector('[data-testid="analysis"] .chart-card');
+      await page.waitForSelector('[data-reference="human"][aria-checked="true"]');
+    } else {
+      console.log("     (no human first-error cell in this project: the human queue is not opened)");
+    }
   }
   await key("h");
   await page.waitForSelector('[data-reference="gold"][aria-checked="true"]');
