@@ -21,8 +21,10 @@ import { DetailCache, Prerenderer, afterNextPaint, textsOf } from "./prefetch";
 import { ModelPanel } from "./model.svelte";
 import { evaluatorVerdict, primaryJudgment } from "./verdicts";
 import { PageWindow } from "./virtual";
-import { groupId, type Scope } from "./analysis/charts";
-import { cellFilter, openedMessage } from "./analysis/cells";
+import { groupId, type ReferenceView, type Scope } from "./analysis/charts";
+import { cellFrom, queueName, samplesRequest, type OpenedCell } from "./analysis/cells";
+import { diffQueueName, diffSamplesRequest } from "./analysis/diff";
+import type { RunDiff } from "./api/generated/RunDiff";
 import type { Direction } from "./analysis/navigate";
 import { downloadFile, type SaveFile } from "./analysis/save";
 
@@ -549,26 +551,48 @@ export class AppState implements CommandTarget {
     this.cellNavigator?.open();
   }
   /**
-   * Opens the samples behind a chart cell in the queue. Today: the nearest filter the queue has
-   * (the cell's group, and whether the evaluator agreed), with a message saying whether the
-   * queue holds exactly the cell or more (compared by count; `majority`: the group's run has K
-   * judgments per sample, which the report counts by majority and the filter by the first).
-   *
-   * Seam: when the API answers a cell key with its sample ids (`analysisSamples(key, scope)`,
-   * coming with the sample-level analysis), the queue is to show exactly those here instead.
+   * Opens exactly the samples behind a chart cell: the API lists them from the cell's key, the
+   * group's scope (null: the whole project) and the reference it was counted against, and they
+   * are saved as a `listed` queue named after the cell, shown with no other filter narrowing it.
+   * The group's run is the one the analysis read for its task.
    */
-  async openCell(key: string, scope: Scope, cellCount: number | null = null, majority = false): Promise<void> {
-    const filter = cellFilter(key, scope, this.overview?.datasets ?? []);
-    this.filters = { run_id: this.filters.run_id, ...filter };
-    this.overlay = null;
-    await this.reload();
+  async openCell(cell: OpenedCell, scope: Scope | null, reference: ReferenceView = "gold"): Promise<boolean> {
+    const run = scope ? (this.report?.runs[scope.task] ?? this.filters.run_id) : this.filters.run_id;
+    let ids: number[];
     try {
-      const counts = await this.client.counts(this.query(0, 0));
-      this.counts = counts;
-      this.info(openedMessage(scope, filter, counts.matching, cellCount, majority));
+      ids = await this.client.analysisSamples(samplesRequest(cell, scope, reference, run));
     } catch (e) {
       this.fail(e);
+      return false;
     }
+    if (ids.length === 0) {
+      this.info(`No samples in ${cellFrom(cell)}.`);
+      return false;
+    }
+    this.filters = { run_id: this.filters.run_id };
+    return this.makeQueue("listed", { ids, from: cellFrom(cell), name: queueName(cell, scope, reference) });
+  }
+  /** Opens exactly the samples of a checkpoint-diff cell (a row's task and the cell's key) as a listed queue. */
+  async openDiffCell(diff: RunDiff, task: Task, key: string, what: string): Promise<boolean> {
+    let ids: number[];
+    try {
+      ids = await this.client.diffSamples(diffSamplesRequest(diff, task, key));
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+    const name = diffQueueName(diff, task, what);
+    if (ids.length === 0) {
+      this.info(`No samples in ${name}.`);
+      return false;
+    }
+    this.filters = { run_id: this.filters.run_id };
+    return this.makeQueue("listed", { ids, from: `Run ${diff.before} → ${diff.after}: ${what}`, name });
+  }
+  /** Which reference the analysis view's charts are against (`h` switches). */
+  analysisReference = $state<ReferenceView>("gold");
+  toggleReference(): void {
+    this.analysisReference = this.analysisReference === "gold" ? "human" : "gold";
   }
   /** Saves a chart's file: the native save dialog in the desktop app, a download in a browser. */
   async saveFile(name: string, mime: string, bytes: Uint8Array): Promise<void> {

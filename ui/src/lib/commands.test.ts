@@ -53,6 +53,7 @@ function fakeTarget(task: Task | null, change: Partial<CommandTarget> = {}) {
     stepGroup: record("stepGroup"),
     moveCell: record("moveCell"),
     openFocusedCell: record("openFocusedCell"),
+    toggleReference: record("toggleReference"),
     ...change,
   };
   const press = (key: string, context: "main" | "tags" | "note" | "help" | "import" | "report" | "queue" | "export" | "agreement" | "merge" = "main", inField = false) => {
@@ -163,10 +164,10 @@ describe("keys run the right command for the sample's task", () => {
     expect(calls).toEqual(["decide(7)"]);
   });
 
-  it("the analysis view: j/k switch groups, arrows move between cells, Enter opens one, Escape and R close", () => {
+  it("the analysis view: j/k switch groups, arrows move between cells, Enter opens one, h switches the reference, Escape and R close", () => {
     const { calls, press } = fakeTarget("step-level");
-    for (const k of ["j", "k", "ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Enter", "Escape", "R"]) press(k, "report");
-    expect(calls).toEqual(["stepGroup(1)", "stepGroup(-1)", "moveCell(right)", "moveCell(down)", "moveCell(left)", "moveCell(up)", "openFocusedCell", "open(null)", "open(null)"]);
+    for (const k of ["j", "k", "ArrowRight", "ArrowDown", "ArrowLeft", "ArrowUp", "Enter", "h", "Escape", "R"]) press(k, "report");
+    expect(calls).toEqual(["stepGroup(1)", "stepGroup(-1)", "moveCell(right)", "moveCell(down)", "moveCell(left)", "moveCell(up)", "openFocusedCell", "toggleReference", "open(null)", "open(null)"]);
     // the queue's keys do nothing there
     expect(press("a", "report")).toBeNull();
     expect(COMMANDS.find((c) => c.id === "view.report")?.label).toBe("Analysis…");

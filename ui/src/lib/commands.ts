@@ -43,6 +43,8 @@ export interface CommandTarget {
   moveCell(direction: Direction): void;
   /** The analysis view: open the samples of the focused cell. */
   openFocusedCell(): void;
+  /** The analysis view: charts against the ground truth or against human labels. */
+  toggleReference(): void;
   saveNote(): void;
   /** Whether another project can be opened here (the desktop app; not a served project). */
   canSwitchProject(): boolean;
@@ -198,6 +200,7 @@ export const COMMANDS: Command[] = [
       if (direction) t.moveCell(direction);
     },
   },
+  { id: "analysis.reference", label: "Against ground truth / against human labels", keys: ["h"], context: "report", group: "Analysis", run: (t) => t.toggleReference() },
   { id: "analysis.open-cell", label: "Open the focused cell's samples in the queue", keys: ["Enter"], context: "report", group: "Analysis", run: (t) => t.openFocusedCell() },
   { id: "help.close", label: "Close this list", keys: ["Escape", "?"], context: "help", group: "View", run: (t) => t.open(null) },
   // Queues

@@ -227,8 +227,9 @@ await test("screenshots, light and dark", async () => {
   await page.emulateMedia({ colorScheme: "light" });
 });
 
-// The analysis view (R) against the report the CLI computes on the same project: the figures on
-// screen are the report's, keyboard navigation opens a cell as a queue filter, a chart's CSV and
+// The analysis view (R) against the analysis the CLI computes on the same project: the figures on
+// screen are the analysis's, keyboard navigation opens a cell as a queue of exactly its samples
+// (as `POST /api/analysis/samples` lists them), `h` switches to human labels, a chart's CSV and
 // PNG download, and the view fits 1280×800 without sideways scrolling.
 const report = demoProject
   ? JSON.parse(execFileSync(bin, ["report", demoProject, "--json"], { encoding: "utf8" }))
@@ -254,11 +255,9 @@ await test("R opens the analysis view; its step-level figures equal `fare-lens r
   expect(shown === `${(stepGroup.processbench.f1 * 100).toFixed(1)}%`, `F1 shown as ${shown}`);
   const errorAccuracy = await page.locator('[data-chart="processbench"] [data-metric="Error accuracy"] .bar-value').textContent();
   expect(errorAccuracy === `${(stepGroup.processbench.error_accuracy * 100).toFixed(1)}%`, `error accuracy shown as ${errorAccuracy}`);
-  for (const cell of stepGroup.first_error.grid) {
-    const pred = cell.predicted === "failed" ? "failed" : (cell.predicted.value ?? -1);
-    const k = `first-error:pred=${pred}:gold=${cell.gold ?? -1}`;
-    const count = await page.locator(`[data-key="${k}"]`).getAttribute("data-count");
-    expect(Number(count) === cell.count, `${k}: ${count} on screen, ${cell.count} in the report`);
+  for (const cell of stepGroup.gold.step.grid) {
+    const count = await page.locator(`[data-chart="first-error-grid"] [data-key="${cell.key}"]`).getAttribute("data-count");
+    expect(Number(count) === cell.count, `${cell.key}: ${count} on screen, ${cell.count} in the report`);
   }
   const fits = await page.evaluate(() => {
     const main = document.querySelector(".analysis-main");
@@ -274,8 +273,7 @@ await test("R opens the analysis view; its step-level figures equal `fare-lens r
 await test("a chart's numbers download as CSV, its picture as PNG", async () => {
   const [csv] = await Promise.all([page.waitForEvent("download"), page.click('[data-chart="buckets"] [data-export="csv"]')]);
   expect(csv.suggestedFilename() === `step-level-${stepGroup.dataset}-buckets.csv`, `named ${csv.suggestedFilename()}`);
-  const b = stepGroup.first_error.buckets;
-  const want = ["bucket,samples", `exact,${b.exact}`, `early,${b.early}`, `late,${b.late}`, `missed-error,${b.missed_error}`, `false-alarm,${b.false_alarm}`, `correct-no-error,${b.correct_no_error}`, `failed,${b.failed}`].join("\r\n") + "\r\n";
+  const want = ["bucket,samples", ...stepGroup.gold.step.buckets.map((b) => `${b.bucket},${b.count}`)].join("\r\n") + "\r\n";
   const got = readFileSync(await csv.path(), "utf8");
   expect(got === want, `CSV was ${JSON.stringify(got)}`);
   const [png] = await Promise.all([page.waitForEvent("download"), page.click('[data-chart="first-error-grid"] [data-export="png"]')]);
@@ -287,29 +285,115 @@ await test("a chart's numbers download as CSV, its picture as PNG", async () => 
   expect(width === svgWidth * 2, `PNG ${width} px wide for an SVG of ${svgWidth}`);
 });
 
-await test("arrow keys reach a grid cell; Enter opens it as the queue's filter; the filters show it", async () => {
+await test("arrow keys reach a grid cell; Enter opens exactly its samples as a listed queue", async () => {
   await page.locator('[data-chart="first-error-grid"] [data-key]').first().focus();
   await key("ArrowRight");
   const focused = await page.evaluate(() => document.activeElement?.getAttribute("data-key"));
   expect(focused?.startsWith("first-error:"), `focus on ${focused}`);
+  const drawn = Number(await page.locator(`[data-chart="first-error-grid"] [data-key="${focused}"]`).getAttribute("data-count"));
+  const ids = await api("/api/analysis/samples", { key: focused, run: report.runs["step-level"], scope: { task: "step-level", dataset_id: stepGroup.dataset_id }, reference: "gold" });
+  expect(ids.length === drawn, `${focused}: ${drawn} drawn, ${ids.length} listed by the API`);
+  const queuesBefore = (await api("/api/queues")).length;
   await key("Enter");
   await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
-  const [, pred, gold] = /pred=([^:]+):gold=(.+)$/.exec(focused);
-  const outcome = pred === "failed" ? "failed" : pred === gold ? "agrees-with-gold" : "disagrees-with-gold";
-  await page.waitForFunction((o) => document.querySelector('[data-testid="filter-evaluator"]')?.value === o, outcome);
-  expect((await page.locator('[data-testid="filter-task"]').inputValue()) === "step-level", "the task filter does not show step-level");
-  await page.locator(".toast", { hasText: "The queue shows" }).waitFor();
-  const rows = await page.evaluate(() => [...document.querySelectorAll(".qrow[data-id] .task")].map((t) => t.textContent));
-  expect(rows.length > 0 && rows.every((t) => t === "step-level"), `queue rows: ${rows.join(", ")}`);
+  await page.locator(".toast", { hasText: "First error: predicted" }).waitFor();
+  const queues = await api("/api/queues");
+  expect(queues.length === queuesBefore + 1, `${queues.length} queues, ${queuesBefore} before`);
+  const made = queues[0];
+  expect(made.order === "listed" && made.samples === drawn, JSON.stringify(made));
+  expect(/^First error: predicted .+, true .+ \(Step-level, /.test(made.name), `queue named ${made.name}`);
+  const inQueue = (await api("/api/samples", { queue: made.id, after: 0, limit: 500 })).rows.map((r) => r.id);
+  expect(JSON.stringify(inQueue) === JSON.stringify(ids), `queue ${inQueue.join(",")} vs cell ${ids.join(",")}`);
+  // the page shows exactly those rows, nothing else narrowing them
+  await page.waitForFunction(
+    (want) => {
+      const rows = [...document.querySelectorAll(".qrow[data-id]")].map((r) => Number(r.dataset.id));
+      return rows.length === Math.min(want.length, rows.length) && rows.length > 0 && rows.every((id) => want.includes(id));
+    },
+    ids,
+  );
+  const rows = await page.evaluate(() => [...document.querySelectorAll(".qrow[data-id]")].map((r) => Number(r.dataset.id)));
+  expect(rows.length <= ids.length && rows.every((id) => ids.includes(id)), `rows ${rows.join(",")} not all in the cell ${ids.join(",")}`);
   // back to every sample for the tests after this one
-  await page.selectOption('[data-testid="filter-evaluator"]', "");
-  await page.selectOption('[data-testid="filter-task"]', "");
-  await page.selectOption('select[aria-label="Data set"]', "");
+  await page.selectOption('[data-testid="filter-queue"]', "");
   await blur();
+});
+
+await test("h switches the charts to human labels; with none yet it says so", async () => {
   await key("Shift+R");
-  await page.waitForSelector('[data-testid="analysis"]');
-  await key("Escape");
+  await page.waitForSelector('[data-testid="analysis"] .chart-card');
+  await page.locator(`[data-group="step-level|${stepGroup.dataset}|"]`).click();
+  await blur();
+  await key("h");
+  await page.waitForSelector('[data-reference="human"][aria-checked="true"]');
+  if (stepGroup.with_human === 0) {
+    const said = await text('[data-testid="analysis-group-empty"]');
+    expect(said.includes("No human labels yet"), `said ${said}`);
+  } else {
+    expect((await page.locator('[data-section="step-level"][data-reference="human"]').count()) === 1, "no human step-level section");
+    // a cell of the human grid opens exactly the samples listed against the human labels
+    const humanCell = stepGroup.human.step?.grid[0];
+    if (humanCell) {
+      const ids = await api("/api/analysis/samples", { key: humanCell.key, run: report.runs["step-level"], scope: { task: "step-level", dataset_id: stepGroup.dataset_id }, reference: "human" });
+      expect(ids.length === humanCell.count, `${humanCell.key} against human labels: ${humanCell.count} counted, ${ids.length} listed`);
+      await page.click(`[data-chart="first-error-grid"] [data-key="${humanCell.key}"]`);
+      await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
+      await page.locator(".toast", { hasText: "against human labels" }).waitFor();
+      const made = (await api("/api/queues"))[0];
+      const inQueue = (await api("/api/samples", { queue: made.id, after: 0, limit: 500 })).rows.map((r) => r.id);
+      expect(JSON.stringify(inQueue) === JSON.stringify(ids), `human queue ${inQueue.join(",")} vs cell ${ids.join(",")}`);
+      console.log(`     (against human labels: ${humanCell.key} opened as ${ids.length} samples)`);
+      await page.selectOption('[data-testid="filter-queue"]', "");
+      await blur();
+      await key("Shift+R");
+      await page.waitForSelector('[data-testid="analysis"] .chart-card');
+      await page.waitForSelector('[data-reference="human"][aria-checked="true"]');
+    } else {
+      console.log("     (no human first-error cell in this project: the human queue is not opened)");
+    }
+  }
+  await key("h");
+  await page.waitForSelector('[data-reference="gold"][aria-checked="true"]');
+  // the pairwise extras and the tags, for a look
+  await page.locator('[data-group="pairwise|pairwise|"]').click();
+  await page.waitForSelector('[data-chart="swap-flips"]');
+  const flips = await page.locator('[data-chart="swap-flips"] [data-key="swap-flip"]').getAttribute("data-count");
+  const pairGroup = report.groups.find((g) => g.task === "pairwise" && g.source === null);
+  expect(Number(flips) === pairGroup.pairwise.flips, `${flips} flips drawn, ${pairGroup.pairwise.flips} in the report`);
+  await page.locator('[data-section="pairwise"]').screenshot({ path: join(shots, "serve-analysis-pairwise.png") });
+  await page.locator('[data-section="tags"]').screenshot({ path: join(shots, "serve-analysis-tags.png") });
+});
+
+// The demo's runs each judge one task (no two runs share one), so every sample of a diff is
+// "not comparable": the test checks the table against `POST /api/diff` and opens such a cell.
+await test("Compare two runs: the diff table equals /api/diff; a cell opens exactly its samples", async () => {
+  const runs = (await api("/api/overview")).runs.map((r) => r.id).sort((a, b) => a - b);
+  expect(runs.length >= 2, `the project has ${runs.length} runs`);
+  const [before, after] = [runs[0], runs[1]];
+  await page.selectOption('[data-testid="diff-before"]', String(before));
+  await page.selectOption('[data-testid="diff-after"]', String(after));
+  await page.click('[data-testid="diff-compare"]');
+  await page.waitForSelector('[data-testid="diff-table"]');
+  await page.locator('[data-section="diff"]').screenshot({ path: join(shots, "serve-analysis-diff.png") });
+  const want = await api("/api/diff", { before, after, reference: "human-else-gold" });
+  const shown = await page.evaluate(() => [...document.querySelectorAll('[data-testid="diff-table"] tbody tr')].map((r) => [...r.querySelectorAll("td")].map((td) => Number(td.textContent.replace(/,/g, "")))));
+  const expected = want.rows.map((r) => r.cells.map((c) => c.count));
+  expect(JSON.stringify(shown) === JSON.stringify(expected), `table ${JSON.stringify(shown)} vs ${JSON.stringify(expected)}`);
+  const shared = want.rows.some((r) => r.cells.some((c) => c.cell !== "not-comparable" && c.count > 0));
+  expect(shared === ((await page.locator('[data-testid="diff-nothing-shared"]').count()) === 0), "the note on runs sharing no sample is wrong");
+  const row = want.rows.find((r) => r.cells.some((c) => c.count > 0));
+  const cell = row.cells.find((c) => c.count > 0);
+  const ids = await api("/api/diff/samples", { before, after, reference: "human-else-gold", task: row.task, key: cell.key });
+  expect(ids.length === cell.count, `${cell.key}: ${cell.count} counted, ${ids.length} listed`);
+  await page.click(`[data-testid="diff-table"] tr[data-task="${row.task}"] [data-key="${cell.key}"]`);
   await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
+  await page.locator(".toast", { hasText: `Run ${before} → ${after}` }).waitFor();
+  const made = (await api("/api/queues"))[0];
+  expect(made.order === "listed" && made.samples === cell.count, JSON.stringify(made));
+  const inQueue = (await api("/api/samples", { queue: made.id, after: 0, limit: 500 })).rows.map((r) => r.id);
+  expect(JSON.stringify(inQueue) === JSON.stringify(ids), `queue ${inQueue.join(",")} vs cell ${ids.join(",")}`);
+  await page.selectOption('[data-testid="filter-queue"]', "");
+  await blur();
   await page.setViewportSize({ width: 1400, height: 900 });
 });
 

@@ -1,24 +1,26 @@
-// Pure: the analysis view's charts built from the evaluator report (`/api/report`). Each chart
-// is data only (bars, a matrix, columns) with its title, the key of every cell that stands for
-// samples, and the table its CSV file holds; the Svelte components in
-// `components/analysis/` only draw them. A section is one builder over a group of the report;
-// new analyses (human labels, contradictions, failure tags, a checkpoint diff) plug in as more
-// builders in `SECTIONS`.
-import type { BucketCounts } from "../api/generated/BucketCounts";
-import type { Confusion } from "../api/generated/Confusion";
-import type { FirstErrorAnalysis } from "../api/generated/FirstErrorAnalysis";
-import type { GroupReport } from "../api/generated/GroupReport";
-import type { OffsetCount } from "../api/generated/OffsetCount";
-import type { Predicted } from "../api/generated/Predicted";
+// Pure: the analysis view's charts built from the failure-mode analysis (`/api/report`, the
+// `Analysis` type). Each chart is data only (bars, a matrix, columns, a list) with its title, the
+// API's key on every cell that stands for samples (the key, with the group's scope and the
+// reference, lists exactly the cell's samples), and the table its CSV file holds; the Svelte
+// components in `components/analysis/` only draw them. A section is one builder over a group
+// and one of its references (`gold`: the data set's ground truth, `human`: people's labels).
+import type { Against } from "../api/generated/Against";
 import type { Analysis as Report } from "../api/generated/Analysis";
+import type { Contradictions } from "../api/generated/Contradictions";
+import type { FirstErrorBucket } from "../api/generated/FirstErrorBucket";
+import type { GroupReport } from "../api/generated/GroupReport";
+import type { OffsetBar } from "../api/generated/OffsetBar";
 import type { Task } from "../api/generated/Task";
-import { cellKey } from "./cells";
+import type { TagCount } from "../api/generated/TagCount";
+import type { VerdictCell } from "../api/generated/VerdictCell";
 import type { Table } from "./csv";
 import { UNDEFINED, count, decimal, ofTotal, percent, signed } from "./format";
 
 /** Which samples a chart speaks of: one group of the report. */
 export interface Scope {
   task: Task;
+  /** The data set's id; null for the task over all its data sets. */
+  dataset_id: number | null;
   dataset: string;
   /** A source within the data set, or null for the whole data set. */
   source: string | null;
@@ -58,6 +60,8 @@ export interface MatrixCell {
   diagonal: boolean;
   /** Words for screen readers and the tooltip. */
   label: string;
+  /** The cell in words, without its count ("predicted 3, true 5"): the queue's name. */
+  what: string;
 }
 
 export interface MatrixBody {
@@ -86,13 +90,22 @@ export interface ColumnsBody {
   series: ColumnSeries[];
 }
 
+/** A table of text (plain text only) with, optionally, one count that opens all its samples. */
+export interface ListBody {
+  kind: "list";
+  columns: string[];
+  rows: string[][];
+  /** The count of every item (the list may show only the first), and its key. */
+  all?: { key: string; count: number; label: string };
+}
+
 export interface Chart {
   /** Stable within a section; part of the file names. */
   id: string;
   title: string;
   /** One sentence: what the chart shows. */
   description: string;
-  body: BarsBody | MatrixBody | ColumnsBody;
+  body: BarsBody | MatrixBody | ColumnsBody | ListBody;
   /** The numbers behind it, as its CSV file holds them. */
   table: Table;
   /** Said instead of the chart when it has nothing to draw. */
@@ -118,8 +131,11 @@ export interface Section {
   empty?: string;
 }
 
-/** A section over one group (null when it does not apply to the group's task). */
-export type SectionBuilder = (group: GroupReport, report: Report) => Section | null;
+/** Which of a group's references the charts are against. */
+export type ReferenceView = "gold" | "human";
+
+/** A section over one group against one reference (null when it does not apply to the group's task). */
+export type SectionBuilder = (group: GroupReport, against: Against, report: Report) => Section | null;
 
 /** A matrix this many columns wide takes a whole row of the view (long solutions' grids). */
 export const WIDE_MATRIX = 10;
@@ -135,7 +151,7 @@ export function matrixCellSize(body: MatrixBody): number {
 // ---- groups ----
 
 export function scopeOf(group: GroupReport): Scope {
-  return { task: group.task, dataset: group.dataset, source: group.source };
+  return { task: group.task, dataset_id: group.dataset_id, dataset: group.dataset, source: group.source };
 }
 
 /** A group's identity, for the picker and `data-group`. */
@@ -168,106 +184,120 @@ export function headline(group: GroupReport): { label: string; text: string } | 
   return null;
 }
 
-/** Why a group has no charts, or null when it has some. */
-export function emptyReason(group: GroupReport): string | null {
+/** A group's numbers against one reference. */
+export function againstOf(group: GroupReport, view: ReferenceView): Against {
+  return view === "human" ? group.human : group.gold;
+}
+
+/** Why a group has no charts against a reference, or null when it has some. */
+export function emptyReason(group: GroupReport, view: ReferenceView = "gold"): string | null {
   if (group.judged === 0) return "No judged samples in this group.";
-  if (!group.processbench && !group.pairwise && !group.verification && !group.rating) {
+  const a = againstOf(group, view);
+  const scored = a.processbench || a.pairwise || a.verification || a.rating;
+  if (view === "human") {
+    if (group.with_human === 0) return "No human labels yet in this group: label samples (or accept the evaluator's verdicts) in the queue to compare with people.";
+    if (!scored) return "No judged samples with a human label and a verdict in this group.";
+    return null;
+  }
+  if (!scored) {
     return group.with_gold === 0 ? "No judged samples with ground truth in this group." : "No judged samples with ground truth and a verdict in this group.";
   }
   return null;
 }
 
-// ---- step-level ----
+// ---- grids of predicted against reference values ----
 
-/** A step-level verdict on an axis: a step index, `-1` (no error), or a failure. */
-export type StepValue = number | null | "failed";
-
-export function stepOf(predicted: Predicted<number | null>): StepValue {
-  return predicted === "failed" ? "failed" : predicted.value;
+/** As the grids write a value: `-1` is no wrong step, null no verdict. */
+export function valueLabel(v: number | null, none = "no error"): string {
+  return v === null ? "failed" : v === -1 ? none : String(v);
 }
 
-/** As cell keys and CSV files write it: `3`, `-1`, `failed`. */
-export function stepText(v: StepValue): string {
-  return v === null ? "-1" : String(v);
-}
-
-/** As the chart writes it: `3`, `no error`, `failed`. */
-export function stepLabel(v: StepValue): string {
-  return v === null ? "no error" : v === "failed" ? "failed" : String(v);
-}
-
-/** The true × predicted first-error grid. Rows: true step, `no error` first; columns add `failed`. */
-export function firstErrorMatrix(fe: FirstErrorAnalysis): MatrixBody {
-  const steps = new Set<number>();
+/**
+ * A grid of the API's cells, reference values as rows and predicted ones as columns (no error
+ * first, failed last). `label` writes an axis value; the reference's name goes in the words.
+ */
+export function verdictMatrix(cells: VerdictCell[], opts: { rowTitle: string; colTitle: string; reference: string; label?: (v: number | null) => string; axis?: number[] }): MatrixBody {
+  const label = opts.label ?? ((v) => valueLabel(v));
+  const seen = new Set<number>(opts.axis ?? []);
   let failed = false;
-  for (const c of fe.grid) {
-    if (c.gold !== null) steps.add(c.gold);
-    const p = stepOf(c.predicted);
-    if (p === "failed") failed = true;
-    else if (p !== null) steps.add(p);
+  for (const c of cells) {
+    seen.add(c.gold);
+    if (c.predicted === null) failed = true;
+    else seen.add(c.predicted);
   }
-  const axis: StepValue[] = [null, ...[...steps].sort((a, b) => a - b)];
-  const cols: StepValue[] = failed ? [...axis, "failed"] : axis;
-  const index = (list: StepValue[], v: StepValue) => list.findIndex((x) => x === v);
-  const cells: MatrixCell[] = fe.grid.map((c) => {
-    const p = stepOf(c.predicted);
+  const axis = [...seen].sort((a, b) => a - b);
+  const cols: (number | null)[] = failed ? [...axis, null] : axis;
+  const out: MatrixCell[] = cells.map((c) => {
+    const what = `predicted ${label(c.predicted)}, ${opts.reference} ${label(c.gold)}`;
     return {
-      row: index(axis, c.gold),
-      col: index(cols, p),
+      row: axis.indexOf(c.gold),
+      col: cols.indexOf(c.predicted),
       count: c.count,
-      key: cellKey.firstError(p, c.gold),
-      diagonal: p === c.gold,
-      label: `true ${stepLabel(c.gold)}, predicted ${stepLabel(p)}: ${count(c.count)} samples`,
+      key: c.key,
+      diagonal: c.predicted === c.gold,
+      label: `${what}: ${count(c.count)} samples`,
+      what,
     };
   });
   return {
     kind: "matrix",
-    rowTitle: "True first error (step)",
-    colTitle: "Predicted first error (step)",
-    rows: axis.map(stepLabel),
-    cols: cols.map(stepLabel),
-    cells,
-    max: Math.max(0, ...cells.map((c) => c.count)),
+    rowTitle: opts.rowTitle,
+    colTitle: opts.colTitle,
+    rows: axis.map(label),
+    cols: cols.map(label),
+    cells: out,
+    max: Math.max(0, ...out.map((c) => c.count)),
   };
 }
 
-/** The outcome buckets, in the order people read them, with their cell key's name. */
-export const BUCKETS: { field: keyof BucketCounts; name: string; label: string; tone: Tone; detail: string }[] = [
-  { field: "exact", name: "exact", label: "Exact", tone: "agree", detail: "named the true first wrong step" },
-  { field: "early", name: "early", label: "Early", tone: "disagree", detail: "named a step before the true first error" },
-  { field: "late", name: "late", label: "Late", tone: "disagree", detail: "named a step after the true first error (read past it)" },
-  { field: "missed_error", name: "missed-error", label: "Missed error", tone: "disagree", detail: "said no error where there is one" },
-  { field: "false_alarm", name: "false-alarm", label: "False alarm", tone: "disagree", detail: "named a step where there is no error" },
-  { field: "correct_no_error", name: "correct-no-error", label: "Correct no error", tone: "agree", detail: "said no error, rightly" },
-  { field: "failed", name: "failed", label: "No verdict", tone: "warn", detail: "no verdict could be read" },
+/** "true" against ground truth, "human" against people's labels. */
+export function referenceWord(a: Against): string {
+  return a.reference === "gold" ? "true" : "human";
+}
+const referenceTitle = (a: Against) => (a.reference === "gold" ? "True" : "Human");
+
+// ---- step-level ----
+
+/** The outcome buckets, in the order people read them. */
+export const BUCKETS: { bucket: FirstErrorBucket; label: string; tone: Tone; detail: string }[] = [
+  { bucket: "exact", label: "Exact", tone: "agree", detail: "named the first wrong step" },
+  { bucket: "early", label: "Early", tone: "disagree", detail: "named a step before the first error" },
+  { bucket: "late", label: "Late", tone: "disagree", detail: "named a step after the first error (read past it)" },
+  { bucket: "missed-error", label: "Missed error", tone: "disagree", detail: "said no error where there is one" },
+  { bucket: "false-alarm", label: "False alarm", tone: "disagree", detail: "named a step where there is no error" },
+  { bucket: "correct-no-error", label: "Correct no error", tone: "agree", detail: "said no error, rightly" },
+  { bucket: "failed", label: "No verdict", tone: "warn", detail: "no verdict could be read" },
 ];
 
 /**
- * Every offset from the lowest to the highest seen, the missing ones as 0, so the histogram's
- * x axis is even (only the seen ones past 60 steps of range: an outlier would flatten it).
+ * Every offset from the lowest to the highest seen, the missing ones as 0 (no key), so the
+ * histogram's x axis is even (only the seen ones past 60 steps of range: an outlier would
+ * flatten it).
  */
-export function offsetRange(offsets: OffsetCount[]): OffsetCount[] {
+export function offsetRange(offsets: OffsetBar[]): OffsetBar[] {
   const sorted = [...offsets].sort((a, b) => a.offset - b.offset);
   if (sorted.length === 0) return sorted;
   const lo = sorted[0].offset;
   const hi = sorted[sorted.length - 1].offset;
   if (hi - lo > 60) return sorted;
-  const seen = new Map(sorted.map((o) => [o.offset, o.count]));
-  return Array.from({ length: hi - lo + 1 }, (_, i) => ({ offset: lo + i, count: seen.get(lo + i) ?? 0 }));
+  const seen = new Map(sorted.map((o) => [o.offset, o]));
+  return Array.from({ length: hi - lo + 1 }, (_, i) => seen.get(lo + i) ?? { key: "", offset: lo + i, count: 0 });
 }
 
 /** Relative-position bins: "0–10%", …, "90–100%". */
 export function positionLabels(bins: number): string[] {
   return Array.from({ length: bins }, (_, i) => `${Math.round((i * 100) / bins)}–${Math.round(((i + 1) * 100) / bins)}%`);
 }
+const tenth = (v: number | null) => (v === null ? "failed" : v === -1 ? "no error" : `${v * 10}–${v * 10 + 10}%`);
 
-export function stepLevelSection(group: GroupReport, report: Report): Section | null {
+export function stepLevelSection(group: GroupReport, a: Against, report: Report): Section | null {
   if (group.task !== "step-level") return null;
-  const pb = group.processbench;
-  const fe = group.first_error;
+  const pb = a.processbench;
+  const st = a.step;
+  const ref = referenceWord(a);
   const section: Section = { id: "step-level", title: "First errors (ProcessBench)", stats: [], charts: [] };
-  if (!pb || !fe) {
-    section.empty = emptyReason(group) ?? "No step-level verdicts with ground truth in this group.";
+  if (!pb || !st) {
+    section.empty = emptyReason(group, a.reference === "gold" ? "gold" : "human") ?? "No step-level verdicts with a reference in this group.";
     return section;
   }
   section.stats = [
@@ -275,7 +305,7 @@ export function stepLevelSection(group: GroupReport, report: Report): Section | 
     { id: "correct", label: "Correct samples", text: count(pb.n_correct) },
     { id: "failed", label: "No verdict", text: count(pb.n_failed), title: "Counted as wrong in the accuracies" },
   ];
-  if (report.processbench_mean_f1 !== null) {
+  if (a.reference === "gold" && report.processbench_mean_f1 !== null) {
     section.stats.push({ id: "mean-f1", label: "Mean F1 over ProcessBench splits", text: percent(report.processbench_mean_f1), title: "The benchmark's headline: the mean F1 over the splits of every ProcessBench import" });
   }
   const errorHits = pb.error_accuracy === null ? null : Math.round(pb.error_accuracy * pb.n_erroneous);
@@ -303,80 +333,79 @@ export function stepLevelSection(group: GroupReport, report: Report): Section | 
       ],
     },
   });
-  const matrix = firstErrorMatrix(fe);
+  const matrix = verdictMatrix(st.grid, { rowTitle: `${referenceTitle(a)} first error (step)`, colTitle: "Predicted first error (step)", reference: ref, axis: [-1] });
   section.charts.push({
     id: "first-error-grid",
-    title: "First error: predicted against true step",
-    description: "Samples per true first wrong step (rows) and the step the evaluator named (columns); the diagonal is right.",
+    title: "First error",
+    description: `Samples per ${ref} first wrong step (rows) and the step the evaluator named (columns); the diagonal is right.`,
     body: matrix,
     table: {
-      header: ["true_first_error", "predicted_first_error", "samples"],
-      rows: fe.grid.map((c) => [stepText(c.gold), stepText(stepOf(c.predicted)), c.count]),
+      header: [`${ref}_first_error`, "predicted_first_error", "samples"],
+      rows: [...st.grid].sort((x, y) => x.gold - y.gold || (x.predicted ?? 1e9) - (y.predicted ?? 1e9)).map((c) => [c.gold, c.predicted ?? "failed", c.count]),
     },
     empty: matrix.cells.length === 0 ? "No judged samples in this group." : undefined,
   });
+  const buckets = new Map(st.buckets.map((b) => [b.bucket, b]));
+  const n = (b: FirstErrorBucket) => buckets.get(b)?.count ?? 0;
   section.charts.push({
     id: "buckets",
     title: "Where verdicts land",
-    description: "Each sample by how its predicted first error relates to the true one.",
+    description: `Each sample by how its predicted first error relates to the ${ref} one.`,
     body: {
       kind: "bars",
-      domain: [0, Math.max(1, ...BUCKETS.map((b) => fe.buckets[b.field]))],
+      domain: [0, Math.max(1, ...BUCKETS.map((b) => n(b.bucket)))],
       bars: BUCKETS.map((b) => ({
         label: b.label,
-        value: fe.buckets[b.field],
-        text: count(fe.buckets[b.field]),
-        key: fe.buckets[b.field] > 0 ? cellKey.bucket(b.name) : undefined,
+        value: n(b.bucket),
+        text: count(n(b.bucket)),
+        key: n(b.bucket) > 0 ? buckets.get(b.bucket)?.key : undefined,
         tone: b.tone,
         detail: b.detail,
       })),
     },
-    table: { header: ["bucket", "samples"], rows: BUCKETS.map((b) => [b.name, fe.buckets[b.field]]) },
+    table: { header: ["bucket", "samples"], rows: BUCKETS.map((b) => [b.bucket, n(b.bucket)]) },
   });
-  const offsets = offsetRange(fe.offsets);
+  const offsets = offsetRange(st.offsets);
   section.charts.push({
     id: "off-by-k",
     title: "Off by k steps",
-    description: "Predicted minus true first wrong step, where both name a step (negative is early).",
+    description: `Predicted minus ${ref} first wrong step, where both name a step (negative is early).`,
     body: {
       kind: "columns",
       xTitle: "Steps off",
       labels: offsets.map((o) => signed(o.offset)),
-      series: [{ name: "Samples", counts: offsets.map((o) => o.count), keys: offsets.map((o) => (o.count > 0 ? cellKey.offset(o.offset) : null)), tone: "neutral" }],
+      series: [{ name: "Samples", counts: offsets.map((o) => o.count), keys: offsets.map((o) => (o.count > 0 && o.key ? o.key : null)), tone: "neutral" }],
     },
-    table: { header: ["offset", "samples"], rows: fe.offsets.map((o) => [o.offset, o.count]) },
+    table: { header: ["offset", "samples"], rows: [...st.offsets].sort((x, y) => x.offset - y.offset).map((o) => [o.offset, o.count]) },
     empty: offsets.length === 0 ? "No sample where both name a wrong step." : undefined,
   });
-  const bins = fe.gold_positions.length;
-  const labels = positionLabels(bins);
-  const anyPosition = fe.gold_positions.some((n) => n > 0) || fe.predicted_positions.some((n) => n > 0);
+  const positions = verdictMatrix(st.positions, { rowTitle: `${referenceTitle(a)} first error (tenth of the solution)`, colTitle: "Predicted first error (tenth)", reference: ref, label: tenth, axis: [-1] });
   section.charts.push({
     id: "relative-position",
     title: "Where in the solution first errors fall",
-    description: "True and predicted first wrong steps by their position in the solution, in tenths of its length.",
-    body: {
-      kind: "columns",
-      xTitle: "Position in the solution",
-      labels,
-      series: [
-        { name: "True", counts: [...fe.gold_positions], keys: fe.gold_positions.map((n, i) => (n > 0 ? cellKey.position("gold", i) : null)), tone: "gold" },
-        { name: "Predicted", counts: [...fe.predicted_positions], keys: fe.predicted_positions.map((n, i) => (n > 0 ? cellKey.position("pred", i) : null)), tone: "predicted" },
-      ],
+    description: `Predicted against ${ref} first wrong step by position in the solution, in tenths of its length; the diagonal is the right tenth.`,
+    body: positions,
+    table: {
+      header: [`${ref}_position`, "predicted_position", "samples"],
+      rows: [...st.positions].sort((x, y) => x.gold - y.gold || (x.predicted ?? 1e9) - (y.predicted ?? 1e9)).map((c) => [tenth(c.gold), c.predicted === null ? "failed" : tenth(c.predicted), c.count]),
     },
-    table: { header: ["position", "true_first_errors", "predicted_first_errors"], rows: labels.map((l, i) => [l, fe.gold_positions[i], fe.predicted_positions[i]]) },
-    empty: anyPosition ? undefined : "No first errors to place.",
+    empty: positions.cells.length === 0 ? "No first errors to place." : undefined,
   });
   return section;
 }
 
 // ---- pairwise ----
 
-export function pairwiseSection(group: GroupReport): Section | null {
+const ORDER_WORDS: Record<string, string> = { original: "Original order", swapped: "Swapped order" };
+const FARED_WORDS: Record<string, string> = { right: "right", wrong: "wrong", failed: "no verdict" };
+
+export function pairwiseSection(group: GroupReport, a: Against): Section | null {
   if (group.task !== "pairwise") return null;
-  const p = group.pairwise;
+  const p = a.pairwise;
+  const ref = a.reference === "gold" ? "the ground truth" : "the human label";
   const section: Section = { id: "pairwise", title: "Pairwise and the A/B swap", stats: [], charts: [] };
   if (!p) {
-    section.empty = emptyReason(group) ?? "No pairwise verdicts with ground truth in this group.";
+    section.empty = emptyReason(group, a.reference === "gold" ? "gold" : "human") ?? "No pairwise verdicts with a reference in this group.";
     return section;
   }
   section.stats = [
@@ -388,7 +417,7 @@ export function pairwiseSection(group: GroupReport): Section | null {
   section.charts.push({
     id: "pairwise",
     title: "Accuracy and consistency",
-    description: "Accuracy in each order, right in both orders (the protocol's accuracy), and the same pick in both orders.",
+    description: `Accuracy against ${ref} in each order, right in both orders (the protocol's accuracy), and the same pick in both orders.`,
     body: {
       kind: "bars",
       domain: [0, 1],
@@ -423,33 +452,93 @@ export function pairwiseSection(group: GroupReport): Section | null {
     },
     table: { header: ["metric", "value"], rows: [["first_position_share", p.first_position_share]] },
   });
+  const pc = a.pair;
+  if (pc) {
+    const orders = pc.orders.map((c) => {
+      const [, order, fared] = c.key.split(":");
+      return { ...c, label: `${ORDER_WORDS[order] ?? order}, ${FARED_WORDS[fared] ?? fared}`, order, fared };
+    });
+    section.charts.push({
+      id: "orders",
+      title: "How each order fared",
+      description: `Verdicts of each order against ${ref}: right, wrong, or no verdict.`,
+      body: {
+        kind: "bars",
+        domain: [0, Math.max(1, ...orders.map((o) => o.count))],
+        bars: orders.map((o) => ({ label: o.label, value: o.count, text: count(o.count), key: o.count > 0 ? o.key : undefined, tone: o.fared === "right" ? "agree" : o.fared === "wrong" ? "disagree" : "warn" })),
+      },
+      table: { header: ["order", "fared", "pairs"], rows: orders.map((o) => [o.order, o.fared, o.count]) },
+      empty: orders.length === 0 ? "No verdicts." : undefined,
+    });
+    section.charts.push(swapFlipChart(p.flips, pc.flips));
+    section.charts.push(lengthBiasChart(pc.length, pc.length_cells));
+  }
   return section;
+}
+
+/** The pairs whose pick changed with the order: the first few listed, all of them under `swap-flip`. */
+export function swapFlipChart(total: number, flips: { sample_id: number; original: string; swapped: string }[]): Chart {
+  return {
+    id: "swap-flips",
+    title: "Swap flips",
+    description: "Pairs whose verdict changed when A and B traded places (both picks in the original order's letters).",
+    body: {
+      kind: "list",
+      columns: ["Sample", "Original order picks", "Swapped order picks"],
+      rows: flips.map((f) => [String(f.sample_id), f.original, f.swapped]),
+      all: total > 0 ? { key: "swap-flip", count: total, label: `all ${count(total)} flips` } : undefined,
+    },
+    table: { header: ["sample_id", "original_pick", "swapped_pick"], rows: flips.map((f) => [f.sample_id, f.original, f.swapped]) },
+    empty: total === 0 ? "No verdict changed with the order." : undefined,
+  };
+}
+
+/** How often the original-order pick is the longer response. */
+export function lengthBiasChart(l: { n: number; picked_longer: number; longer_share: number | null; n_reference_longer: number; accuracy_reference_longer: number | null; n_reference_shorter: number; accuracy_reference_shorter: number | null }, cells: { key: string; count: number }[]): Chart {
+  const cell = (name: string) => cells.find((c) => c.key === `length:${name}`);
+  const longer = cell("picked-longer");
+  const shorter = cell("picked-shorter");
+  return {
+    id: "length-bias",
+    title: "Length bias",
+    description: "Original-order picks of the longer and the shorter response (pairs whose responses differ in length); 50% longer is no bias.",
+    body: {
+      kind: "bars",
+      domain: [0, Math.max(1, l.n)],
+      bars: [
+        { label: "Picked the longer", value: l.picked_longer, text: count(l.picked_longer), key: longer && longer.count > 0 ? longer.key : undefined, tone: "neutral", detail: `${percent(l.longer_share)} of ${count(l.n)} pairs` },
+        { label: "Picked the shorter", value: shorter?.count ?? l.n - l.picked_longer, text: count(shorter?.count ?? l.n - l.picked_longer), key: shorter && shorter.count > 0 ? shorter.key : undefined, tone: "neutral" },
+      ],
+    },
+    table: {
+      header: ["metric", "value", "pairs"],
+      rows: [
+        ["picked_longer", l.picked_longer, l.n],
+        ["longer_share", l.longer_share, l.n],
+        ["accuracy_reference_longer", l.accuracy_reference_longer, l.n_reference_longer],
+        ["accuracy_reference_shorter", l.accuracy_reference_shorter, l.n_reference_shorter],
+      ],
+    },
+    empty: l.n === 0 ? "No pair whose responses differ in length has a verdict." : undefined,
+  };
 }
 
 // ---- verification ----
 
-export function confusionMatrix(c: Confusion): MatrixBody {
-  const rows = ["correct", "incorrect"] as const;
-  const cols = ["correct", "incorrect", "failed"] as const;
-  const cells: MatrixCell[] = [];
-  rows.forEach((gold, r) => {
-    const counts = gold === "correct" ? c.gold_correct : c.gold_incorrect;
-    cols.forEach((pred, col) => {
-      if (counts[pred] === 0) return;
-      cells.push({
-        row: r,
-        col,
-        count: counts[pred],
-        key: cellKey.confusion(gold, pred),
-        diagonal: gold === pred,
-        label: `true ${gold}, predicted ${pred === "failed" ? "no verdict" : pred}: ${count(counts[pred])} samples`,
-      });
+const CORRECTNESS = ["correct", "incorrect"];
+export function confusionMatrix(a: Against): MatrixBody {
+  const ref = referenceWord(a);
+  const cells: MatrixCell[] = a.confusion
+    .filter((c) => c.count > 0)
+    .map((c) => {
+      const pred = c.predicted ?? "no verdict";
+      const what = `predicted ${pred}, ${ref} ${c.gold}`;
+      return { row: CORRECTNESS.indexOf(c.gold), col: c.predicted === null ? 2 : CORRECTNESS.indexOf(c.predicted), count: c.count, key: c.key, diagonal: c.predicted === c.gold, label: `${what}: ${count(c.count)} samples`, what };
     });
-  });
-  const withFailed = c.gold_correct.failed + c.gold_incorrect.failed > 0;
+  const withFailed = cells.some((c) => c.col === 2);
   return {
     kind: "matrix",
-    rowTitle: "True",
+    rowTitle: referenceTitle(a),
     colTitle: "Predicted",
     rows: ["correct", "incorrect"],
     cols: withFailed ? ["correct", "incorrect", "no verdict"] : ["correct", "incorrect"],
@@ -458,12 +547,12 @@ export function confusionMatrix(c: Confusion): MatrixBody {
   };
 }
 
-export function verificationSection(group: GroupReport): Section | null {
+export function verificationSection(group: GroupReport, a: Against): Section | null {
   if (group.task !== "reference-free" && group.task !== "reference-based") return null;
-  const v = group.verification;
+  const v = a.verification;
   const section: Section = { id: "verification", title: "Verification", stats: [], charts: [] };
   if (!v) {
-    section.empty = emptyReason(group) ?? "No verdicts with ground truth in this group.";
+    section.empty = emptyReason(group, a.reference === "gold" ? "gold" : "human") ?? "No verdicts with a reference in this group.";
     return section;
   }
   section.stats = [
@@ -502,15 +591,16 @@ export function verificationSection(group: GroupReport): Section | null {
       ],
     },
   });
+  const c = v.confusion;
   section.charts.push({
     id: "confusion",
     title: "Confusion",
-    description: "Samples by true verdict (rows) and the evaluator's (columns); the diagonal is right.",
-    body: confusionMatrix(v.confusion),
+    description: `Samples by ${referenceWord(a)} verdict (rows) and the evaluator's (columns); the diagonal is right.`,
+    body: confusionMatrix(a),
     table: {
-      header: ["true", "predicted", "samples"],
+      header: [referenceWord(a), "predicted", "samples"],
       rows: (["correct", "incorrect"] as const).flatMap((gold) => {
-        const counts = gold === "correct" ? v.confusion.gold_correct : v.confusion.gold_incorrect;
+        const counts = gold === "correct" ? c.gold_correct : c.gold_incorrect;
         return (["correct", "incorrect", "failed"] as const).map((pred) => [gold, pred, counts[pred]]);
       }),
     },
@@ -520,24 +610,25 @@ export function verificationSection(group: GroupReport): Section | null {
 
 // ---- rating ----
 
-export function ratingSection(group: GroupReport): Section | null {
+export function ratingSection(group: GroupReport, a: Against): Section | null {
   if (group.task !== "rating") return null;
-  const r = group.rating;
+  const r = a.rating;
   const section: Section = { id: "rating", title: "Rating", stats: [], charts: [] };
   if (!r) {
-    section.empty = emptyReason(group) ?? "No ratings with ground truth in this group.";
+    section.empty = emptyReason(group, a.reference === "gold" ? "gold" : "human") ?? "No ratings with a reference in this group.";
     return section;
   }
+  const ref = referenceWord(a);
   section.stats = [
     { id: "samples", label: "Samples scored", text: count(r.n) },
-    { id: "mae", label: "Mean absolute error", text: decimal(r.mae, 2), title: "Mean of |predicted − true| over the rated samples" },
-    { id: "exact", label: "Rated exactly", text: percent(r.exact_agreement), title: "Share of all samples rated exactly the true value" },
+    { id: "mae", label: "Mean absolute error", text: decimal(r.mae, 2), title: `Mean of |predicted − ${ref}| over the rated samples` },
+    { id: "exact", label: "Rated exactly", text: percent(r.exact_agreement), title: `Share of all samples rated exactly the ${ref} value` },
     { id: "failed", label: "No rating", text: count(r.n_failed) },
   ];
   section.charts.push({
     id: "rating",
-    title: "Correlation with the true ratings",
-    description: "Rank (Spearman) and linear (Pearson) correlation of the evaluator's ratings with the true ones, over the rated samples.",
+    title: "Correlation with the reference ratings",
+    description: `Rank (Spearman) and linear (Pearson) correlation of the evaluator's ratings with the ${ref} ones, over the rated samples.`,
     body: {
       kind: "bars",
       domain: [-1, 1],
@@ -558,7 +649,50 @@ export function ratingSection(group: GroupReport): Section | null {
       ],
     },
   });
-  section.note = "A scatter of predicted against true ratings needs each sample's rating, which the report does not carry yet.";
+  const grid = verdictMatrix(a.rating_grid, { rowTitle: `${referenceTitle(a)} rating`, colTitle: "Predicted rating", reference: ref, label: (v) => (v === null ? "failed" : String(v)) });
+  section.charts.push({
+    id: "rating-grid",
+    title: "Rating",
+    description: `Samples per ${ref} rating (rows) and the evaluator's rating (columns); the diagonal is exact.`,
+    body: grid,
+    table: {
+      header: [`${ref}_rating`, "predicted_rating", "samples"],
+      rows: [...a.rating_grid].sort((x, y) => x.gold - y.gold || (x.predicted ?? 1e9) - (y.predicted ?? 1e9)).map((c) => [c.gold, c.predicted ?? "failed", c.count]),
+    },
+    empty: grid.cells.length === 0 ? "No rated samples." : undefined,
+  });
+  return section;
+}
+
+// ---- failure-mode tags ----
+
+/** People's tags and the app's inferred ones, as bars that open their samples. */
+export function tagsSection(group: GroupReport, a: Against): Section | null {
+  const people: TagCount[] = group.tags;
+  const inferred: TagCount[] = a.inferred;
+  const section: Section = { id: "tags", title: "Failure-mode tags", stats: [], charts: [] };
+  if (group.judged === 0) return null;
+  const all = [...people.map((t) => ({ ...t, inferred: false })), ...inferred.map((t) => ({ ...t, inferred: true }))];
+  section.charts.push({
+    id: "tags",
+    title: "Failure-mode tags",
+    description: "Samples per tag people set, and per tag the app infers from the verdicts (marked inferred).",
+    body: {
+      kind: "bars",
+      domain: [0, Math.max(1, ...all.map((t) => t.count))],
+      bars: all.map((t) => ({
+        label: t.inferred ? `${t.tag} (inferred)` : t.tag,
+        value: t.count,
+        text: count(t.count),
+        key: t.count > 0 ? t.key : undefined,
+        tone: t.inferred ? "predicted" : "gold",
+        detail: t.inferred ? "inferred from the evaluator's verdict" : "set by people",
+      })),
+    },
+    table: { header: ["tag", "source", "samples"], rows: all.map((t) => [t.tag, t.inferred ? "inferred" : "people", t.count]) },
+    empty: all.length === 0 ? "No tags." : undefined,
+  });
+  if (people.length === 0) section.note = "No tags set by people in this group yet (press t on a sample to tag it).";
   return section;
 }
 
@@ -570,6 +704,7 @@ export function summaryStats(group: GroupReport): Stat[] {
     { id: "samples", label: "Samples", text: count(group.samples) },
     { id: "judged", label: "Judged", text: count(group.judged) },
     { id: "with-gold", label: "With ground truth", text: count(group.with_gold) },
+    { id: "with-human", label: "With a human label", text: count(group.with_human) },
     { id: "accepted", label: "Verdicts accepted by people", text: count(group.accepted) },
     { id: "corrected", label: "Verdicts corrected by people", text: count(group.corrected) },
   ];
@@ -580,10 +715,55 @@ export function summaryStats(group: GroupReport): Stat[] {
 }
 
 /** The analyses, in the order they are shown; each applies to some tasks. */
-export const SECTIONS: SectionBuilder[] = [stepLevelSection, pairwiseSection, verificationSection, ratingSection];
+export const SECTIONS: SectionBuilder[] = [stepLevelSection, pairwiseSection, verificationSection, ratingSection, tagsSection];
 
-export function sectionsFor(group: GroupReport, report: Report, builders: SectionBuilder[] = SECTIONS): Section[] {
-  return builders.map((b) => b(group, report)).filter((s): s is Section => s !== null);
+export function sectionsFor(group: GroupReport, report: Report, view: ReferenceView = "gold", builders: SectionBuilder[] = SECTIONS): Section[] {
+  const a = againstOf(group, view);
+  return builders.map((b) => b(group, a, report)).filter((s): s is Section => s !== null);
 }
 
 export { UNDEFINED };
+
+// ---- contradictions across tasks (the whole project) ----
+
+const CONTRADICTION_WORDS: Record<string, { label: string; detail: string }> = {
+  "error-but-correct": { label: "Error, but correct", detail: "a step-level verdict names a wrong step; a verification verdict calls the answer correct" },
+  "error-but-high-rating": { label: "Error, but rated high", detail: "a step-level verdict names a wrong step; a rating is at or above the high mark" },
+  "no-error-but-incorrect": { label: "No error, but incorrect", detail: "a step-level verdict finds no wrong step; a verification verdict calls the answer incorrect" },
+};
+
+/** Counts per kind of contradiction between tasks on one trace, and the first pairs listed. */
+export function contradictionCharts(c: Contradictions): Chart[] {
+  const kinds = c.counts.map((cell) => {
+    const kind = cell.key.replace(/^contradiction:/, "");
+    const words = CONTRADICTION_WORDS[kind] ?? { label: kind, detail: "" };
+    return { ...cell, kind, ...words };
+  });
+  const empty = c.traces_compared === 0 ? "No trace has both a step-level verdict and a verdict of another task." : undefined;
+  return [
+    {
+      id: "contradictions",
+      title: "Contradictions across tasks",
+      description: `Traces judged by the step-level task and another task whose verdicts cannot both be right (high rating: ${c.high_rating} or more), over ${count(c.traces_compared)} traces compared.`,
+      body: {
+        kind: "bars",
+        domain: [0, Math.max(1, ...kinds.map((k) => k.count))],
+        bars: kinds.map((k) => ({ label: k.label, value: k.count, text: count(k.count), key: k.count > 0 ? k.key : undefined, tone: "disagree", detail: k.detail })),
+      },
+      table: { header: ["kind", "samples"], rows: kinds.map((k) => [k.kind, k.count]) },
+      empty,
+    },
+    {
+      id: "contradiction-list",
+      title: "Contradicting verdicts",
+      description: "The first pairs of contradicting verdicts: the step-level sample and the other task's.",
+      body: {
+        kind: "list",
+        columns: ["Kind", "Step-level sample", "First error", "Other sample", "Task", "Its verdict"],
+        rows: c.items.map((i) => [CONTRADICTION_WORDS[i.kind]?.label ?? i.kind, String(i.step_sample), i.first_error === -1 ? "no error" : String(i.first_error), String(i.other_sample), i.other_task, i.other_verdict]),
+      },
+      table: { header: ["kind", "step_sample", "first_error", "other_sample", "other_task", "other_verdict"], rows: c.items.map((i) => [i.kind, i.step_sample, i.first_error, i.other_sample, i.other_task, i.other_verdict]) },
+      empty: c.items.length === 0 ? (empty ?? "No contradictions.") : undefined,
+    },
+  ];
+}

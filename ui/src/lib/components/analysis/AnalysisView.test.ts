@@ -1,7 +1,8 @@
-// The analysis view mounted on the demo project's report (testing/report.ts) against a fake API:
-// the numbers on screen are the report's, every cell with samples carries its key, a cell opens
-// the nearest queue filter, CSV files hold exactly the chart's numbers, groups switch, and an
-// empty project or group says so.
+// The analysis view mounted on the demo project's analysis (testing/report.ts) against a fake
+// API: the numbers on screen are the analysis's, every cell with samples carries the API's key, a
+// cell opens exactly its samples (asked of `analysisSamples`) as a listed queue, the reference
+// switches between ground truth and human labels, CSV files hold exactly the chart's numbers,
+// groups switch, and an empty project or group says so.
 import { describe, expect, it } from "vitest";
 import { flushSync, mount, unmount } from "svelte";
 import AnalysisView from "./AnalysisView.svelte";
@@ -9,6 +10,7 @@ import { AppState } from "../../app.svelte";
 import { ApiClient, type CommandName, type Transport } from "../../api/client";
 import type { Analysis as Report } from "../../api/generated/Analysis";
 import type { ProjectOverview } from "../../api/generated/ProjectOverview";
+import type { RunDiff } from "../../api/generated/RunDiff";
 import { demoReport } from "../../testing/report";
 import { percent } from "../../analysis/format";
 
@@ -25,13 +27,37 @@ const overview: ProjectOverview = {
   sources: [],
 };
 
-async function setup(report: Report = demoReport) {
+const twoRuns: ProjectOverview = {
+  ...overview,
+  runs: [overview.runs[0], { ...overview.runs[0], id: 6, model: "FARE-8B step 2000", label: "checkpoint" }],
+};
+const cells = (suffix: string, counts: number[]) =>
+  (["both-right", "fixed", "broke", "both-wrong", "not-comparable"] as const).map((cell, i) => ({ cell, key: `diff:${cell}${suffix}`, count: counts[i] }));
+const runDiff: RunDiff = {
+  before: 1,
+  after: 6,
+  reference: "human-else-gold",
+  human: "consensus",
+  rows: [
+    { task: "step-level", tag: null, inferred: false, cells: cells("", [10, 3, 1, 4, 0]) },
+    { task: "step-level", tag: "missed-error", inferred: true, cells: cells(":inferred=missed-error", [0, 1, 1, 2, 0]) },
+  ],
+};
+
+async function setup(report: Report = demoReport, shown: ProjectOverview = overview) {
   const sent: { command: CommandName; args: unknown }[] = [];
   const saved: { name: string; text: string }[] = [];
   const transport: Transport = {
     async call(command, args) {
       sent.push({ command, args });
       if (command === "report") return report;
+      if (command === "analysisSamples") return [11, 12, 13];
+      if (command === "diff") return runDiff;
+      if (command === "diffSamples") return [21, 22];
+      if (command === "createQueue") {
+        const request = (args as { request: { name: string; samples: { ids: number[] } } }).request;
+        return { id: 9, name: request.name, samples: request.samples.ids.length };
+      }
       if (command === "counts") return { matching: 5, reviewed: 0 };
       if (command === "samples") return { rows: [], next_after: null };
       return new Promise(() => {});
@@ -45,7 +71,7 @@ async function setup(report: Report = demoReport) {
       return `/chosen/${name}`;
     },
   });
-  app.overview = overview;
+  app.overview = shown;
   app.open("report");
   await Promise.resolve();
   await Promise.resolve();
@@ -84,15 +110,15 @@ describe("the analysis view", () => {
     expect(target.querySelector('[data-chart="processbench"] [data-metric="F1"]')?.getAttribute("data-value")).toBe(String(g.processbench!.f1));
     // the grid: one keyed cell per cell of the report, its count written in it
     const grid = [...target.querySelectorAll('[data-chart="first-error-grid"] [data-key]')];
-    expect(grid.length).toBe(g.first_error!.grid.length);
+    expect(grid.length).toBe(g.gold.step!.grid.length);
     const cell = target.querySelector('[data-key="first-error:pred=-1:gold=-1"]')!;
     expect(cell.getAttribute("data-count")).toBe("11");
     expect(cell.textContent).toContain("11");
-    expect(cell.getAttribute("aria-label")).toBe("true no error, predicted no error: 11 samples");
+    expect(cell.getAttribute("aria-label")).toBe("predicted no error, true no error: 11 samples");
     expect(target.querySelector('[data-key="first-error:pred=failed:gold=3"]')).not.toBeNull();
     expect(target.querySelector('[data-key="bucket:late"]')?.getAttribute("data-count")).toBe("1");
-    expect(target.querySelector('[data-key="offset:k=-1"]')?.getAttribute("data-count")).toBe("2");
-    expect(target.querySelector('[data-key="position:gold=3"]')?.getAttribute("data-count")).toBe("6");
+    expect(target.querySelector('[data-key="offset:-1"]')?.getAttribute("data-count")).toBe("2");
+    expect(target.querySelector('[data-key="position:pred=3:gold=3"]')?.getAttribute("data-count")).toBe("3");
     expect(target.querySelector('[data-stat="mean-f1"] dd')?.textContent).toBe("66.2%");
     // every chart is an accessible picture with a title
     for (const svg of target.querySelectorAll("svg")) {
@@ -102,33 +128,98 @@ describe("the analysis view", () => {
     done();
   });
 
-  it("opens a cell as the nearest queue filter and says how near it is", async () => {
+  it("opens exactly a cell's samples as a listed queue named after the cell", async () => {
     const { app, target, sent, done } = await setup();
+    app.filters = { task: "pairwise", evaluator: "failed" };
     select(target, "step-level|step-level|");
     (target.querySelector('[data-key="first-error:pred=2:gold=1"]') as SVGElement).dispatchEvent(new MouseEvent("click", { bubbles: true }));
     await new Promise((r) => setTimeout(r, 0));
-    expect(app.filters).toEqual({ run_id: undefined, task: "step-level", dataset_id: 2, evaluator: "disagrees-with-gold" });
+    const asked = sent.find((s) => s.command === "analysisSamples")!.args as { request: unknown };
+    expect(asked.request).toEqual({ key: "first-error:pred=2:gold=1", reference: "gold", run: 1, scope: { task: "step-level", dataset_id: 1 } });
+    const made = sent.find((s) => s.command === "createQueue")!.args as { request: unknown };
+    expect(made.request).toEqual({
+      name: "First error: predicted 2, true 1 (Step-level, step-level)",
+      samples: { kind: "samples", ids: [11, 12, 13], from: "First error: predicted 2, true 1", run_id: undefined },
+      order: "listed",
+      seed: undefined,
+    });
+    // no other filter narrows the queue
+    expect(app.filters).toEqual({ run_id: undefined, queue: 9 });
     expect(app.overlay).toBeNull();
-    const asked = sent.filter((s) => s.command === "counts").at(-1)!.args as { query: Record<string, unknown> };
-    expect(asked.query).toMatchObject({ task: "step-level", dataset_id: 2, evaluator: "disagrees-with-gold" });
-    expect(app.toasts.at(-1)?.text).toBe(
-      "The queue shows the 5 samples of step-level · step-level where the evaluator disagrees with the ground truth; this cell's 1 are among them (the cell's own samples need the sample-level analysis, not available yet).",
-    );
+    expect(app.toasts.at(-1)?.text).toBe("Queue “First error: predicted 2, true 1 (Step-level, step-level)”: 3 samples.");
     done();
   });
 
   it("moves to a cell and opens it from the keyboard commands", async () => {
-    const { app, target, done } = await setup();
+    const { app, target, sent, done } = await setup();
     select(target, "reference-based|reference-based|");
     app.moveCell("right");
     const focused = document.activeElement as HTMLElement;
-    expect(focused.dataset.key).toBe("confusion:gold=correct:pred=correct");
+    expect(focused.dataset.key).toBe("confusion:pred=correct:gold=correct");
     app.openFocusedCell();
     await new Promise((r) => setTimeout(r, 0));
-    expect(app.filters.evaluator).toBe("agrees-with-gold");
-    expect(app.filters.task).toBe("reference-based");
-    // that run judged each sample K times: the queue's filter reads the first judgment
-    expect(app.toasts.at(-1)?.text).toContain("counted by the majority of K judgments, so the two can differ");
+    expect((sent.find((s) => s.command === "analysisSamples")!.args as { request: { key: string } }).request.key).toBe("confusion:pred=correct:gold=correct");
+    expect((sent.find((s) => s.command === "createQueue")!.args as { request: { name: string } }).request.name).toBe("Confusion: predicted correct, true correct (Reference-based, reference-based)");
+    done();
+  });
+
+  it("switches to human labels (h), says when there are none, and opens human cells against them", async () => {
+    const { app, target, done } = await setup();
+    select(target, "step-level|step-level|");
+    app.toggleReference();
+    flushSync();
+    expect(target.querySelector('[data-reference="human"]')?.getAttribute("aria-checked")).toBe("true");
+    expect(target.querySelector('[data-testid="analysis-group-empty"]')?.textContent).toContain("No human labels yet");
+    expect(target.querySelector('[data-chart="first-error-grid"]')).toBeNull();
+    done();
+    // a project with human labels: the human section's cells, opened against the human reference
+    const step = demoReport.groups.find((g) => g.task === "step-level")!;
+    const labelled = { ...demoReport, groups: [{ ...step, with_human: 28, human: { ...step.gold, reference: "human" as const } }] };
+    const second = await setup(labelled);
+    second.app.analysisReference = "human";
+    flushSync();
+    expect(second.target.querySelector('[data-chart="first-error-grid"] figcaption')?.textContent).toContain("human first wrong step");
+    (second.target.querySelector('[data-key="bucket:late"]') as SVGElement).dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect((second.sent.find((s) => s.command === "analysisSamples")!.args as { request: { reference: string } }).request.reference).toBe("human");
+    expect((second.sent.find((s) => s.command === "createQueue")!.args as { request: { name: string } }).request.name).toBe("Where verdicts land: Late (Step-level, step-level, against human labels)");
+    second.done();
+  });
+
+  it("lists the swap flips and opens all of them by their key", async () => {
+    const { target, sent, done } = await setup();
+    const rows = [...target.querySelectorAll('[data-chart="swap-flips"] tbody tr')].map((r) => r.textContent);
+    expect(rows[0]).toBe("46AB");
+    (target.querySelector('[data-chart="swap-flips"] [data-key="swap-flip"]') as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect((sent.find((s) => s.command === "analysisSamples")!.args as { request: { key: string } }).request.key).toBe("swap-flip");
+    expect(target.querySelector('[data-chart="length-bias"] [data-key="length:picked-longer"]')?.getAttribute("data-count")).toBe("17");
+    expect(target.querySelector('[data-chart="tags"] [data-key="inferred:position-bias"]')?.getAttribute("aria-label")).toContain("position-bias (inferred)");
+    expect(target.querySelector('[data-section="contradictions"] [data-chart="contradictions"]')).not.toBeNull();
+    done();
+  });
+
+  it("compares two runs: the diff per task and tag, each count opening exactly its samples", async () => {
+    const one = await setup();
+    expect(one.target.querySelector('[data-testid="diff-empty"]')?.textContent).toContain("One run only");
+    one.done();
+    const { app, target, sent, done } = await setup(demoReport, twoRuns);
+    expect((target.querySelector('[data-testid="diff-before"]') as HTMLSelectElement).value).toBe("1");
+    expect((target.querySelector('[data-testid="diff-after"]') as HTMLSelectElement).value).toBe("6");
+    (target.querySelector('[data-testid="diff-compare"]') as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 0));
+    flushSync();
+    expect((sent.find((s) => s.command === "diff")!.args as { request: unknown }).request).toEqual({ before: 1, after: 6, reference: "human-else-gold" });
+    const rows = [...target.querySelectorAll('[data-testid="diff-table"] tbody tr')].map((r) => r.textContent);
+    expect(rows).toEqual(["Step-level103140", "missed-error (inferred)01120"]);
+    // zero counts open nothing
+    expect(target.querySelector('[data-key="diff:both-right:inferred=missed-error"]')).toBeNull();
+    (target.querySelector('[data-key="diff:fixed:inferred=missed-error"]') as HTMLButtonElement).click();
+    await new Promise((r) => setTimeout(r, 0));
+    expect((sent.find((s) => s.command === "diffSamples")!.args as { request: unknown }).request).toEqual({ before: 1, after: 6, reference: "human-else-gold", task: "step-level", key: "diff:fixed:inferred=missed-error" });
+    const made = (sent.find((s) => s.command === "createQueue")!.args as { request: { name: string; order: string; samples: { ids: number[] } } }).request;
+    expect(made).toMatchObject({ name: "Run 1 → 6: fixed, inferred tag missed-error (Step-level, against human label, else ground truth)", order: "listed", samples: { ids: [21, 22] } });
+    expect(app.filters.queue).toBe(9);
     done();
   });
 
@@ -165,7 +256,7 @@ describe("the analysis view", () => {
     const unjudged = await setup({
       ...demoReport,
       runs: {},
-      groups: [{ ...step, dataset: "new", source: null, samples: 5, judged: 0, with_gold: 5, accepted: 0, corrected: 0, processbench: undefined, first_error: undefined }],
+      groups: [{ ...step, dataset: "new", source: null, samples: 5, judged: 0, with_gold: 5, accepted: 0, corrected: 0, processbench: undefined, first_error: undefined, gold: { ...step.gold, scored: 0, processbench: null, step: null } }],
       processbench_mean_f1: null,
     });
     expect(unjudged.target.querySelector('[data-testid="analysis-group-empty"]')?.textContent).toBe("No judged samples in this group.");
