@@ -493,6 +493,15 @@ mod tests {
         )
         .expect_err("a relative path");
         assert!(e.to_string().contains("full path"), "{e}");
+        let own_file = p.project().path().display().to_string();
+        let e = dispatch(
+            &mut p,
+            "export",
+            json!({"request": {"format": "sft-jsonl", "path": own_file, "overwrite": true}}),
+        )
+        .expect_err("never over the project itself");
+        assert!(e.to_string().contains("this project's own file"), "{e}");
+        assert!(p.overview().is_ok(), "the project is still there");
 
         let merged = dir.path().join("merged.sqlite");
         let own = p.project().path().display().to_string();

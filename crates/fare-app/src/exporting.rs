@@ -286,6 +286,16 @@ impl OpenProject {
     /// Writes the export; an existing file is replaced only when the request says so.
     pub fn export(&self, request: &ExportRequest) -> Result<ExportDone, ApiError> {
         let path = full_path(&request.path, "export")?;
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        };
+        if same(&path, self.project().path()) {
+            return Err(ApiError::Invalid(format!(
+                "{}: that is this project's own file; choose another file to export to",
+                path.display()
+            )));
+        }
         let write = if request.overwrite {
             export::export
         } else {

@@ -539,7 +539,8 @@ fn run_job(
     }
 }
 
-/// The ids of every sample the filter selects, in id order.
+/// The ids of every sample the filter selects, in the list's order (id order, or a saved
+/// queue's own order).
 fn filtered(project: &Project, filter: &SampleFilter) -> Result<Vec<i64>, fare_store::StoreError> {
     let mut ids = Vec::new();
     let mut after = 0;
@@ -548,7 +549,8 @@ fn filtered(project: &Project, filter: &SampleFilter) -> Result<Vec<i64>, fare_s
         let Some(last) = page.last() else {
             return Ok(ids);
         };
-        after = last.id;
+        // A page continues after the last row's cursor: its id, or its rank in a queue.
+        after = last.cursor;
         ids.extend(page.iter().map(|r| r.id));
     }
 }
@@ -706,6 +708,33 @@ mod tests {
             open.job_samples(&JobTarget::Samples { ids: vec![] })
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_job_over_a_saved_queue_takes_its_samples_once_in_its_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut project = crate::demo::build(&dir.path().join("demo.sqlite")).unwrap();
+        let mut all = filtered(&project, &SampleFilter::default()).unwrap();
+        assert!(all.len() > 100, "the demo's samples");
+        // Reversed: the last row's id (the smallest) is far below its rank.
+        all.reverse();
+        let queue = project
+            .create_queue(
+                &fare_store::NewQueue {
+                    name: "reversed",
+                    origin: "samples",
+                    ordering: fare_core::review_order::ReviewOrder::Listed,
+                    spec: serde_json::json!({}),
+                    created_by: None,
+                },
+                &all.iter().map(|id| (*id, None)).collect::<Vec<_>>(),
+            )
+            .unwrap();
+        let filter = SampleFilter {
+            queue: Some(queue.id),
+            ..SampleFilter::default()
+        };
+        assert_eq!(filtered(&project, &filter).unwrap(), all);
     }
 
     #[test]

@@ -328,7 +328,8 @@ fn plan(
         'pages: loop {
             let page = project.list_samples(&options.filter, after, 500)?;
             let Some(last) = page.last() else { break };
-            after = last.id;
+            // The last row's cursor: its id, or its rank when the filter names a saved queue.
+            after = last.cursor;
             for row in &page {
                 if !planned.add(options, &done, row.id, row.task) {
                     break 'pages;

@@ -10,6 +10,8 @@
 //! - [`exporting`]: the export dialog's preview and export (with the final-label choice), and
 //!   merging the project files of several annotators.
 //! - [`queue`]: which sample is the Nth of the queue's list (far jumps of the UI's list).
+//! - [`saved_queues`]: review queues saved from the filters or a list of samples, in a review
+//!   order (most uncertain first, confident but wrong first, seeded random, as listed).
 //! - [`analysis`]: failure-mode analysis: evaluator metrics per task, data set and source,
 //!   against ground truth and against human labels, with the samples behind every count.
 //! - [`report`]: the analysis under the name the command line uses (`fare-lens report`).

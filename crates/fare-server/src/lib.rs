@@ -40,11 +40,6 @@
 //! | `POST /api/analysis/samples` (an `AnalysisSamplesRequest`) | [`OpenProject::analysis_samples`] |
 //! | `POST /api/diff` (a `DiffRequest`) | [`OpenProject::diff`] |
 //! | `POST /api/diff/samples` (a `DiffSamplesRequest`) | [`OpenProject::diff_samples`] |
-//!
-//! The import routes read a file on the machine the server runs on, named by its full path:
-//! whoever holds the API (loopback, or the token) may import any data file its user can read.
-//! The export and merge routes likewise write a new file anywhere its user can write (an
-//! export replaces an existing file only when the request says so; a merge never does).
 //! | `GET /api/models` | [`fare_app::models::list_models`] |
 //! | `POST /api/models/load` (a `LoadRequest`) | [`Worker::load`] |
 //! | `POST /api/models/unload` | [`Jobs::cancel_all`], [`Worker::unload`] |
@@ -53,6 +48,12 @@
 //! | `GET /api/jobs` | [`Jobs::list`] |
 //! | `GET /api/jobs/{id}` | [`Jobs::status`] |
 //! | `POST /api/jobs/{id}/cancel` | [`Jobs::cancel`] |
+//!
+//! The import routes read a file on the machine the server runs on, named by its full path:
+//! whoever holds the API (loopback, or the token) may import any data file its user can read.
+//! The export and merge routes likewise write a new file anywhere its user can write (an
+//! export replaces an existing file only when the request says so, never the project's own; a
+//! merge never replaces one).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -25,7 +25,8 @@
 //!
 //! Known limits: rows this version does not know (tables added by a later migration of
 //! another file) come only from the first file; a run's `status` and `label` are the first
-//! file's where it is in several.
+//! file's where it is in several; saved review queues are the first file's only (a queue is
+//! one person's worklist, and the others' sample ids differ).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -416,9 +416,15 @@ export class AppState implements CommandTarget {
     void this.select(target);
   }
   async nextUnreviewed(): Promise<void> {
-    const currentId = this.detail?.id ?? 0;
     try {
-      const page = await this.client.samples({ ...this.query(currentId, 1), review: "unreviewed" });
+      // Where the list continues after the open sample: its id, but in a saved queue its rank.
+      const after =
+        this.filters.queue === undefined
+          ? (this.detail?.id ?? 0)
+          : this.selectedIndex < 0
+            ? 0
+            : ((await this.client.position(this.query(), this.selectedIndex)).cursor ?? 0);
+      const page = await this.client.samples({ ...this.query(after, 1), review: "unreviewed" });
       const next = page.rows[0];
       if (!next) {
         this.info("No unreviewed sample after this one.");
@@ -495,7 +501,10 @@ export class AppState implements CommandTarget {
    * Saves the samples the filters match (or `ids`, e.g. a chart cell's) as a queue in `order`
    * and shows it (the filters stay: they matched every sample of it). Answers whether it was made.
    */
-  async makeQueue(order: ReviewOrder, options: { name?: string; seed?: number; ids?: number[]; from?: string } = {}): Promise<boolean> {
+  async makeQueue(
+    order: ReviewOrder,
+    options: { name?: string; seed?: number; ids?: number[]; from?: string; filters?: Filters } = {},
+  ): Promise<boolean> {
     const samples =
       options.ids !== undefined
         ? { kind: "samples" as const, ids: options.ids, from: options.from, run_id: this.filters.run_id }
@@ -504,7 +513,8 @@ export class AppState implements CommandTarget {
       const queue = await this.client.createQueue({ name: options.name, samples, order, seed: options.seed });
       this.queues = [queue, ...this.queues.filter((q) => q.id !== queue.id)];
       this.overlay = null;
-      this.filters = { ...this.filters, queue: queue.id };
+      // The new queue is shown under the filters asked for (a chart cell's: none), else the current ones.
+      this.filters = { ...(options.filters ?? this.filters), queue: queue.id };
       this.info(`Queue “${queue.name}”: ${queue.samples} samples.`);
       await this.reload();
       return true;
@@ -569,8 +579,12 @@ export class AppState implements CommandTarget {
       this.info(`No samples in ${cellFrom(cell)}.`);
       return false;
     }
-    this.filters = { run_id: this.filters.run_id };
-    return this.makeQueue("listed", { ids, from: cellFrom(cell), name: queueName(cell, scope, reference) });
+    return this.makeQueue("listed", {
+      ids,
+      from: cellFrom(cell),
+      name: queueName(cell, scope, reference),
+      filters: { run_id: this.filters.run_id },
+    });
   }
   /** Opens exactly the samples of a checkpoint-diff cell (a row's task and the cell's key) as a listed queue. */
   async openDiffCell(diff: RunDiff, task: Task, key: string, what: string): Promise<boolean> {
@@ -586,8 +600,12 @@ export class AppState implements CommandTarget {
       this.info(`No samples in ${name}.`);
       return false;
     }
-    this.filters = { run_id: this.filters.run_id };
-    return this.makeQueue("listed", { ids, from: `Run ${diff.before} → ${diff.after}: ${what}`, name });
+    return this.makeQueue("listed", {
+      ids,
+      from: `Run ${diff.before} → ${diff.after}: ${what}`,
+      name,
+      filters: { run_id: this.filters.run_id },
+    });
   }
   /** Which reference the analysis view's charts are against (`h` switches). */
   analysisReference = $state<ReferenceView>("gold");

@@ -179,3 +179,33 @@ describe("the analysis view's state", () => {
     expect(app.analysisGroup).toBe("pairwise|pairwise|");
   });
 });
+
+describe("next unreviewed in a saved queue", () => {
+  it("continues after the open sample's rank, not its id", async () => {
+    const asked: unknown[] = [];
+    const transport: Transport = {
+      async call(command: CommandName, args: unknown) {
+        asked.push([command, args]);
+        if (command === "position") return { position: 4, cursor: 5 };
+        if (command === "samples") return { rows: [], next_after: null };
+        if (command === "counts") return { matching: 9, reviewed: 0 };
+        return new Promise(() => {});
+      },
+    };
+    const app = new AppState(new ApiClient(transport));
+    app.filters = { queue: 3 };
+    app.detail = stepSample();
+    app.selectedIndex = 4;
+    await app.nextUnreviewed();
+    const samples = asked.filter((a) => (a as [string])[0] === "samples").pop() as [string, { query: { after: number; queue: number; review: string } }];
+    expect(asked.some((a) => (a as [string])[0] === "position")).toBe(true);
+    expect(samples[1].query).toMatchObject({ after: 5, queue: 3, review: "unreviewed" });
+    // Outside a queue the open sample's id is the cursor, with no position asked.
+    asked.length = 0;
+    app.filters = {};
+    await app.nextUnreviewed();
+    expect(asked.some((a) => (a as [string])[0] === "position")).toBe(false);
+    const plain = asked.filter((a) => (a as [string])[0] === "samples").pop() as [string, { query: { after: number } }];
+    expect(plain[1].query.after).toBe(7);
+  });
+});

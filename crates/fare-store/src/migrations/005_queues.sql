@@ -6,7 +6,7 @@
 CREATE TABLE queues (
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
-    origin     TEXT NOT NULL,              -- how it was made: 'filter', 'samples' (a list given), 'cell' (an analysis chart cell), ...
+    origin     TEXT NOT NULL,              -- how it was made: 'filter' or 'samples' (a list given: a chart cell's, a diff cell's; `spec.from` says which)
     ordering   TEXT NOT NULL CHECK (ordering IN ('listed', 'uncertainty', 'confident-wrong', 'random')),
     spec       TEXT NOT NULL DEFAULT '{}', -- JSON: the filter, seed, run and measure it was made with
     item_count INTEGER NOT NULL,
