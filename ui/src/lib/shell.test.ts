@@ -30,9 +30,9 @@ describe("desktop shell", () => {
     const calls: unknown[] = [];
     const shell = new DesktopShell(async (command, args) => {
       calls.push([command, args]);
-      return "/home/ann/chart.csv";
+      return "/data/charts/chart.csv";
     });
-    expect(await shell.saveFile("chart.csv", new Uint8Array([97, 44, 98]))).toBe("/home/ann/chart.csv");
+    expect(await shell.saveFile("chart.csv", new Uint8Array([97, 44, 98]))).toBe("/data/charts/chart.csv");
     expect(calls).toEqual([["save_file", { name: "chart.csv", bytes: [97, 44, 98] }]]);
   });
 
