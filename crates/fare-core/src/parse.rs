@@ -265,10 +265,13 @@ fn read_step_index(cleaned: &str) -> Option<i64> {
 }
 
 fn read_correctness(cleaned: &str) -> Option<Correctness> {
-    let first = cleaned
-        .split(|c: char| !c.is_alphanumeric())
-        .find(|w| !w.is_empty())?;
-    let rest_mentions_other = |other: &str| cleaned[first.len()..].contains(other);
+    // The first word need not start the text ("→ correct"): the rest is what follows the word.
+    let start = cleaned.find(char::is_alphanumeric)?;
+    let end = cleaned[start..]
+        .find(|c: char| !c.is_alphanumeric())
+        .map_or(cleaned.len(), |e| start + e);
+    let (first, rest) = (&cleaned[start..end], &cleaned[end..]);
+    let rest_mentions_other = |other: &str| rest.contains(other);
     match first {
         "correct" if !rest_mentions_other("incorrect") => Some(Correctness::Correct),
         "incorrect" if !rest_mentions_other(" correct") => Some(Correctness::Incorrect),
@@ -360,6 +363,14 @@ mod tests {
             parsed(Pick(Side::B))
         );
         // Decorations.
+        assert_eq!(
+            read(Task::ReferenceFree, 0, "Verdict: →→→ correct"),
+            parsed(C(Correctness::Correct))
+        );
+        assert_eq!(
+            read(Task::ReferenceBased, 0, "Verdict: « incorrect »"),
+            parsed(C(Correctness::Incorrect))
+        );
         assert_eq!(pair("# Verdict: [A]"), parsed(Pick(Side::A)));
         assert_eq!(pair("**Verdict:** [B]"), parsed(Pick(Side::B)));
         assert_eq!(pair("**Verdict**: [[A]]."), parsed(Pick(Side::A)));
@@ -515,6 +526,26 @@ mod tests {
                 let rules = VerdictRules::new(Task::Pairwise, 0);
                 let expected = Verdict::Pick(if b { Side::B } else { Side::A });
                 prop_assert_eq!(read_output(&raw, &rules, Finish::Stopped).outcome, parsed(expected));
+            }
+
+            #[test]
+            fn verdict_values_decorated_with_any_unicode_read_without_panicking(
+                before in "[^\\pL\\pN\\n]{0,6}",
+                after in "[^\\pL\\pN\\n]{0,6}",
+                correct in any::<bool>(),
+                style in 0u8..6,
+            ) {
+                // Arrows, dashes, emoji, CJK punctuation before or after the value: the text
+                // around the word is sliced at character boundaries, never inside one.
+                let value = if correct { "correct" } else { "incorrect" };
+                let raw = decorate(&format!("{before}{value}{after}"), style);
+                for task in [Task::ReferenceFree, Task::ReferenceBased] {
+                    let rules = VerdictRules::new(task, 0);
+                    let outcome = read_output(&raw, &rules, Finish::Stopped).outcome;
+                    if let Outcome::Parsed { verdict } = outcome {
+                        prop_assert_eq!(verdict, Verdict::Correctness(if correct { Correctness::Correct } else { Correctness::Incorrect }));
+                    }
+                }
             }
 
             #[test]
