@@ -120,6 +120,15 @@ fn size_of(path: &Path) -> u64 {
 const RUNS: [&str; 2] = ["qwen3", "gpt_oss"];
 const RUNS_GGUF: [&str; 2] = ["qwen3", "llama"];
 
+/// What the folder or file at `path` holds, when it is a model (named by its file name).
+pub fn describe_path(path: &Path) -> Option<FoundModel> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    describe(path, name)
+}
+
 /// What a folder or file holds, when it is a model.
 fn describe(path: &Path, name: String) -> Option<FoundModel> {
     if path.is_file() {

@@ -13,6 +13,7 @@
 //!   cancellation.
 //! - [`score`]: verdict probabilities by teacher forcing at the verdict position.
 //! - [`evaluator`]: a model with its tokenizer, template and stop tokens, judging one prompt.
+//! - [`device`]: the device a model runs on, as a person names it, and a GPU's free memory.
 //! - [`discover`]: the models a user has (a models folder, the Hugging Face cache).
 //! - [`convert`]: a Qwen3 safetensors folder into a quantised GGUF file for CPUs.
 //!
@@ -24,6 +25,7 @@
 
 pub mod chat;
 pub mod convert;
+pub mod device;
 pub mod discover;
 pub mod evaluator;
 pub mod generate;
@@ -60,4 +62,10 @@ pub enum EngineError {
     /// Tokenisation failed.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
+    /// The device cannot be used (unknown, absent, or not in this build).
+    #[error("{0}")]
+    Device(String),
+    /// The model does not fit in the device's free memory (both sizes in the message).
+    #[error("{0}")]
+    OutOfMemory(String),
 }
