@@ -5,14 +5,20 @@
 //! The memory estimate is the weights at the type they are loaded as plus the attention cache
 //! for [`CACHE_TOKENS`] tokens (a FARE prompt with its critique fits in it): a rough figure for
 //! choosing a device, not a measurement. It leaves out activations and the runtime itself.
-//! [`crate::worker`] loads what is listed here; [`crate::jobs`] runs it.
+//! [`load_evaluator`] sets that estimate against a GPU's free memory before loading and refuses,
+//! naming both sizes, a model that will not fit. [`crate::worker`] loads what is listed here;
+//! [`crate::jobs`] runs it.
 
 use std::path::{Path, PathBuf};
 
 use candle_core::DType;
 use candle_core::quantized::gguf_file;
+use fare_engine::EngineError;
+use fare_engine::device::{self, DeviceChoice};
 use fare_engine::discover::{self, FoundModel};
+use fare_engine::evaluator::Evaluator;
 use fare_engine::gpt_oss::{self, ExpertWeights};
+use fare_engine::model::LoadOptions;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -61,6 +67,15 @@ pub struct ModelView {
     pub memory: Vec<MemoryEstimate>,
 }
 
+/// A GPU's memory, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+pub struct GpuMemory {
+    /// Free now.
+    pub free_bytes: u64,
+    /// All of it.
+    pub total_bytes: u64,
+}
+
 /// What the model panel lists.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ModelList {
@@ -69,6 +84,9 @@ pub struct ModelList {
     /// The devices this build can run a model on: `cpu`, and `cuda` or `metal` in builds with
     /// that feature.
     pub devices: Vec<String>,
+    /// The first CUDA GPU's memory, free and in all, when this is a CUDA build on a machine with
+    /// one (what the panel sets each estimate against before loading).
+    pub gpu_memory: Option<GpuMemory>,
     /// The folders searched (one level down), besides the Hugging Face cache.
     pub folders: Vec<String>,
     /// The Hugging Face cache searched, when there is one.
@@ -95,14 +113,69 @@ pub fn model_folders(project: &Path, configured: &[PathBuf]) -> Vec<PathBuf> {
 
 /// The devices this build can run a model on.
 pub fn devices() -> Vec<String> {
-    let mut devices = vec!["cpu".to_owned()];
-    if candle_core::utils::cuda_is_available() {
-        devices.push("cuda".to_owned());
+    DeviceChoice::compiled()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The first CUDA GPU's memory, when this build and machine have one.
+pub fn gpu_memory() -> Option<GpuMemory> {
+    device::cuda_memory(0).map(|m| GpuMemory {
+        free_bytes: m.free_bytes,
+        total_bytes: m.total_bytes,
+    })
+}
+
+/// The memory the model at `path` takes loaded as `dtype` (a safetensors model; a GGUF file
+/// keeps its own types) with `experts` (a gpt-oss model), when it can be estimated.
+pub fn estimated_bytes(path: &Path, dtype: DType, experts: ExpertWeights) -> Option<u64> {
+    let found = discover::describe_path(path)?;
+    let estimates = memory_estimates(&found);
+    if found.format == "gguf" {
+        return estimates.first().map(|e| e.total_bytes);
     }
-    if candle_core::utils::metal_is_available() {
-        devices.push("metal".to_owned());
+    estimates
+        .iter()
+        .find(|e| {
+            e.dtype == dtype.as_str()
+                && e.experts
+                    .as_deref()
+                    .is_none_or(|name| name == experts.name())
+        })
+        .map(|e| e.total_bytes)
+}
+
+/// Opens `device`, refuses a model that will not fit in its GPU's free memory (both sizes in
+/// the message), and loads the evaluator: what `fare-lens judge` and the model worker do.
+/// `dtype` defaults to the device's ([`DeviceChoice::default_dtype`]).
+pub fn load_evaluator(
+    path: &Path,
+    device: DeviceChoice,
+    dtype: Option<DType>,
+    experts: ExpertWeights,
+) -> Result<Evaluator, EngineError> {
+    let opened = device.open()?;
+    let dtype = dtype.unwrap_or_else(|| device.default_dtype());
+    if let Some(needed) = estimated_bytes(path, dtype, experts) {
+        let what = format!(
+            "{} as {}{}",
+            path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned()
+            ),
+            dtype.as_str(),
+            if discover::describe_path(path)
+                .is_some_and(|f| f.architecture.as_deref() == Some("gpt_oss"))
+            {
+                format!(" with {} experts", experts.name())
+            } else {
+                String::new()
+            }
+        );
+        device::check_fits(&opened, needed, &what)?;
     }
-    devices
+    Evaluator::load_with(path, &opened, LoadOptions { dtype, experts })
 }
 
 /// Every model in `folders` and the user's Hugging Face cache.
@@ -114,6 +187,7 @@ pub fn list_models(folders: &[PathBuf]) -> ModelList {
             .map(model_view)
             .collect(),
         devices: devices(),
+        gpu_memory: gpu_memory(),
         folders: folders.iter().map(|f| f.display().to_string()).collect(),
         hugging_face_cache: hub.map(|h| h.display().to_string()),
     }

@@ -7,6 +7,8 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use fare_engine::device::DeviceChoice;
+
 /// Why the model could not be served.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeModelError {
@@ -36,7 +38,7 @@ pub struct ServeModel {
     pub addr: SocketAddr,
     /// The model's name for clients (default: the folder or file name).
     pub name: Option<String>,
-    /// `cpu`, `cuda` or `metal`.
+    /// `cpu`, `cuda`, `cuda:N` or `metal`.
     pub device: String,
     /// `f32`, `bf16` or `f16` for safetensors (default: f32 on the CPU, bf16 on a GPU).
     pub dtype: Option<String>,
@@ -98,35 +100,16 @@ impl ServeModel {
                 .file_stem()
                 .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
         });
-        let device = match self.device.as_str() {
-            "cpu" => candle_core::Device::Cpu,
-            "cuda" => candle_core::Device::new_cuda(0).map_err(|e| {
-                ServeModelError::Device(format!(
-                    "cannot use the CUDA GPU (is this a build with the cuda feature?): {e}"
-                ))
-            })?,
-            "metal" => candle_core::Device::new_metal(0).map_err(|e| {
-                ServeModelError::Device(format!(
-                    "cannot use the Metal GPU (is this a build with the metal feature?): {e}"
-                ))
-            })?,
-            other => {
-                return Err(ServeModelError::Device(format!(
-                    "unknown device `{other}` (cpu, cuda, metal)"
-                )));
-            }
-        };
-        let dtype = match self.dtype.as_deref() {
-            None if device.is_cpu() => candle_core::DType::F32,
-            None | Some("bf16") => candle_core::DType::BF16,
-            Some("f32") => candle_core::DType::F32,
-            Some("f16") => candle_core::DType::F16,
-            Some(other) => {
-                return Err(ServeModelError::Device(format!(
-                    "unknown dtype `{other}` (f32, bf16, f16)"
-                )));
-            }
-        };
+        let device: DeviceChoice = self
+            .device
+            .parse()
+            .map_err(|e: fare_engine::EngineError| ServeModelError::Device(e.to_string()))?;
+        let dtype = self
+            .dtype
+            .as_deref()
+            .map(fare_engine::device::parse_dtype)
+            .transpose()
+            .map_err(|e| ServeModelError::Device(e.to_string()))?;
         if self.exit_with_stdin {
             std::thread::spawn(|| {
                 // Read until end of file: the parent closed the pipe or went away.
@@ -144,11 +127,7 @@ impl ServeModel {
                 })?
             }
         };
-        let evaluator = fare_engine::evaluator::Evaluator::load_with(
-            &self.model,
-            &device,
-            fare_engine::model::LoadOptions { dtype, experts },
-        )?;
+        let evaluator = crate::models::load_evaluator(&self.model, device, dtype, experts)?;
         let mut options = fare_endpoint::ServeOptions::new(&name);
         options.addr = self.addr;
         let server = fare_endpoint::serve(evaluator, &options)?;
