@@ -14,11 +14,14 @@
 //! - [`engine`]: the evaluator engine's prefill and decode speed on random weights of a named
 //!   model shape (`fare-lens bench engine`), timed against `transformers` by
 //!   `tests/bench/engine_vs_transformers.sh`.
+//! - [`logits`]: the engine's logits on given token ids, prefill then KV-cache decode, for a
+//!   comparison with `transformers` on the same device (`fare-lens bench logits`, the GPU check).
 
 pub mod analysis;
 pub mod digest;
 pub mod engine;
 pub mod import;
+pub mod logits;
 pub mod mem;
 pub mod queries;
 pub mod sql;

@@ -240,6 +240,15 @@ struct JudgeArgs {
     /// How a local gpt-oss model keeps its experts: dequantized (default), q8_0 or q4_0.
     #[arg(long)]
     experts: Option<String>,
+    /// Where a local model runs: cpu, cuda, cuda:N or metal (GPUs need a build with that
+    /// feature: bash src-tauri/build-cuda.sh). A model larger than the device's free memory is
+    /// refused before loading, with both sizes.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// The weight and activation type of a local safetensors model: f32, bf16 or f16 (default:
+    /// f32 on the CPU, bf16 on a GPU). A GGUF file keeps its own types.
+    #[arg(long)]
+    dtype: Option<String>,
     /// Only this task.
     #[arg(long)]
     task: Option<String>,
@@ -528,6 +537,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tags(args) => tags(&args),
         Command::Serve(args) => serve(&args),
         Command::Bench(BenchCommand::Engine(args)) => bench_engine(&args),
+        Command::Bench(BenchCommand::Logits(args)) => bench_logits(&args),
         Command::Demo {
             project,
             serve: true,
@@ -1350,14 +1360,13 @@ fn judge_backend(args: &JudgeArgs) -> Result<(Box<dyn fare_engine::evaluator::Ju
         Some(name) => fare_engine::gpt_oss::ExpertWeights::from_name(name)
             .ok_or_else(|| anyhow!("unknown expert format `{name}` (dequantized, q8_0, q4_0)"))?,
     };
-    let evaluator = fare_engine::evaluator::Evaluator::load_with(
-        &path,
-        &candle_core::Device::Cpu,
-        fare_engine::model::LoadOptions {
-            dtype: candle_core::DType::F32,
-            experts,
-        },
-    )?;
+    let device: fare_engine::device::DeviceChoice = args.device.parse()?;
+    let dtype = args
+        .dtype
+        .as_deref()
+        .map(fare_engine::device::parse_dtype)
+        .transpose()?;
+    let evaluator = fare_app::models::load_evaluator(&path, device, dtype, experts)?;
     let name = args.model_name.clone().unwrap_or_else(|| {
         path.file_stem()
             .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
@@ -1544,6 +1553,35 @@ fn serve(args: &ServeArgs) -> Result<ExitCode> {
 enum BenchCommand {
     /// Prefill and decode speed of the engine on random Qwen3 weights of a named shape.
     Engine(BenchEngineArgs),
+    /// The engine's logits on given token ids (prefill, then greedy KV-cache decode), written
+    /// as raw f32 rows for a comparison with transformers; the report (JSON) on stdout.
+    Logits(BenchLogitsArgs),
+}
+
+#[derive(Args)]
+struct BenchLogitsArgs {
+    /// The model: a folder (config.json, safetensors) or a GGUF file.
+    #[arg(long)]
+    model: PathBuf,
+    /// cpu, cuda, cuda:N or metal.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// f32, bf16 or f16 (default: f32 on the CPU, bf16 on a GPU).
+    #[arg(long)]
+    dtype: Option<String>,
+    /// How a gpt-oss model keeps its experts: dequantized (default), q8_0 or q4_0.
+    #[arg(long)]
+    experts: Option<String>,
+    /// A JSON file: {"prompts": [[ids…], …], "decode": N}.
+    #[arg(long)]
+    request: PathBuf,
+    /// Where the logits go: one row of vocab little-endian f32 values per step.
+    #[arg(long)]
+    out: PathBuf,
+    /// Also recompute every decoded step by a full pass with an empty cache and report the
+    /// largest difference.
+    #[arg(long)]
+    full_check: bool,
 }
 
 #[derive(Args)]
@@ -1590,6 +1628,32 @@ struct BenchEngineArgs {
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
+}
+
+fn bench_logits(args: &BenchLogitsArgs) -> Result<ExitCode> {
+    let device: fare_engine::device::DeviceChoice = args.device.parse()?;
+    let dtype = match args.dtype.as_deref() {
+        Some(text) => fare_engine::device::parse_dtype(text)?,
+        None => device.default_dtype(),
+    };
+    let experts = match args.experts.as_deref() {
+        None => fare_engine::gpt_oss::ExpertWeights::default(),
+        Some(name) => fare_engine::gpt_oss::ExpertWeights::from_name(name)
+            .ok_or_else(|| anyhow!("unknown expert format `{name}` (dequantized, q8_0, q4_0)"))?,
+    };
+    let text = std::fs::read_to_string(&args.request)
+        .with_context(|| format!("cannot read {}", args.request.display()))?;
+    let request: fare_bench::logits::LogitsRequest = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a logits request", args.request.display()))?;
+    let opened = device.open()?;
+    let mut model = fare_engine::model::Model::load_with(
+        &args.model,
+        &opened,
+        fare_engine::model::LoadOptions { dtype, experts },
+    )?;
+    let report = fare_bench::logits::run(&mut model, &request, args.full_check, &args.out)?;
+    print_json(&report)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn bench_engine(args: &BenchEngineArgs) -> Result<ExitCode> {

@@ -12,6 +12,8 @@
 //! - [`demo`]: the demo project, its report and the five export formats.
 //! - [`analysis`]: the analysis in `report --json`, and `diff` of two runs.
 //! - [`judge`]: judging with a small real model, killed and continued.
+//! - [`devices`]: a model too large for the free memory refused with both sizes, a GPU asked of
+//!   a CPU build, and `bench logits` (the GPU check's comparison) against transformers' logits.
 //! - [`gpt_oss`]: judging with a tiny gpt-oss (MXFP4 experts, the real tokenizer), each expert
 //!   format.
 //! - [`serve`]: the review server as a real process: its address, its API, its token.
@@ -33,6 +35,8 @@ mod analysis;
 mod annotate;
 #[cfg(test)]
 mod demo;
+#[cfg(test)]
+mod devices;
 #[cfg(test)]
 mod gpt_oss;
 #[cfg(test)]

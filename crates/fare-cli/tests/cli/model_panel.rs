@@ -352,3 +352,44 @@ fn a_gpt_oss_model_is_listed_per_expert_format_and_loaded_as_chosen() {
         "{done}"
     );
 }
+
+#[test]
+fn a_model_too_large_for_the_memory_fails_its_worker_with_both_sizes_and_the_app_goes_on() {
+    if !cfg!(target_os = "linux") {
+        return; // the CPU's free memory is read from /proc/meminfo
+    }
+    let dir = Dir::new();
+    dir.demo("p.sqlite");
+    std::fs::create_dir(dir.path().join("models")).expect("a models folder");
+    crate::devices::huge_model(&dir.path().join("models"));
+    let (_server, api) = serve(&dir);
+    let listed = api.get("/api/models");
+    assert!(
+        listed["gpu_memory"].is_null() || cfg!(feature = "cuda"),
+        "{listed}"
+    );
+    let huge = listed["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .find(|m| m["name"] == "huge-qwen3")
+        .expect("listed")
+        .clone();
+    api.post(
+        "/api/models/load",
+        &json!({"kind": "local", "path": huge["path"], "device": "cpu"}),
+    );
+    // The worker's last words (its error line) join the failure once read from its stderr.
+    let worker = api.until("/api/models/worker", Duration::from_mins(1), |w| {
+        w["state"] != "loading" && w["error"].to_string().contains("needs about")
+    });
+    assert_eq!(worker["state"], "failed", "{worker}");
+    let error = worker["error"].to_string();
+    assert!(
+        error.contains("needs about 1099.5 GB of memory, but") && error.contains("is free (of"),
+        "{worker}"
+    );
+    // The app answers as before.
+    let overview = api.get("/api/overview");
+    assert!(overview.is_object(), "{overview}");
+}
