@@ -10,6 +10,7 @@ import {
   formatBytes,
   formatDuration,
   formatRate,
+  gpuFit,
   jobChange,
   jobDelay,
   jobMessage,
@@ -107,6 +108,26 @@ describe("loading", () => {
     const m = model({ format: "gguf", path: "/models/smol.gguf", memory: [{ dtype: "Q4_1", experts: null, weights_bytes: 1, cache_bytes: 1, total_bytes: 2 }] });
     expect(defaultDtype(m, "cpu")).toBe("Q4_1");
     expect(loadRequest(m, "cpu", "Q4_1")).toEqual({ kind: "local", path: "/models/smol.gguf", device: "cpu" });
+  });
+});
+
+describe("the GPU's free memory", () => {
+  const gpu = { free_bytes: 9_100_000_000, total_bytes: 80_000_000_000 };
+  it("a model on a CUDA device is set against the free memory, and one too large says so with both sizes", () => {
+    const m = model();
+    expect(gpuFit(estimateFor(m, "bf16"), "cuda", gpu)).toEqual({
+      fits: false,
+      text: "Does not fit on the GPU: it needs about 17 GB, the GPU has 9.1 GB free of 80 GB. Choose a smaller type or expert format, or the CPU.",
+    });
+    expect(gpuFit(estimateFor(m, "bf16"), "cuda", { ...gpu, free_bytes: 70_000_000_000 })).toEqual({
+      fits: true,
+      text: "Fits on the GPU: 70 GB free of 80 GB.",
+    });
+  });
+  it("says nothing on the CPU or when the GPU's memory is unknown", () => {
+    const m = model();
+    expect(gpuFit(estimateFor(m, "f32"), "cpu", gpu)).toBeNull();
+    expect(gpuFit(estimateFor(m, "bf16"), "cuda", null)).toBeNull();
   });
 });
 

@@ -2,6 +2,7 @@
 // load request is for the chosen model, and the polling of the worker and of a job: how soon to
 // ask again, and what changed between two answers (samples judged, the job ended). The state
 // that uses it is model.svelte.ts; the view is components/ModelPanel.svelte.
+import type { GpuMemory } from "./api/generated/GpuMemory";
 import type { JobState } from "./api/generated/JobState";
 import type { JobView } from "./api/generated/JobView";
 import type { LoadRequest } from "./api/generated/LoadRequest";
@@ -74,6 +75,25 @@ export function estimateFor(model: ModelView, dtype: string, experts?: string): 
     model.memory[0] ??
     null
   );
+}
+
+/**
+ * The estimate set against the GPU's free memory, when the model is to go on a CUDA GPU whose
+ * memory the app knows; null otherwise. The worker refuses a model that does not fit too.
+ */
+export function gpuFit(
+  estimate: MemoryEstimate | null,
+  device: string,
+  gpu: GpuMemory | null,
+): { fits: boolean; text: string } | null {
+  if (!estimate || !gpu || !device.startsWith("cuda")) return null;
+  const free = `${formatBytes(gpu.free_bytes)} free of ${formatBytes(gpu.total_bytes)}`;
+  return estimate.total_bytes <= gpu.free_bytes
+    ? { fits: true, text: `Fits on the GPU: ${free}.` }
+    : {
+        fits: false,
+        text: `Does not fit on the GPU: it needs about ${formatBytes(estimate.total_bytes)}, the GPU has ${free}. Choose a smaller type or expert format, or the CPU.`,
+      };
 }
 
 /** The request that loads `model` on `device` as `dtype` (a GGUF file keeps its own type), a gpt-oss model's experts as `experts`. */
