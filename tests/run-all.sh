@@ -26,3 +26,7 @@ echo "== UI end to end: headless Chromium against the real fare-lens serve"
 echo "== desktop smoke test: the real app under Xvfb, driven by tauri-driver"
 cargo build --locked -p fare-lens-desktop
 FARE_LENS_DESKTOP="$target_dir/debug/fare-lens-desktop" node tests/desktop/smoke.mjs
+echo "== the CUDA build compiles and links (no GPU needed; the CUDA compiler comes from PyPI)"
+# Last: it replaces target/debug/fare-lens with the CUDA binary (the next cargo build puts the
+# CPU one back), and nothing after it runs that binary.
+bash src-tauri/build-cuda.sh --check
