@@ -553,15 +553,80 @@ struct LayerCache {
     keys: Tensor,
     values: Tensor,
     start: usize,
+    /// The layer's sliding window, if it has one.
+    window: Option<usize>,
 }
 
-/// A loaded gpt-oss model with its cache: cloning shares the weights and the cache's tensors.
+/// Positions a sliding layer keeps beyond its window, so that a state can be cut back a little
+/// ([`GptOssState::truncate`]: re-tokenised output differs from the generated tokens near its
+/// end only) without processing the whole sequence again.
+const SLIDING_SLACK: usize = 64;
+
+/// One sequence's state: every layer's cache and the positions seen. Cloning shares the cache's
+/// tensors, which are never written in place (each pass makes new ones), so a clone is an
+/// independent copy.
 #[derive(Debug, Clone)]
-pub struct GptOss {
-    weights: Arc<Weights>,
+pub struct GptOssState {
     caches: Vec<Option<LayerCache>>,
     /// The positions seen so far.
     position: usize,
+}
+
+impl GptOssState {
+    /// The positions it holds.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// Cuts the state back to its first `position` positions; false (and the state unchanged)
+    /// where a sliding layer has already dropped keys that a query there would see.
+    pub fn truncate(&mut self, position: usize) -> bool {
+        if position >= self.position {
+            return true;
+        }
+        let fits = self
+            .caches
+            .iter()
+            .flatten()
+            .all(|c| c.start == 0 || c.window.is_some_and(|win| c.start + win <= position + 1));
+        if !fits {
+            return false;
+        }
+        for cache in &mut self.caches {
+            let Some(c) = cache.as_mut() else { continue };
+            let kept = position.saturating_sub(c.start);
+            if kept == 0 {
+                *cache = None;
+                continue;
+            }
+            match (c.keys.narrow(2, 0, kept), c.values.narrow(2, 0, kept)) {
+                (Ok(k), Ok(v)) => {
+                    c.keys = k;
+                    c.values = v;
+                }
+                _ => return false,
+            }
+        }
+        self.position = position;
+        true
+    }
+
+    /// The bytes its caches hold.
+    pub fn bytes(&self) -> u64 {
+        self.caches
+            .iter()
+            .flatten()
+            .map(|c| 2 * (c.keys.elem_count() * c.keys.dtype().size_in_bytes()) as u64)
+            .sum()
+    }
+}
+
+/// A loaded gpt-oss model with the state of one sequence ([`GptOss::forward`]); other sequences'
+/// states are [`GptOssState`]s passed to [`GptOss::forward_many`]. Cloning shares the weights.
+#[derive(Debug, Clone)]
+pub struct GptOss {
+    weights: Arc<Weights>,
+    state: GptOssState,
     chunking: Chunking,
 }
 
@@ -832,8 +897,10 @@ impl GptOss {
                 dtype,
                 device: device.clone(),
             }),
-            caches: vec![None; config.num_hidden_layers],
-            position: 0,
+            state: GptOssState {
+                caches: vec![None; config.num_hidden_layers],
+                position: 0,
+            },
             chunking: Chunking::default(),
         })
     }
@@ -846,21 +913,50 @@ impl GptOss {
         };
     }
 
-    /// Forgets every position.
-    pub fn clear_cache(&mut self) {
-        self.caches.iter_mut().for_each(|c| *c = None);
-        self.position = 0;
+    /// The cache's bytes for one sequence of `positions` positions: full layers hold every
+    /// position, sliding layers their window and the slack.
+    pub fn cache_bytes(&self, positions: usize) -> u64 {
+        let w = &self.weights;
+        let per_position = 2 * w.kv_heads * w.head_dim * w.dtype.size_in_bytes();
+        w.layers
+            .iter()
+            .map(|l| {
+                let kept = l
+                    .window
+                    .map_or(positions, |win| positions.min(win + SLIDING_SLACK));
+                (kept * per_position) as u64
+            })
+            .sum()
     }
 
-    /// Feeds `ids` at positions `offset..` and returns the last position's logits, `(1, vocab)`.
-    /// `offset` 0 starts afresh; any other offset must be the number of positions seen.
+    /// The chunking in force.
+    pub fn chunking(&self) -> Chunking {
+        self.chunking
+    }
+
+    /// A state with no positions.
+    pub fn new_state(&self) -> GptOssState {
+        GptOssState {
+            caches: vec![None; self.weights.layers.len()],
+            position: 0,
+        }
+    }
+
+    /// Forgets every position of the model's own state.
+    pub fn clear_cache(&mut self) {
+        self.state = self.new_state();
+    }
+
+    /// Feeds `ids` at positions `offset..` to the model's own state and returns the last
+    /// position's logits, `(1, vocab)`. `offset` 0 starts afresh; any other offset must be the
+    /// number of positions seen.
     pub fn forward(&mut self, ids: &[u32], offset: usize) -> Result<Tensor, EngineError> {
         if offset == 0 {
             self.clear_cache();
-        } else if offset != self.position {
+        } else if offset != self.state.position {
             return Err(EngineError::Runtime(format!(
                 "gpt-oss: a pass at position {offset}, but the cache holds {} positions",
-                self.position
+                self.state.position
             )));
         }
         if ids.is_empty() {
@@ -868,45 +964,90 @@ impl GptOss {
                 "a forward pass needs at least one token".into(),
             ));
         }
+        let mut state = std::mem::replace(
+            &mut self.state,
+            GptOssState {
+                caches: Vec::new(),
+                position: 0,
+            },
+        );
         let mut last = None;
         for chunk in ids.chunks(self.chunking.prefill_tokens) {
-            last = Some(self.pass(chunk).map_err(|e| candle(&e))?);
+            match self.forward_many(&mut [(&mut state, chunk)]) {
+                Ok(logits) => last = Some(logits),
+                Err(e) => {
+                    self.clear_cache();
+                    return Err(e);
+                }
+            }
         }
-        let hidden = last.ok_or_else(|| EngineError::Runtime("no tokens".into()))?;
-        let w = &self.weights;
-        let len = hidden.dim(1).map_err(|e| candle(&e))?;
-        hidden
-            .narrow(1, len - 1, 1)
-            .and_then(|h| w.norm.forward(&h))
-            .and_then(|h| w.lm_head.forward(&h))
-            .and_then(|l| l.squeeze(1))
-            .map_err(|e| candle(&e))
+        self.state = state;
+        last.ok_or_else(|| EngineError::Runtime("no tokens".into()))
     }
 
-    /// One chunk through every layer: the hidden states `(1, len, hidden)`.
-    fn pass(&mut self, ids: &[u32]) -> candle_core::Result<Tensor> {
-        let w = Arc::clone(&self.weights);
-        let offset = self.position;
-        let input = Tensor::new(ids, &w.device)?.unsqueeze(0)?;
+    /// Feeds each sequence its tokens (at its own next positions) in one pass through the
+    /// layers and returns the logits after each one's last token, `(sequences, vocab)`: the
+    /// projections and experts run over all the tokens at once, attention per sequence.
+    pub fn forward_many(
+        &self,
+        work: &mut [(&mut GptOssState, &[u32])],
+    ) -> Result<Tensor, EngineError> {
+        if work.is_empty() || work.iter().any(|(_, ids)| ids.is_empty()) {
+            return Err(EngineError::Runtime(
+                "a forward pass needs at least one token of each sequence".into(),
+            ));
+        }
+        self.pass(work).map_err(|e| candle(&e))
+    }
+
+    /// One pass through every layer: the last logits of each sequence.
+    fn pass(&self, work: &mut [(&mut GptOssState, &[u32])]) -> candle_core::Result<Tensor> {
+        let w = &self.weights;
+        let lens: Vec<usize> = work.iter().map(|(_, ids)| ids.len()).collect();
+        let total: usize = lens.iter().sum();
+        let ids: Vec<u32> = work
+            .iter()
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .collect();
+        let input = Tensor::from_vec(ids, (1, total), &w.device)?;
         let mut x = w.embed.forward(&input)?;
-        let (cos, sin) = w.rope.tables(offset, ids.len(), w.dtype, &w.device)?;
-        for (layer, cache) in w.layers.iter().zip(self.caches.iter_mut()) {
+        let mut cos = Vec::with_capacity(work.len());
+        let mut sin = Vec::with_capacity(work.len());
+        for (state, ids) in work.iter() {
+            let (c, s) = w
+                .rope
+                .tables(state.position, ids.len(), w.dtype, &w.device)?;
+            cos.push(c);
+            sin.push(s);
+        }
+        let (cos, sin) = (Tensor::cat(&cos, 0)?, Tensor::cat(&sin, 0)?);
+        for (index, layer) in w.layers.iter().enumerate() {
             let residual = x.clone();
             let h = layer.input_norm.forward(&x)?;
-            let h = attention(&w, layer, cache, &h, offset, &cos, &sin, self.chunking)?;
+            let h = attention(w, layer, index, work, &lens, &h, &cos, &sin, self.chunking)?;
             x = (residual + h)?;
             let residual = x.clone();
             let h = layer.post_attention_norm.forward(&x)?;
-            let h = experts(&w, layer, &h)?;
+            let h = experts(w, layer, &h)?;
             x = (residual + h)?;
         }
-        self.position += ids.len();
-        Ok(x)
+        let mut last = Vec::with_capacity(lens.len());
+        let mut end = 0u32;
+        for ((state, _), &len) in work.iter_mut().zip(&lens) {
+            state.position += len;
+            end += u32::try_from(len).map_err(candle_core::Error::wrap)?;
+            last.push(end - 1);
+        }
+        let last = Tensor::from_vec(last, lens.len(), &w.device)?;
+        let x = x.squeeze(0)?.index_select(&last, 0)?;
+        let x = w.norm.forward(&x)?;
+        w.lm_head.forward(&x)?.to_dtype(DType::F32)
     }
 }
 
-/// Self-attention with sinks of one layer over `x` `(1, len, hidden)` at positions
-/// `offset..`, updating the layer's cache.
+/// Self-attention with sinks of one layer over the packed tokens `x` `(1, T, hidden)` of every
+/// sequence in `work` (`lens` tokens each, at each state's position): the projections over all
+/// tokens, attention per sequence against its own cache, which it extends.
 #[allow(
     clippy::too_many_arguments,
     clippy::many_single_char_names,
@@ -915,28 +1056,69 @@ impl GptOss {
 fn attention(
     w: &Weights,
     layer: &Layer,
-    cache: &mut Option<LayerCache>,
+    index: usize,
+    work: &mut [(&mut GptOssState, &[u32])],
+    lens: &[usize],
     x: &Tensor,
-    offset: usize,
     cos: &Tensor,
     sin: &Tensor,
     chunking: Chunking,
 ) -> candle_core::Result<Tensor> {
-    let (_, len, _) = x.dims3()?;
+    let (_, total, _) = x.dims3()?;
     let (heads, kv_heads, hd) = (w.heads, w.kv_heads, w.head_dim);
-    let split = |t: Tensor, n: usize| t.reshape((1, len, n, hd))?.transpose(1, 2)?.contiguous();
+    let split = |t: Tensor, n: usize| t.reshape((1, total, n, hd))?.transpose(1, 2)?.contiguous();
     let q = split(layer.q.forward(x)?, heads)?;
     let k = split(layer.k.forward(x)?, kv_heads)?;
     let v = split(layer.v.forward(x)?, kv_heads)?;
     let q = candle_nn::rotary_emb::rope(&q, cos, sin)?;
     let k = candle_nn::rotary_emb::rope(&k, cos, sin)?;
+    let mut outputs = Vec::with_capacity(lens.len());
+    let mut first = 0;
+    for ((state, _), &len) in work.iter_mut().zip(lens) {
+        let narrow = |t: &Tensor| t.narrow(2, first, len);
+        outputs.push(sequence_attention(
+            w,
+            layer,
+            &mut state.caches[index],
+            &narrow(&q)?,
+            &narrow(&k)?,
+            &narrow(&v)?,
+            state.position,
+            chunking,
+        )?);
+        first += len;
+    }
+    let out = Tensor::cat(&outputs, 1)?;
+    layer.o.forward(&out)
+}
+
+/// One sequence's attention in one layer: its roped queries `q` `(1, heads, len, hd)` and new
+/// keys and values `(1, kv_heads, len, hd)` at positions `offset..`, against its cache (which it
+/// extends): `(1, len, heads * hd)`, before the output projection.
+#[allow(
+    clippy::too_many_arguments,
+    clippy::many_single_char_names,
+    reason = "one layer's whole context; q, k, v as the papers name them"
+)]
+fn sequence_attention(
+    w: &Weights,
+    layer: &Layer,
+    cache: &mut Option<LayerCache>,
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    offset: usize,
+    chunking: Chunking,
+) -> candle_core::Result<Tensor> {
+    let len = q.dim(2)?;
+    let (heads, kv_heads, hd) = (w.heads, w.kv_heads, w.head_dim);
     let (keys, values, start) = match cache.take() {
         Some(c) => (
-            Tensor::cat(&[&c.keys, &k], 2)?,
-            Tensor::cat(&[&c.values, &v], 2)?,
+            Tensor::cat(&[&c.keys, k], 2)?,
+            Tensor::cat(&[&c.values, v], 2)?,
             c.start,
         ),
-        None => (k, v, offset),
+        None => (k.contiguous()?, v.contiguous()?, offset),
     };
     let total = keys.dim(2)?;
     let rep = heads / kv_heads;
@@ -993,32 +1175,35 @@ fn attention(
     let out = Tensor::cat(&outputs, 2)?
         .transpose(1, 2)?
         .reshape((1, len, heads * hd))?;
-    // Sliding layers keep the last window − 1 positions: all a later query can see.
+    // Sliding layers keep the last window − 1 positions (all a later query can see) and a
+    // little slack for truncation.
     let end = offset + len;
-    let keep_from = layer
-        .window
-        .map_or(start, |win| (end + 1).saturating_sub(win).max(start));
+    let keep_from = layer.window.map_or(start, |win| {
+        (end + 1).saturating_sub(win + SLIDING_SLACK).max(start)
+    });
     let drop = keep_from - start;
     *cache = Some(if drop == 0 {
         LayerCache {
             keys,
             values,
             start,
+            window: layer.window,
         }
     } else {
         LayerCache {
             keys: keys.narrow(2, drop, total - drop)?.contiguous()?,
             values: values.narrow(2, drop, total - drop)?.contiguous()?,
             start: keep_from,
+            window: layer.window,
         }
     });
-    layer.o.forward(&out)
+    Ok(out)
 }
 
 /// The additive mask `(1, 1, count, kn)` of queries at positions `p_first..p_first + count`
 /// over keys at `k_lo..k_lo + kn`: 0 where the key is at or before the query (and within the
 /// window), −∞ elsewhere.
-fn block_mask(
+pub(crate) fn block_mask(
     p_first: usize,
     count: usize,
     k_lo: usize,

@@ -7,8 +7,12 @@
 //! - [`harmony`]: gpt-oss's reasoning effort, and its output told apart by channel as it streams.
 //! - [`model`]: loading Qwen3 (safetensors, GGUF), gpt-oss (safetensors) and Llama (GGUF)
 //!   models with candle, running their forward pass and scoring candidate continuations.
+//! - [`decoder`]: the dense decoder of Qwen3 and Llama, several sequences per pass, each with
+//!   its own preallocated KV cache.
 //! - [`gpt_oss`]: the gpt-oss architecture (FARE-20B): sinks, sliding windows, YaRN, experts;
 //!   [`mxfp4`]: the 4-bit format its checkpoints ship the experts in.
+//! - [`batch`]: continuous batching, many generations (and verdict scorings) on one model at
+//!   once, with a KV-cache budget and admission control.
 //! - [`generate`]: greedy and sampled decoding with stop tokens, a token limit, streaming and
 //!   cancellation.
 //! - [`score`]: verdict probabilities by teacher forcing at the verdict position.
@@ -23,8 +27,10 @@
 //! (tests/reference/gptoss_chat_fixtures.py); the forward pass against `transformers`' logits
 //! (tests/reference/qwen3_golden.py, gpt_oss_golden.py).
 
+pub mod batch;
 pub mod chat;
 pub mod convert;
+pub mod decoder;
 pub mod device;
 pub mod discover;
 pub mod evaluator;

@@ -11,34 +11,31 @@
 //! RoPE tables in f16, where positions above 2048 are not representable: the loader sets it to
 //! f32 before loading.
 //!
-//! [`Model::score_continuations`] reads the log-probability of candidate continuations of a
-//! context by teacher forcing (what [`crate::score`] needs for verdict probabilities). candle's
-//! models return the last position's logits only and their KV cache cannot be rewound from
-//! outside, so the candidates are walked as a token trie: the context is processed once, and
-//! each trie node that has children is one single-token forward pass on a clone of its parent's
-//! state. Cloning is cheap where the cache grows by concatenation (Qwen3 safetensors, Llama
-//! GGUF, any model on a GPU: the clone shares immutable tensors), and a copy of the cache buffer
-//! for GGUF Qwen3 on the CPU, whose decode cache is a plain `Vec` written in place (4096
-//! positions preallocated: about 1.2 GB for FARE-8B, so a few tenths of a second per branch).
-//! A model can also keep its state after a prompt ([`Model::set_keep_prompt_state`]), so that
-//! scoring the verdict after a generation processes only the generated text, not the prompt
-//! again.
+//! The forward pass runs several sequences at once ([`Model::forward_many`]): each is a
+//! [`Sequence`] (its own KV cache and positions) fed any number of new tokens, their tokens
+//! packed into one pass through the layers ([`crate::decoder`] for Qwen3 and Llama,
+//! [`crate::gpt_oss`]); [`crate::batch`] schedules many generations over it. [`Model::forward`]
+//! is the one-sequence form, on a state the model keeps itself.
 //!
-//! One candle pitfall shapes the order of forward passes: GGUF Qwen3 on the CPU keeps two
-//! caches, and a pass of several tokens after single-token passes reads a cache that lacks the
-//! single-token positions. The engine only ever passes several tokens first (a prompt) and then
-//! one at a time.
+//! [`Model::score_continuations`] reads the log-probability of candidate continuations of a
+//! context by teacher forcing (what [`crate::score`] needs for verdict probabilities). The
+//! candidates are walked as a token trie, breadth first: the context is processed once, then
+//! each depth of the trie is one batched pass of one token per node that has children, each on
+//! a copy of its parent's state. The context is not processed again where the model's own
+//! state already holds a prefix of it (a generation just made from its prompt): that state is
+//! cut back to the common prefix and fed only the rest.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use candle_core::quantized::gguf_file;
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
-use candle_transformers::models::{quantized_llama, quantized_qwen3, qwen3};
+use candle_transformers::models::qwen3;
 
 use crate::EngineError;
-use crate::gpt_oss::{self, ExpertWeights, GptOss};
+use crate::decoder::{Decoder, DecoderState};
+use crate::gpt_oss::{self, ExpertWeights, GptOss, GptOssState};
 
 /// The architectures the engine runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -72,27 +69,92 @@ impl LoadOptions {
     }
 }
 
-#[derive(Clone)]
 enum Weights {
-    Qwen3(qwen3::ModelForCausalLM),
+    Decoder(Decoder),
     GptOss(GptOss),
-    QuantizedQwen3(quantized_qwen3::ModelWeights),
-    QuantizedLlama(quantized_llama::ModelWeights),
 }
 
-/// The state of a model after a prompt, with the prompt's last logits.
-struct PromptState {
+/// One sequence's state in a model: its KV cache, its positions and the tokens that made them.
+#[derive(Debug)]
+pub struct Sequence {
+    state: State,
     ids: Vec<u32>,
-    weights: Weights,
-    logits: Vec<f32>,
+}
+
+#[derive(Debug)]
+enum State {
+    Decoder(DecoderState),
+    GptOss(GptOssState),
+}
+
+impl Sequence {
+    /// The positions it holds.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether it holds no position.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The tokens it has seen.
+    pub fn ids(&self) -> &[u32] {
+        &self.ids
+    }
+
+    /// Cuts it back to its first `position` positions; false (unchanged) where the model
+    /// cannot (a gpt-oss sliding layer has dropped keys that would be needed).
+    pub fn truncate(&mut self, position: usize) -> bool {
+        let done = match &mut self.state {
+            State::Decoder(s) => {
+                s.truncate(position);
+                true
+            }
+            State::GptOss(s) => s.truncate(position),
+        };
+        if done {
+            self.ids.truncate(position);
+        }
+        done
+    }
+
+    /// Keeps its cache's buffers within `positions` positions for as long as that is enough
+    /// (what a scheduler reserved for it); gpt-oss caches never hold more than they use.
+    pub fn limit_growth(&mut self, positions: usize) {
+        if let State::Decoder(s) = &mut self.state {
+            s.limit_growth(positions);
+        }
+    }
+
+    /// An independent copy.
+    pub fn fork(&self) -> Result<Sequence, EngineError> {
+        let state = match &self.state {
+            State::Decoder(s) => {
+                State::Decoder(s.fork().map_err(|e| EngineError::Runtime(e.to_string()))?)
+            }
+            State::GptOss(s) => State::GptOss(s.clone()),
+        };
+        Ok(Sequence {
+            state,
+            ids: self.ids.clone(),
+        })
+    }
+
+    /// The bytes its cache holds now.
+    pub fn cache_bytes(&self) -> u64 {
+        match &self.state {
+            State::Decoder(s) => s.bytes(),
+            State::GptOss(s) => s.bytes(),
+        }
+    }
 }
 
 /// A loaded model, ready for forward passes.
 pub struct Model {
     weights: Weights,
-    /// The state after the last prompt, when asked to keep it.
-    prompt_state: Option<PromptState>,
-    keep_prompt_state: bool,
+    /// The state of [`Model::forward`].
+    current: Option<Sequence>,
     /// Its architecture.
     pub architecture: Architecture,
     /// The number of logits it returns.
@@ -208,12 +270,10 @@ impl Model {
         #[allow(unsafe_code)]
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&files, dtype, device) }
             .map_err(|e| file_error(&files[0], format!("not readable safetensors: {e}")))?;
-        let weights = qwen3::ModelForCausalLM::new(&config, vb)
-            .map_err(|e| file_error(path, format!("the weights do not fit the config: {e}")))?;
+        let weights = Decoder::from_safetensors(&config, vb, path)?;
         Ok(Model {
-            weights: Weights::Qwen3(weights),
-            prompt_state: None,
-            keep_prompt_state: false,
+            weights: Weights::Decoder(weights),
+            current: None,
             architecture: Architecture::Qwen3,
             vocab_size: config.vocab_size,
             device: device.clone(),
@@ -250,8 +310,7 @@ impl Model {
             .map_err(|e| file_error(path, e.to_string()))?;
         Ok(Model {
             weights: Weights::GptOss(weights),
-            prompt_state: None,
-            keep_prompt_state: false,
+            current: None,
             architecture: Architecture::GptOss,
             vocab_size: config.vocab_size,
             device: device.clone(),
@@ -262,82 +321,131 @@ impl Model {
     pub fn gpt_oss_mut(&mut self) -> Option<&mut GptOss> {
         match &mut self.weights {
             Weights::GptOss(m) => Some(m),
-            _ => None,
+            Weights::Decoder(_) => None,
         }
     }
 
     fn load_gguf(path: &Path, device: &Device) -> Result<Model, EngineError> {
         let mut file =
             File::open(path).map_err(|e| file_error(path, format!("cannot open: {e}")))?;
-        let mut content = gguf_file::Content::read(&mut file)
+        let content = gguf_file::Content::read(&mut file)
             .map_err(|e| file_error(path, format!("not a readable GGUF file: {e}")))?;
-        let architecture = content
+        let architecture = match content
             .metadata
             .get("general.architecture")
-            .and_then(|v| v.to_string().ok().cloned())
-            .unwrap_or_default();
-        let vocab_size = content
-            .tensor_infos
-            .get("token_embd.weight")
-            .map(|t| t.shape.dims()[0])
-            .ok_or_else(|| file_error(path, "no token_embd.weight tensor"))?;
-        let (weights, architecture) = match architecture.as_str() {
-            "qwen3" => {
-                // RoPE tables in f32 (see the module doc).
-                content
-                    .metadata
-                    .insert("general.dtype".into(), gguf_file::Value::U32(0));
-                let weights = quantized_qwen3::ModelWeights::from_gguf(content, &mut file, device)
-                    .map_err(|e| file_error(path, format!("cannot load the Qwen3 weights: {e}")))?;
-                (Weights::QuantizedQwen3(weights), Architecture::Qwen3)
-            }
-            "llama" => {
-                let weights = quantized_llama::ModelWeights::from_gguf(content, &mut file, device)
-                    .map_err(|e| file_error(path, format!("cannot load the Llama weights: {e}")))?;
-                (Weights::QuantizedLlama(weights), Architecture::Llama)
-            }
-            other => {
-                return Err(file_error(
-                    path,
-                    format!("GGUF architecture `{other}` is not supported (qwen3, llama)"),
-                ));
-            }
+            .and_then(|v| v.to_string().ok())
+            .map(String::as_str)
+        {
+            Some("llama") => Architecture::Llama,
+            _ => Architecture::Qwen3,
         };
+        let weights = Decoder::from_gguf(&content, &mut file, path, device)?;
         Ok(Model {
-            weights,
-            prompt_state: None,
-            keep_prompt_state: false,
+            vocab_size: weights.shape.vocab_size,
+            weights: Weights::Decoder(weights),
+            current: None,
             architecture,
-            vocab_size,
             device: device.clone(),
         })
     }
 
-    /// Feeds `ids` at positions `offset..` (the KV cache holds the positions before) and returns
-    /// the logits of the last one, as f32.
-    pub fn forward(&mut self, ids: &[u32], offset: usize) -> Result<Vec<f32>, EngineError> {
-        let logits = forward_weights(&mut self.weights, &self.device, ids, offset)?;
-        if offset == 0 {
-            // A new prompt: keep its state if asked (a single token would leave GGUF Qwen3's
-            // prefill cache empty, see the module doc), and drop an older one either way.
-            self.prompt_state = (self.keep_prompt_state && ids.len() > 1).then(|| PromptState {
-                ids: ids.to_vec(),
-                weights: self.weights.clone(),
-                logits: logits.clone(),
-            });
+    /// A sequence with no positions.
+    pub fn new_sequence(&self) -> Sequence {
+        let state = match &self.weights {
+            Weights::Decoder(d) => State::Decoder(d.new_state()),
+            Weights::GptOss(g) => State::GptOss(g.new_state()),
+        };
+        Sequence {
+            state,
+            ids: Vec::new(),
         }
-        Ok(logits)
     }
 
-    /// Whether to keep the state after each prompt (a forward pass at offset 0, after
-    /// [`Model::clear_cache`]) until the next
-    /// one, so that [`Model::score_continuations`] of a context that starts with that prompt
-    /// processes only the rest. Costs the memory of one more cache; turning it off frees it.
-    pub fn set_keep_prompt_state(&mut self, keep: bool) {
-        self.keep_prompt_state = keep;
-        if !keep {
-            self.prompt_state = None;
+    /// The KV cache's bytes for one sequence of `positions` positions (what the scheduler
+    /// budgets; the decoder's cache may hold up to one growth step more).
+    pub fn cache_bytes(&self, positions: usize) -> u64 {
+        match &self.weights {
+            Weights::Decoder(d) => d.cache_bytes_per_position() * positions as u64,
+            Weights::GptOss(g) => g.cache_bytes(positions),
         }
+    }
+
+    /// How many positions a pass should take from one prompt at most (longer prompts are fed
+    /// in chunks of this many).
+    pub fn prefill_chunk(&self) -> usize {
+        match &self.weights {
+            Weights::Decoder(_) => 512,
+            Weights::GptOss(g) => g.chunking().prefill_tokens,
+        }
+    }
+
+    /// Feeds each sequence its tokens (a prompt chunk, or one decode token) in one pass and
+    /// returns the logits after each one's last token, as f32. On an error the sequences'
+    /// states are undefined: drop them.
+    pub fn forward_many(
+        &self,
+        work: &mut [(&mut Sequence, &[u32])],
+    ) -> Result<Vec<Vec<f32>>, EngineError> {
+        let run = |e: candle_core::Error| EngineError::Runtime(e.to_string());
+        let logits = match &self.weights {
+            Weights::Decoder(d) => {
+                let mut states = Vec::with_capacity(work.len());
+                for (seq, ids) in work.iter_mut() {
+                    match &mut seq.state {
+                        State::Decoder(s) => states.push((s, *ids)),
+                        State::GptOss(_) => return Err(foreign()),
+                    }
+                }
+                d.forward_many(&mut states)?
+            }
+            Weights::GptOss(g) => {
+                let mut states = Vec::with_capacity(work.len());
+                for (seq, ids) in work.iter_mut() {
+                    match &mut seq.state {
+                        State::GptOss(s) => states.push((s, *ids)),
+                        State::Decoder(_) => return Err(foreign()),
+                    }
+                }
+                g.forward_many(&mut states)?
+            }
+        };
+        for (seq, ids) in work.iter_mut() {
+            seq.ids.extend_from_slice(ids);
+        }
+        logits.to_vec2::<f32>().map_err(run)
+    }
+
+    /// Feeds a whole token list to one sequence, in chunks of [`Model::prefill_chunk`]: the
+    /// logits after the last token.
+    pub fn feed(&self, sequence: &mut Sequence, ids: &[u32]) -> Result<Vec<f32>, EngineError> {
+        let mut last = None;
+        for chunk in ids.chunks(self.prefill_chunk()) {
+            last = self.forward_many(&mut [(&mut *sequence, chunk)])?.pop();
+        }
+        last.ok_or_else(|| EngineError::Runtime("a forward pass needs at least one token".into()))
+    }
+
+    /// Feeds `ids` at positions `offset..` of the model's own sequence (0 starts a new one;
+    /// any other offset must be the positions it holds) and returns the logits of the last one.
+    pub fn forward(&mut self, ids: &[u32], offset: usize) -> Result<Vec<f32>, EngineError> {
+        let mut sequence = match self.current.take() {
+            Some(s) if offset > 0 && s.len() == offset => s,
+            Some(s) if offset > 0 => {
+                return Err(EngineError::Runtime(format!(
+                    "a pass at position {offset}, but the cache holds {} positions",
+                    s.len()
+                )));
+            }
+            None if offset > 0 => {
+                return Err(EngineError::Runtime(format!(
+                    "a pass at position {offset}, but the cache is empty"
+                )));
+            }
+            _ => self.new_sequence(),
+        };
+        let logits = self.feed(&mut sequence, ids)?;
+        self.current = Some(sequence);
+        Ok(logits)
     }
 
     /// The log-probability (natural log) of each candidate continuation of `context`: the sum
@@ -351,114 +459,63 @@ impl Model {
     /// of no other is not checked for what follows it (that would cost one more forward pass
     /// per candidate).
     ///
-    /// The context is processed once (only its part after the kept prompt, when a kept prompt
-    /// state starts it), then one forward pass per trie node with children: see the module doc.
-    /// The cache is left in no particular state; generation clears it before each prompt.
+    /// Reuses the model's own sequence where it shares a prefix with `context` (see the module
+    /// doc); the model's own sequence is gone afterwards.
     pub fn score_continuations(
         &mut self,
         context: &[u32],
         candidates: &[Vec<u32>],
         continuing: &[u32],
     ) -> Result<Vec<f64>, EngineError> {
+        let current = self.current.take();
+        let (sequence, logits) = self.prefix_state(current, context)?;
+        let mut walk = TrieWalk::new(self, candidates, continuing, sequence, &logits)?;
+        while !walk.is_done() {
+            let mut work = walk.work();
+            let logits = self.forward_many(&mut work)?;
+            drop(work);
+            walk.advance(&logits)?;
+        }
+        Ok(walk.scores())
+    }
+
+    /// `sequence` (or a new one) brought to hold exactly `context`, cut back to the prefix they
+    /// share and fed the rest (at least the last token, for its logits).
+    pub fn prefix_state(
+        &self,
+        sequence: Option<Sequence>,
+        context: &[u32],
+    ) -> Result<(Sequence, Vec<f32>), EngineError> {
         if context.is_empty() {
             return Err(EngineError::Runtime(
                 "scoring a continuation needs a context of at least one token".into(),
             ));
         }
-        if let Some(bad) = candidates
-            .iter()
-            .flatten()
-            .chain(continuing)
-            .find(|&&t| t as usize >= self.vocab_size)
-        {
-            return Err(EngineError::Runtime(format!(
-                "token {bad} is outside the model's {} logits",
-                self.vocab_size
-            )));
-        }
-        let trie = Trie::new(candidates);
-        let mut scores = vec![f64::NEG_INFINITY; candidates.len()];
-        let kept = self
-            .prompt_state
-            .take()
-            .filter(|kept| context.starts_with(&kept.ids));
-        if kept.is_none() {
-            self.clear_cache();
-        }
-        let walk = Walk {
-            device: &self.device,
-            trie: &trie,
-            continuing,
-        };
-        if let Some(mut kept) = kept {
-            let rest = &context[kept.ids.len()..];
-            let logits = if rest.is_empty() {
-                kept.logits
-            } else {
-                forward_weights(&mut kept.weights, &self.device, rest, kept.ids.len())?
-            };
-            walk.visit(
-                &mut kept.weights,
-                0,
-                &logits,
-                0.0,
-                context.len(),
-                &mut scores,
-            )?;
-        } else {
-            let logits = forward_weights(&mut self.weights, &self.device, context, 0)?;
-            walk.visit(
-                &mut self.weights,
-                0,
-                &logits,
-                0.0,
-                context.len(),
-                &mut scores,
-            )?;
-        }
-        Ok(scores)
+        let mut sequence = sequence
+            .and_then(|mut s| {
+                let shared = s
+                    .ids()
+                    .iter()
+                    .zip(context)
+                    .take_while(|(a, b)| a == b)
+                    .count()
+                    .min(context.len() - 1);
+                (shared > 0 && s.truncate(shared)).then_some(s)
+            })
+            .unwrap_or_else(|| self.new_sequence());
+        let rest = &context[sequence.len()..];
+        let logits = self.feed(&mut sequence, rest)?;
+        Ok((sequence, logits))
     }
 
-    /// Forgets every position (before a new prompt).
+    /// Forgets the model's own sequence.
     pub fn clear_cache(&mut self) {
-        match &mut self.weights {
-            Weights::Qwen3(m) => m.clear_kv_cache(),
-            Weights::QuantizedQwen3(m) => m.clear_kv_cache(),
-            Weights::GptOss(m) => m.clear_cache(),
-            // quantized_llama keeps no cache to clear: positions restart at offset 0.
-            Weights::QuantizedLlama(_) => {}
-        }
+        self.current = None;
     }
 }
 
-/// One forward pass of `ids` at positions `offset..` on a model state: the last logits, as f32.
-fn forward_weights(
-    weights: &mut Weights,
-    device: &Device,
-    ids: &[u32],
-    offset: usize,
-) -> Result<Vec<f32>, EngineError> {
-    let run = |e: candle_core::Error| EngineError::Runtime(e.to_string());
-    let input = Tensor::new(ids, device)
-        .and_then(|t| t.unsqueeze(0))
-        .map_err(run)?;
-    let logits = match weights {
-        Weights::Qwen3(m) => m.forward(&input, offset),
-        Weights::QuantizedQwen3(m) => m.forward(&input, offset),
-        Weights::QuantizedLlama(m) => m.forward(&input, offset),
-        Weights::GptOss(m) => return to_f32_vec(&m.forward(ids, offset)?),
-    }
-    .map_err(run)?;
-    to_f32_vec(&logits)
-}
-
-fn to_f32_vec(logits: &Tensor) -> Result<Vec<f32>, EngineError> {
-    let run = |e: candle_core::Error| EngineError::Runtime(e.to_string());
-    logits
-        .flatten_all()
-        .and_then(|t| t.to_dtype(DType::F32))
-        .and_then(|t| t.to_vec1::<f32>())
-        .map_err(run)
+fn foreign() -> EngineError {
+    EngineError::Runtime("a sequence of another model".into())
 }
 
 /// Refuses an expert format for a model without experts.
@@ -521,25 +578,91 @@ impl Trie {
     }
 }
 
-/// A depth-first walk of a trie, scoring candidates from the logits at each node.
-struct Walk<'a> {
-    device: &'a Device,
-    trie: &'a Trie,
-    continuing: &'a [u32],
+/// A breadth-first walk of a candidate trie: each depth is one batched pass of one token per
+/// node that has children (a *probe*: a copy of its parent's state fed the node's token).
+pub(crate) struct TrieWalk {
+    trie: Trie,
+    continuing: Vec<u32>,
+    scores: Vec<f64>,
+    probes: Vec<Probe>,
 }
 
-impl Walk<'_> {
-    /// Scores what ends at and below `node`, whose state is `state` (it has seen `position`
-    /// tokens) and whose next-token logits are `logits`; `log_prob` is the node's own.
+struct Probe {
+    node: usize,
+    token: [u32; 1],
+    log_prob: f64,
+    sequence: Sequence,
+}
+
+impl TrieWalk {
+    /// Starts at the root, whose state is `root` (holding the context) with `logits` after it.
+    pub(crate) fn new(
+        model: &Model,
+        candidates: &[Vec<u32>],
+        continuing: &[u32],
+        root: Sequence,
+        logits: &[f32],
+    ) -> Result<TrieWalk, EngineError> {
+        if let Some(bad) = candidates
+            .iter()
+            .flatten()
+            .chain(continuing)
+            .find(|&&t| t as usize >= model.vocab_size)
+        {
+            return Err(EngineError::Runtime(format!(
+                "token {bad} is outside the model's {} logits",
+                model.vocab_size
+            )));
+        }
+        let mut walk = TrieWalk {
+            trie: Trie::new(candidates),
+            continuing: continuing.to_vec(),
+            scores: vec![f64::NEG_INFINITY; candidates.len()],
+            probes: Vec::new(),
+        };
+        walk.probes = walk.visit(0, logits, 0.0, root)?;
+        Ok(walk)
+    }
+
+    /// Whether every candidate has its score.
+    pub(crate) fn is_done(&self) -> bool {
+        self.probes.is_empty()
+    }
+
+    /// The next pass: one token for each probe.
+    pub(crate) fn work(&mut self) -> Vec<(&mut Sequence, &[u32])> {
+        self.probes
+            .iter_mut()
+            .map(|p| (&mut p.sequence, &p.token[..]))
+            .collect()
+    }
+
+    /// Takes the logits of [`TrieWalk::work`]'s pass, one row per probe.
+    pub(crate) fn advance(&mut self, logits: &[Vec<f32>]) -> Result<(), EngineError> {
+        let probes = std::mem::take(&mut self.probes);
+        let mut next = Vec::new();
+        for (probe, logits) in probes.into_iter().zip(logits) {
+            next.extend(self.visit(probe.node, logits, probe.log_prob, probe.sequence)?);
+        }
+        self.probes = next;
+        Ok(())
+    }
+
+    /// The scores, once done.
+    pub(crate) fn scores(self) -> Vec<f64> {
+        self.scores
+    }
+
+    /// Scores what ends at `node` and at its leaf children from its `logits`; returns a probe
+    /// for each child that has children of its own: the last on `state` itself, the others on
+    /// copies of it.
     fn visit(
-        &self,
-        state: &mut Weights,
+        &mut self,
         node: usize,
         logits: &[f32],
         log_prob: f64,
-        position: usize,
-        scores: &mut [f64],
-    ) -> Result<(), EngineError> {
+        state: Sequence,
+    ) -> Result<Vec<Probe>, EngineError> {
         let norm = log_sum_exp(logits);
         let next = |token: u32| f64::from(logits[token as usize]) - norm;
         let here = &self.trie.nodes[node];
@@ -551,7 +674,7 @@ impl Walk<'_> {
                 log_prob + (-goes_on.min(1.0)).ln_1p()
             };
             for &candidate in &here.ends {
-                scores[candidate] = own;
+                self.scores[candidate] = own;
             }
         }
         let mut branches = Vec::new();
@@ -560,33 +683,33 @@ impl Walk<'_> {
             let child_log_prob = log_prob + next(child_node.token);
             if child_node.children.is_empty() {
                 for &candidate in &child_node.ends {
-                    scores[candidate] = child_log_prob;
+                    self.scores[candidate] = child_log_prob;
                 }
             } else {
-                branches.push((child, child_log_prob));
+                branches.push((child, child_node.token, child_log_prob));
             }
         }
-        // Every branch but the last on a clone of this state; the last one on the state itself.
+        let mut probes = Vec::with_capacity(branches.len());
+        let mut state = Some(state);
         let last = branches.len().saturating_sub(1);
-        for (i, (child, child_log_prob)) in branches.into_iter().enumerate() {
-            let token = [self.trie.nodes[child].token];
-            if i == last {
-                let logits = forward_weights(state, self.device, &token, position)?;
-                self.visit(state, child, &logits, child_log_prob, position + 1, scores)?;
-            } else {
-                let mut branch = state.clone();
-                let logits = forward_weights(&mut branch, self.device, &token, position)?;
-                self.visit(
-                    &mut branch,
-                    child,
-                    &logits,
-                    child_log_prob,
-                    position + 1,
-                    scores,
-                )?;
-            }
+        for (i, (node, token, log_prob)) in branches.into_iter().enumerate() {
+            let sequence = match state.take() {
+                Some(s) if i == last => s,
+                Some(s) => {
+                    let copy = s.fork()?;
+                    state = Some(s);
+                    copy
+                }
+                None => unreachable!("the state is taken by the last branch only"),
+            };
+            probes.push(Probe {
+                node,
+                token: [token],
+                log_prob,
+                sequence,
+            });
         }
-        Ok(())
+        Ok(probes)
     }
 }
 
