@@ -6,23 +6,30 @@
 //!
 //! After generating, the local evaluator also scores every admissible verdict at the verdict
 //! position ([`crate::score`]) for step-level, pairwise and verification prompts, unless
-//! [`Evaluator::score_verdicts`] is off. The prompt is not processed again: the model keeps its
-//! state after the prompt while generating. Scoring time counts in [`JudgeOutput::elapsed`]
-//! and not in [`JudgeOutput::tokens_per_second`], which stays the decode speed.
+//! [`Evaluator::score_verdicts`] is off. The prompt is not processed again: scoring starts from
+//! the state the generation left (see [`Model::score_continuations`]). Scoring time counts in
+//! [`JudgeOutput::elapsed`] and not in [`JudgeOutput::tokens_per_second`], which stays the
+//! decode speed.
+//!
+//! [`BatchedEvaluator`] is the same evaluator on a [`Batcher`]: it forks into as many judges
+//! as the batch holds sequences, so a judging run's workers share every forward pass; each
+//! judgment (its generation and its verdict scoring) is the one [`Evaluator::judge`] makes.
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use candle_core::{DType, Device};
 use fare_core::{Finish, Judgment, Prompt, VerdictProbs, VerdictRules, read_output};
 
 use crate::EngineError;
+use crate::batch::{BatchOptions, Batcher};
 use crate::chat::{ChatTemplate, RenderOptions};
 use crate::generate::{Ending, Generation, SamplingParams, generate};
 use crate::model::{LoadOptions, Model};
-use crate::prompt::model_input;
-use crate::score::{score_verdicts, scores_task};
+use crate::prompt::{ModelInput, model_input};
+use crate::score::{ScoringInput, score_verdicts, scores_task};
 use crate::tokenize::TextTokenizer;
 
 /// Tokens that end an assistant turn in the chat formats the engine knows.
@@ -219,19 +226,8 @@ impl Evaluator {
         params: &SamplingParams,
         on_text: &mut dyn FnMut(&str) -> ControlFlow<()>,
     ) -> Result<Option<JudgeOutput>, EngineError> {
-        let input = model_input(
-            prompt,
-            &self.template,
-            &self.tokenizer,
-            &RenderOptions {
-                add_generation_prompt: true,
-                enable_thinking: Some(false),
-                reasoning_effort: Some(params.reasoning_effort),
-                now: None,
-            },
-        )?;
+        let input = render(prompt, params, &self.template, &self.tokenizer)?;
         let scoring = self.score_verdicts && scores_task(rules.task);
-        self.model.set_keep_prompt_state(scoring);
         let generation = generate(
             &mut self.model,
             &self.tokenizer,
@@ -243,17 +239,11 @@ impl Evaluator {
         let generation = match generation {
             Ok(generation) if generation.ending != Ending::Cancelled => generation,
             cancelled_or_failed => {
-                self.model.set_keep_prompt_state(false);
+                self.model.clear_cache();
                 return cancelled_or_failed.map(|_| None);
             }
         };
-        let finish = if generation.ending == Ending::Length {
-            Finish::Length
-        } else {
-            Finish::Stopped
-        };
-        let judgment = read_output(&generation.text, rules, finish);
-        let mut output = JudgeOutput::from_generation(&generation, judgment);
+        let mut output = read_generation(&generation, rules);
         if scoring {
             let started = Instant::now();
             let scored = score_verdicts(
@@ -263,7 +253,7 @@ impl Evaluator {
                 &generation.text,
                 rules,
             );
-            self.model.set_keep_prompt_state(false);
+            self.model.clear_cache();
             if let Some(scored) = scored? {
                 output.verdict_probs = Some(scored.probs);
                 output.verdict_probs_forced = scored.forced;
@@ -291,5 +281,157 @@ impl Judge for Evaluator {
 
     fn kind(&self) -> &'static str {
         "local"
+    }
+}
+
+/// `prompt` in the model's chat format, with `params`' reasoning effort.
+fn render(
+    prompt: &Prompt,
+    params: &SamplingParams,
+    template: &ChatTemplate,
+    tokenizer: &TextTokenizer,
+) -> Result<ModelInput, EngineError> {
+    model_input(
+        prompt,
+        template,
+        tokenizer,
+        &RenderOptions {
+            add_generation_prompt: true,
+            enable_thinking: Some(false),
+            reasoning_effort: Some(params.reasoning_effort),
+            now: None,
+        },
+    )
+}
+
+/// The judgment read from a finished generation (not cancelled).
+fn read_generation(generation: &Generation, rules: &VerdictRules) -> JudgeOutput {
+    let finish = if generation.ending == Ending::Length {
+        Finish::Length
+    } else {
+        Finish::Stopped
+    };
+    let judgment = read_output(&generation.text, rules, finish);
+    JudgeOutput::from_generation(generation, judgment)
+}
+
+/// An evaluator whose model runs on a [`Batcher`]: clones (and [`Judge::fork`]s) share it, so
+/// judgments made at once on several threads share the model's forward passes.
+#[derive(Debug, Clone)]
+pub struct BatchedEvaluator {
+    batcher: Arc<Batcher>,
+    tokenizer: Arc<TextTokenizer>,
+    template: Arc<ChatTemplate>,
+    stop_tokens: Arc<[u32]>,
+    path: PathBuf,
+    /// As [`Evaluator::score_verdicts`].
+    pub score_verdicts: bool,
+}
+
+impl BatchedEvaluator {
+    /// Moves `evaluator`'s model onto a batcher with `options`.
+    pub fn new(
+        evaluator: Evaluator,
+        options: BatchOptions,
+    ) -> Result<BatchedEvaluator, EngineError> {
+        let Evaluator {
+            model,
+            tokenizer,
+            template,
+            stop_tokens,
+            path,
+            score_verdicts,
+        } = evaluator;
+        Ok(BatchedEvaluator {
+            batcher: Arc::new(Batcher::start(model, options)?),
+            tokenizer: Arc::new(tokenizer),
+            template: Arc::new(template),
+            stop_tokens: stop_tokens.into(),
+            path,
+            score_verdicts,
+        })
+    }
+
+    /// The batcher its judgments run on.
+    pub fn batcher(&self) -> &Batcher {
+        &self.batcher
+    }
+
+    /// Judges one prompt in the batch, as [`Evaluator::judge`] does alone.
+    pub fn judge(
+        &self,
+        prompt: &Prompt,
+        rules: &VerdictRules,
+        params: &SamplingParams,
+        on_text: &mut dyn FnMut(&str) -> ControlFlow<()>,
+    ) -> Result<Option<JudgeOutput>, EngineError> {
+        let input = render(prompt, params, &self.template, &self.tokenizer)?;
+        let scoring = self.score_verdicts && scores_task(rules.task);
+        let (generation, kept) = if scoring {
+            self.batcher.generate_kept(
+                &self.tokenizer,
+                &input.ids,
+                &self.stop_tokens,
+                params,
+                on_text,
+            )?
+        } else {
+            let generation = self.batcher.generate(
+                &self.tokenizer,
+                &input.ids,
+                &self.stop_tokens,
+                params,
+                None,
+                on_text,
+            )?;
+            (generation, None)
+        };
+        if generation.ending == Ending::Cancelled {
+            return Ok(None);
+        }
+        let mut output = read_generation(&generation, rules);
+        if let Some(kept) = kept {
+            let started = Instant::now();
+            if let Some(input) =
+                ScoringInput::new(&self.tokenizer, &input, &generation.text, rules)?
+            {
+                let log_probs =
+                    kept.score_continuations(&input.context, &input.candidates, &input.continuing)?;
+                if let Some(scored) = input.read(log_probs) {
+                    output.verdict_probs = Some(scored.probs);
+                    output.verdict_probs_forced = scored.forced;
+                }
+            }
+            output.elapsed += started.elapsed();
+        }
+        Ok(Some(output))
+    }
+}
+
+impl Judge for BatchedEvaluator {
+    fn judge(
+        &mut self,
+        prompt: &Prompt,
+        rules: &VerdictRules,
+        params: &SamplingParams,
+        on_text: &mut dyn FnMut(&str) -> ControlFlow<()>,
+    ) -> Result<Option<JudgeOutput>, EngineError> {
+        BatchedEvaluator::judge(self, prompt, rules, params, on_text)
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn kind(&self) -> &'static str {
+        "local"
+    }
+
+    fn fork(&self) -> Option<Box<dyn Judge>> {
+        Some(Box::new(self.clone()))
+    }
+
+    fn parallelism(&self) -> usize {
+        self.batcher.options().max_sequences
     }
 }

@@ -114,14 +114,7 @@ pub fn score_verdicts(
     };
     let log_probs =
         model.score_continuations(&scoring.context, &scoring.candidates, &scoring.continuing)?;
-    Ok(
-        VerdictProbs::from_log_probs(scoring.verdicts.into_iter().zip(log_probs).collect()).map(
-            |probs| ScoredVerdicts {
-                probs,
-                forced: scoring.forced,
-            },
-        ),
-    )
+    Ok(scoring.read(log_probs))
 }
 
 /// What [`score_verdicts`] asks the model: a context, each admissible verdict's tokens after
@@ -180,6 +173,19 @@ impl ScoringInput {
             continuing,
             forced,
         }))
+    }
+}
+
+impl ScoringInput {
+    /// The verdict probabilities from each candidate's log-probability (in the order of
+    /// `candidates`); `None` when the model gave every verdict probability zero.
+    pub fn read(self, log_probs: Vec<f64>) -> Option<ScoredVerdicts> {
+        VerdictProbs::from_log_probs(self.verdicts.into_iter().zip(log_probs).collect()).map(
+            |probs| ScoredVerdicts {
+                probs,
+                forced: self.forced,
+            },
+        )
     }
 }
 
