@@ -217,6 +217,11 @@ pub struct Worker {
     slot: Arc<Mutex<Slot>>,
 }
 
+/// Requests a judging run keeps in flight to the local worker: the CPU default of the engine's
+/// batch ([`fare_engine::batch::BatchOptions::for_model`]); a GPU worker batches up to 64, and
+/// the difference is small once the batch is this full.
+pub const LOCAL_PARALLEL: usize = 16;
+
 /// What a job judges with: the loaded model, as an endpoint.
 #[derive(Debug, Clone)]
 pub struct ModelSource {
@@ -232,10 +237,12 @@ pub struct ModelSource {
 }
 
 impl ModelSource {
-    /// A client of the model (one request at a time).
+    /// A client of the model: a judging run forks it into [`LOCAL_PARALLEL`] requests in
+    /// flight for the local worker, whose continuous batching generates them together (those
+    /// beyond its batch or cache budget wait in its queue), and one at a time for others.
     pub fn client(&self) -> Result<EndpointJudge, ModelError> {
         let mut config = EndpointConfig::new(&self.url, &self.name);
-        config.parallel = 1;
+        config.parallel = if self.local { LOCAL_PARALLEL } else { 1 };
         if self.local {
             // A worker that does not answer has crashed; retrying would only delay saying so.
             config.retry = RetryPolicy {

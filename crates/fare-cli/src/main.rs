@@ -231,8 +231,11 @@ struct JudgeArgs {
     /// The environment variable holding the endpoint's API key (default: OPENAI_API_KEY when set).
     #[arg(long)]
     api_key_env: Option<String>,
-    /// Requests in flight at once (endpoints; default 4).
-    #[arg(long)]
+    /// Samples judged at once: requests in flight for an endpoint (default 4); for a local
+    /// model, the sequences sharing each forward pass (default: as many as half the device's
+    /// free memory holds at 4,096 positions each, at most 64 on a GPU and 16 on the CPU; 1
+    /// judges one sample at a time).
+    #[arg(long, visible_alias = "batch")]
     parallel: Option<usize>,
     /// Do not ask the endpoint for log-probabilities (for servers that refuse them).
     #[arg(long)]
@@ -537,6 +540,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tags(args) => tags(&args),
         Command::Serve(args) => serve(&args),
         Command::Bench(BenchCommand::Engine(args)) => bench_engine(&args),
+        Command::Bench(BenchCommand::Judge(args)) => bench_judge(&args),
         Command::Bench(BenchCommand::Logits(args)) => bench_logits(&args),
         Command::Demo {
             project,
@@ -1349,10 +1353,8 @@ fn judge_backend(args: &JudgeArgs) -> Result<(Box<dyn fare_engine::evaluator::Ju
         config.logprobs = !args.no_logprobs;
         return Ok((Box::new(fare_endpoint::EndpointJudge::new(config)?), name));
     }
-    if args.api_key_env.is_some() || args.parallel.is_some_and(|n| n > 1) {
-        eprintln!(
-            "warning: --api-key-env and --parallel apply to endpoints; a local model judges one sample at a time"
-        );
+    if args.api_key_env.is_some() {
+        eprintln!("warning: --api-key-env applies to endpoints");
     }
     let path = PathBuf::from(&args.model);
     let experts = match args.experts.as_deref() {
@@ -1371,7 +1373,20 @@ fn judge_backend(args: &JudgeArgs) -> Result<(Box<dyn fare_engine::evaluator::Ju
         path.file_stem()
             .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
     });
-    Ok((Box::new(evaluator), name))
+    if args.parallel == Some(1) {
+        return Ok((Box::new(evaluator), name));
+    }
+    let options = fare_engine::batch::BatchOptions::with_sequences(
+        &evaluator.model,
+        args.parallel.unwrap_or(0),
+    );
+    eprintln!(
+        "batching up to {} samples at once ({} of attention cache)",
+        options.max_sequences,
+        fare_engine::device::gigabytes(options.cache_budget)
+    );
+    let judge = fare_engine::evaluator::BatchedEvaluator::new(evaluator, options)?;
+    Ok((Box::new(judge), name))
 }
 
 fn serve_model(args: &ServeModelArgs) -> Result<ExitCode> {
@@ -1551,11 +1566,52 @@ fn serve(args: &ServeArgs) -> Result<ExitCode> {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Judging throughput: samples per hour at several batch sizes on ProcessBench prompts.
+    Judge(BenchJudgeArgs),
     /// Prefill and decode speed of the engine on random Qwen3 weights of a named shape.
     Engine(BenchEngineArgs),
     /// The engine's logits on given token ids (prefill, then greedy KV-cache decode), written
     /// as raw f32 rows for a comparison with transformers; the report (JSON) on stdout.
     Logits(BenchLogitsArgs),
+}
+
+#[derive(Args)]
+struct BenchJudgeArgs {
+    /// The model: a folder (config.json, safetensors) or a GGUF file (e.g. the random weights
+    /// of `bench engine --write-model`, or their `convert` to Q8_0).
+    #[arg(long, required_unless_present = "write_prompts")]
+    model: Option<PathBuf>,
+    /// The prompts file (JSON: `prompts`, lists of token ids, and `new_tokens`), as
+    /// --write-prompts writes it.
+    #[arg(long, conflicts_with = "write_prompts")]
+    prompts: Option<PathBuf>,
+    /// Write the prompts file (ProcessBench samples as step-level FARE prompts) and stop.
+    #[arg(long)]
+    write_prompts: Option<PathBuf>,
+    /// The ProcessBench folder (its JSON files) for --write-prompts.
+    #[arg(long, default_value = "../shared/data/processbench")]
+    data: PathBuf,
+    /// The tokenizer.json for --write-prompts (a Qwen3 tokenizer).
+    #[arg(long, default_value = ".test-assets/tokenizer-qwen3/tokenizer.json")]
+    tokenizer: PathBuf,
+    /// Samples (prompts) to write, or to judge from the file (default: all in it).
+    #[arg(long)]
+    samples: Option<usize>,
+    /// Tokens each sample generates, for --write-prompts.
+    #[arg(long, default_value_t = 256)]
+    new_tokens: usize,
+    /// Batch sizes to measure, in order (batch 1 first gives the ratios).
+    #[arg(long, value_delimiter = ',', default_value = "1,4,8,16")]
+    batch: Vec<usize>,
+    /// cpu, cuda or metal.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// The activation type of a safetensors model (default: the device's).
+    #[arg(long)]
+    dtype: Option<String>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -1628,6 +1684,75 @@ struct BenchEngineArgs {
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
+}
+
+fn bench_judge(args: &BenchJudgeArgs) -> Result<ExitCode> {
+    use fare_bench::judge::{self, Prompts};
+
+    if let Some(out) = &args.write_prompts {
+        let tokenizer = fare_engine::TextTokenizer::from_file(&args.tokenizer)?;
+        let prompts = judge::processbench_prompts(
+            &args.data,
+            &tokenizer,
+            args.samples.unwrap_or(usize::MAX),
+        )?;
+        let lengths: Vec<usize> = prompts.iter().map(Vec::len).collect();
+        let file = Prompts {
+            prompts,
+            new_tokens: args.new_tokens,
+        };
+        std::fs::write(out, serde_json::to_vec(&file)?)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        println!(
+            "{}: {} prompts of {} to {} tokens ({} on average), {} new tokens each",
+            out.display(),
+            lengths.len(),
+            lengths.iter().min().unwrap_or(&0),
+            lengths.iter().max().unwrap_or(&0),
+            lengths.iter().sum::<usize>() / lengths.len().max(1),
+            args.new_tokens
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(model_path), Some(prompts_path)) = (&args.model, &args.prompts) else {
+        bail!("--model and --prompts are needed (or --write-prompts)");
+    };
+    let text = std::fs::read_to_string(prompts_path)
+        .with_context(|| format!("cannot read {}", prompts_path.display()))?;
+    let mut file: Prompts = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a prompts file", prompts_path.display()))?;
+    if let Some(n) = args.samples {
+        file.prompts.truncate(n);
+    }
+    let device: fare_engine::device::DeviceChoice = args.device.parse()?;
+    let dtype = match args.dtype.as_deref() {
+        Some(text) => fare_engine::device::parse_dtype(text)?,
+        None => device.default_dtype(),
+    };
+    let model = fare_engine::model::Model::load(model_path, &device.open()?, dtype)?;
+    let runs = judge::run_batches(model, &file.prompts, file.new_tokens, &args.batch, |run| {
+        if !args.json {
+            println!(
+                "batch {:>3}: {:>8.0} samples/h  {:>7.1} tok/s  peak {:>3} sequences  {:>7.1} s{}",
+                run.batch,
+                run.samples_per_hour,
+                run.tokens_per_second,
+                run.peak_running,
+                run.seconds,
+                run.vs_batch_1
+                    .map_or_else(String::new, |r| format!("  {r:.2}x batch 1"))
+            );
+        }
+    })?;
+    if args.json {
+        print_json(&serde_json::json!({
+            "model": model_path.display().to_string(),
+            "samples": file.prompts.len(),
+            "new_tokens": file.new_tokens,
+            "runs": runs,
+        }))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn bench_logits(args: &BenchLogitsArgs) -> Result<ExitCode> {

@@ -10,11 +10,14 @@
 //! tokens included (the client reads the `final` channel). `logprobs`/`top_logprobs` are the log-softmax of the logits each token was chosen
 //! from (before temperature and top-p, as vLLM reports them by default).
 //!
-//! One model thread generates one answer at a time; requests wait in a queue in arrival order,
-//! and a streaming response sends SSE keep-alive comments while it waits so clients' idle
-//! timeouts do not fire. When a client goes away (its connection closes, or it reads nothing
+//! Requests are generated together by the engine's continuous batching ([`fare_engine::batch`]):
+//! each joins the running batch as soon as it has room (up to [`ServeOptions::batch`] at once,
+//! and within the KV-cache budget), and waits in arrival order until then; a streaming response
+//! sends SSE keep-alive comments while it waits so clients' idle timeouts do not fire. An
+//! answer is the one the request would get alone (the engine's batching tests check it). When a client goes away (its connection closes, or it reads nothing
 //! for a minute while its buffer is full), its generation stops at the next token, and a
-//! request whose client left while queued is never started. A panic in model code marks the model failed: every later request, and
+//! request whose client left while queued is never started. A panic in model code marks the
+//! model failed: every later request, and
 //! `/health`, answers 503 (the desktop app then restarts the worker process).
 //!
 //! Errors use OpenAI's JSON shape (`{"error": {"message", "type", "param", "code"}}`): 400 names
@@ -39,10 +42,10 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use fare_engine::batch::{BatchOptions, Batcher};
 use fare_engine::chat::{Message, RenderOptions};
 use fare_engine::evaluator::Evaluator;
-use fare_engine::generate::{Ending, SamplingParams, Step, generate_observed, top_log_probs};
-use fare_engine::model::Model;
+use fare_engine::generate::{Ending, SamplingParams, Step, top_log_probs};
 use fare_engine::{ChatTemplate, TextTokenizer};
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
@@ -58,6 +61,9 @@ pub struct ServeOptions {
     pub model_name: String,
     /// How often a waiting stream sends an SSE comment.
     pub keep_alive: Duration,
+    /// The most requests generated at once, sharing each forward pass (0: the engine's default
+    /// for the device, [`BatchOptions::for_model`]).
+    pub batch: usize,
 }
 
 impl ServeOptions {
@@ -67,6 +73,7 @@ impl ServeOptions {
             addr: SocketAddr::from(([127, 0, 0, 1], 8000)),
             model_name: model_name.to_owned(),
             keep_alive: Duration::from_secs(5),
+            batch: 0,
         }
     }
 }
@@ -86,6 +93,8 @@ pub struct ServerStats {
     pub cancelled: AtomicU64,
     /// Tokens generated in all.
     pub tokens: AtomicU64,
+    /// The most sequences one forward pass of the batch has held.
+    pub peak_batch: AtomicU64,
     failure: Mutex<Option<String>>,
 }
 
@@ -104,6 +113,7 @@ impl ServerStats {
             "requests": n(&self.requests),
             "queued": n(&self.queued),
             "started": n(&self.started),
+            "peak_batch": n(&self.peak_batch),
             "finished": n(&self.finished),
             "cancelled": n(&self.cancelled),
             "tokens": n(&self.tokens),
@@ -230,12 +240,14 @@ pub fn serve(evaluator: Evaluator, options: &ServeOptions) -> Result<RunningServ
     let tokenizer = Arc::new(tokenizer);
     let stats = Arc::new(ServerStats::default());
     let (jobs, queue) = std_mpsc::channel::<Job>();
+    let batch = BatchOptions::with_sequences(&model, options.batch);
+    let batcher = Batcher::start(model, batch).map_err(|e| EndpointError::Serve(e.to_string()))?;
     let model = {
         let tokenizer = Arc::clone(&tokenizer);
         let stats = Arc::clone(&stats);
         std::thread::Builder::new()
             .name("fare-model".into())
-            .spawn(move || model_thread(model, &tokenizer, &queue, &stats))
+            .spawn(move || model_thread(&batcher, &tokenizer, &queue, &stats))
             .map_err(|e| EndpointError::Serve(e.to_string()))?
     };
     let state = Arc::new(AppState {
@@ -840,52 +852,73 @@ fn stream_response(
         .into_response()
 }
 
-/// The model thread: takes jobs in arrival order, one at a time.
+/// The model thread: takes jobs in arrival order and runs each on a thread of its own, all of
+/// them generating together on `batcher`; returns when the queue closes and every job is done.
 fn model_thread(
-    mut model: Model,
+    batcher: &Batcher,
     tokenizer: &TextTokenizer,
     queue: &std_mpsc::Receiver<Job>,
     stats: &ServerStats,
 ) {
-    for job in queue {
-        stats.queued.fetch_sub(1, Ordering::SeqCst);
-        if job.events.is_closed() {
-            // The client left while waiting.
-            stats.cancelled.fetch_add(1, Ordering::SeqCst);
-            continue;
-        }
-        if let Some(failure) = stats.failure() {
-            send(
-                &job.events,
-                Event::Failed(format!("the model failed: {failure}")),
-            );
-            continue;
-        }
-        stats.started.fetch_add(1, Ordering::SeqCst);
-        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            run_job(&mut model, tokenizer, &job, stats)
-        }));
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                send(&job.events, Event::Failed(e.to_string()));
+    std::thread::scope(|scope| {
+        for job in queue {
+            stats.queued.fetch_sub(1, Ordering::SeqCst);
+            if job.events.is_closed() {
+                // The client left while waiting.
+                stats.cancelled.fetch_add(1, Ordering::SeqCst);
+                continue;
             }
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic in model code".to_owned());
-                *stats
-                    .failure
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(message.clone());
+            if let Some(failure) = stats.failure() {
                 send(
                     &job.events,
-                    Event::Failed(format!("the model failed: {message}")),
+                    Event::Failed(format!("the model failed: {failure}")),
                 );
+                continue;
+            }
+            stats.started.fetch_add(1, Ordering::SeqCst);
+            let spawned = std::thread::Builder::new()
+                .name("fare-request".into())
+                .spawn_scoped(scope, move || serve_job(batcher, tokenizer, &job, stats));
+            if let Err(e) = spawned {
+                eprintln!("serve-model: cannot start a request thread: {e}");
             }
         }
+    });
+}
+
+/// Runs one job on the batch; a panic there (or in the batch's model code) marks the model
+/// failed.
+fn serve_job(batcher: &Batcher, tokenizer: &TextTokenizer, job: &Job, stats: &ServerStats) {
+    let outcome =
+        std::panic::catch_unwind(AssertUnwindSafe(|| run_job(batcher, tokenizer, job, stats)));
+    let panic = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => {
+            // The batch reports a panic in model code as the failure of every request.
+            if let Some(failure) = batcher.stats().failure {
+                Some(failure)
+            } else {
+                send(&job.events, Event::Failed(e.to_string()));
+                return;
+            }
+        }
+        Err(panic) => Some(
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic in model code".to_owned()),
+        ),
+    };
+    if let Some(message) = panic {
+        *stats
+            .failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(message.clone());
+        send(
+            &job.events,
+            Event::Failed(format!("the model failed: {message}")),
+        );
     }
 }
 
@@ -935,7 +968,7 @@ fn send(events: &mpsc::Sender<Event>, event: Event) -> bool {
 /// Counts it in `stats` before the client hears of the end, so a client that has its answer
 /// sees it counted.
 fn run_job(
-    model: &mut Model,
+    batcher: &Batcher,
     tokenizer: &TextTokenizer,
     job: &Job,
     stats: &ServerStats,
@@ -985,13 +1018,14 @@ fn run_job(
             ControlFlow::Break(())
         }
     };
-    let generation = generate_observed(
-        model,
+    let generation = batcher.generate(
         tokenizer,
         &job.ids,
         &job.stop,
         &job.params,
-        Some(&mut on_step),
+        job.top_logprobs
+            .is_some()
+            .then_some(&mut on_step as &mut dyn FnMut(&Step<'_>)),
         &mut on_text,
     )?;
     stats
@@ -1005,6 +1039,9 @@ fn run_job(
         Ending::Length => "length",
         Ending::Stopped => "stop",
     };
+    stats
+        .peak_batch
+        .fetch_max(batcher.stats().peak_running as u64, Ordering::SeqCst);
     stats.finished.fetch_add(1, Ordering::SeqCst);
     let rest = pending.take();
     if !rest.is_empty() {

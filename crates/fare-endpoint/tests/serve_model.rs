@@ -432,3 +432,55 @@ fn rate_limited_requests_reach_the_model_once_retried() {
     assert_eq!(out.output_tokens, 4);
     assert_eq!(server.stats().finished.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn concurrent_requests_share_the_batch_and_get_their_unbatched_answers() {
+    let Some(path) = smollm2() else { return };
+    let server = start(&path);
+    let questions = [
+        "What is 3 + 4?",
+        "Name a prime number above 10.",
+        "What colour is the sky?",
+        "Spell cat backwards.",
+    ];
+    let body = |question: &str, max_tokens: usize| {
+        json!({
+            "model": "smol",
+            "messages": [{"role": "user", "content": question}],
+            "max_tokens": max_tokens,
+            "temperature": 0,
+        })
+    };
+    // Each alone first, one after the other.
+    let alone: Vec<Value> = questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| json_of(post(&server, &body(q, 8 + 2 * i))))
+        .collect();
+    // Then all at once.
+    let together: Vec<Value> = std::thread::scope(|scope| {
+        let handles: Vec<_> = questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let (server, body) = (&server, body(q, 8 + 2 * i));
+                scope.spawn(move || json_of(post(server, &body)))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (i, (a, t)) in alone.iter().zip(&together).enumerate() {
+        let text = |v: &Value| v["choices"][0]["message"]["content"].clone();
+        assert!(text(a).is_string(), "{a}");
+        assert_eq!(text(t), text(a), "request {i}: batched answer differs");
+        assert_eq!(
+            t["usage"]["completion_tokens"], a["usage"]["completion_tokens"],
+            "request {i}"
+        );
+    }
+    assert_eq!(server.stats().finished.load(Ordering::SeqCst), 8);
+    assert!(
+        server.stats().peak_batch.load(Ordering::SeqCst) > 1,
+        "the concurrent requests shared forward passes"
+    );
+}
