@@ -14,6 +14,9 @@
 //! - [`engine`]: the evaluator engine's prefill and decode speed on random weights of a named
 //!   model shape (`fare-lens bench engine`), timed against `transformers` by
 //!   `tests/bench/engine_vs_transformers.sh`.
+//! - [`judge`]: judging throughput, samples per hour at several batch sizes of the engine's
+//!   continuous batching on ProcessBench prompts (`fare-lens bench judge`), timed against
+//!   transformers' batched `generate` by `tests/bench/judge_vs_transformers.sh`.
 //! - [`logits`]: the engine's logits on given token ids, prefill then KV-cache decode, for a
 //!   comparison with `transformers` on the same device (`fare-lens bench logits`, the GPU check).
 
@@ -21,6 +24,7 @@ pub mod analysis;
 pub mod digest;
 pub mod engine;
 pub mod import;
+pub mod judge;
 pub mod logits;
 pub mod mem;
 pub mod queries;
