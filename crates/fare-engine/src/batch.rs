@@ -977,3 +977,27 @@ fn choose(r: &mut Running, logits: Vec<f32>) -> Result<(), EngineError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_batch_follows_the_free_memory() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/qwen3-tiny");
+        let model = Model::load(&dir, &Device::Cpu, candle_core::DType::F32).unwrap();
+        let per = model.cache_bytes(TYPICAL_POSITIONS);
+        let half_of_ten = BatchOptions::for_memory(&model, Some(per * 10));
+        assert_eq!(half_of_ten.cache_budget, per * 5);
+        assert_eq!(half_of_ten.max_sequences, 5);
+        assert_eq!(half_of_ten.step_tokens, 512);
+        assert_eq!(BatchOptions::for_memory(&model, Some(per)).max_sequences, 1);
+        assert_eq!(
+            BatchOptions::for_memory(&model, Some(per * 1000)).max_sequences,
+            16,
+            "at most 16 on the CPU"
+        );
+        assert_eq!(BatchOptions::for_memory(&model, None).cache_budget, 4 << 30);
+    }
+}
