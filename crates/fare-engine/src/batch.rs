@@ -41,11 +41,11 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use candle_core::{Device, Tensor};
-use candle_transformers::generation::{LogitsProcessor, Sampling};
+use candle_transformers::generation::LogitsProcessor;
 
 use crate::EngineError;
 use crate::device::gigabytes;
-use crate::generate::{Ending, Generation, SamplingParams, Step};
+use crate::generate::{Ending, Generation, SamplingParams, Step, sampler};
 use crate::model::{Model, Sequence, TrieWalk};
 use crate::tokenize::TextTokenizer;
 
@@ -555,15 +555,6 @@ fn copy_error(error: &EngineError) -> EngineError {
     }
 }
 
-fn sampler(params: &SamplingParams) -> LogitsProcessor {
-    let sampling = match (params.temperature, params.top_p) {
-        (t, _) if t <= 0.0 => Sampling::ArgMax,
-        (temperature, Some(p)) if p < 1.0 => Sampling::TopP { p, temperature },
-        (temperature, _) => Sampling::All { temperature },
-    };
-    LogitsProcessor::from_sampling(params.seed, sampling)
-}
-
 impl Scheduler {
     fn run(mut self, queue: &mpsc::Receiver<Message>) -> Model {
         loop {
@@ -682,14 +673,7 @@ impl Scheduler {
         // Cut back to the prefix shared with the context (the last token is always fed again,
         // for its logits), or start anew where that cannot be done.
         let mut sequence = kept.sequence;
-        let shared = sequence
-            .ids()
-            .iter()
-            .zip(&score.context)
-            .take_while(|(a, b)| a == b)
-            .count()
-            .min(score.context.len() - 1);
-        if shared == 0 || !sequence.truncate(shared) {
+        if !sequence.cut_to_prefix_of(&score.context) {
             sequence = self.model.new_sequence();
         }
         self.scoring.push(Scoring {

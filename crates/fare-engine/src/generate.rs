@@ -148,6 +148,18 @@ pub fn top_log_probs(logits: &[f32], chosen: u32, k: usize) -> TokenLogProbs {
     }
 }
 
+/// The token picker `params` ask for: argmax at temperature 0, else seeded sampling (top-p when
+/// it is below 1). The batch scheduler picks with the same, so a request's tokens do not depend
+/// on how it is run.
+pub(crate) fn sampler(params: &SamplingParams) -> LogitsProcessor {
+    let sampling = match (params.temperature, params.top_p) {
+        (t, _) if t <= 0.0 => Sampling::ArgMax,
+        (temperature, Some(p)) if p < 1.0 => Sampling::TopP { p, temperature },
+        (temperature, _) => Sampling::All { temperature },
+    };
+    LogitsProcessor::from_sampling(params.seed, sampling)
+}
+
 /// Generates from `prompt` until a stop token, the token limit or `on_text` breaks.
 /// `on_text` receives each new piece of text as soon as it is complete UTF-8.
 pub fn generate(
@@ -173,12 +185,7 @@ pub fn generate_observed(
     on_text: &mut dyn FnMut(&str) -> ControlFlow<()>,
 ) -> Result<Generation, EngineError> {
     let started = Instant::now();
-    let sampling = match (params.temperature, params.top_p) {
-        (t, _) if t <= 0.0 => Sampling::ArgMax,
-        (temperature, Some(p)) if p < 1.0 => Sampling::TopP { p, temperature },
-        (temperature, _) => Sampling::All { temperature },
-    };
-    let mut sampler = LogitsProcessor::from_sampling(params.seed, sampling);
+    let mut sampler = sampler(params);
     let run = |e: candle_core::Error| EngineError::Runtime(e.to_string());
     model.clear_cache();
     let mut logits = model.forward(prompt, 0)?;

@@ -119,6 +119,20 @@ impl Sequence {
         done
     }
 
+    /// Cuts it back to the prefix it shares with `context`, short of `context`'s last token
+    /// (fed again for its logits); false (unchanged) when they share nothing or it cannot be
+    /// cut there ([`Sequence::truncate`]).
+    pub fn cut_to_prefix_of(&mut self, context: &[u32]) -> bool {
+        let shared = self
+            .ids
+            .iter()
+            .zip(context)
+            .take_while(|(a, b)| a == b)
+            .count()
+            .min(context.len().saturating_sub(1));
+        shared > 0 && self.truncate(shared)
+    }
+
     /// Keeps its cache's buffers within `positions` positions for as long as that is enough
     /// (what a scheduler reserved for it); gpt-oss caches never hold more than they use.
     pub fn limit_growth(&mut self, positions: usize) {
@@ -492,16 +506,7 @@ impl Model {
             ));
         }
         let mut sequence = sequence
-            .and_then(|mut s| {
-                let shared = s
-                    .ids()
-                    .iter()
-                    .zip(context)
-                    .take_while(|(a, b)| a == b)
-                    .count()
-                    .min(context.len() - 1);
-                (shared > 0 && s.truncate(shared)).then_some(s)
-            })
+            .and_then(|mut s| s.cut_to_prefix_of(context).then_some(s))
             .unwrap_or_else(|| self.new_sequence());
         let rest = &context[sequence.len()..];
         let logits = self.feed(&mut sequence, rest)?;
