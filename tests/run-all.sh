@@ -24,7 +24,9 @@ echo "== UI end to end: headless Chromium against the real fare-lens serve"
 (cd ui && FARE_LENS="$target_dir/debug/fare-lens" npm run e2e:serve)
 (cd ui && FARE_LENS="$target_dir/debug/fare-lens" npm run e2e:annotators)
 echo "== desktop smoke test: the real app under Xvfb, driven by tauri-driver"
-cargo build --locked -p fare-lens-desktop
+# The executable is the one `cargo test` built for src-tauri/tests/binary.rs: a separate
+# `cargo build -p fare-lens-desktop` would unify features differently and compile a second copy
+# of most dependencies (about ten minutes on a fresh machine).
 FARE_LENS_DESKTOP="$target_dir/debug/fare-lens-desktop" node tests/desktop/smoke.mjs
 echo "== the CUDA build compiles and links (no GPU needed; the CUDA compiler comes from PyPI)"
 # Last: it replaces target/debug/fare-lens with the CUDA binary (the next cargo build puts the
