@@ -15,12 +15,12 @@
 //! from the analysis view, through the native save dialog).
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use fare_app::api::{ApiError, ErrorView};
 use fare_app::dispatch::ModelDesk;
 use fare_app::session::{Session, SessionView};
-use fare_app::worker::{ModelError, WorkerCommand};
+use fare_app::worker::WorkerCommand;
 use serde_json::Value;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
@@ -64,10 +64,10 @@ where
 {
     let shared = Arc::clone(state);
     let result = tauri::async_runtime::spawn_blocking(move || {
-        let mut session = shared
-            .lock()
-            .map_err(|_| message("an earlier command failed badly; restart the app"))?;
-        let value = f(&mut session).map_err(|e| ErrorView::from(&e))?;
+        // A panic in a command is caught inside the lock (`guarded`, which reopens the
+        // project), so no command poisons it for the next.
+        let mut session = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        let value = session.guarded(f).map_err(|e| ErrorView::from(&e))?;
         Ok::<_, ErrorView>((value, session.title()))
     })
     .await
@@ -108,11 +108,9 @@ async fn model_command(
     args: Value,
 ) -> Result<Value, ErrorView> {
     tauri::async_runtime::spawn_blocking(move || {
-        let lost =
-            || ModelError::Invalid("an earlier command failed badly; restart the app".into());
         let project_path = session
             .lock()
-            .map_err(|_| lost())?
+            .unwrap_or_else(PoisonError::into_inner)
             .opened()
             .map(|p| PathBuf::from(&p.path));
         let folders = project_path
@@ -122,9 +120,8 @@ async fn model_command(
         desk.dispatch(&folders, &command, args, |target| {
             session
                 .lock()
-                .map_err(|_| ApiError::Invalid("an earlier command failed badly".into()))?
-                .project()?
-                .job_samples(target)
+                .unwrap_or_else(PoisonError::into_inner)
+                .guarded(|s| s.project()?.job_samples(target))
         })
     })
     .await

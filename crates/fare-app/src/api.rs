@@ -30,6 +30,12 @@ pub enum ApiError {
     /// The request does not fit the sample or the project.
     #[error("{0}")]
     Invalid(String),
+    /// A bug stopped the call (it panicked); the project was opened anew, as its file has it.
+    #[error(
+        "an internal error stopped this call (a bug in FARE Lens; please report it): {0}. \
+         The project was reopened: what was saved before is all there"
+    )]
+    Internal(String),
 }
 
 /// The JSON form of an error, as the UI receives it.
@@ -523,6 +529,35 @@ impl OpenProject {
     /// Who is working on the project (the adjudicator, when they adjudicate).
     pub fn annotator(&self) -> &str {
         &self.annotator
+    }
+
+    /// Runs one call on the project. A panic in it (a bug) becomes [`ApiError::Internal`] and
+    /// the project is opened anew from its file, so the next call works on what is saved,
+    /// never on state the panic left half-changed.
+    pub fn guarded<T>(
+        &mut self,
+        call: impl FnOnce(&mut OpenProject) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        match crate::panics::catch(|| call(self)) {
+            Ok(result) => result,
+            Err(panic) => {
+                self.reopen()?;
+                Err(ApiError::Internal(panic))
+            }
+        }
+    }
+
+    /// Opens the project anew from its file.
+    pub fn reopen(&mut self) -> Result<(), ApiError> {
+        let connection = self.project.connection();
+        if !connection.is_autocommit() {
+            // A transaction the call left open: none of it is kept. (Dropping the connection
+            // would roll it back too, but only after the new one has waited on its lock.)
+            let _ = connection.execute_batch("ROLLBACK");
+        }
+        let path = self.project.path().to_owned();
+        self.project = Project::open(&path)?;
+        Ok(())
     }
 
     /// The project, to write to (imports, in [`crate::importing`]).

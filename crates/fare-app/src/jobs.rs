@@ -250,6 +250,36 @@ struct Job {
 }
 
 impl Job {
+    /// A job starting now on `model`, with `total` samples (0 until a filter is resolved).
+    fn new(id: u64, model: String, total: u64) -> Job {
+        Job {
+            id,
+            model,
+            started: Instant::now(),
+            cancel: AtomicBool::new(false),
+            status: Mutex::new(Status {
+                state: JobState::Running,
+                total,
+                done: 0,
+                judged: 0,
+                skipped: 0,
+                failed: 0,
+                worked: 0,
+                current_sample: None,
+                output: SplitOutput::new(),
+                last_judged: None,
+                run_id: None,
+                tokens: 0,
+                pieces: 0,
+                writing_seconds: 0.0,
+                first_piece: None,
+                ended: None,
+                errors: VecDeque::new(),
+                error: None,
+            }),
+        }
+    }
+
     fn status(&self) -> MutexGuard<'_, Status> {
         // The status holds counters only: a panic half-way leaves nothing to repair.
         self.status.lock().unwrap_or_else(PoisonError::into_inner)
@@ -339,40 +369,23 @@ impl Jobs {
                 running.id
             )));
         }
-        let job = Arc::new(Job {
-            id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
-            model: source.name.clone(),
-            started: Instant::now(),
-            cancel: AtomicBool::new(false),
-            status: Mutex::new(Status {
-                state: JobState::Running,
-                total: match &samples.selection {
-                    Selection::Ids(ids) => ids.len() as u64,
-                    Selection::Filter(_) => 0,
-                },
-                done: 0,
-                judged: 0,
-                skipped: 0,
-                failed: 0,
-                worked: 0,
-                current_sample: None,
-                output: SplitOutput::new(),
-                last_judged: None,
-                run_id: None,
-                tokens: 0,
-                pieces: 0,
-                writing_seconds: 0.0,
-                first_piece: None,
-                ended: None,
-                errors: VecDeque::new(),
-                error: None,
-            }),
-        });
+        let job = Arc::new(Job::new(
+            self.next_id.fetch_add(1, Ordering::Relaxed) + 1,
+            source.name.clone(),
+            match &samples.selection {
+                Selection::Ids(ids) => ids.len() as u64,
+                Selection::Filter(_) => 0,
+            },
+        ));
         let settings = Settings::from(request);
         let thread_job = Arc::clone(&job);
         std::thread::Builder::new()
             .name(format!("fare-job-{}", job.id))
-            .spawn(move || run_job(&thread_job, &source, client, &samples, &settings))
+            .spawn(move || {
+                run_job(&thread_job, || {
+                    run(&thread_job, &source, client, &samples, &settings)
+                });
+            })
             .map_err(|e| ModelError::Invalid(format!("cannot start a job thread: {e}")))?;
         jobs.push(Arc::clone(&job));
         // Forget the oldest finished jobs.
@@ -517,14 +530,15 @@ impl Judge for WatchedJudge {
 }
 
 /// The job's thread: runs it and records how it ended.
-fn run_job(
-    job: &Arc<Job>,
-    source: &ModelSource,
-    client: EndpointJudge,
-    samples: &JobSamples,
-    settings: &Settings,
-) {
-    let outcome = run(job, source, client, samples, settings);
+/// Runs a job's `work` on its thread and records how it ended. A panic in it (a bug) fails
+/// the job with the panic's message, so it never stays "running" and the next job can start;
+/// the job's own connection to the project goes with it.
+fn run_job(job: &Job, work: impl FnOnce() -> Result<(), String>) {
+    let outcome = crate::panics::catch(work).unwrap_or_else(|panic| {
+        Err(format!(
+            "the job stopped on an internal error (a bug in FARE Lens; please report it): {panic}"
+        ))
+    });
     let mut status = job.status();
     status.current_sample = None;
     status.pieces = 0;
@@ -659,6 +673,22 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
     use super::*;
+
+    #[test]
+    fn a_job_that_panics_fails_with_the_message_and_lets_the_next_start() {
+        let job = Job::new(1, "m".into(), 3);
+        assert!(job.running());
+        run_job(&job, || panic!("injected: index 9 out of range"));
+        assert!(!job.running(), "a panicked job must not block the next");
+        let view = job.view();
+        assert_eq!(view.state, JobState::Failed);
+        let error = view.error.unwrap();
+        assert!(error.contains("injected: index 9 out of range"), "{error}");
+        assert!(error.contains("internal error"), "{error}");
+        let fine = Job::new(2, "m".into(), 0);
+        run_job(&fine, || Ok(()));
+        assert_eq!(fine.view().state, JobState::Finished);
+    }
 
     #[test]
     fn a_job_request_reads_with_only_its_target() {

@@ -36,6 +36,7 @@ pub mod importing;
 pub mod jobs;
 pub mod judge;
 pub mod models;
+pub mod panics;
 pub mod queue;
 pub mod report;
 pub mod saved_queues;

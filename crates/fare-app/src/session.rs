@@ -239,6 +239,24 @@ impl Session {
         Ok(self.view())
     }
 
+    /// Runs one command on the session. A panic in it (a bug) becomes [`ApiError::Internal`]
+    /// and the open project is opened anew from its file (as [`OpenProject::guarded`] does),
+    /// so the window's next command works.
+    pub fn guarded<T>(
+        &mut self,
+        command: impl FnOnce(&mut Session) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        match crate::panics::catch(|| command(self)) {
+            Ok(result) => result,
+            Err(panic) => {
+                if let Some((project, _)) = self.open.as_mut() {
+                    project.reopen()?;
+                }
+                Err(ApiError::Internal(panic))
+            }
+        }
+    }
+
     /// The open project, for the API's commands.
     pub fn project(&mut self) -> Result<&mut OpenProject, ApiError> {
         self.open

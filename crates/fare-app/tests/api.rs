@@ -273,3 +273,39 @@ fn the_prompt_behind_a_judgment_is_its_runs_template_in_its_order() {
         .to_string();
     assert!(err.contains(&ids[2].to_string()), "{err}");
 }
+
+#[test]
+fn a_call_that_panics_is_an_error_and_the_project_is_reopened_as_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut open, ids) = project(dir.path());
+    let note = |text: &str| DecisionRequest {
+        sample_id: ids[0],
+        judgment_id: None,
+        decision: Decision::Note { text: text.into() },
+    };
+    open.guarded(|p| p.decide(&note("saved before"))).unwrap();
+    // A bug half-way through a call: a write inside a transaction it never finishes.
+    let failed = open
+        .guarded(|p| -> Result<(), fare_app::api::ApiError> {
+            p.project()
+                .connection()
+                .execute_batch("BEGIN; UPDATE labels SET note = NULL;")
+                .unwrap();
+            panic!("injected: index out of bounds");
+        })
+        .unwrap_err();
+    assert!(
+        matches!(failed, fare_app::api::ApiError::Internal(ref m) if m.contains("injected")),
+        "{failed}"
+    );
+    assert!(failed.to_string().contains("reopened"), "{failed}");
+    // The next call works, on what the file has: the half-done delete never landed.
+    let detail = open.guarded(|p| p.sample(ids[0], None)).unwrap();
+    assert_eq!(detail.label.note.as_deref(), Some("saved before"));
+    open.guarded(|p| p.decide(&note("saved after"))).unwrap();
+    let reopened = OpenProject::open(&dir.path().join("p.fare"), "ana").unwrap();
+    assert_eq!(
+        reopened.sample(ids[0], None).unwrap().label.note.as_deref(),
+        Some("saved after")
+    );
+}

@@ -238,11 +238,13 @@ where
     F: FnOnce(&mut OpenProject) -> Result<T, ApiError> + Send + 'static,
 {
     let result = tokio::task::spawn_blocking(move || {
+        // A panic in a call is caught inside the lock (`guarded`), so the lock is never
+        // poisoned by one; the project it left is reopened there.
         let mut project = state
             .project
             .lock()
-            .map_err(|_| ApiError::Invalid("an earlier request failed badly".into()))?;
-        f(&mut project)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        project.guarded(f)
     })
     .await;
     match result {
@@ -255,7 +257,7 @@ where
 fn api_status(e: &ApiError) -> StatusCode {
     match e {
         ApiError::Invalid(_) | ApiError::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
-        ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
