@@ -191,9 +191,15 @@ fn describe(path: &Path, name: String) -> Option<FoundModel> {
 }
 
 fn describe_gguf(path: &Path, name: String) -> FoundModel {
-    let content = std::fs::File::open(path)
+    // A file's header is untrusted: candle's reader panics on some (`general.alignment = 0`
+    // divides by zero), and one such file must not stop the whole list.
+    let content = std::fs::File::open(path).ok().and_then(|mut f| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            gguf_file::Content::read(&mut f).ok()
+        }))
         .ok()
-        .and_then(|mut f| gguf_file::Content::read(&mut f).ok());
+        .flatten()
+    });
     let (architecture, dtype, problem) = match &content {
         None => (None, None, Some("not a readable GGUF file".to_owned())),
         Some(c) => {

@@ -112,3 +112,51 @@ fn a_real_gguf_with_tokenizer_and_template_is_usable() {
     assert_eq!(m.dtype.as_deref(), Some("Q4_1"));
     assert_eq!(m.size, 98_362_432);
 }
+
+/// A GGUF header by hand: one metadata entry `general.alignment` (u32) and one f32 tensor.
+fn gguf_with_alignment(alignment: u32) -> Vec<u8> {
+    let mut b = Vec::new();
+    let string = |b: &mut Vec<u8>, s: &str| {
+        b.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        b.extend_from_slice(s.as_bytes());
+    };
+    b.extend_from_slice(b"GGUF");
+    b.extend_from_slice(&3u32.to_le_bytes());
+    b.extend_from_slice(&1u64.to_le_bytes()); // tensors
+    b.extend_from_slice(&1u64.to_le_bytes()); // metadata entries
+    string(&mut b, "general.alignment");
+    b.extend_from_slice(&4u32.to_le_bytes()); // u32
+    b.extend_from_slice(&alignment.to_le_bytes());
+    string(&mut b, "t");
+    b.extend_from_slice(&1u32.to_le_bytes()); // dimensions
+    b.extend_from_slice(&1u64.to_le_bytes());
+    b.extend_from_slice(&0u32.to_le_bytes()); // f32
+    b.extend_from_slice(&0u64.to_le_bytes()); // offset
+    b.resize(b.len().div_ceil(32) * 32 + 4, 0);
+    b
+}
+
+#[test]
+fn a_gguf_header_that_would_crash_its_reader_is_listed_as_unreadable() {
+    let root = tempfile::tempdir().unwrap();
+    let models = root.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::write(models.join("zero.gguf"), gguf_with_alignment(0)).unwrap();
+    std::fs::write(models.join("fine.gguf"), gguf_with_alignment(32)).unwrap();
+    let found = discover(std::slice::from_ref(&models), None);
+    let problem = |name: &str| {
+        found
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("{name} not listed: {found:?}"))
+            .problem
+            .clone()
+    };
+    assert_eq!(
+        problem("zero.gguf").as_deref(),
+        Some("not a readable GGUF file")
+    );
+    // The same header with a sane alignment reads (it only lacks an architecture).
+    let fine = problem("fine.gguf").unwrap();
+    assert!(fine.contains("architecture"), "{fine}");
+}
