@@ -103,9 +103,14 @@ struct ServeArgs {
     /// Who is annotating (defaults to the user's login name).
     #[arg(long)]
     annotator: Option<String>,
-    /// The token the API requires (a random one when listening beyond loopback).
+    /// The token the API requires, at least 16 characters (a random one by default, loopback
+    /// included: other users of the machine and other web sites must not reach the project).
     #[arg(long, env = "FARE_LENS_TOKEN")]
     token: Option<String>,
+    /// A host name the server answers to besides loopback's and the address it listens on
+    /// (the machine's name on the network; repeatable).
+    #[arg(long = "allow-host")]
+    allowed_hosts: Vec<String>,
     /// The built web UI (`ui/dist` of this checkout by default).
     #[arg(long)]
     ui: Option<PathBuf>,
@@ -558,6 +563,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 addr,
                 annotator: None,
                 token: None,
+                allowed_hosts: Vec::new(),
                 ui: None,
                 model_folders: Vec::new(),
             })
@@ -1520,14 +1526,13 @@ fn default_annotator() -> String {
 }
 
 fn serve(args: &ServeArgs) -> Result<ExitCode> {
+    let token = match &args.token {
+        Some(token) => fare_server::Token::new(token).map_err(|e| anyhow!("--token: {e}"))?,
+        None => fare_server::Token::random()?,
+    };
     let project = fare_store::Project::open_or_create(&args.project)?;
     let annotator = args.annotator.clone().unwrap_or_else(default_annotator);
     let open = fare_app::api::OpenProject::new(project, &annotator);
-    let token = match &args.token {
-        Some(token) => Some(token.clone()),
-        None if fare_server::needs_token(&args.addr) => Some(fare_server::new_token()?),
-        None => None,
-    };
     let ui_dir = args
         .ui
         .clone()
@@ -1540,6 +1545,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode> {
     }
     let options = fare_server::ServeOptions {
         token: token.clone(),
+        allowed_hosts: args.allowed_hosts.clone(),
         ui_dir: Some(ui_dir),
         // The model panel runs models in this same binary, as `fare-lens serve-model`.
         worker: Some(fare_app::worker::WorkerCommand::this_executable()?),
@@ -1551,12 +1557,12 @@ fn serve(args: &ServeArgs) -> Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let addr = listener.local_addr()?;
-        let fragment = token.map(|t| format!("#token={t}")).unwrap_or_default();
         println!(
-            "FARE Lens: {} for {annotator} at http://{addr}/{fragment}",
-            args.project.display()
+            "FARE Lens: {} for {annotator} at http://{addr}/#token={}",
+            args.project.display(),
+            token.as_str()
         );
-        fare_server::serve(listener, fare_server::router(open, &options)).await?;
+        fare_server::serve(listener, fare_server::router(open, &options, addr)).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

@@ -3,6 +3,8 @@
 //! - [`client`]: [`EndpointJudge`], a [`fare_engine::evaluator::Judge`] that sends FARE prompts
 //!   to an OpenAI-compatible server (vLLM, SGLang, llama.cpp's server, or ours below), with N
 //!   requests in flight, retries with backoff, timeouts and streamed output.
+//! - [`guard`]: who may call a server of ours on this machine (the secret, `Host`, `Origin`),
+//!   shared by `fare-lens serve` and `serve-model`.
 //! - [`sse`]: reading a server-sent-events body one event at a time (the client's stream).
 //! - [`logprobs`]: verdict probabilities read from the log-probabilities a server streamed.
 //! - [`server`]: `fare-lens serve-model`, an OpenAI-compatible server backed by the candle
@@ -10,6 +12,7 @@
 //!   goes away. The desktop app runs it as a worker process and talks to it with the client.
 
 pub mod client;
+pub mod guard;
 pub mod logprobs;
 pub mod server;
 pub mod sse;

@@ -10,9 +10,19 @@
 //! a thread of its own with its own connection, and is polled (`GET /api/jobs/{id}`), so
 //! annotating goes on while a model runs.
 //!
-//! Loopback by default. On any other address a token is required (`Authorization: Bearer …`);
-//! the page itself loads without it and the UI takes the token from the address's fragment
-//! (`http://host:7878/#token=…`), which browsers never send to the server.
+//! Loopback by default, and closed to everyone but the person who started it, on loopback too
+//! (a shared GPU box has other users; any web page the user visits can reach loopback):
+//!
+//! - every `/api/` request carries the server's [`Token`] (`Authorization: Bearer …`); the page
+//!   itself loads without it and the UI takes the token from the printed address's fragment
+//!   (`http://127.0.0.1:7878/#token=…`), which browsers never send to the server;
+//! - the `Host` must name this server: `localhost` or a loopback address (any port, so an SSH
+//!   tunnel may land on another one), the bound address with its port, or a name given with
+//!   `--allow-host`; a listener on every interface (`0.0.0.0`) takes any name. Anything else is
+//!   a DNS-rebinding page's name, answered 421;
+//! - a writing request (not `GET`/`HEAD`) from a page of another origin (`Origin`, or
+//!   `Sec-Fetch-Site: cross-site`) is refused with 403;
+//! - no response may be framed by another page (`X-Frame-Options`, `frame-ancestors 'none'`).
 //!
 //! | route | call |
 //! |---|---|
@@ -50,7 +60,7 @@
 //! | `POST /api/jobs/{id}/cancel` | [`Jobs::cancel`] |
 //!
 //! The import routes read a file on the machine the server runs on, named by its full path:
-//! whoever holds the API (loopback, or the token) may import any data file its user can read.
+//! whoever holds the token may import any data file its user can read.
 //! The export and merge routes likewise write a new file anywhere its user can write (an
 //! export replaces an existing file only when the request says so, never the project's own; a
 //! merge never replaces one).
@@ -61,7 +71,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -74,15 +84,61 @@ use fare_app::jobs::{JobRequest, Jobs};
 use fare_app::queue::PositionQuery;
 use fare_app::saved_queues::QueueRequest;
 use fare_app::worker::{LoadRequest, ModelError, Worker, WorkerCommand};
+use fare_endpoint::guard::{self, Hosts};
 use fare_store::StoreError;
 use serde::{Deserialize, Serialize};
 use tower_http::services::{ServeDir, ServeFile};
 
+/// The secret every `/api/` request carries: at least 16 visible ASCII characters.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(Arc<str>);
+
+impl Token {
+    /// A fresh random token (32 hex digits from the operating system's generator).
+    pub fn random() -> std::io::Result<Token> {
+        Ok(Token(guard::random_secret()?.into()))
+    }
+
+    /// A token the person chose (`--token`), refused when it is short enough to guess or holds
+    /// characters a header or an address fragment cannot carry.
+    pub fn new(token: &str) -> Result<Token, String> {
+        if token.len() < 16 {
+            return Err(format!(
+                "a token needs at least 16 characters ({} given); leave --token out for a random one",
+                token.len()
+            ));
+        }
+        if let Some(c) = token
+            .chars()
+            .find(|c| !c.is_ascii_graphic() || "#%&".contains(*c))
+        {
+            return Err(format!(
+                "a token is letters, digits and punctuation other than #, % and &, not {c:?}"
+            ));
+        }
+        Ok(Token(token.into()))
+    }
+
+    /// The token's text, for the printed address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(…)")
+    }
+}
+
 /// How the server is set up.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// The token every `/api/` request must carry; `None` only on loopback.
-    pub token: Option<String>,
+    /// The token every `/api/` request must carry.
+    pub token: Token,
+    /// Host names the server answers to besides loopback's and its bound address
+    /// (`--allow-host`, e.g. the GPU box's name on the network).
+    pub allowed_hosts: Vec<String>,
     /// The built UI (`ui/dist`); `None` or missing serves a page saying how to build it.
     pub ui_dir: Option<PathBuf>,
     /// How to start a model worker (`fare-lens serve-model`); `None`: only endpoints can be
@@ -93,10 +149,23 @@ pub struct ServeOptions {
     pub model_folders: Vec<PathBuf>,
 }
 
+impl ServeOptions {
+    /// A server guarded by `token`, with no UI, no model worker and no other host names.
+    pub fn new(token: Token) -> ServeOptions {
+        ServeOptions {
+            token,
+            allowed_hosts: Vec::new(),
+            ui_dir: None,
+            worker: None,
+            model_folders: Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone)]
 struct AppState {
     project: Arc<Mutex<OpenProject>>,
-    token: Option<Arc<str>>,
+    token: Token,
     /// The loaded model and its jobs, apart from the project's lock.
     model: Arc<Model>,
 }
@@ -109,28 +178,12 @@ struct Model {
     folders: Vec<PathBuf>,
 }
 
-/// A fresh random token (32 hex digits from the operating system's generator).
-pub fn new_token() -> std::io::Result<String> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(bytes.iter().fold(String::with_capacity(32), |mut hex, b| {
-        use std::fmt::Write;
-        let _ = write!(hex, "{b:02x}");
-        hex
-    }))
-}
-
-/// Whether serving on `addr` needs a token: every address but loopback does.
-pub fn needs_token(addr: &SocketAddr) -> bool {
-    !addr.ip().is_loopback()
-}
-
-/// The routes of the API and the UI over one open project.
-pub fn router(project: OpenProject, options: &ServeOptions) -> Router {
+/// The routes of the API and the UI over one open project, for a listener bound to `bound`.
+pub fn router(project: OpenProject, options: &ServeOptions, bound: SocketAddr) -> Router {
     let folders = fare_app::models::model_folders(project.project().path(), &options.model_folders);
     let state = AppState {
         project: Arc::new(Mutex::new(project)),
-        token: options.token.as_deref().map(Arc::from),
+        token: options.token.clone(),
         model: Arc::new(Model {
             worker: Worker::new(options.worker.clone()),
             jobs: Jobs::new(),
@@ -191,7 +244,47 @@ pub fn router(project: OpenProject, options: &ServeOptions) -> Router {
             )
         }),
     };
-    Router::new().nest("/api", api).merge(ui)
+    let hosts = Arc::new(Hosts::new(bound, &options.allowed_hosts));
+    Router::new()
+        .nest("/api", api)
+        .merge(ui)
+        .layer(middleware::from_fn_with_state(hosts, screen))
+}
+
+/// Checks every request's `Host` (DNS rebinding) and a writing request's `Origin` (another
+/// site's form or script), and keeps every answer out of other pages' frames.
+async fn screen(State(hosts): State<Arc<Hosts>>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let host = guard::host(headers).to_owned();
+    let mut response = if !hosts.allow(&host) {
+        error(
+            StatusCode::MISDIRECTED_REQUEST,
+            format!(
+                "this server does not answer to the name {host:?}; open the address it printed \
+                 (fare-lens serve --allow-host NAME adds a name)"
+            ),
+        )
+    } else if !matches!(*request.method(), Method::GET | Method::HEAD)
+        && guard::from_other_site(headers, &host)
+    {
+        error(
+            StatusCode::FORBIDDEN,
+            "a page of another site may not change this project",
+        )
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 /// Serves until the process ends.
@@ -209,24 +302,12 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
         .into_response()
 }
 
-/// Compares without stopping at the first difference, so timing says nothing of the token.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if let Some(token) = &state.token {
-        let given = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if !given.is_some_and(|g| same(g.as_bytes(), token.as_bytes())) {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "this server needs its token: open the address it printed (with #token=…)",
-            );
-        }
+    if !guard::bearer_is(request.headers(), state.token.as_str()) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "this server needs its token: open the address it printed (with #token=…)",
+        );
     }
     next.run(request).await
 }
@@ -588,5 +669,22 @@ async fn merge(
     match request {
         Ok(Json(request)) => call(state, move |_| fare_app::exporting::merge(&request)).await,
         Err(e) => bad_request(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chosen_token_is_long_enough_and_header_safe() {
+        assert!(Token::new("0123456789abcdef").is_ok());
+        assert!(Token::new("short").unwrap_err().contains("16 characters"));
+        assert!(Token::new("0123456789abcdef ").is_err());
+        assert!(Token::new("0123456789abcdef#").is_err());
+        let random = Token::random().expect("a random token");
+        assert_eq!(random.as_str().len(), 32);
+        assert_ne!(random, Token::random().expect("a random token"));
+        assert_eq!(format!("{random:?}"), "Token(…)");
     }
 }

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fare_app::api::OpenProject;
-use fare_server::{ServeOptions, router, serve};
+use fare_server::{ServeOptions, Token, router, serve};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
@@ -42,7 +42,7 @@ fn start(project: OpenProject, options: &ServeOptions) -> String {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = router(project, options);
+    let app = router(project, options, addr);
     std::thread::spawn(move || runtime.block_on(serve(listener, app)));
     format!("http://{addr}")
 }
@@ -106,9 +106,21 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
 
     let dir = tempfile::tempdir().unwrap();
     let project = fare_app::demo::build(&dir.path().join("demo.sqlite")).unwrap();
+    let token = Token::random().unwrap();
     let api = Api {
-        base: start(OpenProject::new(project, "ana"), &ServeOptions::default()),
+        base: start(
+            OpenProject::new(project, "ana"),
+            &ServeOptions::new(token.clone()),
+        ),
         http: Client::builder()
+            .default_headers(
+                [(
+                    reqwest::header::AUTHORIZATION,
+                    format!("Bearer {}", token.as_str()).parse().unwrap(),
+                )]
+                .into_iter()
+                .collect(),
+            )
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap(),

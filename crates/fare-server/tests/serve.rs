@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use fare_app::api::OpenProject;
 use fare_io::import::{ImportOptions, import_file};
-use fare_server::{ServeOptions, router, serve};
+use fare_server::{ServeOptions, Token, router, serve};
 use fare_store::Project;
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
@@ -39,12 +39,34 @@ fn start(project: OpenProject, options: &ServeOptions) -> String {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = router(project, options);
+    let app = router(project, options, addr);
     std::thread::spawn(move || runtime.block_on(serve(listener, app)));
     format!("http://{addr}")
 }
 
+/// The token of the tests' servers.
+const TOKEN: &str = "the-tests-token-0123456789";
+
+fn options() -> ServeOptions {
+    ServeOptions::new(Token::new(TOKEN).unwrap())
+}
+
+/// A client that sends the tests' token with every request.
 fn client() -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {TOKEN}").parse().unwrap(),
+    );
+    Client::builder()
+        .default_headers(headers)
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// A client that sends nothing unasked.
+fn bare_client() -> Client {
     Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()
@@ -54,7 +76,7 @@ fn client() -> Client {
 #[test]
 fn the_api_carries_the_queue_the_sample_view_and_decisions() {
     let dir = tempfile::tempdir().unwrap();
-    let base = start(project(dir.path()), &ServeOptions::default());
+    let base = start(project(dir.path()), &options());
     let http = client();
     let overview: Value = http
         .get(format!("{base}/api/overview"))
@@ -158,7 +180,7 @@ fn the_api_carries_the_queue_the_sample_view_and_decisions() {
 #[test]
 fn errors_come_back_as_messages_with_a_status() {
     let dir = tempfile::tempdir().unwrap();
-    let base = start(project(dir.path()), &ServeOptions::default());
+    let base = start(project(dir.path()), &options());
     let http = client();
     let cases = [
         (
@@ -216,18 +238,15 @@ fn a_token_guards_the_api_but_not_the_page() {
     )
     .unwrap();
     std::fs::write(ui.join("assets/app.js"), "console.log('ui')").unwrap();
-    let token = fare_server::new_token().unwrap();
-    assert_eq!(token.len(), 32);
-    assert_ne!(token, fare_server::new_token().unwrap());
+    let token = Token::random().unwrap();
     let base = start(
         project(dir.path()),
         &ServeOptions {
-            token: Some(token.clone()),
             ui_dir: Some(ui),
-            ..ServeOptions::default()
+            ..ServeOptions::new(token.clone())
         },
     );
-    let http = client();
+    let http = bare_client();
     let denied = http.get(format!("{base}/api/overview")).send().unwrap();
     assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
     let wrong = http
@@ -238,7 +257,7 @@ fn a_token_guards_the_api_but_not_the_page() {
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let allowed = http
         .get(format!("{base}/api/overview"))
-        .bearer_auth(&token)
+        .bearer_auth(token.as_str())
         .send()
         .unwrap();
     assert_eq!(allowed.status(), StatusCode::OK);
@@ -261,11 +280,83 @@ fn a_token_guards_the_api_but_not_the_page() {
         !escape.text().unwrap().contains("SQLite"),
         "the project file must not be served"
     );
-    assert!(fare_server::needs_token(&"0.0.0.0:7878".parse().unwrap()));
-    assert!(!fare_server::needs_token(
-        &"127.0.0.1:7878".parse().unwrap()
-    ));
-    assert!(!fare_server::needs_token(&"[::1]:7878".parse().unwrap()));
+}
+
+#[test]
+fn other_names_and_other_sites_are_refused_and_nothing_may_frame_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(project(dir.path()), &options());
+    let port = base.rsplit(':').next().unwrap().to_owned();
+    let http = client();
+    // A DNS-rebinding page's request carries its own name, on the API and on the page.
+    for path in ["/api/overview", "/"] {
+        let rebound = http
+            .get(format!("{base}{path}"))
+            .header(reqwest::header::HOST, format!("rebind.example:{port}"))
+            .send()
+            .unwrap();
+        assert_eq!(rebound.status(), StatusCode::MISDIRECTED_REQUEST, "{path}");
+        let body: Value = rebound.json().unwrap();
+        assert!(
+            body["message"].as_str().unwrap().contains("--allow-host"),
+            "{body}"
+        );
+    }
+    // localhost on another port: an SSH tunnel's end.
+    let tunnelled = http
+        .get(format!("{base}/api/overview"))
+        .header(reqwest::header::HOST, "localhost:9999")
+        .send()
+        .unwrap();
+    assert_eq!(tunnelled.status(), StatusCode::OK);
+
+    // A write from another site's page, by its Origin or by the browser's word, is refused
+    // before it reaches the project, even with the token.
+    let note = json!({"sample_id": 1, "decision": {"action": "note", "text": "from a page"}});
+    for (name, value) in [
+        ("origin", "http://attacker.example".to_owned()),
+        ("origin", "null".to_owned()),
+        (
+            "origin",
+            format!("http://localhost:{port}.attacker.example"),
+        ),
+        ("sec-fetch-site", "cross-site".to_owned()),
+    ] {
+        let refused = http
+            .post(format!("{base}/api/decide"))
+            .header(name, &value)
+            .json(&note)
+            .send()
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+    }
+    let sample: Value = http
+        .get(format!("{base}/api/samples/1"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(sample["label"]["note"].is_null(), "{sample}");
+    // The UI's own page writes: same origin.
+    let own = http
+        .post(format!("{base}/api/decide"))
+        .header("origin", &base)
+        .header("sec-fetch-site", "same-origin")
+        .json(&note)
+        .send()
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK, "{:?}", own.text());
+
+    // No answer, page or API, may be framed by another page.
+    for path in ["/", "/api/overview", "/api/no-such-route"] {
+        let response = http.get(format!("{base}{path}")).send().unwrap();
+        let headers = response.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(
+            headers["content-security-policy"], "frame-ancestors 'none'",
+            "{path}"
+        );
+    }
 }
 
 #[test]
@@ -274,9 +365,8 @@ fn without_a_built_ui_the_page_says_how_to_build_it() {
     let base = start(
         project(dir.path()),
         &ServeOptions {
-            token: None,
             ui_dir: Some(dir.path().join("no-such-dist")),
-            ..ServeOptions::default()
+            ..options()
         },
     );
     let response = client().get(format!("{base}/")).send().unwrap();
@@ -310,7 +400,7 @@ fn a_real_processbench_split_is_previewed_then_imported() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let base = start(project(dir.path()), &ServeOptions::default());
+    let base = start(project(dir.path()), &options());
     let http = client();
     let path = file.to_str().unwrap();
     let (status, preview) = post(
@@ -348,7 +438,7 @@ fn a_real_processbench_split_is_previewed_then_imported() {
 #[test]
 fn an_import_adds_its_samples_once() {
     let dir = tempfile::tempdir().unwrap();
-    let base = start(project(dir.path()), &ServeOptions::default());
+    let base = start(project(dir.path()), &options());
     let http = client();
     let data = dir.path().join("more.jsonl");
     std::fs::write(
@@ -386,7 +476,7 @@ fn an_import_adds_its_samples_once() {
 #[test]
 fn a_broken_file_is_refused_naming_file_and_line_and_nothing_is_imported() {
     let dir = tempfile::tempdir().unwrap();
-    let base = start(project(dir.path()), &ServeOptions::default());
+    let base = start(project(dir.path()), &options());
     let http = client();
     let data = dir.path().join("broken.jsonl");
     let good =
@@ -458,7 +548,7 @@ fn agreement_adjudication_and_export_travel_over_http() {
         .unwrap()
         .decide(&correct("1"))
         .unwrap();
-    let base = start(open, &ServeOptions::default());
+    let base = start(open, &options());
     let http = client();
     let report: Value = http
         .get(format!("{base}/api/agreement"))
@@ -526,7 +616,7 @@ fn agreement_adjudication_and_export_travel_over_http() {
 #[test]
 fn the_analysis_routes_carry_counts_their_samples_and_the_diff() {
     let dir = tempfile::tempdir().unwrap();
-    let base = start(project(dir.path()), &ServeOptions::default());
+    let base = start(project(dir.path()), &options());
     let http = client();
     // No run yet: the groups count samples, and a people's tag nobody set lists nothing.
     let (status, analysis) = post(&http, &format!("{base}/api/analysis"), &json!({}));

@@ -102,15 +102,24 @@ fn serve(dir: &Dir) -> (Server, Api) {
     BufReader::new(stdout)
         .read_line(&mut line)
         .expect("a line from the server");
-    let base = line
+    let address = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let (base, token) = address
+        .split_once("/#token=")
+        .unwrap_or_else(|| panic!("no token in the address {address:?}"));
     let api = Api {
-        base,
+        base: base.to_owned(),
         http: Client::builder()
+            .default_headers(
+                [(
+                    reqwest::header::AUTHORIZATION,
+                    format!("Bearer {token}").parse().expect("a header"),
+                )]
+                .into_iter()
+                .collect(),
+            )
             .timeout(Duration::from_secs(30))
             .build()
             .expect("a client"),
