@@ -46,7 +46,14 @@ pub struct ServeModel {
     pub experts: Option<String>,
     /// End when standard input closes (the parent that started the worker went away).
     pub exit_with_stdin: bool,
+    /// The key every `/v1/` request must carry; `None`: read [`API_KEY_VAR`], and without it
+    /// none.
+    pub api_key: Option<String>,
 }
+
+/// The environment variable holding serve-model's API key (how the app gives its worker one:
+/// a command line is readable by every user of the machine, the environment is not).
+pub const API_KEY_VAR: &str = "FARE_LENS_API_KEY";
 
 impl ServeModel {
     /// Reads the worker's arguments: `MODEL [--addr A] [--name N] [--device D] [--dtype T]
@@ -62,6 +69,7 @@ impl ServeModel {
             dtype: None,
             experts: None,
             exit_with_stdin: false,
+            api_key: None,
         };
         let mut rest = args.iter();
         while let Some(arg) = rest.next() {
@@ -130,11 +138,22 @@ impl ServeModel {
         let evaluator = crate::models::load_evaluator(&self.model, device, dtype, experts)?;
         let mut options = fare_endpoint::ServeOptions::new(&name);
         options.addr = self.addr;
+        options.api_key = self
+            .api_key
+            .clone()
+            .or_else(|| std::env::var(API_KEY_VAR).ok())
+            .filter(|k| !k.is_empty());
         let server = fare_endpoint::serve(evaluator, &options)?;
-        if !server.addr().ip().is_loopback() {
+        if options.api_key.is_none() {
             eprintln!(
-                "warning: listening beyond this machine ({}); the server has no authentication",
-                server.addr()
+                "warning: no API key ({API_KEY_VAR} or --api-key): anyone who reaches {} may \
+                 use the model{}",
+                server.addr(),
+                if server.addr().ip().is_loopback() {
+                    ", other users of this machine included"
+                } else {
+                    ""
+                }
             );
         }
         println!("serving {name} at {}", server.base_url());

@@ -170,6 +170,18 @@ struct Loaded {
     local: bool,
     device: Option<String>,
     dtype: Option<String>,
+    /// The key the worker process requires (a fresh one each load); `None` for an endpoint.
+    key: Option<Key>,
+}
+
+/// A worker's API key, never shown in logs or debug output.
+#[derive(Clone)]
+struct Key(String);
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(…)")
+    }
 }
 
 /// The worker's state, shared with the threads that watch it. Each load is a new
@@ -233,6 +245,7 @@ pub struct ModelSource {
     pub kind: &'static str,
     url: String,
     local: bool,
+    key: Option<Key>,
     watch: WorkerWatch,
 }
 
@@ -251,7 +264,11 @@ impl ModelSource {
                 max_delay: Duration::from_secs(1),
             };
         }
-        EndpointJudge::new(config).map_err(|e| ModelError::Invalid(e.to_string()))
+        let judge = EndpointJudge::new(config).map_err(|e| ModelError::Invalid(e.to_string()))?;
+        Ok(match &self.key {
+            Some(Key(key)) => judge.with_api_key(key),
+            None => judge,
+        })
     }
 
     /// Why the model this source came from is no longer there (it failed, or another was
@@ -424,12 +441,17 @@ impl Worker {
             }
         };
         self.unload();
+        // Other users of the machine reach loopback too: the worker answers only its key,
+        // given in the environment (a command line is readable by every user).
+        let key = fare_endpoint::guard::random_secret()
+            .map_err(|e| ModelError::Invalid(format!("cannot make the worker's key: {e}")))?;
         let mut process = Command::new(&command.program);
         process
             .args(&command.args_prefix)
             .arg(&found.path)
             .args(["--addr", "127.0.0.1:0", "--name", &found.name])
-            .args(["--device", device, "--exit-with-stdin"]);
+            .args(["--device", device, "--exit-with-stdin"])
+            .env(crate::serve_model::API_KEY_VAR, &key);
         if let Some(dtype) = dtype {
             process.args(["--dtype", dtype]);
         }
@@ -454,6 +476,7 @@ impl Worker {
                 name: found.name.clone(),
                 location: found.path.display().to_string(),
                 local: true,
+                key: Some(Key(key)),
                 device: Some(device.to_owned()),
                 dtype: if found.format == "gguf" {
                     found.dtype.clone()
@@ -511,6 +534,7 @@ impl Worker {
                 local: false,
                 device: None,
                 dtype: None,
+                key: None,
             });
             slot.url = Some(url.clone());
             slot.started = Instant::now();
@@ -573,6 +597,7 @@ impl Worker {
             kind: if loaded.local { "local" } else { "endpoint" },
             url: url.clone(),
             local: loaded.local,
+            key: loaded.key.clone(),
             watch: WorkerWatch {
                 slot: Arc::clone(&self.slot),
                 generation: slot.generation,

@@ -219,6 +219,11 @@ struct ServeModelArgs {
     /// worker keeps a pipe open, so the worker ends with it however the parent ends.
     #[arg(long)]
     exit_with_stdin: bool,
+    /// The key every `/v1/` request must carry (`Authorization: Bearer KEY`; clients such as
+    /// `judge --model http://…` send `$OPENAI_API_KEY`). Without one, anyone who reaches the
+    /// address may use the model.
+    #[arg(long, env = "FARE_LENS_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
 }
 
 #[derive(Args)]
@@ -1404,6 +1409,7 @@ fn serve_model(args: &ServeModelArgs) -> Result<ExitCode> {
         dtype: args.dtype.clone(),
         experts: args.experts.clone(),
         exit_with_stdin: args.exit_with_stdin,
+        api_key: args.api_key.clone(),
     }
     .run()?;
     Ok(ExitCode::SUCCESS)

@@ -20,6 +20,12 @@
 //! model failed: every later request, and
 //! `/health`, answers 503 (the desktop app then restarts the worker process).
 //!
+//! Before any route: the `Host` must name this server (421), `/v1/` needs the API key when one
+//! is set (401; the desktop app always sets one for its worker), and a `POST` must be JSON
+//! (415) from no other site's page (403), so a web page the user visits cannot start a
+//! generation. At most [`ServeOptions::max_waiting`] requests wait for the model; one more is
+//! answered 429 with `Retry-After`.
+//!
 //! Errors use OpenAI's JSON shape (`{"error": {"message", "type", "param", "code"}}`): 400 names
 //! the offending field, 404 an unknown model, 503 a failed model.
 //!
@@ -37,8 +43,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -51,6 +58,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
 use crate::EndpointError;
+use crate::guard::{self, Hosts};
 
 /// Where and how to serve.
 #[derive(Debug, Clone)]
@@ -64,6 +72,11 @@ pub struct ServeOptions {
     /// The most requests generated at once, sharing each forward pass (0: the engine's default
     /// for the device, [`BatchOptions::for_model`]).
     pub batch: usize,
+    /// The key every `/v1/` request must carry (`Authorization: Bearer …`); `None`: none
+    /// (the desktop app always sets one for its worker).
+    pub api_key: Option<String>,
+    /// The most requests waiting for the model; one more is answered 429.
+    pub max_waiting: usize,
 }
 
 impl ServeOptions {
@@ -74,6 +87,8 @@ impl ServeOptions {
             model_name: model_name.to_owned(),
             keep_alive: Duration::from_secs(5),
             batch: 0,
+            api_key: None,
+            max_waiting: 256,
         }
     }
 }
@@ -154,6 +169,9 @@ struct AppState {
     stats: Arc<ServerStats>,
     keep_alive: Duration,
     next_id: AtomicU64,
+    hosts: Hosts,
+    api_key: Option<String>,
+    max_waiting: u64,
 }
 
 /// A server running on its own threads; dropping it stops it.
@@ -260,6 +278,9 @@ pub fn serve(evaluator: Evaluator, options: &ServeOptions) -> Result<RunningServ
         stats: Arc::clone(&stats),
         keep_alive: options.keep_alive,
         next_id: AtomicU64::new(1),
+        hosts: Hosts::new(addr, &[]),
+        api_key: options.api_key.clone(),
+        max_waiting: options.max_waiting as u64,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -306,7 +327,56 @@ fn router(state: Arc<AppState>) -> Router {
                 None,
             )
         })
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), check))
         .with_state(state)
+}
+
+/// What every request passes before a route: a `Host` naming this server (DNS rebinding), the
+/// API key on `/v1/` when there is one (`/health` tells only counters), and for a `POST` a
+/// JSON body from no other site's page (a form or a script there sends `text/plain`, which
+/// needs no preflight).
+async fn check(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let host = guard::host(headers);
+    if !state.hosts.allow(host) {
+        return error(
+            StatusCode::MISDIRECTED_REQUEST,
+            &format!("this server does not answer to the name {host:?}"),
+            None,
+        );
+    }
+    if let Some(key) = &state.api_key
+        && request.uri().path() != "/health"
+        && !guard::bearer_is(headers, key)
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "this server needs its API key (Authorization: Bearer …)",
+            None,
+        );
+    }
+    if request.method() == Method::POST {
+        if guard::from_other_site(headers, host) {
+            return error(
+                StatusCode::FORBIDDEN,
+                "a page of another site may not use this model",
+                None,
+            );
+        }
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "the body must be sent as Content-Type: application/json",
+                None,
+            );
+        }
+    }
+    next.run(request).await
 }
 
 fn now() -> u64 {
@@ -665,7 +735,20 @@ async fn chat_completions(State(state): State<Arc<AppState>>, body: Bytes) -> Re
         top_logprobs: request.top_logprobs,
         events,
     };
-    state.stats.queued.fetch_add(1, Ordering::SeqCst);
+    if state.stats.queued.fetch_add(1, Ordering::SeqCst) >= state.max_waiting {
+        state.stats.queued.fetch_sub(1, Ordering::SeqCst);
+        let mut busy = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(
+                "{} requests are already waiting for the model; try again shortly",
+                state.max_waiting
+            ),
+            None,
+        );
+        busy.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return busy;
+    }
     let sent = state
         .jobs
         .lock()

@@ -484,3 +484,87 @@ fn concurrent_requests_share_the_batch_and_get_their_unbatched_answers() {
         "the concurrent requests shared forward passes"
     );
 }
+
+#[test]
+fn only_the_key_holder_on_this_servers_name_may_generate_and_the_queue_is_bounded() {
+    let Some(path) = smollm2() else { return };
+    let mut options = ServeOptions::new("smol");
+    options.addr = "127.0.0.1:0".parse().unwrap();
+    options.api_key = Some("worker-key-0123456789".into());
+    let server = serve(load(&path), &options).unwrap();
+    let url = format!("{}/chat/completions", server.base_url());
+    let body =
+        json!({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}).to_string();
+    let http = reqwest::blocking::Client::new();
+    let send =
+        |f: &dyn Fn(reqwest::blocking::RequestBuilder) -> reqwest::blocking::RequestBuilder| {
+            f(http.post(&url).body(body.clone()))
+                .send()
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+    let json_with_key = |r: reqwest::blocking::RequestBuilder| {
+        r.header("content-type", "application/json")
+            .bearer_auth("worker-key-0123456789")
+    };
+    // Without the key, or with another.
+    assert_eq!(send(&|r| r.header("content-type", "application/json")), 401);
+    assert_eq!(
+        send(&|r| r
+            .header("content-type", "application/json")
+            .bearer_auth("worker-key-012345678")),
+        401
+    );
+    // A web page: a form's text/plain body, another site's Origin, a rebinding name.
+    assert_eq!(
+        send(&|r| r
+            .header("content-type", "text/plain")
+            .bearer_auth("worker-key-0123456789")),
+        415
+    );
+    assert_eq!(
+        send(&|r| json_with_key(r).header("origin", "http://attacker.example")),
+        403
+    );
+    let port = server.addr().port();
+    assert_eq!(
+        send(&|r| json_with_key(r).header("host", format!("attacker.example:{port}"))),
+        421
+    );
+    assert_eq!(server.stats().requests.load(Ordering::SeqCst), 0);
+    // The key holder generates; /health answers without the key (counters only).
+    assert_eq!(send(&json_with_key), 200);
+    let health = http
+        .get(format!("http://{}/health", server.addr()))
+        .send()
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let models = http
+        .get(format!("{}/models", server.base_url()))
+        .send()
+        .unwrap();
+    assert_eq!(models.status().as_u16(), 401);
+    drop(server);
+
+    // A full queue answers 429 with Retry-After instead of growing without bound.
+    let mut options = ServeOptions::new("smol");
+    options.addr = "127.0.0.1:0".parse().unwrap();
+    options.max_waiting = 0;
+    let server = serve(load(&path), &options).unwrap();
+    let busy = http
+        .post(format!("{}/chat/completions", server.base_url()))
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .unwrap();
+    assert_eq!(busy.status().as_u16(), 429);
+    assert_eq!(busy.headers()["retry-after"], "1");
+    assert!(
+        json_of(busy)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("waiting")
+    );
+    assert_eq!(server.stats().queued.load(Ordering::SeqCst), 0);
+}
