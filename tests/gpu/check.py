@@ -506,7 +506,7 @@ class Check:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        token = "gpu-check"
+        token = "gpu-check-0123456789"
         server = subprocess.Popen(
             [self.bin, "serve", project, "--addr", f"127.0.0.1:{port}", "--token", token,
              "--models", model_dir.parent], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

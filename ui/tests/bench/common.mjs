@@ -12,7 +12,7 @@ export const fareLens = process.env.FARE_LENS ?? `${process.env.CARGO_TARGET_DIR
 export const fareBench = process.env.FARE_BENCH ?? `${process.env.CARGO_TARGET_DIR ?? `${root}target`}/release/fare-bench`;
 /** The built UI. */
 export const dist = new URL("../../dist/", import.meta.url).pathname;
-export const token = "bench-token";
+export const token = "bench-token-0123456789";
 
 export function requireFile(path, how) {
   if (!existsSync(path)) {

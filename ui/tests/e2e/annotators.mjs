@@ -22,7 +22,7 @@ const sampleId = String(pair.samples[0].id);
 execFileSync(bin, ["annotate", demo, sampleId, "--verdict", "A", "--annotator", "ana"], { stdio: "ignore" });
 execFileSync(bin, ["annotate", demo, sampleId, "--verdict", "B", "--annotator", "ben"], { stdio: "ignore" });
 
-const token = "e2e-token";
+const token = "e2e-token-0123456789";
 const { server, url } = await startServe(bin, demo, { token, ui: dist, annotator: "cy" });
 const { page, problems, test, expect, key, finish } = await openBrowser();
 

@@ -16,7 +16,7 @@ const smollm2 = new URL("../../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_
 let servers = [];
 let url = process.env.FARE_LENS_URL ?? null;
 let xssUrl = process.env.FARE_LENS_XSS_URL ?? url;
-const token = url ? (/#token=([^&]+)/.exec(url)?.[1] ?? "") : "e2e-token";
+const token = url ? (/#token=([^&]+)/.exec(url)?.[1] ?? "") : "e2e-token-0123456789";
 /** The demo project's file, when this script built it (the analysis test reads its report with the CLI). */
 let demoProject = null;
 if (url === null) {
