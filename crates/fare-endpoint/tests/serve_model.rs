@@ -73,7 +73,11 @@ fn step_prompt() -> fare_core::Prompt {
 }
 
 fn post(server: &RunningServer, body: &Value) -> reqwest::blocking::Response {
-    reqwest::blocking::Client::new()
+    // Generous: under the whole suite's load on two cores a batch of four can take over 30 s.
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(300))
+        .build()
+        .unwrap()
         .post(format!("{}/chat/completions", server.base_url()))
         .header("content-type", "application/json")
         .body(body.to_string())
