@@ -28,6 +28,15 @@ struct Served {
 }
 
 impl Served {
+    /// The port it listens on.
+    fn port(&self) -> &str {
+        self.url
+            .trim_end_matches('/')
+            .rsplit(':')
+            .next()
+            .expect("a port")
+    }
+
     /// A client that sends the token with every request.
     fn client(&self) -> Client {
         Client::builder()
@@ -104,12 +113,7 @@ fn serve_on_loopback_answers_only_with_its_token_and_to_its_own_names() {
     assert!(overview["samples"].as_i64().unwrap_or(0) > 0, "{overview}");
     assert_eq!(overview["datasets"].as_array().map(Vec::len), Some(5));
     // A DNS-rebinding page: its own name, resolved to loopback.
-    let port = served
-        .url
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .expect("a port");
+    let port = served.port();
     let rebound = served
         .client()
         .get(&api)
@@ -128,12 +132,7 @@ fn serve_on_loopback_answers_only_with_its_token_and_to_its_own_names() {
             "lab-box",
         ],
     );
-    let port = named
-        .url
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .expect("a port");
+    let port = named.port();
     let allowed = named
         .client()
         .get(format!("{}api/overview", named.url))
@@ -170,12 +169,7 @@ fn serve_beyond_loopback_prints_a_token_that_the_api_requires() {
     dir.run(&["demo", "demo.sqlite"]).ok();
     // 0.0.0.0 listens on every interface; the test only talks to it through loopback.
     let (_server, served) = start(&dir, &["demo.sqlite", "--addr", "0.0.0.0:0"]);
-    let port = served
-        .url
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .expect("a port");
+    let port = served.port();
     let api = format!("http://127.0.0.1:{port}/api/overview");
     let denied = Client::new().get(&api).send().expect("an answer");
     assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
