@@ -75,7 +75,7 @@ fn step_prompt() -> fare_core::Prompt {
 fn post(server: &RunningServer, body: &Value) -> reqwest::blocking::Response {
     // Generous: under the whole suite's load on two cores a batch of four can take over 30 s.
     reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(300))
+        .timeout(Duration::from_mins(5))
         .build()
         .unwrap()
         .post(format!("{}/chat/completions", server.base_url()))
