@@ -52,6 +52,11 @@ impl Project {
             reason,
         };
         let mut conn = Connection::open_with_flags(path, flags)?;
+        // Before any statement: waiting for another connection's lock applies to the first
+        // read too, and the file's own schema may call no function that is not innocuous (a
+        // project file may come from someone else).
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "trusted_schema", false)?;
         // Reading the header first: a non-SQLite file fails here, before anything is written.
         let (app_id, version): (i64, usize) = conn
             .query_row(
@@ -69,6 +74,20 @@ impl Project {
                 ));
             }
         }
+        // Our schema has no triggers or views; a file with one would run someone's SQL on our
+        // writes and reads.
+        let foreign: Option<(String, String)> = conn
+            .query_row(
+                "SELECT type, name FROM sqlite_schema WHERE type IN ('trigger', 'view') LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((kind, name)) = foreign {
+            return Err(not_a_project(format!(
+                "it holds a {kind} `{name}`, which FARE Lens projects never have"
+            )));
+        }
         if version > migrations::LATEST {
             return Err(StoreError::NewerSchema {
                 path: path.to_owned(),
@@ -82,7 +101,6 @@ impl Project {
         // After a large import the write-ahead log is cut back to 64 MiB at its next checkpoint
         // instead of keeping its peak size (1.5 GB after a million samples).
         conn.pragma_update(None, "journal_size_limit", 64_i64 << 20)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Write transactions take the write lock when they begin. Two connections (the app's
         // and a background job's) then wait for each other up to the busy timeout, where a
         // transaction that read first would fail at once ("database is locked") when it came

@@ -377,3 +377,36 @@ fn two_connections_write_at_once_without_locking_each_other_out() {
     assert_eq!(rows(&app, "judgments"), 100);
     assert_eq!(rows(&app, "annotation_events"), 100);
 }
+
+#[test]
+fn a_project_file_with_a_trigger_or_view_is_refused_and_its_schema_is_untrusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("theirs.fare");
+    let project = Project::open_or_create(&path).unwrap();
+    let trusted: i64 = project
+        .connection()
+        .query_row("PRAGMA trusted_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        trusted, 0,
+        "the schema of a project file is someone's input"
+    );
+    drop(project);
+    for (kind, sql) in [
+        (
+            "trigger",
+            "CREATE TRIGGER spy AFTER INSERT ON annotation_events BEGIN DELETE FROM samples; END;",
+        ),
+        ("view", "CREATE VIEW everything AS SELECT * FROM samples;"),
+    ] {
+        let copy = dir.path().join(format!("with-{kind}.fare"));
+        std::fs::copy(&path, &copy).unwrap();
+        Connection::open(&copy).unwrap().execute_batch(sql).unwrap();
+        let err = Project::open(&copy).unwrap_err();
+        assert!(matches!(err, StoreError::NotAProject { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains(&format!("holds a {kind}")),
+            "{err}"
+        );
+    }
+}
