@@ -15,6 +15,7 @@
 //! - [`query`]: the sample list, its filters and full-text search.
 //! - [`position`]: which sample is the Nth of a filtered list (far jumps of a virtual list).
 //! - [`queues`]: saved queues, ordered lists of samples to review.
+//! - [`scratch`]: temporary files beside an output (random names, stale ones removed).
 //!
 //! Every write a user would call one action is one transaction.
 
@@ -28,6 +29,7 @@ pub mod position;
 pub mod project;
 pub mod query;
 pub mod queues;
+pub mod scratch;
 
 pub use adjudication::{HumanVerdict, StoredAdjudication};
 pub use annotations::{ProjectTag, StoredLabel};

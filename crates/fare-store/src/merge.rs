@@ -95,12 +95,33 @@ fn io(path: &Path, e: &std::io::Error) -> StoreError {
     invalid(format!("{}: {e}", path.display()))
 }
 
-/// A temporary file name beside `path`.
-fn beside(path: &Path, tag: &str) -> PathBuf {
+/// How old a merge's scratch file must be to count as left by a crash.
+const STALE: std::time::Duration = std::time::Duration::from_hours(24);
+
+/// The prefix of the scratch files of a merge into `path`.
+fn scratch_prefix(path: &Path) -> String {
     let name = path
         .file_name()
         .map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.{}.{tag}", std::process::id()))
+    format!(".{name}.")
+}
+
+/// The folder of `path` (`.` for a bare name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// A new empty scratch file beside `path` (random name, made exclusively), removed with
+/// `leftovers` unless it becomes the output.
+fn beside(path: &Path, tag: &str, leftovers: &mut Leftovers) -> Result<PathBuf> {
+    let scratch =
+        crate::scratch::new_file(folder_of(path), &scratch_prefix(path), &format!(".{tag}"))
+            .map_err(|e| io(path, &e))?;
+    leftovers.0.push(scratch.clone());
+    Ok(scratch)
 }
 
 /// An SQLite URI that opens `path` read-only.
@@ -121,11 +142,13 @@ fn read_only_uri(path: &Path) -> String {
 
 /// Checks that `path` is a project this build reads; returns a file at the latest schema with
 /// the same content (the file itself, or a migrated copy in `scratch`).
-fn readable(path: &Path, scratch: &Path, leftovers: &mut Leftovers) -> Result<PathBuf> {
+fn readable(path: &Path, output: &Path, tag: &str, leftovers: &mut Leftovers) -> Result<PathBuf> {
     if !path.is_file() {
         return Err(StoreError::Missing(path.to_owned()));
     }
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    // Someone else's file: its schema calls no function that is not innocuous.
+    conn.pragma_update(None, "trusted_schema", false)?;
     let not_a_project = |reason: String| StoreError::NotAProject {
         path: path.to_owned(),
         reason,
@@ -150,11 +173,11 @@ fn readable(path: &Path, scratch: &Path, leftovers: &mut Leftovers) -> Result<Pa
     if version == migrations::LATEST {
         return Ok(path.to_owned());
     }
-    leftovers.0.push(scratch.to_owned());
+    let scratch = beside(output, tag, leftovers)?;
     conn.execute("VACUUM INTO ?1", [scratch.to_string_lossy()])?;
     drop(conn);
-    drop(Project::open(scratch)?);
-    Ok(scratch.to_owned())
+    drop(Project::open(&scratch)?);
+    Ok(scratch)
 }
 
 /// Merges `inputs` (two or more project files that started from the same data) into the new
@@ -176,14 +199,15 @@ pub fn merge(output: &Path, inputs: &[PathBuf]) -> Result<MergeSummary> {
     {
         return Err(invalid(format!("{}: no such folder", folder.display())));
     }
+    let prefix = scratch_prefix(output);
+    crate::scratch::remove_stale(folder_of(output), &prefix, ".merging", STALE);
+    crate::scratch::remove_stale(folder_of(output), &prefix, ".input", STALE);
     let mut leftovers = Leftovers(Vec::new());
     let mut readable_inputs = Vec::with_capacity(inputs.len());
-    for (i, input) in inputs.iter().enumerate() {
-        let scratch = beside(output, &format!("input{i}"));
-        readable_inputs.push(readable(input, &scratch, &mut leftovers)?);
+    for input in inputs {
+        readable_inputs.push(readable(input, output, "input", &mut leftovers)?);
     }
-    let temp = beside(output, "merging");
-    leftovers.0.push(temp.clone());
+    let temp = beside(output, "merging", &mut leftovers)?;
     {
         let first =
             Connection::open_with_flags(&readable_inputs[0], OpenFlags::SQLITE_OPEN_READ_ONLY)?;
@@ -237,6 +261,7 @@ pub fn merge(output: &Path, inputs: &[PathBuf]) -> Result<MergeSummary> {
             std::fs::rename(&temp, output).map_err(|e| io(output, &e))?;
         }
     }
+    crate::scratch::sync_folder(folder_of(output));
     Ok(summary)
 }
 

@@ -1,15 +1,24 @@
 //! The output file of an export, written all or nothing.
 //!
 //! Rows go to a hidden temporary file in the output's directory (so the final rename stays on
-//! one file system); [`Output::commit`] flushes it to disk and renames it over the output. An
-//! [`Output`] dropped without a commit (an error on the way) removes its temporary file, so a
-//! failed export leaves neither half a file nor a stray temporary one.
+//! one file system), made with a random name that did not exist before (never through a link
+//! someone left at a predictable name); [`Output::commit`] flushes it to disk, renames it over
+//! the output and flushes the folder. An [`Output`] dropped without a commit (an error on the
+//! way) removes its temporary file, so a failed export leaves neither half a file nor a stray
+//! temporary one; one left by a crash is removed by a later export to the same file once it
+//! is a day old.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tempfile::TempPath;
 
 use super::ExportError;
+
+/// How old a temporary file of an export must be to count as left by a crash.
+const STALE: Duration = Duration::from_hours(24);
 
 /// A temporary file that becomes the output on [`Output::commit`].
 pub(super) struct Output {
@@ -18,54 +27,36 @@ pub(super) struct Output {
     /// The open temporary file (declared before `temp`: fields drop in order, so the file is
     /// closed before it is removed, which some systems require).
     writer: BufWriter<File>,
-    /// The temporary file, removed unless committed.
-    temp: TempFile,
-}
-
-/// Removes a temporary file when dropped, unless it was kept.
-struct TempFile {
-    /// Its path.
-    path: PathBuf,
-    /// Whether it was renamed into place (nothing to remove).
-    kept: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.kept {
-            // Best effort: the file may be gone already, and an error here has no reader.
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
+    /// The temporary file, removed when dropped unless it was put into place.
+    temp: TempPath,
 }
 
 impl Output {
     /// Creates the temporary file next to `path`.
     pub(super) fn create(path: &Path) -> Result<Output, ExportError> {
-        let Some(name) = path.file_name() else {
-            return Err(ExportError::Io {
-                path: path.to_owned(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "the output path does not name a file",
-                ),
-            });
-        };
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(format!(".{}.partial", std::process::id()));
-        let temp = path.with_file_name(temp_name);
-        let file = File::create(&temp).map_err(|source| ExportError::Io {
+        let io_error = |source| ExportError::Io {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let Some(name) = path.file_name() else {
+            return Err(io_error(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the output path does not name a file",
+            )));
+        };
+        let folder = folder_of(path);
+        let prefix = format!(".{}.", name.to_string_lossy());
+        fare_store::scratch::remove_stale(folder, &prefix, ".partial", STALE);
+        let (file, temp) = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".partial")
+            .tempfile_in(folder)
+            .map_err(io_error)?
+            .into_parts();
         Ok(Output {
             path: path.to_owned(),
             writer: BufWriter::new(file),
-            temp: TempFile {
-                path: temp,
-                kept: false,
-            },
+            temp,
         })
     }
 
@@ -92,51 +83,54 @@ impl Output {
         self.writer.write_all(bytes).map_err(|e| self.io_error(e))
     }
 
-    /// Flushes the temporary file to disk and renames it over the output.
-    pub(super) fn commit(mut self) -> Result<(), ExportError> {
+    /// The temporary file on disk and closed, ready to be put into place.
+    fn finish(mut self) -> Result<(PathBuf, TempPath), ExportError> {
         self.writer.flush().map_err(|e| self.io_error(e))?;
         self.writer
             .get_ref()
             .sync_all()
             .map_err(|e| self.io_error(e))?;
-        let Output {
-            path,
-            writer,
-            mut temp,
-        } = self;
+        let Output { path, writer, temp } = self;
         drop(writer);
-        std::fs::rename(&temp.path, &path).map_err(|source| ExportError::Io { path, source })?;
-        temp.kept = true;
+        Ok((path, temp))
+    }
+
+    /// Flushes the temporary file to disk and renames it over the output.
+    pub(super) fn commit(self) -> Result<(), ExportError> {
+        let (path, temp) = self.finish()?;
+        temp.persist(&path).map_err(|e| ExportError::Io {
+            path: path.clone(),
+            source: e.error,
+        })?;
+        fare_store::scratch::sync_folder(folder_of(&path));
         Ok(())
     }
+
     /// [`Output::commit`] without replacing a file: [`ExportError::Exists`] when the output
-    /// appeared meanwhile (a hard link fails on an existing name; where links are not
-    /// supported, a rename after one more check).
-    pub(super) fn commit_new(mut self) -> Result<(), ExportError> {
-        self.writer.flush().map_err(|e| self.io_error(e))?;
-        self.writer
-            .get_ref()
-            .sync_all()
-            .map_err(|e| self.io_error(e))?;
-        let Output {
-            path,
-            writer,
-            mut temp,
-        } = self;
-        drop(writer);
-        match std::fs::hard_link(&temp.path, &path) {
-            // The temporary name is removed when `temp` drops.
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                Err(ExportError::Exists(path))
-            }
-            Err(_) if path.exists() => Err(ExportError::Exists(path)),
-            Err(_) => {
-                std::fs::rename(&temp.path, &path)
-                    .map_err(|source| ExportError::Io { path, source })?;
-                temp.kept = true;
+    /// appeared meanwhile.
+    pub(super) fn commit_new(self) -> Result<(), ExportError> {
+        let (path, temp) = self.finish()?;
+        match temp.persist_noclobber(&path) {
+            Ok(()) => {
+                fare_store::scratch::sync_folder(folder_of(&path));
                 Ok(())
             }
+            // The temporary file is removed as the error drops.
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists || path.exists() => {
+                Err(ExportError::Exists(path))
+            }
+            Err(e) => Err(ExportError::Io {
+                path,
+                source: e.error,
+            }),
         }
+    }
+}
+
+/// The folder a file is in (`.` for a bare name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
     }
 }
