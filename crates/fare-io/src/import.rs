@@ -154,7 +154,10 @@ pub fn import_file(
         if records.is_multiple_of(1024) {
             progress(records);
         }
-        let result = record.and_then(|record| {
+        let result = record.and_then(|mut record| {
+            if format == Format::Labels && matches!(container, Container::Csv { .. }) {
+                formats::labels::undefuse_csv_record(&mut record.value);
+            }
             let at = record.at;
             let cx = RecordContext {
                 index: at.record.unwrap_or(records - 1),

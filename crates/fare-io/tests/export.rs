@@ -1357,3 +1357,64 @@ fn labels_round_trip_through_every_container_into_a_fresh_project() {
         }
     }
 }
+
+#[test]
+fn labels_csv_cells_a_spreadsheet_would_run_are_defused_and_read_back_as_they_were() {
+    let mut f = fixture();
+    let pb0 = f.samples["pb-0"];
+    let note = "=HYPERLINK(\"http://evil.test\",\"click\")";
+    annotate(
+        &mut f.project,
+        pb0,
+        "ana",
+        &AnnotationAction::Note {
+            text: note.to_owned(),
+        },
+    );
+    let pb2 = f.samples["pb-2"];
+    let quoted = "'quoted from the paper";
+    annotate(
+        &mut f.project,
+        pb2,
+        "ana",
+        &AnnotationAction::Note {
+            text: quoted.to_owned(),
+        },
+    );
+    let before = contents(&f.project);
+    f.export(
+        ExportFormat::LabelsCsv,
+        &ExportOptions::default(),
+        "formula.csv",
+    );
+    let mut reader = csv::Reader::from_path(f.out("formula.csv")).unwrap();
+    let records: Vec<BTreeMap<String, String>> = reader.deserialize().map(Result::unwrap).collect();
+    let notes: Vec<&str> = records.iter().map(|r| r["note"].as_str()).collect();
+    assert!(notes.contains(&format!("'{note}").as_str()), "{notes:?}");
+    assert!(notes.contains(&format!("'{quoted}").as_str()), "{notes:?}");
+    assert!(
+        records
+            .iter()
+            .all(|r| !r.values().any(|c| c.starts_with(['=', '@', '+']))),
+        "a cell a spreadsheet would run: {records:?}"
+    );
+    // A step verdict of -1 (no wrong step) is a number, not a formula: it stays as it is.
+    assert!(
+        records.iter().any(|r| r["ground_truth"] == "-1"),
+        "{records:?}"
+    );
+
+    let mut fresh = Project::open_or_create(&f.out("formula.sqlite")).unwrap();
+    fare_io::import::import_file(
+        &mut fresh,
+        &f.out("formula.csv"),
+        &fare_io::import::ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        contents(&fresh),
+        before,
+        "the CSV read back is what was exported"
+    );
+}

@@ -339,7 +339,25 @@ pub(super) fn write_jsonl(
 }
 
 /// The CSV text of a row, in column order (null as an empty field).
+/// A CSV cell a spreadsheet will not run: one starting `=`, `+`, `-`, `@`, a tab or a carriage
+/// return (a formula to Excel and LibreOffice) gets a leading `'`, unless it is a plain number
+/// (`-1`, a step verdict); so does one already starting with `'`, so that reading the export
+/// back ([`crate::formats::labels::undefused`]) takes exactly one `'` off and loses nothing.
+pub fn defused(cell: String) -> String {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell.parse::<f64>().is_ok();
+    if cell.starts_with('\'') || (risky && !number) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 fn csv_record(row: LabelRow) -> [String; 36] {
+    csv_cells(row).map(defused)
+}
+
+fn csv_cells(row: LabelRow) -> [String; 36] {
     let text = |v: Option<String>| v.unwrap_or_default();
     let flag = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_default();
     [
@@ -550,6 +568,30 @@ pub(super) fn write_parquet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_cells_get_a_quote_numbers_do_not_and_the_quote_comes_off_again() {
+        for (cell, written) in [
+            ("=1+1", "'=1+1"),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("'already", "''already"),
+            ("-1", "-1"),
+            ("-0.25", "-0.25"),
+            ("+3", "+3"),
+            ("plain = text", "plain = text"),
+            ("", ""),
+        ] {
+            assert_eq!(defused(cell.to_owned()), written, "{cell:?}");
+            assert_eq!(
+                crate::formats::labels::undefused(written),
+                cell,
+                "{written:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_row_fields_are_the_columns_in_order() {

@@ -46,6 +46,25 @@ pub struct LabelRow {
     pub label: Option<RowLabel>,
 }
 
+/// A cell of a labels CSV as it was before [`crate::export::labels::defused`] kept
+/// spreadsheets from running it: one leading `'` less.
+pub fn undefused(cell: &str) -> &str {
+    cell.strip_prefix('\'').unwrap_or(cell)
+}
+
+/// A CSV record of a labels export with every cell [`undefused`].
+pub fn undefuse_csv_record(record: &mut Value) {
+    if let Value::Object(o) = record {
+        for value in o.values_mut() {
+            if let Value::String(s) = value
+                && s.starts_with('\'')
+            {
+                *s = undefused(s).to_owned();
+            }
+        }
+    }
+}
+
 /// Whether a record is a row of a labels export.
 pub fn is_labels_row(record: &Value) -> bool {
     record.get("fare_lens_export").is_some()
