@@ -193,6 +193,9 @@ impl ChatTemplate {
                 .map_err(|e| EngineError::Template(e.to_string()))?,
         );
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        // A chat template comes with the model's files, from whoever made them: a loop that
+        // never ends runs out of fuel (a real template spends a few thousand units).
+        env.set_fuel(Some(TEMPLATE_FUEL));
         env.add_function(
             "raise_exception",
             |message: String| -> Result<Value, minijinja::Error> {
@@ -238,6 +241,12 @@ impl ChatTemplate {
     }
 }
 
+/// The instructions a chat template may run for one prompt.
+pub const TEMPLATE_FUEL: u64 = 5_000_000;
+
+/// The widest `tojson(indent=N)` (real templates use 2 or 4).
+const MAX_INDENT: usize = 16;
+
 /// `tojson` as `transformers` defines it for chat templates: Python's `json.dumps` with
 /// `ensure_ascii=False` (so `", "` and `": "` between items, non-ASCII kept), and its `indent`,
 /// `sort_keys` and `ensure_ascii` arguments.
@@ -250,6 +259,12 @@ fn tojson(value: &Value, kwargs: Kwargs) -> Result<Value, minijinja::Error> {
     let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
     let ensure_ascii: Option<bool> = kwargs.get("ensure_ascii")?;
     kwargs.assert_all_used()?;
+    if indent.is_some_and(|n| n > MAX_INDENT) {
+        return Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("tojson: an indent of at most {MAX_INDENT}"),
+        ));
+    }
     let json = serde_json::to_value(value)
         .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, format!("tojson: {e}")))?;
     let mut out = String::new();
@@ -501,6 +516,22 @@ mod tests {
         let unknown = ChatTemplate::new("{{ 1|tojson(separators=1) }}", None, None)
             .render(&[], &RenderOptions::default());
         assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn a_template_that_never_ends_runs_out_of_fuel_and_indents_are_bounded() {
+        let endless = ChatTemplate::new(
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            None,
+            None,
+        )
+        .render(&[], &RenderOptions::default())
+        .unwrap_err();
+        assert!(endless.to_string().contains("fuel"), "{endless}");
+        let wide = ChatTemplate::new("{{ messages|tojson(indent=1000000000) }}", None, None)
+            .render(&[Message::new("user", "x")], &RenderOptions::default())
+            .unwrap_err();
+        assert!(wide.to_string().contains("indent of at most 16"), "{wide}");
     }
 
     #[test]

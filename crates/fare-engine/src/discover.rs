@@ -191,8 +191,21 @@ fn describe(path: &Path, name: String) -> Option<FoundModel> {
 }
 
 fn describe_gguf(path: &Path, name: String) -> FoundModel {
-    // A file's header is untrusted: candle's reader panics on some (`general.alignment = 0`
-    // divides by zero), and one such file must not stop the whole list.
+    // A file's header is untrusted: a bounded look first (candle's reader keeps 32 bytes per
+    // metadata array element), and candle's reader panics on some (`general.alignment = 0`
+    // divides by zero); one such file must not stop the whole list.
+    if let Err(why) = crate::gguf_check::check_header(path) {
+        return FoundModel {
+            name,
+            path: path.to_owned(),
+            format: "gguf".into(),
+            architecture: None,
+            dtype: None,
+            size: size_of(path),
+            usable: false,
+            problem: Some(format!("not a readable GGUF file: {why}")),
+        };
+    }
     let content = std::fs::File::open(path).ok().and_then(|mut f| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             gguf_file::Content::read(&mut f).ok()

@@ -199,6 +199,9 @@ pub struct Config {
     /// Whether the output layer is the embedding.
     #[serde(default)]
     pub tie_word_embeddings: bool,
+    /// The positions it was trained for.
+    #[serde(default)]
+    pub max_position_embeddings: Option<usize>,
 }
 
 impl Config {

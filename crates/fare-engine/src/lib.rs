@@ -18,7 +18,8 @@
 //! - [`score`]: verdict probabilities by teacher forcing at the verdict position.
 //! - [`evaluator`]: a model with its tokenizer, template and stop tokens, judging one prompt.
 //! - [`device`]: the device a model runs on, as a person names it, and a GPU's free memory.
-//! - [`discover`]: the models a user has (a models folder, the Hugging Face cache).
+//! - [`discover`]: the models a user has (a models folder, the Hugging Face cache);
+//!   [`gguf_check`]: a bounded look at a GGUF header before candle reads it.
 //! - [`convert`]: a Qwen3 safetensors folder into a quantised GGUF file for CPUs.
 //!
 //! Rendering and tokenisation are checked against `transformers`' `apply_chat_template` on the
@@ -35,6 +36,7 @@ pub mod device;
 pub mod discover;
 pub mod evaluator;
 pub mod generate;
+pub mod gguf_check;
 pub mod gpt_oss;
 pub mod harmony;
 pub mod model;

@@ -173,6 +173,9 @@ pub struct Model {
     pub architecture: Architecture,
     /// The number of logits it returns.
     pub vocab_size: usize,
+    /// The positions it was trained for (its config's `max_position_embeddings`, a GGUF's
+    /// `{architecture}.context_length`); `None` when the file does not say.
+    pub context_length: Option<usize>,
     /// The device it runs on.
     pub device: Device,
 }
@@ -290,6 +293,7 @@ impl Model {
             current: None,
             architecture: Architecture::Qwen3,
             vocab_size: config.vocab_size,
+            context_length: Some(config.max_position_embeddings),
             device: device.clone(),
         })
     }
@@ -327,6 +331,7 @@ impl Model {
             current: None,
             architecture: Architecture::GptOss,
             vocab_size: config.vocab_size,
+            context_length: config.max_position_embeddings,
             device: device.clone(),
         })
     }
@@ -340,25 +345,33 @@ impl Model {
     }
 
     fn load_gguf(path: &Path, device: &Device) -> Result<Model, EngineError> {
+        crate::gguf_check::check_header(path)
+            .map_err(|why| file_error(path, format!("not a readable GGUF file: {why}")))?;
         let mut file =
             File::open(path).map_err(|e| file_error(path, format!("cannot open: {e}")))?;
         let content = gguf_file::Content::read(&mut file)
             .map_err(|e| file_error(path, format!("not a readable GGUF file: {e}")))?;
-        let architecture = match content
+        let named = content
             .metadata
             .get("general.architecture")
             .and_then(|v| v.to_string().ok())
-            .map(String::as_str)
-        {
+            .cloned();
+        let architecture = match named.as_deref() {
             Some("llama") => Architecture::Llama,
             _ => Architecture::Qwen3,
         };
+        let context_length = named
+            .and_then(|arch| content.metadata.get(&format!("{arch}.context_length")))
+            .and_then(|v| v.to_u64().or_else(|_| v.to_u32().map(u64::from)).ok())
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0);
         let weights = Decoder::from_gguf(&content, &mut file, path, device)?;
         Ok(Model {
             vocab_size: weights.shape.vocab_size,
             weights: Weights::Decoder(weights),
             current: None,
             architecture,
+            context_length,
             device: device.clone(),
         })
     }

@@ -65,7 +65,7 @@ fn models_folders_and_the_hugging_face_cache_are_listed_with_what_they_lack() {
                 "gguf",
                 None,
                 false,
-                Some("not a readable GGUF file")
+                Some("not a readable GGUF file: not a GGUF file")
             ),
             (
                 "qwen3-tiny",
@@ -159,4 +159,30 @@ fn a_gguf_header_that_would_crash_its_reader_is_listed_as_unreadable() {
     // The same header with a sane alignment reads (it only lacks an architecture).
     let fine = problem("fine.gguf").unwrap();
     assert!(fine.contains("architecture"), "{fine}");
+}
+
+#[test]
+fn a_gguf_header_claiming_a_huge_metadata_array_is_listed_without_reading_it() {
+    // Eight million u8 elements: candle's reader would keep 256 MB for this 8 MB file.
+    let mut b = Vec::new();
+    b.extend_from_slice(b"GGUF");
+    b.extend_from_slice(&3u32.to_le_bytes());
+    b.extend_from_slice(&0u64.to_le_bytes()); // tensors
+    b.extend_from_slice(&1u64.to_le_bytes()); // metadata entries
+    b.extend_from_slice(&4u64.to_le_bytes());
+    b.extend_from_slice(b"blob");
+    b.extend_from_slice(&9u32.to_le_bytes()); // array
+    b.extend_from_slice(&0u32.to_le_bytes()); // of u8
+    b.extend_from_slice(&(8u64 << 20).to_le_bytes());
+    b.resize(b.len() + (8 << 20), 0);
+    let root = tempfile::tempdir().unwrap();
+    let models = root.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::write(models.join("blob.gguf"), &b).unwrap();
+    let found = discover(std::slice::from_ref(&models), None);
+    let problem = found[0].problem.clone().unwrap();
+    assert!(
+        problem.starts_with("not a readable GGUF file: a metadata array of 8388608 elements"),
+        "{problem}"
+    );
 }
