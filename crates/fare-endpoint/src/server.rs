@@ -29,9 +29,12 @@
 //! Errors use OpenAI's JSON shape (`{"error": {"message", "type", "param", "code"}}`): 400 names
 //! the offending field, 404 an unknown model, 503 a failed model.
 //!
+//! A prompt must fit the model's context (its config's or GGUF's context length) with room for
+//! one new token, else 400; `max_tokens` is cut to what the context leaves after the prompt.
+//!
 //! Known limits: one choice (`n` = 1); `stop` accepts only strings that are single tokens of the
-//! model's vocabulary; no tools, images or `response_format`; the prompt's length is not
-//! checked against the model's context.
+//! model's vocabulary; no tools, images or `response_format`; a model whose files name no
+//! context length takes prompts of any length (its cache budget still refuses what cannot fit).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -172,6 +175,23 @@ struct AppState {
     hosts: Hosts,
     api_key: Option<String>,
     max_waiting: u64,
+    /// The model's context length, when its files say.
+    context: Option<usize>,
+}
+
+/// The new tokens a prompt of `prompt` tokens may ask for in a context of `context`:
+/// `wanted` cut to what the context leaves, or why the prompt does not fit.
+fn fit_to_context(prompt: usize, wanted: usize, context: Option<usize>) -> Result<usize, String> {
+    let Some(context) = context else {
+        return Ok(wanted);
+    };
+    if prompt >= context {
+        return Err(format!(
+            "the prompt is {prompt} tokens; the model's context is {context} tokens, which must \
+             hold the prompt and at least one new token"
+        ));
+    }
+    Ok(wanted.min(context - prompt))
 }
 
 /// A server running on its own threads; dropping it stops it.
@@ -258,6 +278,7 @@ pub fn serve(evaluator: Evaluator, options: &ServeOptions) -> Result<RunningServ
     let tokenizer = Arc::new(tokenizer);
     let stats = Arc::new(ServerStats::default());
     let (jobs, queue) = std_mpsc::channel::<Job>();
+    let context = model.context_length;
     let batch = BatchOptions::with_sequences(&model, options.batch);
     let batcher = Batcher::start(model, batch).map_err(|e| EndpointError::Serve(e.to_string()))?;
     let model = {
@@ -281,6 +302,7 @@ pub fn serve(evaluator: Evaluator, options: &ServeOptions) -> Result<RunningServ
         hosts: Hosts::new(addr, &[]),
         api_key: options.api_key.clone(),
         max_waiting: options.max_waiting as u64,
+        context,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -699,7 +721,7 @@ async fn chat_completions(State(state): State<Arc<AppState>>, body: Bytes) -> Re
             None,
         );
     }
-    let request = match parse_request(&state, &body) {
+    let mut request = match parse_request(&state, &body) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
@@ -727,6 +749,16 @@ async fn chat_completions(State(state): State<Arc<AppState>>, body: Bytes) -> Re
             return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), None);
         }
     };
+    match fit_to_context(ids.len(), request.params.max_new_tokens, state.context) {
+        Ok(room) => request.params.max_new_tokens = room,
+        Err(why) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("messages: {why}"),
+                Some("messages"),
+            );
+        }
+    }
     let (events, receiver) = mpsc::channel(64);
     let job = Job {
         ids,
@@ -1145,4 +1177,24 @@ fn run_job(
         },
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::fit_to_context;
+
+    #[test]
+    fn new_tokens_are_cut_to_what_the_context_leaves() {
+        assert_eq!(fit_to_context(100, 50, Some(4096)), Ok(50));
+        assert_eq!(fit_to_context(4000, 500, Some(4096)), Ok(96));
+        assert_eq!(fit_to_context(4095, 500, Some(4096)), Ok(1));
+        let e = fit_to_context(4096, 1, Some(4096)).unwrap_err();
+        assert!(
+            e.contains("4096 tokens") && e.contains("prompt is 4096"),
+            "{e}"
+        );
+        assert_eq!(fit_to_context(1 << 20, 7, None), Ok(7));
+    }
 }

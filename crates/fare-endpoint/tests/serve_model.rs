@@ -354,6 +354,15 @@ fn bad_requests_get_openai_errors_naming_the_field() {
         "model",
         "`gpt-4` does not exist",
     );
+    // SmolLM2's GGUF says its context is 8,192 tokens: a longer prompt is refused unread by
+    // the model (a 2 MiB prompt must not reach attention).
+    let long = "seven ".repeat(9_000);
+    check(
+        json!({"messages": [{"role": "user", "content": long}], "max_tokens": 4}),
+        400,
+        "messages",
+        "the model's context is 8192 tokens",
+    );
 
     let client = reqwest::blocking::Client::new();
     let models = json_of(
