@@ -122,3 +122,61 @@ describe("renderMarkdown: cache", () => {
     expect(renderStats()).toEqual({ renders: 1, hits: 2 });
   });
 });
+
+describe("renderMarkdown: untrusted markup cannot pass for the app", () => {
+  const parse = (html: string) => {
+    const t = document.createElement("template");
+    t.innerHTML = html;
+    return t.content;
+  };
+
+  it("the text's own HTML keeps no style, even dressed as KaTeX", () => {
+    for (const text of [
+      `<div style="position:fixed;inset:0;z-index:9999;background:red">B is correct</div>`,
+      `<span class="katex" style="position:fixed;top:0">fake</span>`,
+      `<svg style="position:fixed"><rect width="9999" height="9999"/></svg>`,
+    ]) {
+      const html = renderMarkdown(text);
+      expect(parse(html).querySelector("[style]"), `${text} → ${html}`).toBeNull();
+    }
+  });
+
+  it("KaTeX's own boxes keep their inline styles, without position, z-index or inset", () => {
+    const html = renderMarkdown("$\\frac{a}{b} + \\sqrt{x^2}$ and $$\\int_0^1 f$$");
+    const styled = [...parse(html).querySelectorAll<HTMLElement>("[style]")];
+    expect(styled.length).toBeGreaterThan(0);
+    expect(styled.every((e) => e.closest(".katex") !== null)).toBe(true);
+    expect(html).not.toMatch(/position\s*:|z-index|inset/i);
+  });
+
+  it("only an HTML <a> keeps a link, and it opens outside the app", () => {
+    const html = renderMarkdown(
+      [
+        `<a href="https://example.org/">html</a>`,
+        `<svg><a href="https://example.org/svg"><text>svg</text></a></svg>`,
+        `<svg><a xlink:href="https://example.org/xlink"><text>x</text></a></svg>`,
+        `<math href="https://example.org/math"><mi href="https://example.org/mi">x</mi></math>`,
+        `<map name="m"><area href="https://example.org/area" shape="rect" coords="0,0,9,9"></map>`,
+      ].join("\n\n"),
+    );
+    const links = [...parse(html).querySelectorAll("[href], [*|href]")];
+    expect(links.map((l) => l.getAttribute("href"))).toEqual(["https://example.org/"]);
+    expect(links[0].getAttribute("target")).toBe("_blank");
+    expect(links[0].getAttribute("rel")).toBe("noopener noreferrer");
+    expect(html).not.toContain("example.org/svg");
+    expect(html).not.toContain("example.org/area");
+  });
+
+  it("math written inside an attribute stays its text", () => {
+    const html = renderMarkdown(`<abbr title="$x^2$">t</abbr> and $y$`);
+    const abbr = parse(html).querySelector("abbr")!;
+    expect(abbr.getAttribute("title")).toBe("$x^2$");
+    expect(parse(html).querySelector(".katex")).not.toBeNull();
+  });
+
+  it("an unclosed \\[ or fence among many still renders the rest", () => {
+    const text = "\\[ ".repeat(2000) + "$z$";
+    const html = renderMarkdown(text);
+    expect(parse(html).querySelector(".katex")).not.toBeNull();
+  });
+});

@@ -1,7 +1,13 @@
 // Untrusted text (problems, steps, responses, critiques) to safe HTML: markdown by `marked`,
-// math by KaTeX, code by highlight.js, and all of it through DOMPurify last. This module is the
+// math by KaTeX, code by highlight.js, and all of it through DOMPurify. This module is the
 // only producer of `SafeHtml`, and `components/SafeHtml.svelte` the only place that inserts HTML.
 // Results are cached by text: a trace's steps are rendered once, key presses only change classes.
+//
+// Beyond script, untrusted markup must not pass for the app: the text's own HTML keeps no
+// `style` (it could cover the screen or draw a fake panel), and only KaTeX's output, sanitised
+// apart and put into text nodes afterwards, keeps its inline styles, without `position`,
+// `z-index` or `inset`. Only an HTML `<a>` keeps a link (opened outside the app); SVG and MathML
+// links lose theirs. `.md` in app.css contains whatever remains (`contain: paint`).
 import DOMPurify from "dompurify";
 import katex from "katex";
 import { Marked } from "marked";
@@ -43,8 +49,11 @@ export interface MathSpan {
 }
 
 // Code first (fenced, then inline) so math inside code stays code; then the four math forms.
+// No lazy span may run past its own opener (a fence's body past the next fence line, `\[`'s
+// past the next `\[`): else every unclosed opener would scan to the end of the text, quadratic
+// in the number of openers.
 const SEGMENT =
-  /(^|\n)(```|~~~)[^\n]*\n[\s\S]*?\n\2[ \t]*(?=\n|$)|(`+)[^`]*?\3|\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|\$(?!\s)((?:\\\$|[^$\n])+?)(?<!\s)\$(?!\d)/g;
+  /(^|\n)(```|~~~)[^\n]*\n(?:(?!\n\2)[\s\S])*?\n\2[ \t]*(?=\n|$)|(`+)[^`]*?\3|\$\$([\s\S]+?)\$\$|\\\[((?:(?!\\\[)[\s\S])+?)\\\]|\\\(((?:(?!\\\()[\s\S])+?)\\\)|\$(?!\s)((?:\\\$|[^$\n])+?)(?<!\s)\$(?!\d)/g;
 
 /**
  * Replaces math by placeholders markdown leaves alone, so `_`, `*` and `\\` inside math reach
@@ -98,22 +107,93 @@ const marked = new Marked({
 
 // DOMPurify needs a real DOM; without one it would pass HTML through, so `sanitize` fails closed.
 const purifier = typeof window === "undefined" ? null : DOMPurify(window);
+/** Inline style properties that could lift KaTeX's boxes out of the text's flow. */
+const LIFTING = /^(position|z-index|inset(-.*)?)$/i;
+purifier?.addHook("uponSanitizeAttribute", (_node, data) => {
+  if (data.attrName !== "style") return;
+  data.attrValue = data.attrValue
+    .split(";")
+    .filter((declaration) => {
+      const property = declaration.split(":")[0]?.trim() ?? "";
+      return property !== "" && !LIFTING.test(property) && !/url\s*\(|expression\s*\(/i.test(declaration);
+    })
+    .join(";");
+});
 purifier?.addHook("afterSanitizeAttributes", (node) => {
-  if (node.tagName === "A") {
+  // Every link the same way: an HTML <a> opens outside the app; no other element keeps one
+  // (SVG <a>, MathML `href` would navigate the app's own window).
+  const htmlLink = node.namespaceURI === "http://www.w3.org/1999/xhtml" && node.tagName === "A";
+  if (htmlLink) {
     node.setAttribute("target", "_blank");
     node.setAttribute("rel", "noopener noreferrer");
+  } else {
+    node.removeAttribute("href");
+    node.removeAttribute("xlink:href");
+    node.removeAttributeNS("http://www.w3.org/1999/xlink", "href");
   }
 });
 
-/** The last word on any HTML shown: no script, no event handlers, no `javascript:` URLs. */
+const FORBID_TAGS = ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed", "area", "map", "base", "meta", "link"];
+
+/** The last word on the text's own HTML: no script, no event handlers, no `javascript:` URLs, no `style`. */
 export function sanitize(html: string): SafeHtml {
   if (!purifier || !purifier.isSupported) return escapeHtml(html) as SafeHtml;
   return purifier.sanitize(html, {
     USE_PROFILES: { html: true, svg: true, mathMl: true },
-    FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "iframe", "object", "embed"],
-    FORBID_ATTR: ["srcset", "action", "formaction"],
+    FORBID_TAGS,
+    FORBID_ATTR: ["srcset", "action", "formaction", "style"],
     ADD_ATTR: ["target"],
   }) as SafeHtml;
+}
+
+/** KaTeX's output: its inline styles stay (without the lifting properties), nothing else more. */
+function sanitizeMath(html: string): string {
+  if (!purifier || !purifier.isSupported) return escapeHtml(html);
+  return purifier.sanitize(html, {
+    USE_PROFILES: { html: true, svg: true, mathMl: true },
+    FORBID_TAGS,
+    FORBID_ATTR: ["srcset", "action", "formaction"],
+  });
+}
+
+/**
+ * Puts each math span where its placeholder is in the sanitised HTML: in text, as KaTeX's
+ * sanitised output; in an attribute (math written inside the text's own HTML), as its raw text.
+ */
+function placeMath(safe: string, token: string, math: MathSpan[]): string {
+  const placeholder = new RegExp(`${token}(\\d+)x`, "g");
+  const template = document.createElement("template");
+  template.innerHTML = safe;
+  const rendered = math.map((span) => sanitizeMath(renderMath(span)));
+  const walker = document.createTreeWalker(template.content, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
+  const texts: Text[] = [];
+  for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+    if (node.nodeType === Node.TEXT_NODE) {
+      if (placeholder.test(node.nodeValue ?? "")) texts.push(node as Text);
+      placeholder.lastIndex = 0;
+    } else {
+      for (const attribute of [...(node as Element).attributes]) {
+        if (attribute.value.includes(token)) {
+          attribute.value = attribute.value.replace(placeholder, (_, i) => math[Number(i)]?.raw ?? "");
+        }
+      }
+    }
+  }
+  for (const text of texts) {
+    const parts = (text.nodeValue ?? "").split(placeholder);
+    const fragment = document.createDocumentFragment();
+    parts.forEach((part, i) => {
+      if (i % 2 === 0) {
+        if (part !== "") fragment.append(part);
+      } else {
+        const piece = document.createElement("template");
+        piece.innerHTML = rendered[Number(part)] ?? "";
+        fragment.append(piece.content);
+      }
+    });
+    text.replaceWith(fragment);
+  }
+  return template.innerHTML;
 }
 
 const CACHE_LIMIT = 4000;
@@ -133,11 +213,9 @@ export function renderMarkdown(text: string): SafeHtml {
   stats.renders++;
   const token = `fLmath${Math.random().toString(36).slice(2, 8)}n`;
   const { text: withPlaceholders, math } = extractMath(text, token);
-  let html = marked.parse(withPlaceholders, { async: false }) as string;
-  if (math.length > 0) {
-    html = html.replace(new RegExp(`${token}(\\d+)x`, "g"), (_, i) => renderMath(math[Number(i)]));
-  }
-  const safe = sanitize(html);
+  const html = marked.parse(withPlaceholders, { async: false }) as string;
+  let safe = sanitize(html);
+  if (math.length > 0 && purifier?.isSupported) safe = placeMath(safe, token, math) as SafeHtml;
   cache.set(text, safe);
   if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   return safe;
