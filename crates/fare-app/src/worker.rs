@@ -18,8 +18,13 @@
 //! over HTTP and Tauri. [`crate::models`] lists what can be loaded; [`crate::jobs`] judges with
 //! what is loaded ([`Worker::source`]).
 //!
-//! Known limits: one model at a time; the endpoint's API key is read from `OPENAI_API_KEY` in
-//! the app's environment (none can be typed in); no time limit on loading (unload stops it).
+//! An endpoint named through the API is someone's input, so ([`fare_endpoint::outbound`]): the
+//! user's API key (`OPENAI_API_KEY` in the app's environment; none can be typed in) goes only
+//! to an endpoint the user configured ([`Worker::with_endpoints`]: `fare-lens serve
+//! --endpoint`, or `FARE_LENS_ENDPOINTS`), link-local and metadata addresses are refused unless
+//! configured, and no redirect is followed.
+//!
+//! Known limits: one model at a time; no time limit on loading (unload stops it).
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
@@ -28,6 +33,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+pub use fare_endpoint::outbound::ConfiguredEndpoints;
 use fare_endpoint::{EndpointConfig, EndpointJudge, RetryPolicy};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -170,7 +176,8 @@ struct Loaded {
     local: bool,
     device: Option<String>,
     dtype: Option<String>,
-    /// The key the worker process requires (a fresh one each load); `None` for an endpoint.
+    /// The key the worker process requires (a fresh one each load), or the user's API key for
+    /// a configured endpoint; `None`: no key is sent.
     key: Option<Key>,
 }
 
@@ -226,6 +233,7 @@ impl Slot {
 #[derive(Debug)]
 pub struct Worker {
     command: Option<WorkerCommand>,
+    endpoints: ConfiguredEndpoints,
     slot: Arc<Mutex<Slot>>,
 }
 
@@ -267,7 +275,7 @@ impl ModelSource {
         let judge = EndpointJudge::new(config).map_err(|e| ModelError::Invalid(e.to_string()))?;
         Ok(match &self.key {
             Some(Key(key)) => judge.with_api_key(key),
-            None => judge,
+            None => judge.without_api_key(),
         })
     }
 
@@ -316,6 +324,7 @@ impl Worker {
     pub fn new(command: Option<WorkerCommand>) -> Worker {
         Worker {
             command,
+            endpoints: ConfiguredEndpoints::default(),
             slot: Arc::new(Mutex::new(Slot {
                 generation: 0,
                 state: WorkerState::Unloaded,
@@ -328,6 +337,14 @@ impl Worker {
                 log: VecDeque::new(),
             })),
         }
+    }
+
+    /// The same worker, which sends the endpoints' key (the user's `$OPENAI_API_KEY`) to them
+    /// and to no other endpoint, and may call them even on a link-local address.
+    #[must_use]
+    pub fn with_endpoints(mut self, endpoints: ConfiguredEndpoints) -> Worker {
+        self.endpoints = endpoints;
+        self
     }
 
     /// Where it stands.
@@ -523,6 +540,8 @@ impl Worker {
                 "name the model the endpoint serves".into(),
             ));
         }
+        self.endpoints.check(&url).map_err(ModelError::Invalid)?;
+        let key = self.endpoints.key_for(&url).map(|k| Key(k.to_owned()));
         self.unload();
         let generation = {
             let mut slot = lock(&self.slot);
@@ -534,7 +553,7 @@ impl Worker {
                 local: false,
                 device: None,
                 dtype: None,
-                key: None,
+                key: key.clone(),
             });
             slot.url = Some(url.clone());
             slot.started = Instant::now();
@@ -543,8 +562,11 @@ impl Worker {
             slot.generation
         };
         let slot = Arc::clone(&self.slot);
+        let endpoints = self.endpoints.clone();
         std::thread::spawn(move || {
-            let outcome = check_endpoint(&url, &model);
+            let outcome = endpoints
+                .check_resolved(&url)
+                .and_then(|()| check_endpoint(&url, &model, key.as_ref()));
             let mut slot = lock(&slot);
             if slot.generation != generation {
                 return;
@@ -665,6 +687,7 @@ fn health_url(url: &str) -> String {
 fn http_client() -> Result<reqwest::blocking::Client, String> {
     reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| format!("cannot make an HTTP client: {e}"))
 }
@@ -771,13 +794,11 @@ fn watch(slot: &Mutex<Slot>, generation: u64) {
     }
 }
 
-/// Whether an endpoint answers `GET {url}/models` and lists `model`.
-fn check_endpoint(url: &str, model: &str) -> Result<(), String> {
+/// Whether an endpoint answers `GET {url}/models` and lists `model`, asked with `key`.
+fn check_endpoint(url: &str, model: &str, key: Option<&Key>) -> Result<(), String> {
     let client = http_client()?;
     let mut request = client.get(format!("{url}/models"));
-    if let Ok(key) = std::env::var(fare_endpoint::client::DEFAULT_API_KEY_ENV)
-        && !key.is_empty()
-    {
+    if let Some(Key(key)) = key {
         request = request.bearer_auth(key);
     }
     let response = request
@@ -785,7 +806,16 @@ fn check_endpoint(url: &str, model: &str) -> Result<(), String> {
         .map_err(|e| format!("{url} does not answer: {e}"))?;
     let status = response.status();
     if !status.is_success() {
-        return Err(format!("{url}/models answered HTTP {status}"));
+        let unkeyed = if key.is_none() && status.as_u16() == 401 {
+            format!(
+                " (no API key was sent: $OPENAI_API_KEY goes only to endpoints the user \
+                 configured, with fare-lens serve --endpoint or {})",
+                fare_endpoint::outbound::ENDPOINTS_VAR
+            )
+        } else {
+            String::new()
+        };
+        return Err(format!("{url}/models answered HTTP {status}{unkeyed}"));
     }
     let listed: Vec<String> = response
         .text()
@@ -924,6 +954,104 @@ mod tests {
         assert_eq!(view.log, ["reading the weights", "error: out of memory"]);
         assert!(view.pid.is_none());
         assert!(worker.source().is_err());
+    }
+
+    /// A one-route endpoint on loopback answering `GET /v1/models` with model `m`; what each
+    /// request's `Authorization` was comes back through the channel.
+    fn models_endpoint() -> (String, std::sync::mpsc::Receiver<Option<String>>) {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1", listener.local_addr().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(8) {
+                let mut stream = stream.unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut auth = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap() == 0 || line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':')
+                        && name.eq_ignore_ascii_case("authorization")
+                    {
+                        auth = Some(value.trim().to_owned());
+                    }
+                }
+                let body = r#"{"data":[{"id":"m"}]}"#;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                if tx.send(auth).is_err() {
+                    break;
+                }
+            }
+        });
+        (url, rx)
+    }
+
+    fn load_endpoint_until_settled(worker: &Worker, url: &str) -> WorkerView {
+        worker
+            .load(
+                &LoadRequest::Endpoint {
+                    url: url.to_owned(),
+                    model: "m".into(),
+                },
+                &[],
+            )
+            .unwrap();
+        let started = Instant::now();
+        while worker.view().state == WorkerState::Loading {
+            assert!(started.elapsed() < Duration::from_secs(20));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        worker.view()
+    }
+
+    #[test]
+    fn the_users_api_key_goes_only_to_configured_endpoints() {
+        let (configured_url, configured_seen) = models_endpoint();
+        let (other_url, other_seen) = models_endpoint();
+        let endpoints = ConfiguredEndpoints::new(&[configured_url.as_str()])
+            .unwrap()
+            .with_key(Some("sk-users-key"));
+        let worker = Worker::new(None).with_endpoints(endpoints);
+
+        let view = load_endpoint_until_settled(&worker, &other_url);
+        assert_eq!(view.state, WorkerState::Ready, "{view:?}");
+        assert_eq!(
+            other_seen.recv().unwrap(),
+            None,
+            "the key went to an endpoint typed in"
+        );
+        assert!(worker.source().unwrap().key.is_none());
+
+        let view = load_endpoint_until_settled(&worker, &format!("{configured_url}/"));
+        assert_eq!(view.state, WorkerState::Ready, "{view:?}");
+        assert_eq!(
+            configured_seen.recv().unwrap().as_deref(),
+            Some("Bearer sk-users-key")
+        );
+        assert!(worker.source().unwrap().key.is_some());
+    }
+
+    #[test]
+    fn a_metadata_address_is_refused_unless_configured() {
+        let worker = Worker::new(None);
+        let error = worker
+            .load(
+                &LoadRequest::Endpoint {
+                    url: "http://169.254.169.254/latest/v1".into(),
+                    model: "m".into(),
+                },
+                &[],
+            )
+            .unwrap_err();
+        assert!(error.to_string().contains("metadata"), "{error}");
+        assert_eq!(worker.view().state, WorkerState::Unloaded);
     }
 
     #[test]

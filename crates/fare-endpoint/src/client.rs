@@ -14,7 +14,9 @@
 //! sent as a Bearer token, and never written anywhere (not in errors, not in `Debug`).
 //!
 //! Timeouts: a connect timeout, an idle timeout (no byte for that long, while waiting for the
-//! answer or between streamed chunks) and an optional total time per request.
+//! answer or between streamed chunks) and a total time per request (2 hours by default). What a
+//! server sends is bounded too: a stream line over 1 MiB, an event over 4 MiB or an answer over
+//! [`MAX_ANSWER`] is an error.
 
 use std::io::Read;
 use std::ops::ControlFlow;
@@ -31,6 +33,10 @@ use serde_json::{Value, json};
 use crate::EndpointError;
 use crate::logprobs::{TokenLogprob, verdict_probs};
 use crate::sse::EventReader;
+
+/// The longest answer (text and reasoning together) read from a server: a FARE judgment is
+/// kilobytes; a server sending more is broken or hostile.
+pub const MAX_ANSWER: usize = 16 << 20;
 
 /// The environment variable read for the API key unless another is named.
 pub const DEFAULT_API_KEY_ENV: &str = "OPENAI_API_KEY";
@@ -82,7 +88,7 @@ pub struct EndpointConfig {
     pub connect_timeout: Duration,
     /// No byte from the server for this long.
     pub idle_timeout: Duration,
-    /// One whole request, streaming included.
+    /// One whole request, streaming included (`None`: no limit).
     pub total_timeout: Option<Duration>,
     /// Retries.
     pub retry: RetryPolicy,
@@ -90,7 +96,8 @@ pub struct EndpointConfig {
 
 impl EndpointConfig {
     /// The defaults for an endpoint and model: 4 in flight, log-probabilities on (top 20),
-    /// connect timeout 10 s, idle timeout 10 min, no total limit.
+    /// connect timeout 10 s, idle timeout 10 min, 2 hours for one whole answer (a long
+    /// FARE-20B critique on a slow server takes tens of minutes).
     pub fn new(base_url: &str, model: &str) -> Self {
         EndpointConfig {
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -102,7 +109,7 @@ impl EndpointConfig {
             chat_template_kwargs: Some(json!({ "enable_thinking": false })),
             connect_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_mins(10),
-            total_timeout: None,
+            total_timeout: Some(Duration::from_hours(2)),
             retry: RetryPolicy::default(),
         }
     }
@@ -175,6 +182,8 @@ impl EndpointJudge {
                 .filter(|k| !k.is_empty()),
         };
         let client = Client::builder()
+            // A redirect would carry the prompt (and the key) to wherever the server points.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .timeout(config.idle_timeout)
             .pool_max_idle_per_host(config.parallel.max(1))
@@ -194,6 +203,14 @@ impl EndpointJudge {
     #[must_use]
     pub fn with_api_key(mut self, key: &str) -> Self {
         self.api_key = Some(Arc::from(key));
+        self
+    }
+
+    /// The same judge sending no API key, whatever the environment holds (an endpoint that was
+    /// not configured by the user, see [`crate::outbound`]).
+    #[must_use]
+    pub fn without_api_key(mut self) -> Self {
+        self.api_key = None;
         self
     }
 
@@ -387,7 +404,8 @@ impl EndpointJudge {
         started: Instant,
         on_piece: &mut dyn FnMut(Streamed<'_>) -> ControlFlow<()>,
     ) -> Result<Option<Answer>, EndpointError> {
-        let mut events = EventReader::new(response);
+        let deadline = self.config.total_timeout.map(|t| started + t);
+        let mut events = EventReader::new(response).with_deadline(deadline);
         let mut answer = Answer::default();
         let mut done = false;
         loop {
@@ -404,11 +422,18 @@ impl EndpointJudge {
             }
             let event = events.next_event().map_err(|e| EndpointError::Connection {
                 url: self.url.clone(),
-                message: format!(
-                    "the stream broke off after {} chunks: {}",
-                    answer.chunks,
-                    describe_io(&e, self.config.idle_timeout)
-                ),
+                message: if e.kind() == std::io::ErrorKind::TimedOut && deadline.is_some() {
+                    format!(
+                        "no complete answer within {:.1} s (the total timeout)",
+                        self.config.total_timeout.unwrap_or_default().as_secs_f64()
+                    )
+                } else {
+                    format!(
+                        "the stream broke off after {} chunks: {}",
+                        answer.chunks,
+                        describe_io(&e, self.config.idle_timeout)
+                    )
+                },
             })?;
             let Some(data) = event else { break };
             if data.trim() == "[DONE]" {
@@ -446,6 +471,12 @@ impl EndpointJudge {
             {
                 answer.first_text_at.get_or_insert_with(Instant::now);
                 answer.text.push_str(piece);
+                if answer.text.len() + answer.reasoning.len() > MAX_ANSWER {
+                    return Err(self.protocol(format!(
+                        "the answer passed {} MiB; no judgment is that long",
+                        MAX_ANSWER >> 20
+                    )));
+                }
                 if on_piece(Streamed::Content(piece)).is_break() {
                     return Ok(None);
                 }
@@ -468,7 +499,7 @@ impl EndpointJudge {
 
     /// Reads an answer given in one JSON object.
     fn read_whole(&self, response: Response) -> Result<Answer, EndpointError> {
-        let value: Value = serde_json::from_reader(response)
+        let value: Value = serde_json::from_reader(response.take(MAX_ANSWER as u64 * 2))
             .map_err(|e| self.protocol(format!("the answer is not JSON: {e}")))?;
         let mut answer = Answer::default();
         read_usage(&value, &mut answer);
@@ -613,21 +644,37 @@ fn after_attempts(failure: EndpointError, attempts: u32) -> EndpointError {
 }
 
 /// The message of an error answer: OpenAI's `{"error": {"message"}}`, other servers' `message`
-/// or `detail`, else the body's start.
+/// or `detail` (its first 300 characters), else only the body's size and type: a body that is
+/// no error JSON is not shown (a URL that is no endpoint must not be read through this app),
+/// nor is a redirect followed.
 fn error_message(response: Response) -> String {
+    let kind = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned())
+        .filter(|v| !v.is_empty() && v.len() < 64);
+    let redirect = response.status().is_redirection();
     let mut body = String::new();
     let _ = response.take(64 * 1024).read_to_string(&mut body);
     let body = body.trim();
+    if redirect {
+        return "a redirect, which is not followed: give the endpoint's own URL".to_owned();
+    }
     if let Ok(value) = serde_json::from_str::<Value>(body) {
         let text = error_text(value.get("error").unwrap_or(&value));
         if !text.is_empty() {
-            return text;
+            return text.chars().take(300).collect();
         }
     }
     if body.is_empty() {
         "(no message)".to_owned()
     } else {
-        body.chars().take(500).collect()
+        format!(
+            "(a {}-byte {} answer, not shown: not an OpenAI-style error)",
+            body.len(),
+            kind.as_deref().unwrap_or("untyped")
+        )
     }
 }
 

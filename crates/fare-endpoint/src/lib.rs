@@ -5,6 +5,8 @@
 //!   requests in flight, retries with backoff, timeouts and streamed output.
 //! - [`guard`]: who may call a server of ours on this machine (the secret, `Host`, `Origin`),
 //!   shared by `fare-lens serve` and `serve-model`.
+//! - [`outbound`]: where the app may send a request an API caller names (an endpoint typed
+//!   into the model panel), and which requests carry the user's API key.
 //! - [`sse`]: reading a server-sent-events body one event at a time (the client's stream).
 //! - [`logprobs`]: verdict probabilities read from the log-probabilities a server streamed.
 //! - [`server`]: `fare-lens serve-model`, an OpenAI-compatible server backed by the candle
@@ -14,6 +16,7 @@
 pub mod client;
 pub mod guard;
 pub mod logprobs;
+pub mod outbound;
 pub mod server;
 pub mod sse;
 
@@ -41,7 +44,7 @@ pub enum EndpointError {
         url: String,
         /// The HTTP status.
         status: u16,
-        /// The server's message (its error JSON's `message`, or the body's start).
+        /// The server's message (its error JSON's `message`; a body of another kind is not shown).
         message: String,
     },
     /// The server answered something that is not the OpenAI format.

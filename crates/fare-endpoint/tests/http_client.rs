@@ -399,3 +399,94 @@ fn the_reasoning_effort_is_sent_and_streamed_reasoning_is_the_analysis() {
     assert!(body.get("reasoning_effort").is_none(), "{body}");
     assert!(body.get("chat_template_kwargs").is_none(), "{body}");
 }
+
+#[test]
+fn a_redirect_is_not_followed_and_a_body_that_is_no_error_json_is_not_shown() {
+    // Where a redirect would lead: it must never see the request (nor its key).
+    let led_to = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&led_to);
+    let elsewhere = TestServer::start(Router::new().route(
+        "/v1/chat/completions",
+        post(move || {
+            seen.fetch_add(1, Ordering::SeqCst);
+            async { good_stream() }
+        }),
+    ));
+    let target = format!("{}/chat/completions", elsewhere.base_url());
+    let redirecting =
+        TestServer::start(Router::new().route(
+            "/v1/chat/completions",
+            post(move || {
+                let target = target.clone();
+                async move {
+                    (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, target)]).into_response()
+                }
+            }),
+        ));
+    let judge = EndpointJudge::new(config(&redirecting.base_url()))
+        .unwrap()
+        .with_api_key("sk-the-users-key");
+    let error = judge_once(&judge).unwrap_err();
+    assert!(
+        error.contains("HTTP 307") && error.contains("not followed"),
+        "{error}"
+    );
+    assert_eq!(
+        led_to.load(Ordering::SeqCst),
+        0,
+        "the redirect was followed"
+    );
+
+    // A page that is not an endpoint (an internal service's HTML) is not read back through us.
+    let (page, _) = flaky(99, || {
+        (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<html>internal-secret-dashboard</html>",
+        )
+            .into_response()
+    });
+    let error = judge_once(&EndpointJudge::new(config(&page.base_url())).unwrap()).unwrap_err();
+    assert!(!error.contains("internal-secret"), "{error}");
+    assert!(
+        error.contains("HTTP 404") && error.contains("38-byte text/html"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_judge_without_a_key_sends_none_whatever_it_was_given() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<Option<String>>::new()));
+    let record = Arc::clone(&seen);
+    let app = Router::new().route(
+        "/v1/chat/completions",
+        post(move |headers: HeaderMap| {
+            record.lock().unwrap().push(
+                headers
+                    .get(header::AUTHORIZATION)
+                    .map(|v| v.to_str().unwrap().to_owned()),
+            );
+            async { good_stream() }
+        }),
+    );
+    let server = TestServer::start(app);
+    let judge = EndpointJudge::new(config(&server.base_url()))
+        .unwrap()
+        .with_api_key("sk-the-users-key");
+    judge_once(&judge).unwrap();
+    judge_once(&judge.without_api_key()).unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![Some("Bearer sk-the-users-key".to_owned()), None]
+    );
+}
+
+#[test]
+fn a_stream_that_never_ends_its_line_is_refused_not_buffered() {
+    let (server, _) = flaky(99, || {
+        let endless = format!("data: {}", "x".repeat(3 << 20));
+        ([(header::CONTENT_TYPE, "text/event-stream")], endless).into_response()
+    });
+    let error = judge_once(&EndpointJudge::new(config(&server.base_url())).unwrap()).unwrap_err();
+    assert!(error.contains("longer than 1024 KiB"), "{error}");
+}
