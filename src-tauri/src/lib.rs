@@ -11,16 +11,23 @@
 //!
 //! Commands (names as the UI's `TauriTransport` and `shell.ts` call them): `api`, `session`,
 //! `open_project`, `create_project`, `open_demo`, `forget_project`, `set_annotator`,
-//! `choose_project`, `choose_new_project`, `choose_data_file`, `save_file` (a chart's PNG or CSV
-//! from the analysis view, through the native save dialog).
+//! `choose_project`, `choose_new_project`, `choose_data_file`, `choose_export_file`,
+//! `choose_project_files`, `save_file` (a chart's PNG or CSV from the analysis view, through the
+//! native save dialog).
+//!
+//! The project's imports, exports and merges use only files the native dialogs gave in this
+//! session (each dialog's answer is recorded in the session's [`ChosenFiles`]), and typed paths
+//! inside the folders the app was started with (`--data FOLDER`): script that got into the page
+//! cannot read or write other files of the user ([`fare_app::files`]).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use fare_app::api::{ApiError, ErrorView};
 use fare_app::dispatch::ModelDesk;
+use fare_app::files::ChosenFiles;
 use fare_app::session::{Session, SessionView};
-use fare_app::worker::WorkerCommand;
+use fare_app::worker::{ConfiguredEndpoints, Worker, WorkerCommand};
 use serde_json::Value;
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
@@ -40,6 +47,9 @@ pub struct Launch {
     /// Where the app keeps its recent list and demo project (default: the platform's app
     /// data folder; `FARE_LENS_STATE_DIR` overrides it, as the smoke test does).
     pub state_dir: Option<PathBuf>,
+    /// Folders whose files may be named by typing their paths (`--data FOLDER`), besides the
+    /// files chosen in dialogs.
+    pub data_folders: Vec<PathBuf>,
 }
 
 /// The person annotating until they set a name: the operating system's user name.
@@ -190,6 +200,18 @@ fn chosen(path: Option<tauri_plugin_dialog::FilePath>) -> Result<Option<String>,
     .transpose()
 }
 
+/// [`chosen`], recorded as a file the project's imports, exports and merges may use.
+fn recorded(
+    files: &ChosenFiles,
+    path: Option<tauri_plugin_dialog::FilePath>,
+) -> Result<Option<String>, ErrorView> {
+    let path = chosen(path)?;
+    if let Some(p) = &path {
+        files.add(std::path::Path::new(p));
+    }
+    Ok(path)
+}
+
 /// The native dialog to choose a project file to open; `None` when cancelled.
 #[tauri::command]
 async fn choose_project(app: AppHandle) -> Result<Option<String>, ErrorView> {
@@ -202,10 +224,15 @@ async fn choose_project(app: AppHandle) -> Result<Option<String>, ErrorView> {
     )
 }
 
-/// The native dialog to name a new project file; `None` when cancelled.
+/// The native dialog to name a new project file (to create, or a merge's output); `None` when
+/// cancelled.
 #[tauri::command]
-async fn choose_new_project(app: AppHandle) -> Result<Option<String>, ErrorView> {
-    chosen(
+async fn choose_new_project(
+    app: AppHandle,
+    files: State<'_, ChosenFiles>,
+) -> Result<Option<String>, ErrorView> {
+    recorded(
+        &files,
         app.dialog()
             .file()
             .set_title("New FARE Lens project")
@@ -217,8 +244,12 @@ async fn choose_new_project(app: AppHandle) -> Result<Option<String>, ErrorView>
 
 /// The native dialog to choose a data file to import; `None` when cancelled.
 #[tauri::command]
-async fn choose_data_file(app: AppHandle) -> Result<Option<String>, ErrorView> {
-    chosen(
+async fn choose_data_file(
+    app: AppHandle,
+    files: State<'_, ChosenFiles>,
+) -> Result<Option<String>, ErrorView> {
+    recorded(
+        &files,
         app.dialog()
             .file()
             .set_title("Import data")
@@ -226,6 +257,46 @@ async fn choose_data_file(app: AppHandle) -> Result<Option<String>, ErrorView> {
             .add_filter("All files", &["*"])
             .blocking_pick_file(),
     )
+}
+
+/// The native save dialog for an export, suggesting `name`; `None` when cancelled.
+#[tauri::command]
+async fn choose_export_file(
+    app: AppHandle,
+    files: State<'_, ChosenFiles>,
+    name: String,
+) -> Result<Option<String>, ErrorView> {
+    recorded(
+        &files,
+        app.dialog()
+            .file()
+            .set_title("Export to")
+            .set_file_name(&name)
+            .blocking_save_file(),
+    )
+}
+
+/// The native dialog to choose project files to merge (several at once); empty when
+/// cancelled.
+#[tauri::command]
+async fn choose_project_files(
+    app: AppHandle,
+    files: State<'_, ChosenFiles>,
+) -> Result<Vec<String>, ErrorView> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_title("Project files to merge")
+        .add_filter("FARE Lens project", &["sqlite", "fare", "db"])
+        .blocking_pick_files()
+        .unwrap_or_default();
+    let mut paths = Vec::with_capacity(picked.len());
+    for path in picked {
+        if let Some(p) = recorded(&files, Some(path))? {
+            paths.push(p);
+        }
+    }
+    Ok(paths)
 }
 
 /// The save dialog's filter for a file name: its extension's kind, else every file.
@@ -269,16 +340,87 @@ async fn save_file(
     .map_err(|e| message(format!("the command stopped: {e}")))?
 }
 
+/// Where a navigation of the app's window may go.
+#[derive(Debug, PartialEq, Eq)]
+enum Navigation {
+    /// The app's own pages (`tauri://localhost`, `http://tauri.localhost` on Windows).
+    Stay,
+    /// A web page: opened in the system's browser, never in the app's window.
+    Browser,
+    /// Anything else (`file:`, `javascript:`, other schemes): not opened at all.
+    Refuse,
+}
+
+fn navigation(url: &tauri::Url) -> Navigation {
+    match (url.scheme(), url.host_str()) {
+        ("tauri", Some("localhost")) | ("http" | "https", Some("tauri.localhost")) => {
+            Navigation::Stay
+        }
+        ("about", _) if url.as_str() == "about:blank" => Navigation::Stay,
+        ("http" | "https", Some(_)) => Navigation::Browser,
+        _ => Navigation::Refuse,
+    }
+}
+
+/// Opens a web page in the system's browser (no shell: the URL is one argument): `$BROWSER`
+/// when it is set (its first entry, as Python's `webbrowser` reads it), else the system's
+/// opener. A small call, so no opener plugin (and its page-side permissions) for it.
+fn open_in_browser(url: &str) {
+    let chosen = std::env::var("BROWSER")
+        .ok()
+        .and_then(|b| b.split(':').next().map(str::trim).map(str::to_owned))
+        .filter(|b| !b.is_empty() && !b.contains("%s"));
+    if let Some(browser) = chosen {
+        if let Err(e) = std::process::Command::new(&browser).arg(url).spawn() {
+            eprintln!("fare-lens-desktop: cannot open {url} with {browser}: {e}");
+        }
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    let opened = std::process::Command::new("xdg-open").arg(url).spawn();
+    #[cfg(target_os = "macos")]
+    let opened = std::process::Command::new("open").arg(url).spawn();
+    #[cfg(target_os = "windows")]
+    let opened = std::process::Command::new("explorer.exe").arg(url).spawn();
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+    let opened: std::io::Result<std::process::Child> =
+        Err(std::io::Error::other("no browser opener on this system"));
+    if let Err(e) = opened {
+        eprintln!("fare-lens-desktop: cannot open {url} in a browser: {e}");
+    }
+}
+
+/// Keeps the window on the app: a link or script in untrusted text that navigates it (an SVG
+/// link, a form, `location = …`) opens a web page in the browser instead, and nothing else.
+fn navigation_guard<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard")
+        .on_navigation(|_webview, url| match navigation(url) {
+            Navigation::Stay => true,
+            Navigation::Browser => {
+                open_in_browser(url.as_str());
+                false
+            }
+            Navigation::Refuse => {
+                eprintln!("fare-lens-desktop: the window was kept from going to {url}");
+                false
+            }
+        })
+        .build()
+}
+
 /// Builds and runs the app until its window closes.
 pub fn run(launch: Launch) -> Result<(), String> {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(navigation_guard())
         .setup(move |app| {
             let state_dir = match launch.state_dir.clone() {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
             };
             let mut session = Session::new(&state_dir, &annotator())?;
+            session.set_data_folders(&launch.data_folders)?;
+            app.manage::<ChosenFiles>(session.chosen_files());
             // A project that does not open is shown on the start screen, not fatal.
             let opened = match &launch.project {
                 Some(path) => session.open(path),
@@ -292,10 +434,16 @@ pub fn run(launch: Launch) -> Result<(), String> {
                 let _ = window.set_title(&title);
             }
             app.manage::<Shared>(Arc::new(Mutex::new(session)));
-            // Local models run in this executable started as `serve-model` (see main.rs).
-            app.manage::<Desk>(Arc::new(ModelDesk::new(
-                WorkerCommand::this_executable().ok(),
-            )));
+            // Local models run in this executable started as `serve-model` (see main.rs). The
+            // API key goes only to endpoints listed in FARE_LENS_ENDPOINTS.
+            let endpoints =
+                ConfiguredEndpoints::with_environment::<&str>(&[]).unwrap_or_else(|e| {
+                    eprintln!("fare-lens-desktop: {e} (no endpoint is configured)");
+                    ConfiguredEndpoints::default()
+                });
+            let worker =
+                Worker::new(WorkerCommand::this_executable().ok()).with_endpoints(endpoints);
+            app.manage::<Desk>(Arc::new(ModelDesk::with_worker(worker)));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -309,6 +457,8 @@ pub fn run(launch: Launch) -> Result<(), String> {
             choose_project,
             choose_new_project,
             choose_data_file,
+            choose_export_file,
+            choose_project_files,
             save_file,
         ])
         .run(tauri::generate_context!())
@@ -317,7 +467,21 @@ pub fn run(launch: Launch) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::save_filter;
+    use super::{Navigation, navigation, save_filter};
+
+    #[test]
+    fn the_window_stays_on_the_apps_own_pages() {
+        let at = |u: &str| navigation(&tauri::Url::parse(u).unwrap_or_else(|e| panic!("{u}: {e}")));
+        assert_eq!(at("tauri://localhost/index.html#x"), Navigation::Stay);
+        assert_eq!(at("http://tauri.localhost/"), Navigation::Stay);
+        assert_eq!(at("about:blank"), Navigation::Stay);
+        assert_eq!(at("https://example.org/paper"), Navigation::Browser);
+        assert_eq!(at("http://127.0.0.1:9/x"), Navigation::Browser);
+        assert_eq!(at("file:///etc/passwd"), Navigation::Refuse);
+        assert_eq!(at("javascript:alert(1)"), Navigation::Refuse);
+        assert_eq!(at("tauri://evil/"), Navigation::Refuse);
+        assert_eq!(at("data:text/html,<b>x</b>"), Navigation::Refuse);
+    }
 
     #[test]
     fn the_save_dialog_offers_the_files_kind() {

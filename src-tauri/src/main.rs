@@ -26,16 +26,28 @@ fn main() -> ExitCode {
         state_dir: std::env::var_os("FARE_LENS_STATE_DIR").map(PathBuf::from),
         ..Default::default()
     };
-    for arg in std::env::args_os().skip(1) {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
         match arg.to_str() {
             Some("-h" | "--help") => {
                 println!(
-                    "FARE Lens desktop app\n\nUsage: fare-lens-desktop [PROJECT]\n\n\
+                    "FARE Lens desktop app\n\nUsage: fare-lens-desktop [--data FOLDER]... [PROJECT]\n\n\
                      Opens PROJECT (a .sqlite project file), or the project used last, or the \
-                     bundled demo on first launch.\nFARE_LENS_STATE_DIR: where the recent list \
-                     and the demo project are kept."
+                     bundled demo on first launch.\n\n\
+                     --data FOLDER  files inside FOLDER may be imported and exported by typing \
+                     their paths (otherwise only files chosen in the app's file dialogs); \
+                     repeatable\n\n\
+                     FARE_LENS_STATE_DIR: where the recent list and the demo project are kept.\n\
+                     FARE_LENS_ENDPOINTS: OpenAI-compatible endpoints that get OPENAI_API_KEY."
                 );
                 return ExitCode::SUCCESS;
+            }
+            Some("--data") => {
+                let Some(folder) = args.next() else {
+                    eprintln!("fare-lens-desktop: --data needs a folder (see --help)");
+                    return ExitCode::from(2);
+                };
+                launch.data_folders.push(PathBuf::from(folder));
             }
             Some(flag) if flag.starts_with('-') => {
                 eprintln!("fare-lens-desktop: unknown option {flag} (see --help)");

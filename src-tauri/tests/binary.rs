@@ -23,9 +23,21 @@ fn help_names_the_project_argument_and_exits_zero() {
     assert!(out.status.success(), "{out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("Usage: fare-lens-desktop [PROJECT]"),
+        text.contains("Usage: fare-lens-desktop [--data FOLDER]... [PROJECT]"),
         "{text}"
     );
+    assert!(text.contains("FARE_LENS_ENDPOINTS"), "{text}");
+}
+
+#[test]
+fn data_without_a_folder_is_refused_before_any_window() {
+    let out = Command::new(BIN)
+        .arg("--data")
+        .output()
+        .expect("run with --data alone");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("--data needs a folder"), "{text}");
 }
 
 #[test]

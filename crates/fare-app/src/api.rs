@@ -21,6 +21,8 @@ use fare_store::{
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::files::FileAccess;
+
 /// What went wrong, in words for the person at the screen.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -435,6 +437,8 @@ pub struct SourceView {
 pub struct OpenProject {
     project: Project,
     annotator: String,
+    /// Which files its imports, exports and merges may use.
+    files: FileAccess,
 }
 
 impl std::fmt::Debug for OpenProject {
@@ -510,6 +514,7 @@ impl OpenProject {
         Ok(OpenProject {
             project: Project::open(path)?,
             annotator: annotator.to_owned(),
+            files: FileAccess::anywhere(),
         })
     }
 
@@ -518,7 +523,21 @@ impl OpenProject {
         OpenProject {
             project,
             annotator: annotator.to_owned(),
+            files: FileAccess::anywhere(),
         }
+    }
+
+    /// The same project, whose imports, exports and merges keep to `files` (any file the
+    /// user can reach, unless this is called).
+    #[must_use]
+    pub fn with_files(mut self, files: FileAccess) -> OpenProject {
+        self.files = files;
+        self
+    }
+
+    /// Which files its imports, exports and merges may use.
+    pub fn files(&self) -> &FileAccess {
+        &self.files
     }
 
     /// The project itself.

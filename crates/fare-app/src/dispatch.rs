@@ -189,7 +189,11 @@ pub fn dispatch(
         }
         "merge" => {
             let a: Request<MergeRequest> = args(command, arguments)?;
-            json(&crate::exporting::merge(&a.request)?)
+            json(&crate::exporting::merge(
+                &a.request,
+                project.files(),
+                Some(project.project().path()),
+            )?)
         }
         "analysis" => {
             let a: Request<crate::analysis::AnalysisRequest> = args(command, arguments)?;
@@ -246,6 +250,14 @@ impl ModelDesk {
     pub fn new(command: Option<WorkerCommand>) -> ModelDesk {
         ModelDesk {
             worker: Worker::new(command),
+            jobs: Jobs::new(),
+        }
+    }
+
+    /// A desk judging with `worker`.
+    pub fn with_worker(worker: Worker) -> ModelDesk {
+        ModelDesk {
+            worker,
             jobs: Jobs::new(),
         }
     }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::api::{ApiError, OpenProject};
+use crate::files::FileAccess;
 
 /// How many rows the preview shows.
 const PREVIEW_ROWS: usize = 5;
@@ -245,14 +246,24 @@ fn export_error(e: ExportError) -> ApiError {
     }
 }
 
-/// Merges project files into a new one (see [`fare_store::merge`]); needs no open project.
-pub fn merge(request: &MergeRequest) -> Result<MergeDone, ApiError> {
+/// Merges project files into a new one (see [`fare_store::merge`]), reading and writing only
+/// what `files` allows; `project`, the open one if any, is never the output.
+pub fn merge(
+    request: &MergeRequest,
+    files: &FileAccess,
+    project: Option<&Path>,
+) -> Result<MergeDone, ApiError> {
     let output = full_path(&request.output, "merged project")?;
+    let output = files.writable(&output, project, false)?;
     let inputs = request
         .inputs
         .iter()
-        .map(|p| full_path(p, "project file"))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|p| {
+            let input = full_path(p, "project file")?;
+            files.readable(&input, project)?;
+            Ok(input)
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
     fare_store::merge(&output, &inputs)
         .map(Into::into)
         .map_err(|e| match e {
@@ -286,16 +297,15 @@ impl OpenProject {
     /// Writes the export; an existing file is replaced only when the request says so.
     pub fn export(&self, request: &ExportRequest) -> Result<ExportDone, ApiError> {
         let path = full_path(&request.path, "export")?;
-        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => a == b,
-        };
-        if same(&path, self.project().path()) {
-            return Err(ApiError::Invalid(format!(
-                "{}: that is this project's own file; choose another file to export to",
-                path.display()
-            )));
-        }
+        let target = self
+            .files()
+            .writable(&path, Some(self.project().path()), request.overwrite)
+            .map_err(|e| match e {
+                ApiError::Invalid(m) if m.ends_with("own file") => {
+                    ApiError::Invalid(format!("{m}; choose another file to export to"))
+                }
+                other => other,
+            })?;
         let write = if request.overwrite {
             export::export
         } else {
@@ -305,9 +315,10 @@ impl OpenProject {
             self.project(),
             request.format.into(),
             &request.options(),
-            Path::new(&path),
+            &path,
         )
         .map_err(export_error)?;
+        self.files().wrote(&target);
         Ok(done(summary, request.format))
     }
 }

@@ -724,6 +724,8 @@ impl OpenProject {
     ) -> Result<ImportPreview, ApiError> {
         let path = checked_path(&request.path)?;
         let file = path.display().to_string();
+        // Read as typed (errors name it so); the check resolved its links.
+        self.files().readable(&path, Some(self.project().path()))?;
         let container = read::sniff(&path, &file, DEFAULT_MAX_RECORD_BYTES)
             .map_err(|e| ApiError::Invalid(e.to_string()))?;
         let (raw, more_records, stopped) = first_records(&path, &file, container);
@@ -776,9 +778,15 @@ impl OpenProject {
                         index: record.at.record.unwrap_or(i as u64),
                         file_stem: &stem,
                     };
+                    // A labels CSV's cells come back as they were exported (see
+                    // `fare_io::export::labels::defused`).
+                    let mut value = record.value.clone();
+                    if format == Format::Labels && matches!(container, Container::Csv { .. }) {
+                        formats::labels::undefuse_csv_record(&mut value);
+                    }
                     (
                         record.at,
-                        formats::convert(format, fare.as_ref(), &record.value, cx)
+                        formats::convert(format, fare.as_ref(), &value, cx)
                             .map_err(|e| e.at(&file, record.at)),
                     )
                 }
@@ -839,6 +847,8 @@ impl OpenProject {
     pub fn import(&mut self, request: &ImportRequest) -> Result<ImportDone, ApiError> {
         let path = checked_path(&request.path)?;
         let file = path.display().to_string();
+        // Read as typed (errors name it so); the check resolved its links.
+        self.files().readable(&path, Some(self.project().path()))?;
         let format = request.format.as_deref().map(parse_format).transpose()?;
         let mapping = match (&request.mapping, format) {
             (Some(m), None | Some(Format::Mapped)) => Some(fare_mapping(&file, m)?),

@@ -9,6 +9,8 @@
 //!   samples they disagree on, and a third person's adjudication of one.
 //! - [`exporting`]: the export dialog's preview and export (with the final-label choice), and
 //!   merging the project files of several annotators.
+//! - [`files`]: which files the API's imports, exports and merges may use: any (the command
+//!   line), the data folders (`fare-lens serve`), or those the desktop's dialogs gave.
 //! - [`queue`]: which sample is the Nth of the queue's list (far jumps of the UI's list).
 //! - [`saved_queues`]: review queues saved from the filters or a list of samples, in a review
 //!   order (most uncertain first, confident but wrong first, seeded random, as listed).
@@ -32,6 +34,7 @@ pub mod demo;
 pub mod diff;
 pub mod dispatch;
 pub mod exporting;
+pub mod files;
 pub mod importing;
 pub mod jobs;
 pub mod judge;

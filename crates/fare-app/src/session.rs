@@ -15,6 +15,7 @@ use ts_rs::TS;
 
 use crate::api::{ApiError, OpenProject};
 use crate::demo::{self, DemoError};
+use crate::files::{ChosenFiles, FileAccess};
 
 /// How many projects the start screen lists.
 pub const RECENT_LIMIT: usize = 12;
@@ -82,6 +83,10 @@ pub struct Session {
     annotator: String,
     recent: Vec<RecentProject>,
     open: Option<(OpenProject, OpenedView)>,
+    /// The files the open project's imports, exports and merges may use: those this session's
+    /// dialogs gave, and those inside the folders given with `--data`.
+    files: FileAccess,
+    chosen: ChosenFiles,
 }
 
 fn now() -> u64 {
@@ -125,12 +130,31 @@ impl Session {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default();
+        let chosen = ChosenFiles::default();
         Ok(Session {
             state_dir: state_dir.to_owned(),
             annotator: settings.annotator.unwrap_or_else(|| annotator.to_owned()),
             recent,
             open: None,
+            files: FileAccess::nothing().chosen(chosen.clone()),
+            chosen,
         })
+    }
+
+    /// The files this session's native dialogs give: the shell adds each one, and the open
+    /// project's imports, exports and merges may use them (and nothing else, but for
+    /// [`Session::set_data_folders`]).
+    pub fn chosen_files(&self) -> ChosenFiles {
+        self.chosen.clone()
+    }
+
+    /// Lets typed paths inside `folders` be used too (`fare-lens-desktop --data FOLDER`), by
+    /// the data folders' rules ([`crate::files`]); takes effect for the next project opened.
+    pub fn set_data_folders(&mut self, folders: &[PathBuf]) -> Result<(), ApiError> {
+        self.files = FileAccess::under(folders)
+            .map_err(ApiError::Invalid)?
+            .chosen(self.chosen.clone());
+        Ok(())
     }
 
     /// At launch: reopens the project used last if it is still there; on first launch (no
@@ -282,7 +306,8 @@ impl Session {
             },
             is_demo,
         };
-        self.open = Some((OpenProject::new(project, &self.annotator), view.clone()));
+        let open = OpenProject::new(project, &self.annotator).with_files(self.files.clone());
+        self.open = Some((open, view.clone()));
         self.recent.retain(|r| r.path != shown);
         self.recent.insert(
             0,

@@ -118,6 +118,16 @@ struct ServeArgs {
     /// folder beside the project and the Hugging Face cache (repeatable).
     #[arg(long = "models")]
     model_folders: Vec<PathBuf>,
+    /// An OpenAI-compatible endpoint (`http://host:port/v1`) the model panel may use with the
+    /// API key in `OPENAI_API_KEY` (repeatable; also FARE_LENS_ENDPOINTS). An endpoint typed
+    /// into the panel that is not configured gets no key.
+    #[arg(long = "endpoint")]
+    endpoints: Vec<String>,
+    /// A folder whose files the web UI may import and export into, besides the project's own
+    /// (repeatable). Nothing outside these, nothing hidden, and no file the server did not
+    /// export is replaced.
+    #[arg(long = "data")]
+    data_folders: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -571,6 +581,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 allowed_hosts: Vec::new(),
                 ui: None,
                 model_folders: Vec::new(),
+                endpoints: Vec::new(),
+                data_folders: Vec::new(),
             })
         }
         Command::Demo { project, json, .. } => {
@@ -1556,7 +1568,12 @@ fn serve(args: &ServeArgs) -> Result<ExitCode> {
         // The model panel runs models in this same binary, as `fare-lens serve-model`.
         worker: Some(fare_app::worker::WorkerCommand::this_executable()?),
         model_folders: args.model_folders.clone(),
+        endpoints: fare_app::worker::ConfiguredEndpoints::with_environment(&args.endpoints)
+            .map_err(anyhow::Error::msg)?,
+        data_folders: args.data_folders.clone(),
     };
+    // Refused now, before anything listens, rather than narrowed silently by the router.
+    fare_server::data_access(&args.project, &args.data_folders).map_err(anyhow::Error::msg)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr)

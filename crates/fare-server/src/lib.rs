@@ -59,11 +59,10 @@
 //! | `GET /api/jobs/{id}` | [`Jobs::status`] |
 //! | `POST /api/jobs/{id}/cancel` | [`Jobs::cancel`] |
 //!
-//! The import routes read a file on the machine the server runs on, named by its full path:
-//! whoever holds the token may import any data file its user can read.
-//! The export and merge routes likewise write a new file anywhere its user can write (an
-//! export replaces an existing file only when the request says so, never the project's own; a
-//! merge never replaces one).
+//! The import routes read a file on the machine the server runs on, named by its full path,
+//! and the export and merge routes write one; both only inside the data folders (the
+//! project's folder, and those given with `--data`), never in a hidden folder, never over a
+//! file this server did not export, never the project's own files ([`fare_app::files`]).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -79,11 +78,12 @@ use axum::{Json, Router};
 use fare_app::agreement::{AdjudicationRequest, DisagreementQuery};
 use fare_app::api::{ApiError, DecisionRequest, ErrorView, OpenProject, SampleQuery};
 use fare_app::exporting::{ExportRequest, MergeRequest};
+use fare_app::files::FileAccess;
 use fare_app::importing::{ImportPreviewRequest, ImportRequest};
 use fare_app::jobs::{JobRequest, Jobs};
 use fare_app::queue::PositionQuery;
 use fare_app::saved_queues::QueueRequest;
-use fare_app::worker::{LoadRequest, ModelError, Worker, WorkerCommand};
+use fare_app::worker::{ConfiguredEndpoints, LoadRequest, ModelError, Worker, WorkerCommand};
 use fare_endpoint::guard::{self, Hosts};
 use fare_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -147,6 +147,12 @@ pub struct ServeOptions {
     /// Folders of models to list besides the project's sibling `models/` and the Hugging Face
     /// cache.
     pub model_folders: Vec<PathBuf>,
+    /// The endpoints the user configured (`--endpoint`, `FARE_LENS_ENDPOINTS`): the only ones
+    /// that get the user's API key.
+    pub endpoints: ConfiguredEndpoints,
+    /// Folders, besides the project's own, whose files imports may read and exports and merges
+    /// may write (`--data`); see [`data_access`].
+    pub data_folders: Vec<PathBuf>,
 }
 
 impl ServeOptions {
@@ -158,6 +164,8 @@ impl ServeOptions {
             ui_dir: None,
             worker: None,
             model_folders: Vec::new(),
+            endpoints: ConfiguredEndpoints::default(),
+            data_folders: Vec::new(),
         }
     }
 }
@@ -178,14 +186,34 @@ struct Model {
     folders: Vec<PathBuf>,
 }
 
+/// What the API's imports, exports and merges may use: files inside the folder of the
+/// `project` file and inside `folders` (see [`fare_app::files`]); an error names a folder
+/// that cannot be used.
+pub fn data_access(project: &std::path::Path, folders: &[PathBuf]) -> Result<FileAccess, String> {
+    let own = match project.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let mut all = vec![own];
+    all.extend(folders.iter().cloned());
+    FileAccess::under(&all)
+}
+
 /// The routes of the API and the UI over one open project, for a listener bound to `bound`.
+/// Its imports, exports and merges keep to [`data_access`] (the project's folder alone, should
+/// one of `options.data_folders` be unusable: check them with [`data_access`] first).
 pub fn router(project: OpenProject, options: &ServeOptions, bound: SocketAddr) -> Router {
+    let path = project.project().path().to_owned();
+    let files = data_access(&path, &options.data_folders)
+        .or_else(|_| data_access(&path, &[]))
+        .unwrap_or_else(|_| FileAccess::nothing());
+    let project = project.with_files(files);
     let folders = fare_app::models::model_folders(project.project().path(), &options.model_folders);
     let state = AppState {
         project: Arc::new(Mutex::new(project)),
         token: options.token.clone(),
         model: Arc::new(Model {
-            worker: Worker::new(options.worker.clone()),
+            worker: Worker::new(options.worker.clone()).with_endpoints(options.endpoints.clone()),
             jobs: Jobs::new(),
             folders,
         }),
@@ -667,7 +695,12 @@ async fn merge(
     request: Result<Json<MergeRequest>, JsonRejection>,
 ) -> Response {
     match request {
-        Ok(Json(request)) => call(state, move |_| fare_app::exporting::merge(&request)).await,
+        Ok(Json(request)) => {
+            call(state, move |p| {
+                fare_app::exporting::merge(&request, p.files(), Some(p.project().path()))
+            })
+            .await
+        }
         Err(e) => bad_request(&e),
     }
 }

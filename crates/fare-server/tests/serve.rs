@@ -400,7 +400,11 @@ fn a_real_processbench_split_is_previewed_then_imported() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let base = start(project(dir.path()), &options());
+    let options = ServeOptions {
+        data_folders: vec![file.parent().unwrap().to_owned()],
+        ..options()
+    };
+    let base = start(project(dir.path()), &options);
     let http = client();
     let path = file.to_str().unwrap();
     let (status, preview) = post(
@@ -659,4 +663,101 @@ fn the_analysis_routes_carry_counts_their_samples_and_the_diff() {
             "{error}"
         );
     }
+}
+
+#[test]
+fn files_are_read_and_written_only_inside_the_data_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("proj");
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(own.join(".ssh")).unwrap();
+    std::fs::create_dir_all(&other).unwrap();
+    let secret = other.join("secret.json");
+    std::fs::write(
+        &secret,
+        r#"[{"id": "s-0", "problem": "?", "steps": ["a"], "label": -1}]"#,
+    )
+    .unwrap();
+    let notes = own.join("notes.txt");
+    std::fs::write(&notes, "mine").unwrap();
+    let base = start(project(&own), &options());
+    let http = client();
+    let refused = |route: &str, body: Value, why: &str| {
+        let (status, answer) = post(&http, &format!("{base}/api/{route}"), &body);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{route} {body}: {answer}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.contains(why), "{route} {body}: {message}");
+    };
+
+    refused(
+        "import/preview",
+        json!({"path": secret}),
+        "outside the data folders",
+    );
+    refused("import", json!({"path": secret}), "--data");
+    let export = |path: &Path, overwrite: bool| json!({"format": "sft-jsonl", "path": path, "overwrite": overwrite});
+    refused(
+        "export",
+        export(&other.join("x.jsonl"), false),
+        "outside the data folders",
+    );
+    refused(
+        "export",
+        export(&own.join(".ssh/authorized_keys"), false),
+        "hidden",
+    );
+    refused("export", export(&own.join(".bashrc"), false), "hidden");
+    refused("export", export(&notes, true), "not exported here");
+    refused(
+        "export",
+        export(&own.join("p.fare-wal"), true),
+        "beside this project",
+    );
+    refused("export", export(&own.join("p.fare"), true), "own file");
+    refused(
+        "merge",
+        json!({"output": other.join("m.fare"), "inputs": [own.join("p.fare"), own.join("p.fare")]}),
+        "outside the data folders",
+    );
+    refused(
+        "merge",
+        json!({"output": own.join("m.fare"), "inputs": [own.join("p.fare"), other.join("x.fare")]}),
+        "cannot be read",
+    );
+    assert!(!other.join("x.jsonl").exists() && !other.join("m.fare").exists());
+    assert!(!own.join(".ssh/authorized_keys").exists() && !own.join(".bashrc").exists());
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "mine");
+    let overview: Value = http
+        .get(format!("{base}/api/overview"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(overview["samples"], 2, "nothing was imported");
+
+    // Its own export it may replace.
+    let out = own.join("out.jsonl");
+    let (status, done) = post(&http, &format!("{base}/api/export"), &export(&out, false));
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let (status, done) = post(&http, &format!("{base}/api/export"), &export(&out, true));
+    assert_eq!(status, StatusCode::OK, "{done}");
+
+    // A folder given with --data is one more data folder.
+    let dir2 = tempfile::tempdir().unwrap();
+    let own2 = dir2.path().join("proj");
+    std::fs::create_dir_all(&own2).unwrap();
+    let base = start(
+        project(&own2),
+        &ServeOptions {
+            data_folders: vec![other.clone()],
+            ..options()
+        },
+    );
+    let (status, done) = post(
+        &http,
+        &format!("{base}/api/import"),
+        &json!({"path": secret}),
+    );
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["samples_added"], 1);
 }

@@ -49,6 +49,12 @@ export interface DesktopHooks {
   switchProject(): void;
   /** The native dialog to choose a data file; null when cancelled. */
   chooseDataFile(): Promise<string | null>;
+  /** The native save dialog for an export, suggesting `name`; null when cancelled. */
+  chooseExportFile(name: string): Promise<string | null>;
+  /** The native dialog to choose project files to merge; empty when cancelled. */
+  chooseProjectFiles(): Promise<string[]>;
+  /** The native save dialog naming a new project file (a merge's output); null when cancelled. */
+  chooseNewProject(): Promise<string | null>;
   /** The native save dialog, then the bytes written there; the path, or null when cancelled. */
   saveFile(name: string, bytes: Uint8Array): Promise<string | null>;
 }

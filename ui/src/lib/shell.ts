@@ -52,6 +52,18 @@ export class DesktopShell {
     return this.call("choose_data_file");
   }
   /**
+   * The native save dialog for an export, suggesting `name`; null when cancelled. The project
+   * may then write the chosen file (the desktop app's imports and exports use only files its
+   * dialogs gave, or typed paths inside the folders it was started with, `--data`).
+   */
+  chooseExportFile(name: string): Promise<string | null> {
+    return this.call("choose_export_file", { name });
+  }
+  /** The native dialog to choose project files to merge (several at once); empty when cancelled. */
+  chooseProjectFiles(): Promise<string[]> {
+    return this.call("choose_project_files");
+  }
+  /**
    * The native save dialog suggesting `name`, then `bytes` written to the chosen file (a chart's
    * PNG or CSV); the path, or null when cancelled.
    */

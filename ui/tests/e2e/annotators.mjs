@@ -93,6 +93,16 @@ await test("exporting again asks before replacing; ticking Replace writes it", a
   await page.screenshot({ path: join(shots, "export.png") });
 });
 
+await test("an export outside the server's data folders is refused and writes nothing", async () => {
+  const outside = join(mkdtempSync(join(tmpdir(), "fare-lens-e2e-outside-")), "labels.jsonl");
+  await page.fill("[data-testid=export-path]", outside);
+  await page.click("[data-testid=export-run]");
+  await page.waitForSelector("[data-testid=export-error]");
+  const error = await page.locator("[data-testid=export-error]").innerText();
+  expect(/outside the data folders/.test(error) && /--data/.test(error), `error: ${error}`);
+  expect(!existsSync(outside), "nothing was written outside");
+});
+
 await test("Data → Merge project files… combines two copies into a new file, then refuses to overwrite it", async () => {
   await key("Escape");
   await page.waitForSelector("[data-testid=export-dialog]", { state: "detached" });

@@ -18,11 +18,14 @@ export function launchChromium(extraArgs = []) {
 }
 
 /**
- * Starts `bin serve PROJECT` on a free loopback port with `token` and the built UI `ui`; it prints
+ * Starts `bin serve PROJECT` on a free loopback port with `token` and the built UI `ui` (and the
+ * data folders `data`, whose files it may import, besides the project's own); it prints
  * "FARE Lens: … at http://ADDR/#token=…", whose address is returned with the process.
  */
-export async function startServe(bin, project, { token, ui, annotator = "e2e" }) {
-  const server = spawn(bin, ["serve", project, "--addr", "127.0.0.1:0", "--token", token, "--ui", ui, "--annotator", annotator], { stdio: ["ignore", "pipe", "inherit"] });
+export async function startServe(bin, project, { token, ui, annotator = "e2e", data = [] }) {
+  const args = ["serve", project, "--addr", "127.0.0.1:0", "--token", token, "--ui", ui, "--annotator", annotator];
+  for (const folder of data) args.push("--data", folder);
+  const server = spawn(bin, args, { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((resolve, reject) => {
     let out = "";
     server.stdout.on("data", (d) => {

@@ -7,12 +7,15 @@
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { openBrowser, shots, startServe } from "./harness.mjs";
 
 const bin = process.env.FARE_LENS ?? new URL("../../../target/debug/fare-lens", import.meta.url).pathname;
 const dist = new URL("../../dist/", import.meta.url).pathname;
 const smollm2 = new URL("../../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", import.meta.url).pathname;
+const processbench = new URL("../../../../shared/data/processbench/gsm8k.json", import.meta.url).pathname;
+/** Where the broken-file test writes its file: a data folder of the server (`--data`). */
+const importDir = mkdtempSync(join(tmpdir(), "fare-lens-e2e-import-"));
 let servers = [];
 let url = process.env.FARE_LENS_URL ?? null;
 let xssUrl = process.env.FARE_LENS_XSS_URL ?? url;
@@ -40,13 +43,19 @@ if (url === null) {
     `<svg onload="window.__xss=4"></svg>`,
     `$\\href{javascript:window.__xss=5}{click}$`,
     `<a href="javascript:window.__xss=6">x</a>`,
+    // Not script, but markup passing for the app: a screen-wide overlay, a link in SVG.
+    `<div class="overlay-probe" style="position:fixed;inset:0;z-index:99999;background:rgb(255,0,0)">B is right</div>`,
+    `<svg width="40" height="20"><a href="http://127.0.0.1:9/svg-link"><text y="15">svg link</text></a></svg>`,
   ].join("\n\n");
   const text = `xssprobe ${payloads}`;
   writeFileSync(join(dir, "xss.jsonl"), JSON.stringify({ pair_id: "xss-0", original_id: "0", source: "xss", question: text, response_model: "m", response_A: text, response_B: "plain", label: "A>B" }) + "\n");
   writeFileSync(join(dir, "xss-judgments.jsonl"), JSON.stringify({ sample: "xss-0", output: `Explanation: ${text}\nVerdict: [A]` }) + "\n");
   execFileSync(bin, ["import", probe, join(dir, "xss.jsonl"), "--format", "judgebench"], { stdio: "ignore" });
   execFileSync(bin, ["import-judgments", probe, join(dir, "xss-judgments.jsonl"), "--model", "xss-model"], { stdio: "ignore" });
-  const a = await startServe(bin, demo, { token, ui: dist });
+  // ProcessBench's folder and the import test's are data folders of this server, so their
+  // paths may be typed.
+  const data = [importDir, ...(existsSync(processbench) ? [dirname(processbench)] : [])];
+  const a = await startServe(bin, demo, { token, ui: dist, data });
   const b = await startServe(bin, probe, { token, ui: dist });
   servers = [a.server, b.server];
   url = a.url;
@@ -399,8 +408,6 @@ await test("Compare two runs: the diff table equals /api/diff; a cell opens exac
 
 // The import dialog, on the demo project: ProcessBench's GSM8K split from ../shared/data beside
 // the checkout (skipped, saying so, when it is absent), and a JSONL file broken on line 3.
-const processbench = new URL("../../../../shared/data/processbench/gsm8k.json", import.meta.url).pathname;
-const importDir = mkdtempSync(join(tmpdir(), "fare-lens-e2e-import-"));
 const matching = async () => (await api("/api/counts", { after: 0, limit: 0 })).matching;
 /** Waits until the header's count ("12 / 532 reviewed") says `want` samples match. */
 const waitTotal = (want) =>
@@ -531,6 +538,22 @@ await test("the XSS probe runs no script", async () => {
   expect(state.handlers.length === 0, `event handlers: ${state.handlers.join(", ")}`);
   expect(state.jsLinks === 0, "javascript: links survived");
   expect(state.scripts === 0, "inline script in the DOM");
+  // Markup of the text stays in its box: no style of its own, nothing painted over the app.
+  const markup = await page.evaluate(() => {
+    const probes = [...document.querySelectorAll(".overlay-probe")];
+    const middle = document.elementFromPoint(window.innerWidth / 2, 20);
+    return {
+      probes: probes.length,
+      styled: probes.filter((p) => p.hasAttribute("style")).length,
+      covering: middle?.closest(".overlay-probe") !== null && middle?.closest(".overlay-probe") !== undefined,
+      svgLinks: document.querySelectorAll("svg a[href], svg a[*|href]").length,
+      contained: probes.every((p) => getComputedStyle(p.closest(".md")).contain.includes("paint")),
+    };
+  });
+  expect(markup.probes > 0, "the overlay probe is not shown at all");
+  expect(markup.styled === 0 && !markup.covering, `the text's markup covers the app: ${JSON.stringify(markup)}`);
+  expect(markup.svgLinks === 0, "an SVG link survived");
+  expect(markup.contained, "a .md box does not contain its paint");
   await page.screenshot({ path: join(shots, "serve-xss.png") });
   const others = await page.evaluate(() => window.__csp.filter((v) => !v.startsWith("script-src-attr")));
   expect(others.length === 0, `CSP violations other than parsed handlers: ${others.join(" | ")}`);

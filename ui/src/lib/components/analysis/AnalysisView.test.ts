@@ -66,6 +66,9 @@ async function setup(report: Report = demoReport, shown: ProjectOverview = overv
   const app = new AppState(new ApiClient(transport), {
     switchProject: () => {},
     chooseDataFile: async () => null,
+    chooseExportFile: async () => null,
+    chooseProjectFiles: async () => [],
+    chooseNewProject: async () => null,
     saveFile: async (name, bytes) => {
       saved.push({ name, text: new TextDecoder().decode(bytes) });
       return `/chosen/${name}`;
