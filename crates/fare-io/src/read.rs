@@ -642,7 +642,30 @@ fn read_csv(
     Ok(index)
 }
 
+/// [`read_parquet_rows`], with a panic of the parquet crate on a malformed file (it asserts on
+/// some footers, found by tests/fuzz.rs) turned into an error naming the file.
 fn read_parquet(
+    path: &Path,
+    file: &str,
+    each: &mut dyn FnMut(Result<RawRecord, ImportError>) -> Step,
+) -> Result<u64, ImportError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_parquet_rows(path, file, each)
+    }))
+    .unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the Parquet reader failed".to_owned());
+        Err(ImportError::file(
+            file,
+            format!("not a valid Parquet file: {why}"),
+        ))
+    })
+}
+
+fn read_parquet_rows(
     path: &Path,
     file: &str,
     each: &mut dyn FnMut(Result<RawRecord, ImportError>) -> Step,

@@ -204,3 +204,30 @@ proptest! {
         import_survives(dir.path(), "random.parquet", &file)?;
     }
 }
+
+/// The first crash the fuzzer found: a labels Parquet export mutated so that a column chunk's
+/// offset reads negative, on which the parquet crate asserts (it panicked the import).
+#[test]
+fn a_parquet_footer_with_a_negative_offset_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = seeds();
+    let (name, bytes) = &seeds[5];
+    assert_eq!(*name, "labels.parquet");
+    let mutated = mutate(
+        bytes.clone(),
+        &[
+            Mutation::Insert(9_068_319_761_537_336_850, vec![0; 5]),
+            Mutation::Insert(13_217_639_846_618_723_870, vec![0; 14]),
+            Mutation::Delete(845_574_395_321_252_800, 22),
+            Mutation::Flip(12_454_537_725_517_474_594, 128),
+        ],
+    );
+    let file = dir.path().join("labels.parquet");
+    std::fs::write(&file, &mutated).unwrap();
+    let mut project = Project::open_or_create(&dir.path().join("p.sqlite")).unwrap();
+    let outcome = import_file(&mut project, &file, &ImportOptions::default(), &mut |_| {});
+    if let Err(e) = outcome {
+        assert!(e.to_string().contains("labels.parquet"), "{e}");
+        assert!(project.datasets().unwrap().is_empty());
+    }
+}
