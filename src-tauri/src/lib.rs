@@ -12,8 +12,8 @@
 //! Commands (names as the UI's `TauriTransport` and `shell.ts` call them): `api`, `session`,
 //! `open_project`, `create_project`, `open_demo`, `forget_project`, `set_annotator`,
 //! `choose_project`, `choose_new_project`, `choose_data_file`, `choose_export_file`,
-//! `choose_project_files`, `save_file` (a chart's PNG or CSV from the analysis view, through the
-//! native save dialog).
+//! `choose_project_files`, `open_link` (a link in the text, to the browser), `save_file` (a
+//! chart's PNG or CSV from the analysis view, through the native save dialog).
 //!
 //! The project's imports, exports and merges use only files the native dialogs gave in this
 //! session (each dialog's answer is recorded in the session's [`ChosenFiles`]), and typed paths
@@ -311,6 +311,24 @@ fn save_filter(name: &str) -> (&'static str, &'static [&'static str]) {
     }
 }
 
+/// A link in the text clicked (it would open a window of its own): a web address goes to the
+/// browser; anything else is refused.
+#[tauri::command]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "Tauri hands a command its arguments by value"
+)]
+fn open_link(url: String) -> Result<(), ErrorView> {
+    let parsed = tauri::Url::parse(&url).map_err(|e| message(format!("{url}: {e}")))?;
+    match navigation(&parsed) {
+        Navigation::Browser => {
+            open_in_browser(parsed.as_str());
+            Ok(())
+        }
+        _ => Err(message(format!("{url}: only web addresses are opened"))),
+    }
+}
+
 /// The native save dialog suggesting `name`, then `bytes` written to the chosen file (a chart
 /// of the analysis view as PNG, or its numbers as CSV); the path, or `None` when cancelled.
 #[tauri::command]
@@ -459,6 +477,7 @@ pub fn run(launch: Launch) -> Result<(), String> {
             choose_data_file,
             choose_export_file,
             choose_project_files,
+            open_link,
             save_file,
         ])
         .run(tauri::generate_context!())

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiFailure } from "./api/client";
-import { DesktopShell, desktopShell, openedAgo } from "./shell";
+import { DesktopShell, clickedLink, desktopShell, openedAgo } from "./shell";
 
 describe("desktop shell", () => {
   it("exists only inside the desktop app", () => {
@@ -56,5 +56,17 @@ describe("openedAgo", () => {
     expect(openedAgo(at(86400 * 1.2), now)).toBe("yesterday");
     expect(openedAgo(at(86400 * 5), now)).toBe("5 days ago");
     expect(openedAgo(at(86400 * 40), now)).toBe("2026-10-17");
+  });
+});
+
+describe("clickedLink", () => {
+  it("is the web address of a link in the text, and nothing else", () => {
+    const box = document.createElement("div");
+    box.innerHTML = `<div class="md"><p><a href="https://example.org/p"><b>paper</b></a> <a href="javascript:x()">js</a></p></div><a href="https://example.org/app">app's own</a>`;
+    const [paper, js, own] = [...box.querySelectorAll("a")];
+    expect(clickedLink(paper.querySelector("b"))).toBe("https://example.org/p");
+    expect(clickedLink(js)).toBeNull();
+    expect(clickedLink(own)).toBeNull();
+    expect(clickedLink(null)).toBeNull();
   });
 });

@@ -59,6 +59,10 @@ export class DesktopShell {
   chooseExportFile(name: string): Promise<string | null> {
     return this.call("choose_export_file", { name });
   }
+  /** A link of the text, opened in the system's browser (web addresses only). */
+  openLink(url: string): Promise<void> {
+    return this.call("open_link", { url });
+  }
   /** The native dialog to choose project files to merge (several at once); empty when cancelled. */
   chooseProjectFiles(): Promise<string[]> {
     return this.call("choose_project_files");
@@ -70,6 +74,16 @@ export class DesktopShell {
   saveFile(name: string, bytes: Uint8Array): Promise<string | null> {
     return this.call("save_file", { name, bytes: Array.from(bytes) });
   }
+}
+
+/**
+ * The address a click opens, when it is a click on a link of the text (`.md a[href]`): the
+ * desktop window has no new windows, so the shell hands it to the browser instead.
+ */
+export function clickedLink(target: EventTarget | null): string | null {
+  const link = (target as Element | null)?.closest?.(".md a[href]");
+  const href = link?.getAttribute("href");
+  return href && /^https?:\/\//i.test(href) ? href : null;
 }
 
 /** The shell when the UI runs inside the desktop app, else null. */
