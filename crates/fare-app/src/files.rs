@@ -111,11 +111,6 @@ impl FileAccess {
         self
     }
 
-    /// The data folders it keeps to (canonical).
-    pub fn folders(&self) -> &[PathBuf] {
-        &self.roots
-    }
-
     /// Why a path that was neither chosen nor inside a data folder is refused.
     fn outside(&self, dialog: &str) -> String {
         let folders = self

@@ -90,11 +90,6 @@ impl ConfiguredEndpoints {
         self.key.as_deref().filter(|_| self.contains(url))
     }
 
-    /// Whether nothing is configured.
-    pub fn is_empty(&self) -> bool {
-        self.urls.is_empty()
-    }
-
     /// Why the app may not call `url`, if it may not: it is no endpoint URL, or it names a
     /// link-local or metadata address without being configured. Looks at the URL only (no name
     /// lookup): [`ConfiguredEndpoints::check_resolved`] does that.

@@ -35,6 +35,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::project::{APPLICATION_ID, Project};
+use crate::scratch::{self, folder_of};
 use crate::{Result, StoreError, migrations};
 
 /// What one input brought into the merged project.
@@ -106,20 +107,11 @@ fn scratch_prefix(path: &Path) -> String {
     format!(".{name}.")
 }
 
-/// The folder of `path` (`.` for a bare name).
-fn folder_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
 /// A new empty scratch file beside `path` (random name, made exclusively), removed with
 /// `leftovers` unless it becomes the output.
 fn beside(path: &Path, tag: &str, leftovers: &mut Leftovers) -> Result<PathBuf> {
-    let scratch =
-        crate::scratch::new_file(folder_of(path), &scratch_prefix(path), &format!(".{tag}"))
-            .map_err(|e| io(path, &e))?;
+    let scratch = scratch::new_file(folder_of(path), &scratch_prefix(path), &format!(".{tag}"))
+        .map_err(|e| io(path, &e))?;
     leftovers.0.push(scratch.clone());
     Ok(scratch)
 }
@@ -200,8 +192,8 @@ pub fn merge(output: &Path, inputs: &[PathBuf]) -> Result<MergeSummary> {
         return Err(invalid(format!("{}: no such folder", folder.display())));
     }
     let prefix = scratch_prefix(output);
-    crate::scratch::remove_stale(folder_of(output), &prefix, ".merging", STALE);
-    crate::scratch::remove_stale(folder_of(output), &prefix, ".input", STALE);
+    scratch::remove_stale(folder_of(output), &prefix, ".merging", STALE);
+    scratch::remove_stale(folder_of(output), &prefix, ".input", STALE);
     let mut leftovers = Leftovers(Vec::new());
     let mut readable_inputs = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -261,7 +253,7 @@ pub fn merge(output: &Path, inputs: &[PathBuf]) -> Result<MergeSummary> {
             std::fs::rename(&temp, output).map_err(|e| io(output, &e))?;
         }
     }
-    crate::scratch::sync_folder(folder_of(output));
+    scratch::sync_folder(folder_of(output));
     Ok(summary)
 }
 

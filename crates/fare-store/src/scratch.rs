@@ -6,6 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+/// The folder a file is in (`.` for a bare name).
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 /// A new empty file in `folder` named `{prefix}{random}{suffix}`, created exclusively; the
 /// caller removes it.
 pub fn new_file(folder: &Path, prefix: &str, suffix: &str) -> std::io::Result<PathBuf> {

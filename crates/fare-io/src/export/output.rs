@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use tempfile::TempPath;
 
+use fare_store::scratch::folder_of;
+
 use super::ExportError;
 
 /// How old a temporary file of an export must be to count as left by a crash.
@@ -124,13 +126,5 @@ impl Output {
                 source: e.error,
             }),
         }
-    }
-}
-
-/// The folder a file is in (`.` for a bare name).
-fn folder_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
     }
 }
