@@ -195,22 +195,7 @@ pub fn judge(
     let existing: Option<i64> = if options.new_run {
         None
     } else {
-        project
-            .connection()
-            .query_row(
-                "SELECT r.id FROM runs r JOIN models m ON m.id = r.model_id
-                 WHERE m.name = ?1 AND r.mode = ?2 AND r.params IN (?3, ?4)
-                   AND r.status != 'imported'
-                 ORDER BY r.id DESC LIMIT 1",
-                rusqlite::params![
-                    options.model_name,
-                    mode,
-                    params.to_string(),
-                    earlier_params.to_string()
-                ],
-                |r| r.get(0),
-            )
-            .ok()
+        project.run_to_continue(&options.model_name, mode, &[&params, &earlier_params])?
     };
     let (work, skipped, first_task) = plan(project, options, existing)?;
     let Some(template_task) = first_task else {
@@ -229,10 +214,7 @@ pub fn judge(
         .ok_or_else(|| JudgeError::Template(format!("no template for {template_task}")))?;
     let (run_id, resumed) = match existing {
         Some(run) => {
-            project
-                .connection()
-                .execute("UPDATE runs SET status = 'running' WHERE id = ?1", [run])
-                .map_err(StoreError::from)?;
+            project.resume_run(run)?;
             (run, true)
         }
         None => (
@@ -277,14 +259,7 @@ pub fn judge(
     )?;
     outcome?;
     if options.attempts > 1 {
-        report.mean_agreement = project
-            .connection()
-            .query_row(
-                "SELECT avg(CAST(votes AS REAL) / attempts) FROM votes WHERE run_id = ?1",
-                [run_id],
-                |r| r.get(0),
-            )
-            .map_err(StoreError::from)?;
+        report.mean_agreement = project.mean_agreement(run_id)?;
     }
     Ok(report)
 }
@@ -298,16 +273,7 @@ fn plan(
 ) -> Result<(Vec<Work>, u64, Option<Task>), JudgeError> {
     // What the continued run already judged: (sample, swapped, attempt), read once.
     let done: std::collections::HashSet<(i64, bool, u32)> = match existing {
-        Some(run) => {
-            let mut stmt = project
-                .connection()
-                .prepare("SELECT sample_id, response_order = 'swapped', attempt FROM judgments WHERE run_id = ?1")
-                .map_err(StoreError::from)?;
-            stmt.query_map([run], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .map_err(StoreError::from)?
-                .collect::<Result<_, _>>()
-                .map_err(StoreError::from)?
-        }
+        Some(run) => project.judged_by(run)?,
         None => std::collections::HashSet::new(),
     };
     let mut planned = Planned {

@@ -475,6 +475,63 @@ impl Project {
         crate::query::sample_task_of(self, id)
     }
 
+    /// The newest run, not imported, of the model `model_name` in `mode` with one of `params`
+    /// (the run a judging with those settings continues); `None` when there is none.
+    pub fn run_to_continue(
+        &self,
+        model_name: &str,
+        mode: &str,
+        params: &[&serde_json::Value],
+    ) -> Result<Option<i64>> {
+        let mut found: Option<i64> = None;
+        for p in params {
+            let id: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT r.id FROM runs r JOIN models m ON m.id = r.model_id
+                     WHERE m.name = ?1 AND r.mode = ?2 AND r.params = ?3 AND r.status != 'imported'
+                     ORDER BY r.id DESC LIMIT 1",
+                    params![model_name, mode, p.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            found = found.max(id);
+        }
+        Ok(found)
+    }
+
+    /// Marks a run as running again (it is being continued).
+    pub fn resume_run(&mut self, run_id: i64) -> Result<()> {
+        let changed = self
+            .conn
+            .execute("UPDATE runs SET status = 'running' WHERE id = ?1", [run_id])?;
+        if changed == 0 {
+            return Err(StoreError::Invalid(format!(
+                "no run {run_id} in the project"
+            )));
+        }
+        Ok(())
+    }
+
+    /// What a run judged: (sample, swapped, attempt) of each judgment.
+    pub fn judged_by(&self, run_id: i64) -> Result<std::collections::HashSet<(i64, bool, u32)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT sample_id, response_order = 'swapped', attempt FROM judgments WHERE run_id = ?1",
+        )?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// How often, on average, a run's repeated attempts agreed with their majority (votes /
+    /// attempts); `None` when the run has no votes.
+    pub fn mean_agreement(&self, run_id: i64) -> Result<Option<f64>> {
+        Ok(self.conn.query_row(
+            "SELECT avg(CAST(votes AS REAL) / attempts) FROM votes WHERE run_id = ?1",
+            [run_id],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Marks a run finished, cancelled or failed.
     pub fn end_run(&mut self, run_id: i64, status: &str) -> Result<()> {
         self.conn.execute(
