@@ -52,14 +52,6 @@ pub struct Launch {
     pub data_folders: Vec<PathBuf>,
 }
 
-/// The person annotating until they set a name: the operating system's user name.
-fn annotator() -> String {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
-        .unwrap_or_else(|| "annotator".to_owned())
-}
-
 fn message(text: impl Into<String>) -> ErrorView {
     ErrorView {
         message: text.into(),
@@ -436,7 +428,7 @@ pub fn run(launch: Launch) -> Result<(), String> {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
             };
-            let mut session = Session::new(&state_dir, &annotator())?;
+            let mut session = Session::new(&state_dir, &fare_app::naming::default_annotator())?;
             session.set_data_folders(&launch.data_folders)?;
             app.manage::<ChosenFiles>(session.chosen_files());
             // A project that does not open is shown on the start screen, not fatal.

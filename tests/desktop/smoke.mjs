@@ -80,6 +80,8 @@ const env = {
   BROWSER: browser,
   XDG_RUNTIME_DIR: runtimeDir,
   FARE_LENS_STATE_DIR: stateDir,
+  // The person, named as the command line and `fare-lens serve` take the name.
+  FARE_LENS_ANNOTATOR: "Smoke Person",
   WEBKIT_DISABLE_DMABUF_RENDERER: "1",
   NO_AT_BRIDGE: "1",
 };
@@ -227,6 +229,8 @@ await test("first launch opens the demo and shows the evaluator's step verdict o
   const predicted = Number(await app.attr(step, "data-step"));
   // Another step than the evaluator's ("no error" is drawn as -1).
   correction = String(predicted > 0 ? predicted - 1 : predicted === 0 ? 1 : 0);
+  const header = await app.script(`return document.querySelector("header.top")?.textContent ?? ""`);
+  if (!header.includes("annotator Smoke Person")) throw new Error(`the header says: ${header}`);
   await app.screenshot("desktop-demo");
 });
 

@@ -11,6 +11,8 @@
 //!   merging the project files of several annotators.
 //! - [`files`]: which files the API's imports, exports and merges may use: any (the command
 //!   line), the data folders (`fare-lens serve`), or those the desktop's dialogs gave.
+//! - [`naming`]: how a person names a sample (project id or data set id) and who they are
+//!   by default, one rule for every shell.
 //! - [`queue`]: which sample is the Nth of the queue's list (far jumps of the UI's list).
 //! - [`saved_queues`]: review queues saved from the filters or a list of samples, in a review
 //!   order (most uncertain first, confident but wrong first, seeded random, as listed).
@@ -39,6 +41,7 @@ pub mod importing;
 pub mod jobs;
 pub mod judge;
 pub mod models;
+pub mod naming;
 pub mod panics;
 pub mod queue;
 pub mod report;

@@ -50,7 +50,8 @@ enum Command {
     Diff(DiffArgs),
     /// Record an annotation on one sample (what the app's keys do, for scripts and tests).
     Annotate(AnnotateArgs),
-    /// List samples, with filters and full-text search.
+    /// List samples, with filters and full-text search: each by its project id and as
+    /// DATASET/ID, the two names `annotate` and `prompt` take.
     Samples(SamplesArgs),
     /// Print exactly what a model will see for a sample: the rendered prompt (and its token ids).
     Prompt(PromptArgs),
@@ -100,7 +101,7 @@ struct ServeArgs {
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:7878")]
     addr: std::net::SocketAddr,
-    /// Who is annotating (defaults to the user's login name).
+    /// Who is annotating (default: $FARE_LENS_ANNOTATOR, else the login name).
     #[arg(long)]
     annotator: Option<String>,
     /// The token the API requires, at least 16 characters (a random one by default, loopback
@@ -179,7 +180,7 @@ struct ImportArgs {
 struct PromptArgs {
     /// The project file.
     project: PathBuf,
-    /// The sample: its id in the project, or its data set id.
+    /// The sample: its project id, or DATASET/ID (see `annotate`).
     sample: String,
     /// The model folder (tokenizer.json with tokenizer_config.json or chat_template.jinja).
     #[arg(long)]
@@ -453,7 +454,8 @@ struct DiffArgs {
 struct AnnotateArgs {
     /// The project file.
     project: PathBuf,
-    /// The sample: its id in the project, or its data set id (e.g. gsm8k-12).
+    /// The sample: its project id (a number, as `samples` lists it), or its data set's id for it
+    /// as DATASET/ID (e.g. 2/gsm8k-12; the ID alone when no other data set has it).
     sample: String,
     /// Accept the evaluator's verdict (of the newest run, or --run).
     #[arg(long, group = "action")]
@@ -479,7 +481,7 @@ struct AnnotateArgs {
     /// Redo the latest undone edit.
     #[arg(long, group = "action")]
     redo: bool,
-    /// Who annotates (default: $FARE_LENS_ANNOTATOR, then $USER).
+    /// Who annotates (default: $FARE_LENS_ANNOTATOR, else the login name).
     #[arg(long)]
     annotator: Option<String>,
     /// The run whose verdict --accept accepts.
@@ -1026,21 +1028,7 @@ fn diff(args: &DiffArgs) -> Result<ExitCode> {
 }
 
 fn resolve_sample(project: &Project, text: &str) -> Result<i64> {
-    let conn = project.connection();
-    let ids: Vec<i64> = {
-        let mut stmt =
-            conn.prepare("SELECT id FROM samples WHERE external_id = ?1 ORDER BY id LIMIT 2")?;
-        stmt.query_map([text], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    };
-    match (ids.as_slice(), text.parse::<i64>()) {
-        ([id], _) => Ok(*id),
-        ([_, _, ..], _) => {
-            bail!("`{text}` names samples of several data sets; use the sample's project id")
-        }
-        ([], Ok(id)) => Ok(id),
-        ([], Err(_)) => bail!("no sample `{text}` in the project"),
-    }
+    Ok(fare_app::naming::resolve_sample(project, text)?)
 }
 
 fn annotate(args: &AnnotateArgs) -> Result<ExitCode> {
@@ -1052,9 +1040,7 @@ fn annotate(args: &AnnotateArgs) -> Result<ExitCode> {
     let annotator = args
         .annotator
         .clone()
-        .or_else(|| std::env::var("FARE_LENS_ANNOTATOR").ok())
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "annotator".to_owned());
+        .unwrap_or_else(fare_app::naming::default_annotator);
     let mut judgment_id = None;
     let action = if args.accept {
         // The verdict on screen: the named run's, else the newest run of the sample's task.
@@ -1188,11 +1174,12 @@ fn samples(args: &SamplesArgs) -> Result<ExitCode> {
             .take(70)
             .collect::<String>()
             .replace('\n', " ");
+        // The two names `annotate` takes: the project id, and DATASET/ID.
         println!(
-            "{:>7}  {:<15} {:<14} gold {:<9} evaluator {:<11} {:<9} {}",
+            "{:>7}  {:<18} {:<15} gold {:<9} evaluator {:<11} {:<9} {}",
             r.id,
+            format!("{}/{}", r.dataset_id, r.external_id),
             r.dataset,
-            r.external_id,
             r.gold.as_deref().unwrap_or("-"),
             r.verdict
                 .as_deref()
@@ -1534,22 +1521,16 @@ fn datasets(args: &ProjectArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The annotator's name when none is given: the login name, else `me`.
-fn default_annotator() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .ok()
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "me".to_owned())
-}
-
 fn serve(args: &ServeArgs) -> Result<ExitCode> {
     let token = match &args.token {
         Some(token) => fare_server::Token::new(token).map_err(|e| anyhow!("--token: {e}"))?,
         None => fare_server::Token::random()?,
     };
     let project = fare_store::Project::open_or_create(&args.project)?;
-    let annotator = args.annotator.clone().unwrap_or_else(default_annotator);
+    let annotator = args
+        .annotator
+        .clone()
+        .unwrap_or_else(fare_app::naming::default_annotator);
     let open = fare_app::api::OpenProject::new(project, &annotator);
     let ui_dir = args
         .ui

@@ -37,7 +37,9 @@ pub use import::{DatasetInfo, ImportWriter, NewDataset};
 pub use judgments::{JudgmentWriter, NewJudgment, NewRun, RunInfo, StoredJudgment, StoredVote};
 pub use merge::{MergeSummary, MergedInput, merge};
 pub use project::Project;
-pub use query::{EvaluatorFilter, ReviewFilter, SampleFilter, SampleRow, ShownRuns, StoredSample};
+pub use query::{
+    EvaluatorFilter, ReviewFilter, SampleFilter, SampleName, SampleRow, ShownRuns, StoredSample,
+};
 pub use queues::{NewQueue, QueueInfo};
 
 use std::path::PathBuf;

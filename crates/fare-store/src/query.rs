@@ -189,6 +189,8 @@ pub struct SampleRow {
     pub id: i64,
     /// Data set name.
     pub dataset: String,
+    /// Data set id.
+    pub dataset_id: i64,
     /// The data set's id of the sample.
     pub external_id: String,
     /// Task.
@@ -246,7 +248,49 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
+/// Where a sample comes from: its project id and its data set's id for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SampleName {
+    /// The project's id of the sample.
+    pub id: i64,
+    /// Its data set's id.
+    pub dataset_id: i64,
+    /// Its data set's name.
+    pub dataset: String,
+    /// The data set's id of the sample.
+    pub external_id: String,
+}
+
 impl Project {
+    /// The samples whose data set id is `external_id` (one per data set at most), in project id
+    /// order; `dataset`: only that data set's.
+    pub fn samples_named(
+        &self,
+        external_id: &str,
+        dataset: Option<i64>,
+    ) -> Result<Vec<SampleName>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.id, s.dataset_id, d.name, s.external_id FROM samples s
+             JOIN datasets d ON d.id = s.dataset_id
+             WHERE s.external_id = ?1 AND (?2 IS NULL OR s.dataset_id = ?2) ORDER BY s.id",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![external_id, dataset], sample_name)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The name of sample `id`, `None` when the project has no such sample.
+    pub fn sample_name(&self, id: i64) -> Result<Option<SampleName>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT s.id, s.dataset_id, d.name, s.external_id FROM samples s
+                 JOIN datasets d ON d.id = s.dataset_id WHERE s.id = ?1",
+                [id],
+                sample_name,
+            )
+            .optional()?)
+    }
+
     /// One sample, whole.
     pub fn sample(&self, id: i64) -> Result<StoredSample> {
         let row = self
@@ -455,7 +499,7 @@ impl Project {
             "SELECT s.id, d.name, s.external_id, s.task, s.source, substr(s.question, 1, 160), s.step_count, s.gold_verdict,
                     j.parse_state, j.verdict, j.agrees_with_gold,
                     (SELECT l.decision FROM labels l WHERE l.sample_id = s.id AND l.decision != 'unreviewed' ORDER BY l.updated_at DESC LIMIT 1),
-                    {cursor}
+                    {cursor}, s.dataset_id
              FROM {from} JOIN datasets d ON d.id = s.dataset_id
              LEFT JOIN judgments j ON j.sample_id = s.id AND j.run_id = {runs} AND j.response_order = 'original' AND j.attempt = 0
              WHERE {clause} AND ?1 IS NULL AND {cursor} > ?{after} ORDER BY {cursor} LIMIT ?{limit}",
@@ -489,6 +533,7 @@ impl Project {
                 agrees_with_gold: r.get(10)?,
                 decision: r.get(11)?,
                 cursor: r.get(12)?,
+                dataset_id: r.get(13)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -617,6 +662,15 @@ pub(crate) struct Scan {
     /// order (ordering a join of judgments by `s.id` instead makes SQLite sort); in a saved
     /// queue, the rank, which is also the list's cursor.
     pub(crate) order: &'static str,
+}
+
+fn sample_name(r: &rusqlite::Row<'_>) -> rusqlite::Result<SampleName> {
+    Ok(SampleName {
+        id: r.get(0)?,
+        dataset_id: r.get(1)?,
+        dataset: r.get(2)?,
+        external_id: r.get(3)?,
+    })
 }
 
 #[cfg(test)]

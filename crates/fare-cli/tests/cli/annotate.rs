@@ -201,11 +201,15 @@ fn samples_are_named_by_data_set_id_or_project_id() {
             "ana",
         ])
         .fails();
-    assert_eq!(run.stderr, "error: no sample `gsm8k-9` in the project\n");
+    assert_eq!(
+        run.stderr,
+        "error: no sample `gsm8k-9` in the project: give its project id (a number) or its data \
+         set's id for it as DATASET/ID (see `fare-lens samples`)\n"
+    );
 }
 
 #[test]
-fn an_id_shared_by_two_data_sets_asks_for_the_project_id() {
+fn an_id_shared_by_two_data_sets_is_refused_naming_both() {
     let dir = project();
     // Another split with a sample of the same data set id (a different file, so not a no-op).
     dir.write(
@@ -226,7 +230,7 @@ fn an_id_shared_by_two_data_sets_asks_for_the_project_id() {
         .fails();
     assert_eq!(
         run.stderr,
-        "error: `gsm8k-3` names samples of several data sets; use the sample's project id\n"
+        "error: `gsm8k-3` names 2 samples: 1/gsm8k-3 (4), 2/gsm8k-3 (5); give one of these\n"
     );
     let label = annotate(&dir, "5", &["--verdict", "0"]);
     assert_eq!(label["sample_id"], 5);
@@ -297,4 +301,160 @@ fn annotate_without_an_action_says_what_to_give() {
         run.stderr,
         "error: say what to record: --accept, --verdict V, --tag T, --untag T, --wrong-reason, --note N, --undo or --redo\n"
     );
+}
+
+/// A project whose first data set has no id field (GSM8K problems: ids `0` to `7`, project
+/// ids 1 to 8), then the ProcessBench file twice under two names (project ids 9 to 12 and 13
+/// to 16: every record id in two data sets).
+fn id_less_and_twice() -> Dir {
+    let dir = Dir::new();
+    let mut gsm8k = String::new();
+    for i in 0..8 {
+        let line = json!({"question": format!("What is {i} + 1?"), "answer": format!("{i} + 1\n#### {}", i + 1)});
+        gsm8k.push_str(&line.to_string());
+        gsm8k.push('\n');
+    }
+    dir.write("problems.jsonl", gsm8k);
+    dir.write("gsm8k.json", PROCESSBENCH_GSM8K);
+    dir.write(
+        "again.json",
+        PROCESSBENCH_GSM8K.replace("Add 2 and 3.", "Add 2 and 3 again."),
+    );
+    for file in ["problems.jsonl", "gsm8k.json", "again.json"] {
+        dir.import("p.sqlite", &[file]);
+    }
+    dir
+}
+
+#[test]
+fn a_number_is_always_the_project_id_and_a_data_set_id_is_written_with_its_data_set() {
+    let dir = id_less_and_twice();
+    let rows = dir.samples("p.sqlite", &[]).rows;
+    let row = |id: i64| {
+        rows.iter()
+            .find(|r| r["id"] == id)
+            .expect("a listed sample")
+    };
+    assert_eq!(
+        row(5)["external_id"],
+        "4",
+        "the id-less file's records are numbered from 0"
+    );
+    assert_eq!(row(6)["external_id"], "5");
+    let problems = row(5)["dataset_id"].as_i64().expect("a data set id");
+
+    // `5` is project sample 5, though record `5` of the id-less file exists (project sample 6).
+    assert_eq!(
+        annotate(&dir, "5", &["--verdict", "incorrect"])["sample_id"],
+        5
+    );
+    assert_eq!(
+        annotate(&dir, "#5", &["--tag", "late-step"])["sample_id"],
+        5
+    );
+    // That record by its data set: the data set's id, or its name, a slash, the record's id.
+    let record = format!("{problems}/5");
+    assert_eq!(
+        annotate(&dir, &record, &["--verdict", "correct"])["sample_id"],
+        6
+    );
+    let name = row(6)["dataset"].as_str().expect("a name").to_owned();
+    assert_eq!(
+        annotate(&dir, &format!("{name}/5"), &["--undo"])["sample_id"],
+        6
+    );
+
+    // A record id of one data set alone names its sample.
+    let second = row(9)["dataset_id"].as_i64().expect("a data set id");
+    assert_eq!(
+        annotate(&dir, &format!("{second}/gsm8k-1"), &["--verdict", "1"])["sample_id"],
+        10
+    );
+    // Shared by two data sets: refused, naming both.
+    let third = row(13)["dataset_id"].as_i64().expect("a data set id");
+    let run = dir
+        .run(&[
+            "annotate",
+            "p.sqlite",
+            "gsm8k-1",
+            "--verdict",
+            "1",
+            "--annotator",
+            "ana",
+        ])
+        .fails();
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: `gsm8k-1` names 2 samples: {second}/gsm8k-1 (10), {third}/gsm8k-1 (14); give one of these\n"
+        )
+    );
+    let run = dir
+        .run(&[
+            "annotate",
+            "p.sqlite",
+            "99",
+            "--verdict",
+            "1",
+            "--annotator",
+            "ana",
+        ])
+        .fails();
+    assert!(
+        run.stderr.contains("no sample 99 in the project"),
+        "{}",
+        run.stderr
+    );
+    let run = dir
+        .run(&[
+            "annotate",
+            "p.sqlite",
+            "9/gsm8k-1",
+            "--verdict",
+            "1",
+            "--annotator",
+            "ana",
+        ])
+        .fails();
+    assert!(
+        run.stderr.contains("no sample `9/gsm8k-1`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn samples_prints_both_names_and_each_names_its_row() {
+    let dir = id_less_and_twice();
+    let listed = dir
+        .run(&["samples", "p.sqlite", "--limit", "100"])
+        .ok()
+        .stdout;
+    let lines: Vec<&str> = listed.lines().filter(|l| l.contains(" gold ")).collect();
+    assert_eq!(lines.len(), 16, "{listed}");
+    for line in lines {
+        let mut words = line.split_whitespace();
+        let (id, address) = (
+            words.next().expect("an id"),
+            words.next().expect("DATASET/ID"),
+        );
+        assert!(address.contains('/'), "{line}");
+        let shown: Vec<Value> = [id, address]
+            .iter()
+            .map(|name| {
+                dir.json(&[
+                    "annotate",
+                    "p.sqlite",
+                    name,
+                    "--note",
+                    "seen",
+                    "--annotator",
+                    "ana",
+                    "--json",
+                ])
+            })
+            .collect();
+        assert_eq!(shown[0]["sample_id"].to_string(), id, "{line}");
+        assert_eq!(shown[1]["sample_id"].to_string(), id, "{line}");
+    }
 }

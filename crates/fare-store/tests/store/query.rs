@@ -340,11 +340,14 @@ fn no_filter_lists_everything_with_the_newest_run_and_decisions() {
         9
     );
     let by_id = |key: &str| rows.iter().find(|r| r.id == f.ids[key]).unwrap().clone();
+    let datasets = f.project.datasets().unwrap();
+    let dataset = |name: &str| datasets.iter().find(|d| d.name == name).unwrap().id;
     assert_eq!(
         by_id("p2"),
         SampleRow {
             id: f.ids["p2"],
             dataset: "first".into(),
+            dataset_id: dataset("first"),
             external_id: "p2".into(),
             task: Task::Pairwise,
             source: Some("code".into()),
@@ -363,6 +366,7 @@ fn no_filter_lists_everything_with_the_newest_run_and_decisions() {
         SampleRow {
             id: f.ids["s1"],
             dataset: "first".into(),
+            dataset_id: dataset("first"),
             external_id: "s1".into(),
             task: Task::StepLevel,
             source: Some("gsm8k".into()),
@@ -382,6 +386,7 @@ fn no_filter_lists_everything_with_the_newest_run_and_decisions() {
         SampleRow {
             id: f.ids["rb1"],
             dataset: "second".into(),
+            dataset_id: dataset("second"),
             external_id: "rb1".into(),
             task: Task::ReferenceBased,
             source: Some("gsm8k".into()),

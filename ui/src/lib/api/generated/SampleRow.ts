@@ -14,6 +14,10 @@ id: number,
  */
 dataset: string, 
 /**
+ * Data set id.
+ */
+dataset_id: number, 
+/**
  * The data set's id of the sample.
  */
 external_id: string, 

@@ -1,0 +1,134 @@
+//! How a person names a sample and who they are: one rule for the command line, the server and
+//! the desktop.
+//!
+//! A sample is named by its **project id** (`42`, or `#42`), or by its **data set id**, the
+//! `id` field of the file it came from: `3/gsm8k-12` (the data set's id or name, a slash, the
+//! record's id), or `gsm8k-12` alone when only one data set has a record of that id. A number
+//! is always a project id, so a file whose records have no id field (ids `0`, `1`, …) never
+//! shadows the project's numbering; such a record is named `3/5`. An argument that could mean
+//! two samples is refused, naming both.
+//!
+//! The person annotating, when they give no name, is [`default_annotator`]: the same name
+//! wherever they label, so merge and agreement see one annotator.
+
+use fare_store::{Project, SampleName, StoreError};
+
+/// What a sample argument does not name.
+#[derive(Debug, thiserror::Error)]
+pub enum NamingError {
+    /// The project file.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No sample, or more than one, answers to the text.
+    #[error("{0}")]
+    Sample(String),
+}
+
+/// The project id of the sample `text` names (see the module docs).
+pub fn resolve_sample(project: &Project, text: &str) -> Result<i64, NamingError> {
+    let text = text.trim();
+    let number = text.strip_prefix('#').unwrap_or(text);
+    if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+        let id: i64 = number
+            .parse()
+            .map_err(|_| NamingError::Sample(format!("`{text}` is too large for a project id")))?;
+        return match project.sample_name(id)? {
+            Some(name) => Ok(name.id),
+            None => Err(NamingError::Sample(format!(
+                "no sample {id} in the project (a number is a project id, as `fare-lens samples` \
+                 lists them; a data set's id is written DATASET/ID)"
+            ))),
+        };
+    }
+    let mut found: Vec<SampleName> = Vec::new();
+    // `DATASET/ID`: split at each slash whose left part is a data set, by id or name.
+    let datasets = project.datasets()?;
+    for (at, _) in text.match_indices('/') {
+        let (left, right) = (&text[..at], &text[at + 1..]);
+        for d in datasets
+            .iter()
+            .filter(|d| d.name == left || d.id.to_string() == left)
+        {
+            found.extend(project.samples_named(right, Some(d.id))?);
+        }
+    }
+    // The whole text as a record id.
+    found.extend(project.samples_named(text, None)?);
+    found.sort_by_key(|n| n.id);
+    found.dedup_by_key(|n| n.id);
+    match found.as_slice() {
+        [one] => Ok(one.id),
+        [] => Err(NamingError::Sample(format!(
+            "no sample `{text}` in the project: give its project id (a number) or its data set's \
+             id for it as DATASET/ID (see `fare-lens samples`)"
+        ))),
+        several => Err(NamingError::Sample(format!(
+            "`{text}` names {} samples: {}; give one of these",
+            several.len(),
+            several
+                .iter()
+                .map(|n| format!("{} ({})", address(n), n.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The data-set form of a sample's name, as [`resolve_sample`] reads it: `DATASET_ID/RECORD_ID`.
+pub fn address(name: &SampleName) -> String {
+    format!("{}/{}", name.dataset_id, name.external_id)
+}
+
+/// The annotator's name when the person gives none: `FARE_LENS_ANNOTATOR`, else the login
+/// name (`USER`, `USERNAME`, `LOGNAME`), else `annotator`. Used by every shell.
+pub fn default_annotator() -> String {
+    default_annotator_from(|key| std::env::var(key).ok())
+}
+
+/// [`default_annotator`] over another environment.
+pub fn default_annotator_from(env: impl Fn(&str) -> Option<String>) -> String {
+    ["FARE_LENS_ANNOTATOR", "USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|key| {
+            env(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        })
+        .unwrap_or_else(|| "annotator".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_annotator_prefers_the_chosen_name_then_the_login() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        assert_eq!(default_annotator_from(env(&[])), "annotator");
+        assert_eq!(default_annotator_from(env(&[("LOGNAME", "lee")])), "lee");
+        assert_eq!(
+            default_annotator_from(env(&[("USERNAME", "win"), ("LOGNAME", "lee")])),
+            "win"
+        );
+        assert_eq!(
+            default_annotator_from(env(&[("USER", " ana "), ("USERNAME", "win")])),
+            "ana"
+        );
+        assert_eq!(
+            default_annotator_from(env(&[("FARE_LENS_ANNOTATOR", "Dr Ana"), ("USER", "ana")])),
+            "Dr Ana"
+        );
+        assert_eq!(
+            default_annotator_from(env(&[("FARE_LENS_ANNOTATOR", "  "), ("USER", "ana")])),
+            "ana",
+            "a blank name is no name"
+        );
+    }
+}
