@@ -4,7 +4,7 @@
 //! The shell owns nothing but the window: one [`Session`] (the open project, the recent list,
 //! the demo on first launch) behind a mutex, the native file dialogs, and the window title.
 //! Every project command arrives as `api(command, args)` and goes to
-//! [`fare_app::dispatch::dispatch`], the same functions `fare-lens serve` carries over HTTP;
+//! [`fare_app::commands::dispatch`], the same functions `fare-lens serve` carries over HTTP;
 //! the model panel's commands go to a [`ModelDesk`] whose worker is this executable started as
 //! `serve-model` (a crash in model code never takes the window down). Calls run on blocking
 //! threads, never on the window's event loop.
@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use fare_app::api::{ApiError, ErrorView};
-use fare_app::dispatch::ModelDesk;
+use fare_app::commands::{ModelContext, ModelDesk};
 use fare_app::files::ChosenFiles;
 use fare_app::session::{Session, SessionView};
 use fare_app::worker::{ConfiguredEndpoints, Worker, WorkerCommand};
@@ -96,7 +96,7 @@ async fn api(
         return model_command(Arc::clone(&state), Arc::clone(&desk), command, args).await;
     }
     with_session(&app, &state, move |s| {
-        fare_app::dispatch::dispatch(s.project()?, &command, args)
+        fare_app::commands::dispatch(s.project()?, &command, args)
     })
     .await
 }
@@ -119,12 +119,17 @@ async fn model_command(
             .as_deref()
             .map(|p| fare_app::models::model_folders(p, &[]))
             .unwrap_or_default();
-        desk.dispatch(&folders, &command, args, |target| {
+        let samples = |target: &fare_app::jobs::JobTarget| {
             session
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .guarded(|s| s.project()?.job_samples(target))
-        })
+        };
+        let context = ModelContext {
+            folders: &folders,
+            samples: &samples,
+        };
+        desk.dispatch(&context, &command, args)
     })
     .await
     .map_err(|e| message(format!("the command stopped: {e}")))?

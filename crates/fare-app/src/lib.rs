@@ -25,16 +25,17 @@
 //! - [`worker`]: the loaded model, in a worker process (or an endpoint), watched for failure.
 //! - [`jobs`]: that model judging samples in the background, with progress and cancel.
 //! - [`demo`]: the bundled demo project, built from `assets/demo/`.
-//! - [`dispatch`]: every command by name, JSON in and out (what the desktop shell forwards).
+//! - [`commands`]: the command registry: every command declared once, dispatched by name
+//!   (JSON in and out) for the desktop shell and the server, and typed for the UI.
 //! - [`serve_model`]: a local model served in the OpenAI dialect (`serve-model`, the worker).
 //! - [`session`]: the desktop's open project, recent projects and first-launch demo.
 
 pub mod agreement;
 pub mod analysis;
 pub mod api;
+pub mod commands;
 pub mod demo;
 pub mod diff;
-pub mod dispatch;
 pub mod exporting;
 pub mod files;
 pub mod importing;

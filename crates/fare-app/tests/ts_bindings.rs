@@ -1,6 +1,7 @@
-//! The UI's TypeScript types are generated from the application API's Rust types and committed
-//! in `ui/src/lib/api/generated/`. This test regenerates them and fails when the committed files
-//! differ; `FARE_UPDATE_BINDINGS=1 cargo test -p fare-app --test ts_bindings` rewrites them.
+//! The UI's TypeScript types are generated from the command registry ([`fare_app::commands`])
+//! and committed in `ui/src/lib/api/generated/`. This test regenerates them and fails when the
+//! committed files differ; `FARE_UPDATE_BINDINGS=1 cargo test -p fare-app --test ts_bindings`
+//! rewrites them.
 
 #![allow(
     clippy::unwrap_used,
@@ -10,23 +11,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use fare_app::agreement::{
-    AdjudicationRequest, AdjudicationView, AgreementReport, DisagreementPage, DisagreementQuery,
-};
-use fare_app::analysis::{Analysis, AnalysisRequest, AnalysisSamplesRequest};
-use fare_app::api::{
-    DecisionRequest, ErrorView, ProjectOverview, PromptView, QueueCounts, SampleDetail, SamplePage,
-    SampleQuery,
-};
-use fare_app::diff::{DiffRequest, DiffSamplesRequest, RunDiff};
-use fare_app::exporting::{ExportDone, ExportPreviewView, ExportRequest, MergeDone, MergeRequest};
-use fare_app::importing::{ImportDone, ImportPreview, ImportPreviewRequest, ImportRequest};
-use fare_app::jobs::{JobRequest, JobView};
-use fare_app::models::ModelList;
-use fare_app::queue::{PositionQuery, QueuePosition};
-use fare_app::saved_queues::{QueueRequest, QueueView};
+use fare_app::api::ErrorView;
 use fare_app::session::SessionView;
-use fare_app::worker::{LoadRequest, WorkerView};
 use ts_rs::{Config, TS};
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
@@ -52,44 +38,11 @@ fn the_committed_typescript_types_match_the_rust_types() {
     let cfg = Config::new()
         .with_out_dir(fresh.path())
         .with_large_int("number");
-    SampleQuery::export_all(&cfg).unwrap();
-    SamplePage::export_all(&cfg).unwrap();
-    QueueCounts::export_all(&cfg).unwrap();
-    SampleDetail::export_all(&cfg).unwrap();
-    DecisionRequest::export_all(&cfg).unwrap();
-    ProjectOverview::export_all(&cfg).unwrap();
-    ErrorView::export_all(&cfg).unwrap();
-    PromptView::export_all(&cfg).unwrap();
+    // Every command's arguments and answer, and `commands.ts` naming them.
+    fare_app::commands::export_typescript(&cfg).unwrap();
+    // The desktop shell's own commands.
     SessionView::export_all(&cfg).unwrap();
-    ImportPreviewRequest::export_all(&cfg).unwrap();
-    ImportPreview::export_all(&cfg).unwrap();
-    ImportRequest::export_all(&cfg).unwrap();
-    ImportDone::export_all(&cfg).unwrap();
-    QueueRequest::export_all(&cfg).unwrap();
-    QueueView::export_all(&cfg).unwrap();
-    PositionQuery::export_all(&cfg).unwrap();
-    QueuePosition::export_all(&cfg).unwrap();
-    ModelList::export_all(&cfg).unwrap();
-    LoadRequest::export_all(&cfg).unwrap();
-    WorkerView::export_all(&cfg).unwrap();
-    JobRequest::export_all(&cfg).unwrap();
-    JobView::export_all(&cfg).unwrap();
-    AgreementReport::export_all(&cfg).unwrap();
-    DisagreementQuery::export_all(&cfg).unwrap();
-    DisagreementPage::export_all(&cfg).unwrap();
-    AdjudicationRequest::export_all(&cfg).unwrap();
-    AdjudicationView::export_all(&cfg).unwrap();
-    ExportRequest::export_all(&cfg).unwrap();
-    ExportPreviewView::export_all(&cfg).unwrap();
-    ExportDone::export_all(&cfg).unwrap();
-    MergeRequest::export_all(&cfg).unwrap();
-    MergeDone::export_all(&cfg).unwrap();
-    Analysis::export_all(&cfg).unwrap();
-    AnalysisRequest::export_all(&cfg).unwrap();
-    AnalysisSamplesRequest::export_all(&cfg).unwrap();
-    RunDiff::export_all(&cfg).unwrap();
-    DiffRequest::export_all(&cfg).unwrap();
-    DiffSamplesRequest::export_all(&cfg).unwrap();
+    ErrorView::export_all(&cfg).unwrap();
     let generated = read_dir(fresh.path());
     let committed_dir =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/generated");
@@ -113,3 +66,4 @@ fn the_committed_typescript_types_match_the_rust_types() {
         );
     }
 }
+

@@ -129,6 +129,10 @@ struct ServeArgs {
     /// export is replaced.
     #[arg(long = "data")]
     data_folders: Vec<PathBuf>,
+    /// Let people look but not change: every command that writes (decisions, imports,
+    /// exports, queues, models and jobs) is refused.
+    #[arg(long)]
+    read_only: bool,
 }
 
 #[derive(Args)]
@@ -585,6 +589,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 model_folders: Vec::new(),
                 endpoints: Vec::new(),
                 data_folders: Vec::new(),
+                read_only: false,
             })
         }
         Command::Demo { project, json, .. } => {
@@ -1552,6 +1557,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode> {
         endpoints: fare_app::worker::ConfiguredEndpoints::with_environment(&args.endpoints)
             .map_err(anyhow::Error::msg)?,
         data_folders: args.data_folders.clone(),
+        read_only: args.read_only,
     };
     // Refused now, before anything listens, rather than narrowed silently by the router.
     fare_server::data_access(&args.project, &args.data_folders).map_err(anyhow::Error::msg)?;

@@ -24,43 +24,14 @@
 //!   `Sec-Fetch-Site: cross-site`) is refused with 403;
 //! - no response may be framed by another page (`X-Frame-Options`, `frame-ancestors 'none'`).
 //!
-//! | route | call |
-//! |---|---|
-//! | `GET /api/overview` | [`OpenProject::overview`] |
-//! | `POST /api/samples` (a `SampleQuery`) | [`OpenProject::samples`] |
-//! | `POST /api/counts` (a `SampleQuery`) | [`OpenProject::counts`] |
-//! | `POST /api/position` (a `PositionQuery`) | [`OpenProject::position`] |
-//! | `GET /api/samples/{id}[?run=N]` | [`OpenProject::sample`] |
-//! | `GET /api/samples/{id}/prompt[?judgment=N]` | [`OpenProject::prompt`] |
-//! | `POST /api/decide` (a `DecisionRequest`) | [`OpenProject::decide`] |
-//! | `GET /api/report[?run=N]` | [`OpenProject::report`] |
-//! | `POST /api/import/preview` (an `ImportPreviewRequest`) | [`OpenProject::import_preview`] |
-//! | `POST /api/import` (an `ImportRequest`) | [`OpenProject::import`] |
-//! | `GET /api/queues` | [`OpenProject::queues`] |
-//! | `POST /api/queues` (a `QueueRequest`) | [`OpenProject::create_queue`] |
-//! | `DELETE /api/queues/{id}` | [`OpenProject::delete_queue`] |
-//! | `GET /api/agreement` | [`OpenProject::agreement`] |
-//! | `POST /api/disagreements` (a `DisagreementQuery`) | [`OpenProject::disagreements`] |
-//! | `POST /api/adjudicate` (an `AdjudicationRequest`) | [`OpenProject::adjudicate`] |
-//! | `GET /api/samples/{id}/adjudications` | [`OpenProject::adjudications`] |
-//! | `POST /api/export/preview` (an `ExportRequest`) | [`OpenProject::export_preview`] |
-//! | `POST /api/export` (an `ExportRequest`) | [`OpenProject::export`] |
-//! | `POST /api/merge` (a `MergeRequest`) | [`fare_app::exporting::merge`] |
-//! | `POST /api/analysis` (an `AnalysisRequest`) | [`OpenProject::analysis`] |
-//! | `POST /api/analysis/samples` (an `AnalysisSamplesRequest`) | [`OpenProject::analysis_samples`] |
-//! | `POST /api/diff` (a `DiffRequest`) | [`OpenProject::diff`] |
-//! | `POST /api/diff/samples` (a `DiffSamplesRequest`) | [`OpenProject::diff_samples`] |
-//! | `GET /api/models` | [`fare_app::models::list_models`] |
-//! | `POST /api/models/load` (a `LoadRequest`) | [`Worker::load`] |
-//! | `POST /api/models/unload` | [`Jobs::cancel_all`], [`Worker::unload`] |
-//! | `GET /api/models/worker` | [`Worker::view`] |
-//! | `POST /api/jobs` (a `JobRequest`) | [`OpenProject::job_samples`], [`Jobs::start`] |
-//! | `GET /api/jobs` | [`Jobs::list`] |
-//! | `GET /api/jobs/{id}` | [`Jobs::status`] |
-//! | `POST /api/jobs/{id}/cancel` | [`Jobs::cancel`] |
-//!
-//! The import routes read a file on the machine the server runs on, named by its full path,
-//! and the export and merge routes write one; both only inside the data folders (the
+//! The API is the command registry ([`fare_app::commands`]): `POST /api/{command}` with the
+//! command's arguments as the JSON body (the same object the desktop shell's `invoke` carries;
+//! an empty body is no arguments), answered with the command's JSON. `fare-lens serve
+//! --read-only` refuses the commands that write (403). Any other method is answered 405, an
+//! unknown command 404.
+
+//! The import commands read a file on the machine the server runs on, named by its full path,
+//! and the export and merge commands write one; both only inside the data folders (the
 //! project's folder, and those given with `--data`), never in a hidden folder, never over a
 //! file this server did not export, never the project's own files ([`fare_app::files`]).
 
@@ -68,25 +39,20 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::{Json, Router};
-use fare_app::agreement::{AdjudicationRequest, DisagreementQuery};
-use fare_app::api::{ApiError, DecisionRequest, ErrorView, OpenProject, SampleQuery};
-use fare_app::exporting::{ExportRequest, MergeRequest};
+use fare_app::api::{ApiError, ErrorView, OpenProject};
+use fare_app::commands::{self, ModelContext, ModelDesk, Side};
 use fare_app::files::FileAccess;
-use fare_app::importing::{ImportPreviewRequest, ImportRequest};
-use fare_app::jobs::{JobRequest, Jobs};
-use fare_app::queue::PositionQuery;
-use fare_app::saved_queues::QueueRequest;
-use fare_app::worker::{ConfiguredEndpoints, LoadRequest, ModelError, Worker, WorkerCommand};
+use fare_app::jobs::JobTarget;
+use fare_app::worker::{ConfiguredEndpoints, ModelError, Worker, WorkerCommand};
 use fare_endpoint::guard::{self, Hosts};
 use fare_store::StoreError;
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// The secret every `/api/` request carries: at least 16 visible ASCII characters.
@@ -153,6 +119,9 @@ pub struct ServeOptions {
     /// Folders, besides the project's own, whose files imports may read and exports and merges
     /// may write (`--data`); see [`data_access`].
     pub data_folders: Vec<PathBuf>,
+    /// Refuse the commands that write (`--read-only`): the project can be looked at, not
+    /// changed.
+    pub read_only: bool,
 }
 
 impl ServeOptions {
@@ -166,6 +135,7 @@ impl ServeOptions {
             model_folders: Vec::new(),
             endpoints: ConfiguredEndpoints::default(),
             data_folders: Vec::new(),
+            read_only: false,
         }
     }
 }
@@ -175,15 +145,11 @@ struct AppState {
     project: Arc<Mutex<OpenProject>>,
     token: Token,
     /// The loaded model and its jobs, apart from the project's lock.
-    model: Arc<Model>,
-}
-
-/// The model and its jobs.
-struct Model {
-    worker: Worker,
-    jobs: Jobs,
+    desk: Arc<ModelDesk>,
     /// The folders models are listed from.
-    folders: Vec<PathBuf>,
+    folders: Arc<[PathBuf]>,
+    /// Whether writing commands are refused.
+    read_only: bool,
 }
 
 /// What the API's imports, exports and merges may use: files inside the folder of the
@@ -212,44 +178,20 @@ pub fn router(project: OpenProject, options: &ServeOptions, bound: SocketAddr) -
     let state = AppState {
         project: Arc::new(Mutex::new(project)),
         token: options.token.clone(),
-        model: Arc::new(Model {
-            worker: Worker::new(options.worker.clone()).with_endpoints(options.endpoints.clone()),
-            jobs: Jobs::new(),
-            folders,
-        }),
+        desk: Arc::new(ModelDesk::with_worker(
+            Worker::new(options.worker.clone()).with_endpoints(options.endpoints.clone()),
+        )),
+        folders: folders.into(),
+        read_only: options.read_only,
     };
     let api = Router::new()
-        .route("/overview", get(overview))
-        .route("/samples", post(samples))
-        .route("/counts", post(counts))
-        .route("/position", post(position))
-        .route("/samples/{id}", get(sample))
-        .route("/samples/{id}/prompt", get(prompt))
-        .route("/decide", post(decide))
-        .route("/report", get(report))
-        .route("/import/preview", post(import_preview))
-        .route("/import", post(import))
-        .route("/queues", get(queues).post(create_queue))
-        .route("/queues/{id}", axum::routing::delete(delete_queue))
-        .route("/agreement", get(agreement))
-        .route("/disagreements", post(disagreements))
-        .route("/adjudicate", post(adjudicate))
-        .route("/samples/{id}/adjudications", get(adjudications))
-        .route("/export/preview", post(export_preview))
-        .route("/export", post(export))
-        .route("/merge", post(merge))
-        .route("/analysis", post(analysis))
-        .route("/analysis/samples", post(analysis_samples))
-        .route("/diff", post(diff))
-        .route("/diff/samples", post(diff_samples))
-        .route("/models", get(models))
-        .route("/models/load", post(load_model))
-        .route("/models/unload", post(unload_model))
-        .route("/models/worker", get(worker))
-        .route("/jobs", post(start_job).get(jobs))
-        .route("/jobs/{id}", get(job))
-        .route("/jobs/{id}/cancel", post(cancel_job))
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such API route") })
+        .route("/{command}", post(command).fallback(not_post))
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "no such API route: the API is POST /api/{command}",
+            )
+        })
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
         .with_state(state);
     let ui = match options
@@ -340,11 +282,59 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
     next.run(request).await
 }
 
+/// `POST /api/{command}`: one command of the registry, its body the command's arguments.
+async fn command(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(info) = commands::command(&name) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no command `{name}` (the API is POST /api/{{command}}; see fare_app::commands)"
+            ),
+        );
+    };
+    if state.read_only && info.writes {
+        return error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "this server is read-only (fare-lens serve --read-only): `{name}` would change the project"
+            ),
+        );
+    }
+    let args: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Null
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(args) => args,
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("command `{name}`: the body is not JSON: {e}"),
+                );
+            }
+        }
+    };
+    match info.side {
+        Side::Project => project_call(state, move |p| commands::dispatch(p, info.name, args)).await,
+        Side::Model => model_call(state, info.name, args).await,
+    }
+}
+
+/// Any method but `POST` on a command.
+async fn not_post() -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "every command is POST /api/{command}, its arguments the JSON body",
+    )
+}
+
 /// Runs one project call on a blocking thread and answers with its JSON or its error.
-async fn call<T, F>(state: AppState, f: F) -> Response
+async fn project_call<F>(state: AppState, f: F) -> Response
 where
-    T: Serialize + Send + 'static,
-    F: FnOnce(&mut OpenProject) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut OpenProject) -> Result<Value, ApiError> + Send + 'static,
 {
     let result = tokio::task::spawn_blocking(move || {
         // A panic in a call is caught inside the lock (`guarded`), so the lock is never
@@ -370,13 +360,25 @@ fn api_status(e: &ApiError) -> StatusCode {
     }
 }
 
-/// Runs one model or job call on a blocking thread, without the project's lock.
-async fn model_call<T, F>(state: AppState, f: F) -> Response
-where
-    T: Serialize + Send + 'static,
-    F: FnOnce(&Model) -> Result<T, ModelError> + Send + 'static,
-{
-    match tokio::task::spawn_blocking(move || f(&state.model)).await {
+/// Runs one model or job command on a blocking thread, without the project's lock (but for
+/// the moment a job's samples are named).
+async fn model_call(state: AppState, name: &'static str, args: Value) -> Response {
+    let result = tokio::task::spawn_blocking(move || {
+        let project = Arc::clone(&state.project);
+        let samples = move |target: &JobTarget| {
+            project
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .guarded(|p| p.job_samples(target))
+        };
+        let context = ModelContext {
+            folders: &state.folders,
+            samples: &samples,
+        };
+        state.desk.dispatch(&context, name, args)
+    })
+    .await;
+    match result {
         Ok(Ok(value)) => Json(value).into_response(),
         Ok(Err(e)) => {
             let status = match &e {
@@ -387,321 +389,6 @@ where
             (status, Json(ErrorView::from(&e))).into_response()
         }
         Err(join) => error(StatusCode::INTERNAL_SERVER_ERROR, join.to_string()),
-    }
-}
-
-/// `?run=N`: the run to show.
-#[derive(Debug, Deserialize)]
-struct RunParam {
-    run: Option<i64>,
-}
-
-async fn overview(State(state): State<AppState>) -> Response {
-    call(state, |p| p.overview()).await
-}
-
-/// A request the server could not read, answered in the API's error form.
-fn bad_request(rejection: &impl std::fmt::Display) -> Response {
-    error(StatusCode::BAD_REQUEST, rejection.to_string())
-}
-
-async fn samples(
-    State(state): State<AppState>,
-    query: Result<Json<SampleQuery>, JsonRejection>,
-) -> Response {
-    match query {
-        Ok(Json(query)) => call(state, move |p| p.samples(&query)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn counts(
-    State(state): State<AppState>,
-    query: Result<Json<SampleQuery>, JsonRejection>,
-) -> Response {
-    match query {
-        Ok(Json(query)) => call(state, move |p| p.counts(&query)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn position(
-    State(state): State<AppState>,
-    request: Result<Json<PositionQuery>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.position(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn sample(
-    State(state): State<AppState>,
-    id: Result<Path<i64>, PathRejection>,
-    run: Result<Query<RunParam>, QueryRejection>,
-) -> Response {
-    match (id, run) {
-        (Ok(Path(id)), Ok(Query(run))) => call(state, move |p| p.sample(id, run.run)).await,
-        (Err(e), _) => bad_request(&e),
-        (_, Err(e)) => bad_request(&e),
-    }
-}
-
-/// `?judgment=N`: the judgment whose prompt to show.
-#[derive(Debug, Deserialize)]
-struct JudgmentParam {
-    judgment: Option<i64>,
-}
-
-async fn prompt(
-    State(state): State<AppState>,
-    id: Result<Path<i64>, PathRejection>,
-    judgment: Result<Query<JudgmentParam>, QueryRejection>,
-) -> Response {
-    match (id, judgment) {
-        (Ok(Path(id)), Ok(Query(j))) => call(state, move |p| p.prompt(id, j.judgment)).await,
-        (Err(e), _) => bad_request(&e),
-        (_, Err(e)) => bad_request(&e),
-    }
-}
-
-async fn decide(
-    State(state): State<AppState>,
-    request: Result<Json<DecisionRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.decide(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn report(
-    State(state): State<AppState>,
-    run: Result<Query<RunParam>, QueryRejection>,
-) -> Response {
-    match run {
-        Ok(Query(run)) => call(state, move |p| p.report(run.run)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn analysis(
-    State(state): State<AppState>,
-    request: Result<Json<fare_app::analysis::AnalysisRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.analysis(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn analysis_samples(
-    State(state): State<AppState>,
-    request: Result<Json<fare_app::analysis::AnalysisSamplesRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.analysis_samples(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn diff(
-    State(state): State<AppState>,
-    request: Result<Json<fare_app::diff::DiffRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.diff(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn diff_samples(
-    State(state): State<AppState>,
-    request: Result<Json<fare_app::diff::DiffSamplesRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.diff_samples(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn import_preview(
-    State(state): State<AppState>,
-    request: Result<Json<ImportPreviewRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.import_preview(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn queues(State(state): State<AppState>) -> Response {
-    call(state, |p| p.queues()).await
-}
-
-async fn create_queue(
-    State(state): State<AppState>,
-    request: Result<Json<QueueRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.create_queue(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn delete_queue(
-    State(state): State<AppState>,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    match id {
-        Ok(Path(id)) => call(state, move |p| p.delete_queue(id)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn models(State(state): State<AppState>) -> Response {
-    model_call(state, |m| Ok(fare_app::models::list_models(&m.folders))).await
-}
-
-async fn load_model(
-    State(state): State<AppState>,
-    request: Result<Json<LoadRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => model_call(state, move |m| m.worker.load(&request, &m.folders)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn import(
-    State(state): State<AppState>,
-    request: Result<Json<ImportRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.import(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn unload_model(State(state): State<AppState>) -> Response {
-    model_call(state, |m| {
-        m.jobs.cancel_all();
-        Ok(m.worker.unload())
-    })
-    .await
-}
-
-async fn worker(State(state): State<AppState>) -> Response {
-    model_call(state, |m| Ok(m.worker.view())).await
-}
-
-async fn start_job(
-    State(state): State<AppState>,
-    request: Result<Json<JobRequest>, JsonRejection>,
-) -> Response {
-    let Json(request) = match request {
-        Ok(request) => request,
-        Err(e) => return bad_request(&e),
-    };
-    let project = Arc::clone(&state.project);
-    model_call(state, move |m| {
-        // The project's lock only while the samples are named; the job opens its own connection.
-        let samples = project
-            .lock()
-            .map_err(|_| ApiError::Invalid("an earlier request failed badly".into()))?
-            .job_samples(&request.target)?;
-        m.jobs.start(&m.worker, samples, &request)
-    })
-    .await
-}
-
-async fn jobs(State(state): State<AppState>) -> Response {
-    model_call(state, |m| Ok(m.jobs.list())).await
-}
-
-async fn job(State(state): State<AppState>, id: Result<Path<u64>, PathRejection>) -> Response {
-    match id {
-        Ok(Path(id)) => model_call(state, move |m| m.jobs.status(id)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn cancel_job(
-    State(state): State<AppState>,
-    id: Result<Path<u64>, PathRejection>,
-) -> Response {
-    match id {
-        Ok(Path(id)) => model_call(state, move |m| m.jobs.cancel(id)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn agreement(State(state): State<AppState>) -> Response {
-    call(state, |p| p.agreement()).await
-}
-
-async fn disagreements(
-    State(state): State<AppState>,
-    query: Result<Json<DisagreementQuery>, JsonRejection>,
-) -> Response {
-    match query {
-        Ok(Json(query)) => call(state, move |p| p.disagreements(&query)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn adjudicate(
-    State(state): State<AppState>,
-    request: Result<Json<AdjudicationRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.adjudicate(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn adjudications(
-    State(state): State<AppState>,
-    id: Result<Path<i64>, PathRejection>,
-) -> Response {
-    match id {
-        Ok(Path(id)) => call(state, move |p| p.adjudications(id)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn export_preview(
-    State(state): State<AppState>,
-    request: Result<Json<ExportRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.export_preview(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn export(
-    State(state): State<AppState>,
-    request: Result<Json<ExportRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => call(state, move |p| p.export(&request)).await,
-        Err(e) => bad_request(&e),
-    }
-}
-
-async fn merge(
-    State(state): State<AppState>,
-    request: Result<Json<MergeRequest>, JsonRejection>,
-) -> Response {
-    match request {
-        Ok(Json(request)) => {
-            call(state, move |p| {
-                fare_app::exporting::merge(&request, p.files(), Some(p.project().path()))
-            })
-            .await
-        }
-        Err(e) => bad_request(&e),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The model panel's routes over real HTTP: a real small model (SmolLM2-135M, fetched by
+//! The model panel's commands over real HTTP: a real small model (SmolLM2-135M, fetched by
 //! tests/fetch-test-assets.sh; SKIPPED without it, failing under CI) served as an
 //! OpenAI-compatible endpoint in this process, loaded as the app's model, judging the demo
 //! project's samples in a job that streams, finishes, continues its run, and cancels, while
@@ -53,31 +53,30 @@ struct Api {
 }
 
 impl Api {
-    fn get(&self, path: &str) -> Value {
+    /// `POST /api/{command}` with `args` as its body: the status and the JSON answer.
+    fn call(&self, command: &str, args: &Value) -> (StatusCode, Value) {
         let response = self
             .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
-        response.json().unwrap()
-    }
-
-    fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(body)
+            .post(format!("{}/api/{command}", self.base))
+            .json(args)
             .send()
             .unwrap();
         (response.status(), response.json().unwrap())
+    }
+
+    /// [`Api::call`], which must answer 200: the JSON answer.
+    #[track_caller]
+    fn ok(&self, command: &str, args: &Value) -> Value {
+        let (status, answer) = self.call(command, args);
+        assert_eq!(status, StatusCode::OK, "{command} {args}: {answer}");
+        answer
     }
 
     /// Polls job `id` until `done` says so (within a minute); returns its last status.
     fn job_until(&self, id: i64, done: impl Fn(&Value) -> bool) -> Value {
         let started = Instant::now();
         loop {
-            let job = self.get(&format!("/api/jobs/{id}"));
+            let job = self.ok("job", &json!({"id": id}));
             if done(&job) {
                 return job;
             }
@@ -127,10 +126,10 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
     };
 
     // No model yet: a job is refused with the reason.
-    assert_eq!(api.get("/api/models/worker")["state"], "unloaded");
-    let (status, refused) = api.post(
-        "/api/jobs",
-        &json!({"target": {"kind": "samples", "ids": [1]}}),
+    assert_eq!(api.ok("worker", &json!({}))["state"], "unloaded");
+    let (status, refused) = api.call(
+        "start_job",
+        &json!({"request": {"target": {"kind": "samples", "ids": [1]}}}),
     );
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
@@ -141,38 +140,36 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
         "{refused}"
     );
     // The server has no worker command: a local model cannot be loaded, an endpoint can.
-    let listed = api.get("/api/models");
+    let listed = api.ok("models", &json!({}));
     assert_eq!(listed["devices"][0], "cpu");
-    let (status, loading) = api.post(
-        "/api/models/load",
-        &json!({"kind": "endpoint", "url": endpoint.base_url(), "model": "smol"}),
+    let (status, loading) = api.call(
+        "load_model",
+        &json!({"request": {"kind": "endpoint", "url": endpoint.base_url(), "model": "smol"}}),
     );
     assert_eq!(status, StatusCode::OK, "{loading}");
     let started = Instant::now();
-    while api.get("/api/models/worker")["state"] == "loading" {
+    while api.ok("worker", &json!({}))["state"] == "loading" {
         assert!(started.elapsed() < Duration::from_secs(20));
         std::thread::sleep(Duration::from_millis(20));
     }
-    let worker = api.get("/api/models/worker");
+    let worker = api.ok("worker", &json!({}));
     assert_eq!(worker["state"], "ready", "{worker}");
     assert_eq!(worker["kind"], "endpoint");
 
     // Three reference-free samples, the open filter of a person's queue.
-    let page = api
-        .post(
-            "/api/samples",
-            &json!({"task": "reference-free", "after": 0, "limit": 3}),
-        )
-        .1;
+    let page = api.ok(
+        "samples",
+        &json!({"query": {"task": "reference-free", "after": 0, "limit": 3}}),
+    );
     let ids: Vec<i64> = page["rows"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["id"].as_i64().unwrap())
         .collect();
-    let (status, job) = api.post(
-        "/api/jobs",
-        &json!({"target": {"kind": "samples", "ids": ids}, "max_new_tokens": 8}),
+    let (status, job) = api.call(
+        "start_job",
+        &json!({"request": {"target": {"kind": "samples", "ids": ids}, "max_new_tokens": 8}}),
     );
     assert_eq!(status, StatusCode::OK, "{job}");
     let id = job["id"].as_i64().unwrap();
@@ -182,7 +179,7 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
     let mut answered_while_running = 0;
     let mut seen_streaming = false;
     let status = loop {
-        let job = api.get(&format!("/api/jobs/{id}"));
+        let job = api.ok("job", &json!({"id": id}));
         if ended(&job) {
             break job;
         }
@@ -190,12 +187,12 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
             seen_streaming = true;
         }
         let asked = Instant::now();
-        let (status, label) = api.post(
-            "/api/decide",
-            &json!({"sample_id": ids[2], "decision": {"action": "note", "text": "seen"}}),
+        let (status, label) = api.call(
+            "decide",
+            &json!({"request": {"sample_id": ids[2], "decision": {"action": "note", "text": "seen"}}}),
         );
         assert_eq!(status, StatusCode::OK, "{label}");
-        api.get(&format!("/api/samples/{}", ids[2]));
+        api.ok("sample", &json!({"id": ids[2]}));
         assert!(
             asked.elapsed() < Duration::from_secs(2),
             "annotating waited {:?} for the model",
@@ -219,7 +216,7 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
     );
     let run = status["run_id"].as_i64().unwrap();
     for &sample in &ids {
-        let detail = api.get(&format!("/api/samples/{sample}?run={run}"));
+        let detail = api.ok("sample", &json!({"id": sample, "run": run}));
         let judged: Vec<&Value> = detail["judgments"]
             .as_array()
             .unwrap()
@@ -229,7 +226,7 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
         assert_eq!(judged.len(), 1, "{detail}");
         assert_eq!(judged[0]["model"], "smol");
     }
-    let overview = api.get("/api/overview");
+    let overview = api.ok("overview", &json!({}));
     let run_view = overview["runs"]
         .as_array()
         .unwrap()
@@ -240,9 +237,9 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
     assert_eq!(run_view["judgments"], 3);
 
     // The same settings again continue that run: the sample is skipped, not judged twice.
-    let (_, again) = api.post(
-        "/api/jobs",
-        &json!({"target": {"kind": "samples", "ids": [ids[0]]}, "max_new_tokens": 8}),
+    let (_, again) = api.call(
+        "start_job",
+        &json!({"request": {"target": {"kind": "samples", "ids": [ids[0]]}, "max_new_tokens": 8}}),
     );
     let again = api.job_until(again["id"].as_i64().unwrap(), ended);
     assert_eq!(again["state"], "finished", "{again}");
@@ -250,21 +247,21 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
     assert_eq!(again["judged"], 0);
 
     // A job over the filter, cancelled while it judges: it stops, keeping what it judged.
-    let (_, job) = api.post(
-        "/api/jobs",
-        &json!({"target": {"kind": "filter", "query": {"task": "reference-free", "after": 0, "limit": 0}},
-                "max_new_tokens": 64, "new_run": true}),
+    let (_, job) = api.call(
+        "start_job",
+        &json!({"request": {"target": {"kind": "filter", "query": {"task": "reference-free", "after": 0, "limit": 0}},
+                            "max_new_tokens": 64, "new_run": true}}),
     );
     let id = job["id"].as_i64().unwrap();
     let running = api.job_until(id, |j| j["current_sample"].is_i64() || ended(j));
     assert!(running["total"].as_u64().unwrap() > 20, "{running}");
     // A second job waits for none: it is refused while this one runs.
-    let (status, busy) = api.post(
-        "/api/jobs",
-        &json!({"target": {"kind": "samples", "ids": [ids[0]]}}),
+    let (status, busy) = api.call(
+        "start_job",
+        &json!({"request": {"target": {"kind": "samples", "ids": [ids[0]]}}}),
     );
     assert_eq!(status, StatusCode::BAD_REQUEST, "{busy}");
-    let (status, cancelling) = api.post(&format!("/api/jobs/{id}/cancel"), &json!({}));
+    let (status, cancelling) = api.call("cancel_job", &json!({"id": id}));
     assert_eq!(status, StatusCode::OK);
     assert!(
         ["cancelling", "cancelled"].contains(&cancelling["state"].as_str().unwrap()),
@@ -276,27 +273,23 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
         cancelled["done"].as_u64().unwrap() < cancelled["total"].as_u64().unwrap(),
         "{cancelled}"
     );
-    let jobs = api.get("/api/jobs");
+    let jobs = api.ok("jobs", &json!({}));
     assert_eq!(jobs.as_array().unwrap().len(), 3);
     assert_eq!(jobs[0]["id"], id, "newest first");
 
     // Unloading the model under a running job cancels the job; an unknown job is an error,
     // not a crash.
-    let (_, job) = api.post(
-        "/api/jobs",
-        &json!({"target": {"kind": "samples", "ids": ids}, "max_new_tokens": 64, "new_run": true}),
+    let (_, job) = api.call(
+        "start_job",
+        &json!({"request": {"target": {"kind": "samples", "ids": ids}, "max_new_tokens": 64, "new_run": true}}),
     );
     let id = job["id"].as_i64().unwrap();
     api.job_until(id, |j| j["current_sample"].is_i64() || ended(j));
-    let (_, unloaded) = api.post("/api/models/unload", &json!({}));
+    let (_, unloaded) = api.call("unload_model", &json!({}));
     assert_eq!(unloaded["state"], "unloaded");
     let stopped = api.job_until(id, ended);
     assert_eq!(stopped["state"], "cancelled", "{stopped}");
-    let response = api
-        .http
-        .get(format!("{}/api/jobs/99", api.base))
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let (status, unknown) = api.call("job", &json!({"id": 99}));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{unknown}");
     drop(endpoint);
 }

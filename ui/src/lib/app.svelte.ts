@@ -488,7 +488,7 @@ export class AppState implements CommandTarget {
     if (what === "note") this.noteDraft = this.detail?.label.note ?? "";
     if (what === "report") {
       this.report = null;
-      this.client.report(this.filters.run_id).then(
+      this.client.analysis({ run: this.filters.run_id }).then(
         (r) => {
           this.report = r;
           this.pickDefaultGroup(r);

@@ -148,7 +148,7 @@ describe("the analysis view's state", () => {
   function withReport() {
     const transport: Transport = {
       async call(command: CommandName) {
-        if (command === "report") return demoReport;
+        if (command === "analysis") return demoReport;
         return new Promise(() => {});
       },
     };

@@ -124,6 +124,7 @@ describe("the app fetches ahead", () => {
   const row = (id: number): SampleRow => ({
     id,
     dataset: "d",
+    dataset_id: 1,
     external_id: String(id),
     task: "step-level",
     source: null,

@@ -53,8 +53,9 @@ export const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
  * Both include the wait for the next frame (up to one frame interval, ~16.7 ms at 60 Hz), as a
  * user's eye would. `input` is the event's own timeStamp (when the browser received the input),
  * for the queueing before the listener ran. `answer` is when the request for the sample shown
- * (`/api/samples/ID`, made after the key, from Resource Timing) had its answer, to tell the
- * server's share from the page's; null when the UI had fetched that sample ahead.
+ * (the first `POST /api/sample` made after the key, from Resource Timing: the shown sample is
+ * asked for first, its neighbours' prefetches after it) had its answer, to tell the server's
+ * share from the page's; null when the UI had fetched that sample ahead.
  */
 export function paintProbe() {
   const presses = [];
@@ -94,13 +95,12 @@ export function paintProbe() {
           () => shown() !== before && !busy(),
           (t) => {
             rec.shownPaint = t;
-            // The request for the sample shown, made after the key (none when it was fetched ahead).
-            const id = (shown() ?? "").replace("#", "");
-            const path = new RegExp(`/api/samples/${id}(\\?|$)`);
+            // The request for the sample shown, made after the key (none when it was fetched ahead):
+            // the first sample request after it that answered before the paint.
             const request = performance
               .getEntriesByType("resource")
-              .filter((r) => path.test(r.name) && r.startTime >= rec.start)
-              .pop();
+              .filter((r) => /\/api\/sample$/.test(r.name) && r.startTime >= rec.start && r.responseEnd <= t)
+              .shift();
             rec.answer = request ? request.responseEnd : null;
             finish();
           },

@@ -102,7 +102,7 @@ page.on("pageerror", (e) => errors.push(e.message));
 await page.addInitScript(paintProbe);
 await page.goto(url);
 await page.waitForSelector(".qrow[data-id]");
-const datasets = (await (await fetch(new URL("/api/overview", url), { headers: { Authorization: `Bearer ${token}` } })).json()).datasets;
+const datasets = (await (await fetch(new URL("/api/overview", url), { method: "POST", headers: { Authorization: `Bearer ${token}` } })).json()).datasets;
 
 /** Picks a data set in the queue's filter and waits until its first sample's trace is on screen. */
 async function openDataset(name) {

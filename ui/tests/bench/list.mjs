@@ -96,20 +96,20 @@ function listProbe() {
 }
 
 /** Milliseconds of one API call from Node (the server's work plus a loopback round trip). */
-async function timed(url, path, body) {
+async function timed(url, command, body) {
   const start = performance.now();
-  const r = await fetch(new URL(path, url), {
+  const r = await fetch(new URL(`/api/${command}`, url), {
     method: "POST",
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
     body: JSON.stringify(body),
   });
   const json = await r.json();
-  if (!r.ok) throw new Error(`${path}: ${json.message}`);
+  if (!r.ok) throw new Error(`${command}: ${json.message}`);
   return { ms: performance.now() - start, json };
 }
 
 /**
- * The position call (`/api/position`, the row a far jump starts from) at the middle and the end of
+ * The position call (`POST /api/position`, the row a far jump starts from) at the middle and the end of
  * the list under several filters, median of 3, beside the first page of the same list (what the UI
  * fetches anyway) and the 100 ms goal of the sample-list queries.
  */
@@ -130,10 +130,10 @@ async function positions(url) {
   const rows = [];
   for (const [name, filter] of filters) {
     const query = { ...filter, after: 0, limit: 500 };
-    const matching = (await timed(url, "/api/counts", query)).json.matching;
-    const page = await median3(() => timed(url, "/api/samples", query));
-    const middle = await median3(() => timed(url, "/api/position", { query, position: Math.floor(matching / 2) }));
-    const end = await median3(() => timed(url, "/api/position", { query, position: matching - 1 }));
+    const matching = (await timed(url, "counts", { query })).json.matching;
+    const page = await median3(() => timed(url, "samples", { query }));
+    const middle = await median3(() => timed(url, "position", { request: { query, position: Math.floor(matching / 2) } }));
+    const end = await median3(() => timed(url, "position", { request: { query, position: matching - 1 } }));
     rows.push({ name, matching, page, middle, end });
   }
   return rows;

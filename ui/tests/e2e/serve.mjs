@@ -63,24 +63,25 @@ if (url === null) {
 }
 
 const base = url.replace(/#.*$/, "");
-const api = async (path, body) => {
-  const r = await fetch(base + path.replace(/^\//, ""), {
-    method: body === undefined ? "GET" : "POST",
+// One command of the API (`POST /api/{command}`, the arguments as the body).
+const api = async (command, args = {}) => {
+  const r = await fetch(`${base}api/${command}`, {
+    method: "POST",
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: JSON.stringify(args),
   });
-  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  if (!r.ok) throw new Error(`${command}: ${r.status} ${await r.text()}`);
   return r.json();
 };
 
 // What to drive: a step-level sample the evaluator got wrong, a pair that flips, the probe.
-const stepRow = (await api("/api/samples", { task: "step-level", evaluator: "disagrees-with-gold", after: 0, limit: 10 })).rows[0];
-const step = await api(`/api/samples/${stepRow.id}`);
+const stepRow = (await api("samples", { query: { task: "step-level", evaluator: "disagrees-with-gold", after: 0, limit: 10 } })).rows[0];
+const step = await api("sample", { id: stepRow.id });
 const evaluatorStep = stepRow.verdict;
 const [fix1, fix2] = step.admissible.filter((v) => v !== evaluatorStep && v !== "-1");
 let pair = null;
-for (const row of (await api("/api/samples", { task: "pairwise", after: 0, limit: 100 })).rows) {
-  const d = await api(`/api/samples/${row.id}`);
+for (const row of (await api("samples", { query: { task: "pairwise", after: 0, limit: 100 } })).rows) {
+  const d = await api("sample", { id: row.id });
   const shown = d.judgments.filter((j) => j.run_id === d.shown_run && j.state === "parsed");
   const orig = shown.find((j) => !j.swapped);
   const swap = shown.find((j) => j.swapped);
@@ -165,7 +166,7 @@ await test("the task filter and the search narrow the queue", async () => {
   await blur();
   await key("/");
   // the longest word of the step-level sample's problem finds it, and fewer samples than all
-  const all = (await api("/api/counts", { after: 0, limit: 0 })).matching;
+  const all = (await api("counts", { query: { after: 0, limit: 0 } })).matching;
   const word = (step.question.match(/[A-Za-z]{4,}/g) ?? ["the"]).sort((a, b) => b.length - a.length)[0];
   await page.keyboard.type(word);
   await page.waitForFunction(
@@ -182,7 +183,7 @@ await test("the task filter and the search narrow the queue", async () => {
 await test("Q saves the step-level samples as a random queue with a seed; the list shows it in its order; Delete leaves it", async () => {
   await page.fill('[data-testid="search"]', "");
   await page.selectOption('[data-testid="filter-task"]', "step-level");
-  const steps = (await api("/api/counts", { task: "step-level", after: 0, limit: 0 })).matching;
+  const steps = (await api("counts", { query: { task: "step-level", after: 0, limit: 0 } })).matching;
   // The search is cleared after its debounce: every step-level sample is listed again.
   await page.waitForFunction(
     (n) => document.querySelectorAll(".qrow[data-id]").length >= Math.min(n, 10) && [...document.querySelectorAll(".qrow[data-id] .task")].every((t) => t.textContent === "step-level"),
@@ -195,11 +196,11 @@ await test("Q saves the step-level samples as a random queue with a seed; the li
   await page.fill('[data-testid="queue-seed"]', "7");
   await page.click('[data-testid="queue-make"]');
   await page.waitForSelector('[data-testid="queue-dialog"]', { state: "detached" });
-  const queues = await api("/api/queues");
+  const queues = await api("queues");
   const made = queues[0];
   expect(made.order === "random" && made.seed === 7, JSON.stringify(made));
   expect(made.samples === steps, `${made.samples} samples in the queue, ${steps} step-level samples`);
-  const order = (await api("/api/samples", { queue: made.id, after: 0, limit: 500 })).rows.map((r) => r.id);
+  const order = (await api("samples", { query: { queue: made.id, after: 0, limit: 500 } })).rows.map((r) => r.id);
   const sorted = [...order].sort((a, b) => a - b);
   expect(JSON.stringify(order) !== JSON.stringify(sorted), "a shuffled order, not id order");
   const listed = () =>
@@ -218,7 +219,7 @@ await test("Q saves the step-level samples as a random queue with a seed; the li
   expect(inOrder(shown), `listed ${shown.slice(0, 8)}, the queue is ${order.slice(0, 12)}`);
   await page.click('[data-testid="delete-queue"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="filter-queue"]').value === "");
-  expect((await api("/api/queues")).every((q) => q.id !== made.id), "the queue is deleted");
+  expect((await api("queues")).every((q) => q.id !== made.id), "the queue is deleted");
   await page.selectOption('[data-testid="filter-task"]', "");
   await blur();
 });
@@ -238,12 +239,12 @@ await test("screenshots, light and dark", async () => {
 
 // The analysis view (R) against the analysis the CLI computes on the same project: the figures on
 // screen are the analysis's, keyboard navigation opens a cell as a queue of exactly its samples
-// (as `POST /api/analysis/samples` lists them), `h` switches to human labels, a chart's CSV and
+// (as `POST /api/analysis_samples` lists them), `h` switches to human labels, a chart's CSV and
 // PNG download, and the view fits 1280×800 without sideways scrolling.
 const report = demoProject
   ? JSON.parse(execFileSync(bin, ["report", demoProject, "--json"], { encoding: "utf8" }))
-  : await api("/api/report");
-if (!demoProject) console.log("     (the analysis test compares with /api/report: FARE_LENS_URL names a project this script cannot run the CLI on)");
+  : await api("analysis", { request: {} });
+if (!demoProject) console.log("     (the analysis test compares with the analysis command: FARE_LENS_URL names a project this script cannot run the CLI on)");
 const stepGroup = report.groups.find((g) => g.task === "step-level" && g.source === null && g.processbench);
 
 await test("R opens the analysis view; its step-level figures equal `fare-lens report --json`", async () => {
@@ -300,18 +301,18 @@ await test("arrow keys reach a grid cell; Enter opens exactly its samples as a l
   const focused = await page.evaluate(() => document.activeElement?.getAttribute("data-key"));
   expect(focused?.startsWith("first-error:"), `focus on ${focused}`);
   const drawn = Number(await page.locator(`[data-chart="first-error-grid"] [data-key="${focused}"]`).getAttribute("data-count"));
-  const ids = await api("/api/analysis/samples", { key: focused, run: report.runs["step-level"], scope: { task: "step-level", dataset_id: stepGroup.dataset_id }, reference: "gold" });
+  const ids = await api("analysis_samples", { request: { key: focused, run: report.runs["step-level"], scope: { task: "step-level", dataset_id: stepGroup.dataset_id }, reference: "gold" } });
   expect(ids.length === drawn, `${focused}: ${drawn} drawn, ${ids.length} listed by the API`);
-  const queuesBefore = (await api("/api/queues")).length;
+  const queuesBefore = (await api("queues")).length;
   await key("Enter");
   await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
   await page.locator(".toast", { hasText: "First error: predicted" }).waitFor();
-  const queues = await api("/api/queues");
+  const queues = await api("queues");
   expect(queues.length === queuesBefore + 1, `${queues.length} queues, ${queuesBefore} before`);
   const made = queues[0];
   expect(made.order === "listed" && made.samples === drawn, JSON.stringify(made));
   expect(/^First error: predicted .+, true .+ \(Step-level, /.test(made.name), `queue named ${made.name}`);
-  const inQueue = (await api("/api/samples", { queue: made.id, after: 0, limit: 500 })).rows.map((r) => r.id);
+  const inQueue = (await api("samples", { query: { queue: made.id, after: 0, limit: 500 } })).rows.map((r) => r.id);
   expect(JSON.stringify(inQueue) === JSON.stringify(ids), `queue ${inQueue.join(",")} vs cell ${ids.join(",")}`);
   // the page shows exactly those rows, nothing else narrowing them
   await page.waitForFunction(
@@ -343,13 +344,13 @@ await test("h switches the charts to human labels; with none yet it says so", as
     // a cell of the human grid opens exactly the samples listed against the human labels
     const humanCell = stepGroup.human.step?.grid[0];
     if (humanCell) {
-      const ids = await api("/api/analysis/samples", { key: humanCell.key, run: report.runs["step-level"], scope: { task: "step-level", dataset_id: stepGroup.dataset_id }, reference: "human" });
+      const ids = await api("analysis_samples", { request: { key: humanCell.key, run: report.runs["step-level"], scope: { task: "step-level", dataset_id: stepGroup.dataset_id }, reference: "human" } });
       expect(ids.length === humanCell.count, `${humanCell.key} against human labels: ${humanCell.count} counted, ${ids.length} listed`);
       await page.click(`[data-chart="first-error-grid"] [data-key="${humanCell.key}"]`);
       await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
       await page.locator(".toast", { hasText: "against human labels" }).waitFor();
-      const made = (await api("/api/queues"))[0];
-      const inQueue = (await api("/api/samples", { queue: made.id, after: 0, limit: 500 })).rows.map((r) => r.id);
+      const made = (await api("queues"))[0];
+      const inQueue = (await api("samples", { query: { queue: made.id, after: 0, limit: 500 } })).rows.map((r) => r.id);
       expect(JSON.stringify(inQueue) === JSON.stringify(ids), `human queue ${inQueue.join(",")} vs cell ${ids.join(",")}`);
       console.log(`     (against human labels: ${humanCell.key} opened as ${ids.length} samples)`);
       await page.selectOption('[data-testid="filter-queue"]', "");
@@ -376,7 +377,7 @@ await test("h switches the charts to human labels; with none yet it says so", as
 // The demo's runs each judge one task (no two runs share one), so every sample of a diff is
 // "not comparable": the test checks the table against `POST /api/diff` and opens such a cell.
 await test("Compare two runs: the diff table equals /api/diff; a cell opens exactly its samples", async () => {
-  const runs = (await api("/api/overview")).runs.map((r) => r.id).sort((a, b) => a - b);
+  const runs = (await api("overview")).runs.map((r) => r.id).sort((a, b) => a - b);
   expect(runs.length >= 2, `the project has ${runs.length} runs`);
   const [before, after] = [runs[0], runs[1]];
   await page.selectOption('[data-testid="diff-before"]', String(before));
@@ -384,7 +385,7 @@ await test("Compare two runs: the diff table equals /api/diff; a cell opens exac
   await page.click('[data-testid="diff-compare"]');
   await page.waitForSelector('[data-testid="diff-table"]');
   await page.locator('[data-section="diff"]').screenshot({ path: join(shots, "serve-analysis-diff.png") });
-  const want = await api("/api/diff", { before, after, reference: "human-else-gold" });
+  const want = await api("diff", { request: { before, after, reference: "human-else-gold" } });
   const shown = await page.evaluate(() => [...document.querySelectorAll('[data-testid="diff-table"] tbody tr')].map((r) => [...r.querySelectorAll("td")].map((td) => Number(td.textContent.replace(/,/g, "")))));
   const expected = want.rows.map((r) => r.cells.map((c) => c.count));
   expect(JSON.stringify(shown) === JSON.stringify(expected), `table ${JSON.stringify(shown)} vs ${JSON.stringify(expected)}`);
@@ -392,14 +393,14 @@ await test("Compare two runs: the diff table equals /api/diff; a cell opens exac
   expect(shared === ((await page.locator('[data-testid="diff-nothing-shared"]').count()) === 0), "the note on runs sharing no sample is wrong");
   const row = want.rows.find((r) => r.cells.some((c) => c.count > 0));
   const cell = row.cells.find((c) => c.count > 0);
-  const ids = await api("/api/diff/samples", { before, after, reference: "human-else-gold", task: row.task, key: cell.key });
+  const ids = await api("diff_samples", { request: { before, after, reference: "human-else-gold", task: row.task, key: cell.key } });
   expect(ids.length === cell.count, `${cell.key}: ${cell.count} counted, ${ids.length} listed`);
   await page.click(`[data-testid="diff-table"] tr[data-task="${row.task}"] [data-key="${cell.key}"]`);
   await page.waitForSelector('[data-testid="analysis"]', { state: "detached" });
   await page.locator(".toast", { hasText: `Run ${before} → ${after}` }).waitFor();
-  const made = (await api("/api/queues"))[0];
+  const made = (await api("queues"))[0];
   expect(made.order === "listed" && made.samples === cell.count, JSON.stringify(made));
-  const inQueue = (await api("/api/samples", { queue: made.id, after: 0, limit: 500 })).rows.map((r) => r.id);
+  const inQueue = (await api("samples", { query: { queue: made.id, after: 0, limit: 500 } })).rows.map((r) => r.id);
   expect(JSON.stringify(inQueue) === JSON.stringify(ids), `queue ${inQueue.join(",")} vs cell ${ids.join(",")}`);
   await page.selectOption('[data-testid="filter-queue"]', "");
   await blur();
@@ -408,7 +409,7 @@ await test("Compare two runs: the diff table equals /api/diff; a cell opens exac
 
 // The import dialog, on the demo project: ProcessBench's GSM8K split from ../shared/data beside
 // the checkout (skipped, saying so, when it is absent), and a JSONL file broken on line 3.
-const matching = async () => (await api("/api/counts", { after: 0, limit: 0 })).matching;
+const matching = async () => (await api("counts", { query: { after: 0, limit: 0 } })).matching;
 /** Waits until the header's count ("12 / 532 reviewed") says `want` samples match. */
 const waitTotal = (want) =>
   page.waitForFunction((n) => Number((document.querySelector('[data-testid="counts"]')?.textContent ?? "").split("/")[1]?.replace(/\D/g, "")) === n, want, { timeout: 5000 });
@@ -457,7 +458,7 @@ if (!ownProject) {
     await waitTotal(before + 400);
     await key("Escape");
     await page.waitForSelector('[data-testid="import-dialog"]', { state: "detached" });
-    const dataset = (await api("/api/overview")).datasets.find((d) => d.name === "ProcessBench GSM8K");
+    const dataset = (await api("overview")).datasets.find((d) => d.name === "ProcessBench GSM8K");
     expect(dataset !== undefined && dataset.sample_count === 400, "no data set ProcessBench GSM8K of 400 samples");
     await page.selectOption('select[aria-label="Data set"]', String(dataset.id));
     await page.waitForFunction(() => document.querySelector(".sample-head")?.textContent?.includes("ProcessBench GSM8K"));
@@ -494,12 +495,12 @@ if (ownProject) await test("a broken file shows an error naming the file and lin
 });
 
 await test("m opens the model panel; a model loads; M judges the open sample into its view", async () => {
-  const listed = await api("/api/models");
+  const listed = await api("models");
   if (!listed.models.some((m) => m.name === "smol.gguf")) {
     console.log("     SKIPPED: no model beside the project (tests/fetch-test-assets.sh, or a FARE_LENS_URL server)");
     return;
   }
-  const free = (await api("/api/samples", { task: "reference-free", after: 0, limit: 1 })).rows[0];
+  const free = (await api("samples", { query: { task: "reference-free", after: 0, limit: 1 } })).rows[0];
   // The queue narrowed to the task: the imports above put 400 samples between here and there.
   await page.selectOption('[data-testid="filter-task"]', "reference-free");
   await goTo(free.id);

@@ -45,38 +45,36 @@ struct Api {
 }
 
 impl Api {
-    fn get(&self, path: &str) -> Value {
+    /// `POST /api/{command}` with `args` as its body, which must succeed: the JSON answer.
+    fn call(&self, command: &str, args: &Value) -> Value {
         let response = self
             .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .expect("the server answers");
-        assert!(response.status().is_success(), "GET {path}: {response:?}");
-        response.json().expect("JSON")
-    }
-
-    fn post(&self, path: &str, body: &Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(body)
+            .post(format!("{}/api/{command}", self.base))
+            .json(args)
             .send()
             .expect("the server answers");
         let status = response.status();
         let body: Value = response.json().expect("JSON");
-        assert!(status.is_success(), "POST {path}: {status} {body}");
+        assert!(status.is_success(), "{command} {args}: {status} {body}");
         body
     }
 
-    /// Polls `path` until `done` says so (within `limit`); returns the last answer.
-    fn until(&self, path: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
+    /// Calls `command` with `args` until `done` says so (within `limit`); returns the last
+    /// answer.
+    fn until(
+        &self,
+        command: &str,
+        args: &Value,
+        limit: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
         let started = Instant::now();
         loop {
-            let value = self.get(path);
+            let value = self.call(command, args);
             if done(&value) {
                 return value;
             }
-            assert!(started.elapsed() < limit, "{path}: {value}");
+            assert!(started.elapsed() < limit, "{command} {args}: {value}");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -143,7 +141,7 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
     let (server, api) = serve(&dir);
 
     // The model beside the project is listed, with its memory estimate.
-    let listed = api.get("/api/models");
+    let listed = api.call("models", &json!({}));
     let smol = listed["models"]
         .as_array()
         .expect("models")
@@ -158,12 +156,12 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
     assert_eq!(listed["devices"][0], "cpu");
 
     // Loaded into a worker process, which answers once ready.
-    let loading = api.post(
-        "/api/models/load",
-        &json!({"kind": "local", "path": smol["path"], "device": "cpu"}),
+    let loading = api.call(
+        "load_model",
+        &json!({"request": {"kind": "local", "path": smol["path"], "device": "cpu"}}),
     );
     assert_eq!(loading["state"], "loading", "{loading}");
-    let worker = api.until("/api/models/worker", Duration::from_mins(1), |w| {
+    let worker = api.until("worker", &json!({}), Duration::from_mins(1), |w| {
         w["state"] != "loading"
     });
     assert_eq!(worker["state"], "ready", "{worker}");
@@ -177,9 +175,9 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
     );
 
     // Two samples judged end to end, stored, progress at its total.
-    let page = api.post(
-        "/api/samples",
-        &json!({"task": "reference-free", "after": 0, "limit": 6}),
+    let page = api.call(
+        "samples",
+        &json!({"query": {"task": "reference-free", "after": 0, "limit": 6}}),
     );
     let ids: Vec<i64> = page["rows"]
         .as_array()
@@ -187,19 +185,19 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
         .iter()
         .filter_map(|r| r["id"].as_i64())
         .collect();
-    let job = api.post(
-        "/api/jobs",
-        &json!({"target": {"kind": "samples", "ids": &ids[..2]}, "max_new_tokens": 8}),
+    let job = api.call(
+        "start_job",
+        &json!({"request": {"target": {"kind": "samples", "ids": &ids[..2]}, "max_new_tokens": 8}}),
     );
     let id = job["id"].as_i64().expect("a job id");
-    let done = api.until(&format!("/api/jobs/{id}"), Duration::from_mins(1), ended);
+    let done = api.until("job", &json!({"id": id}), Duration::from_mins(1), ended);
     assert_eq!(done["state"], "finished", "{done}");
     assert_eq!(done["done"], 2);
     assert_eq!(done["total"], 2);
     assert_eq!(done["judged"], 2);
     let run = done["run_id"].as_i64().expect("a run");
     for sample in &ids[..2] {
-        let detail = api.get(&format!("/api/samples/{sample}?run={run}"));
+        let detail = api.call("sample", &json!({"id": sample, "run": run}));
         let judgments = detail["judgments"].as_array().expect("judgments");
         assert!(
             judgments
@@ -211,12 +209,12 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
 
     // Killed while it judges: the job fails with the worker's reason, the worker says it
     // stopped, and the server answers on.
-    let job = api.post(
-        "/api/jobs",
-        &json!({"target": {"kind": "samples", "ids": &ids[2..]}, "max_new_tokens": 256, "new_run": true}),
+    let job = api.call(
+        "start_job",
+        &json!({"request": {"target": {"kind": "samples", "ids": &ids[2..]}, "max_new_tokens": 256, "new_run": true}}),
     );
     let id = job["id"].as_i64().expect("a job id");
-    api.until(&format!("/api/jobs/{id}"), Duration::from_mins(1), |j| {
+    api.until("job", &json!({"id": id}), Duration::from_mins(1), |j| {
         j["current_sample"].is_i64() || ended(j)
     });
     let killed = Command::new("kill")
@@ -224,7 +222,7 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
         .status()
         .expect("kill runs");
     assert!(killed.success());
-    let failed = api.until(&format!("/api/jobs/{id}"), Duration::from_secs(30), ended);
+    let failed = api.until("job", &json!({"id": id}), Duration::from_secs(30), ended);
     assert_eq!(failed["state"], "failed", "{failed}");
     assert!(
         failed["error"]
@@ -233,19 +231,24 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
             .contains("the model worker stopped"),
         "{failed}"
     );
-    let worker = api.get("/api/models/worker");
+    let worker = api.call("worker", &json!({}));
     assert_eq!(worker["state"], "failed", "{worker}");
     assert!(worker["pid"].is_null(), "{worker}");
-    assert!(api.get("/api/overview")["samples"].as_i64().unwrap_or(0) > 0);
-    let unloaded = api.post("/api/models/unload", &json!({}));
+    assert!(
+        api.call("overview", &json!({}))["samples"]
+            .as_i64()
+            .unwrap_or(0)
+            > 0
+    );
+    let unloaded = api.call("unload_model", &json!({}));
     assert_eq!(unloaded["state"], "unloaded");
 
     // A worker never outlives the app: the server killed, its worker ends too.
-    api.post(
-        "/api/models/load",
-        &json!({"kind": "local", "path": smol["path"]}),
+    api.call(
+        "load_model",
+        &json!({"request": {"kind": "local", "path": smol["path"]}}),
     );
-    let worker = api.until("/api/models/worker", Duration::from_mins(1), |w| {
+    let worker = api.until("worker", &json!({}), Duration::from_mins(1), |w| {
         w["state"] != "loading"
     });
     let pid = worker["pid"].as_u64().expect("a worker process");
@@ -291,7 +294,7 @@ fn a_gpt_oss_model_is_listed_per_expert_format_and_loaded_as_chosen() {
     crate::gpt_oss::tiny_gpt_oss(&dir.path().join("models"), &tokenizer);
     let (_server, api) = serve(&dir);
 
-    let listed = api.get("/api/models");
+    let listed = api.call("models", &json!({}));
     let oss = listed["models"]
         .as_array()
         .expect("models")
@@ -315,8 +318,8 @@ fn a_gpt_oss_model_is_listed_per_expert_format_and_loaded_as_chosen() {
     // Experts on a model without them, or of no known format, are refused before any process.
     let refused = api
         .http
-        .post(format!("{}/api/models/load", api.base))
-        .json(&json!({"kind": "local", "path": oss["path"], "experts": "q3"}))
+        .post(format!("{}/api/load_model", api.base))
+        .json(&json!({"request": {"kind": "local", "path": oss["path"], "experts": "q3"}}))
         .send()
         .expect("the server answers");
     assert!(!refused.status().is_success());
@@ -328,33 +331,29 @@ fn a_gpt_oss_model_is_listed_per_expert_format_and_loaded_as_chosen() {
         "the refusal names the format"
     );
 
-    let loading = api.post(
-        "/api/models/load",
-        &json!({"kind": "local", "path": oss["path"], "device": "cpu", "experts": "q8_0"}),
+    let loading = api.call(
+        "load_model",
+        &json!({"request": {"kind": "local", "path": oss["path"], "device": "cpu", "experts": "q8_0"}}),
     );
     assert_eq!(loading["state"], "loading", "{loading}");
-    let worker = api.until("/api/models/worker", Duration::from_mins(1), |w| {
+    let worker = api.until("worker", &json!({}), Duration::from_mins(1), |w| {
         w["state"] != "loading"
     });
     assert_eq!(worker["state"], "ready", "{worker}");
     assert_eq!(worker["dtype"], "f32, experts q8_0", "{worker}");
 
     // One sample judged through the worker.
-    let page = api.post(
-        "/api/samples",
-        &json!({"task": "reference-free", "after": 0, "limit": 1}),
+    let page = api.call(
+        "samples",
+        &json!({"query": {"task": "reference-free", "after": 0, "limit": 1}}),
     );
     let id = page["rows"][0]["id"].as_i64().expect("a sample");
-    let job = api.post(
-        "/api/jobs",
-        &json!({"target": {"kind": "samples", "ids": [id]}, "max_new_tokens": 4}),
+    let job = api.call(
+        "start_job",
+        &json!({"request": {"target": {"kind": "samples", "ids": [id]}, "max_new_tokens": 4}}),
     );
     let job_id = job["id"].as_i64().expect("a job id");
-    let done = api.until(
-        &format!("/api/jobs/{job_id}"),
-        Duration::from_mins(1),
-        ended,
-    );
+    let done = api.until("job", &json!({"id": job_id}), Duration::from_mins(1), ended);
     assert_eq!(
         (done["state"].as_str(), done["judged"].as_i64()),
         (Some("finished"), Some(1)),
@@ -372,7 +371,7 @@ fn a_model_too_large_for_the_memory_fails_its_worker_with_both_sizes_and_the_app
     std::fs::create_dir(dir.path().join("models")).expect("a models folder");
     crate::devices::huge_model(&dir.path().join("models"));
     let (_server, api) = serve(&dir);
-    let listed = api.get("/api/models");
+    let listed = api.call("models", &json!({}));
     assert!(
         listed["gpu_memory"].is_null() || cfg!(feature = "cuda"),
         "{listed}"
@@ -384,12 +383,12 @@ fn a_model_too_large_for_the_memory_fails_its_worker_with_both_sizes_and_the_app
         .find(|m| m["name"] == "huge-qwen3")
         .expect("listed")
         .clone();
-    api.post(
-        "/api/models/load",
-        &json!({"kind": "local", "path": huge["path"], "device": "cpu"}),
+    api.call(
+        "load_model",
+        &json!({"request": {"kind": "local", "path": huge["path"], "device": "cpu"}}),
     );
     // The worker's last words (its error line) join the failure once read from its stderr.
-    let worker = api.until("/api/models/worker", Duration::from_mins(1), |w| {
+    let worker = api.until("worker", &json!({}), Duration::from_mins(1), |w| {
         w["state"] != "loading" && w["error"].to_string().contains("needs about")
     });
     assert_eq!(worker["state"], "failed", "{worker}");
@@ -399,6 +398,6 @@ fn a_model_too_large_for_the_memory_fails_its_worker_with_both_sizes_and_the_app
         "{worker}"
     );
     // The app answers as before.
-    let overview = api.get("/api/overview");
+    let overview = api.call("overview", &json!({}));
     assert!(overview.is_object(), "{overview}");
 }

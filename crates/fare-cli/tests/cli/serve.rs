@@ -1,13 +1,13 @@
 //! `fare-lens serve` as a real process: it prints where it listens, with a token that the API
-//! requires on loopback too, serves the demo project's API there, and answers only to its own
-//! names.
+//! requires on loopback too, serves the demo project's API there (`POST /api/{command}`), and
+//! answers only to its own names; the command line and the server name one person alike.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{BIN, Dir};
 
@@ -51,6 +51,18 @@ impl Served {
             .build()
             .expect("a client")
     }
+
+    /// `POST /api/{command}` with `args` as its body, with the token: the status and the JSON
+    /// answer.
+    fn call(&self, command: &str, args: &Value) -> (StatusCode, Value) {
+        let response = self
+            .client()
+            .post(format!("{}api/{command}", self.url))
+            .json(args)
+            .send()
+            .expect("the server answers");
+        (response.status(), response.json().expect("JSON"))
+    }
 }
 
 /// Starts `fare-lens serve` with `args` and returns it with the address it printed.
@@ -62,9 +74,13 @@ fn start(dir: &Dir, args: &[&str]) -> (Server, Served) {
 
 /// Starts `fare-lens ARGS` (a command that serves) and returns it with the address it printed.
 fn start_command(dir: &Dir, args: &[&str]) -> (Server, Served) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(dir.path())
+    spawn(Command::new(BIN).args(args).current_dir(dir.path()))
+}
+
+/// Starts `command` (a `fare-lens` command that serves) and returns it with the address it
+/// printed.
+fn spawn(command: &mut Command) -> (Server, Served) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -100,15 +116,10 @@ fn serve_on_loopback_answers_only_with_its_token_and_to_its_own_names() {
     assert_eq!(served.token.len(), 32, "a random token: {}", served.token);
     let api = format!("{}api/overview", served.url);
     // Another user of the machine, or a page in the browser, without the token.
-    let denied = Client::new().get(&api).send().expect("an answer");
+    let denied = Client::new().post(&api).send().expect("an answer");
     assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
-    let overview: Value = served
-        .client()
-        .get(&api)
-        .send()
-        .expect("the server answers")
-        .json()
-        .expect("JSON");
+    let (status, overview) = served.call("overview", &json!({}));
+    assert_eq!(status, StatusCode::OK, "{overview}");
     assert_eq!(overview["annotator"], "ana");
     assert!(overview["samples"].as_i64().unwrap_or(0) > 0, "{overview}");
     assert_eq!(overview["datasets"].as_array().map(Vec::len), Some(5));
@@ -116,7 +127,7 @@ fn serve_on_loopback_answers_only_with_its_token_and_to_its_own_names() {
     let port = served.port();
     let rebound = served
         .client()
-        .get(&api)
+        .post(&api)
         .header(reqwest::header::HOST, format!("attacker.example:{port}"))
         .send()
         .expect("an answer");
@@ -135,7 +146,7 @@ fn serve_on_loopback_answers_only_with_its_token_and_to_its_own_names() {
     let port = named.port();
     let allowed = named
         .client()
-        .get(format!("{}api/overview", named.url))
+        .post(format!("{}api/overview", named.url))
         .header(reqwest::header::HOST, format!("lab-box:{port}"))
         .send()
         .expect("an answer");
@@ -171,9 +182,9 @@ fn serve_beyond_loopback_prints_a_token_that_the_api_requires() {
     let (_server, served) = start(&dir, &["demo.sqlite", "--addr", "0.0.0.0:0"]);
     let port = served.port();
     let api = format!("http://127.0.0.1:{port}/api/overview");
-    let denied = Client::new().get(&api).send().expect("an answer");
+    let denied = Client::new().post(&api).send().expect("an answer");
     assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
-    let allowed = served.client().get(&api).send().expect("an answer");
+    let allowed = served.client().post(&api).send().expect("an answer");
     assert_eq!(allowed.status(), StatusCode::OK);
 }
 
@@ -184,34 +195,22 @@ fn demo_serve_builds_the_demo_once_and_reopens_it_with_its_decisions() {
         &dir,
         &["demo", "d.sqlite", "--serve", "--addr", "127.0.0.1:0"],
     );
-    let (url, client) = (&served.url, served.client());
-    let page: Value = client
-        .post(format!("{url}api/samples"))
-        .json(&serde_json::json!({"after": 0, "limit": 1}))
-        .send()
-        .expect("an answer")
-        .json()
-        .expect("JSON");
+    let (status, page) = served.call("samples", &json!({"query": {"after": 0, "limit": 1}}));
+    assert_eq!(status, StatusCode::OK, "{page}");
     let id = page["rows"][0]["id"].as_i64().expect("a sample");
-    let decided = client
-        .post(format!("{url}api/decide"))
-        .json(&serde_json::json!({"sample_id": id, "decision": {"action": "note", "text": "seen"}}))
-        .send()
-        .expect("an answer");
-    assert!(decided.status().is_success());
+    let (status, decided) = served.call(
+        "decide",
+        &json!({"request": {"sample_id": id, "decision": {"action": "note", "text": "seen"}}}),
+    );
+    assert!(status.is_success(), "{status} {decided}");
     drop(server);
     // Serving the demo again reopens it as it is: the note is still there.
     let (_server, served) = start_command(
         &dir,
         &["demo", "d.sqlite", "--serve", "--addr", "127.0.0.1:0"],
     );
-    let detail: Value = served
-        .client()
-        .get(format!("{}api/samples/{id}", served.url))
-        .send()
-        .expect("an answer")
-        .json()
-        .expect("JSON");
+    let (status, detail) = served.call("sample", &json!({"id": id}));
+    assert_eq!(status, StatusCode::OK, "{detail}");
     assert_eq!(detail["label"]["note"], "seen");
     // A project of one's own is never taken for the demo.
     dir.write(
@@ -231,4 +230,104 @@ fn demo_serve_builds_the_demo_once_and_reopens_it_with_its_decisions() {
             .map(Vec::len),
         Some(1)
     );
+}
+
+/// `fare-lens ARGS` in `dir` as the login `lee`, with no annotator chosen: no
+/// `FARE_LENS_ANNOTATOR`, and `USER` the only login name in the environment.
+fn as_lee(dir: &Dir, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .current_dir(dir.path())
+        .env_remove("FARE_LENS_ANNOTATOR")
+        .env_remove("USERNAME")
+        .env_remove("LOGNAME")
+        .env("USER", "lee");
+    command
+}
+
+#[test]
+fn one_person_is_one_annotator_on_the_command_line_and_the_server() {
+    let dir = Dir::new();
+    dir.demo("demo.sqlite");
+    // Two step-level samples with steps: step 0 is a verdict each of them admits.
+    let listed = dir.json(&["samples", "demo.sqlite", "--task", "step-level", "--json"]);
+    let rows: Vec<i64> = listed["samples"]
+        .as_array()
+        .expect("samples")
+        .iter()
+        .filter(|r| r["task"] == "step-level" && r["step_count"].as_i64().unwrap_or(0) > 0)
+        .filter_map(|r| r["id"].as_i64())
+        .take(2)
+        .collect();
+    let [by_cli, by_server] = rows[..] else {
+        panic!("two step-level samples in {listed}")
+    };
+
+    // On the command line, without --annotator.
+    let output = as_lee(
+        &dir,
+        &[
+            "annotate",
+            "demo.sqlite",
+            &by_cli.to_string(),
+            "--verdict",
+            "0",
+            "--json",
+        ],
+    )
+    .output()
+    .expect("fare-lens annotate runs");
+    assert!(output.status.success(), "{output:?}");
+    let label: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(label["annotator"], "lee", "{label}");
+
+    // Through the server, without --annotator.
+    let (_server, served) = spawn(&mut as_lee(
+        &dir,
+        &["serve", "demo.sqlite", "--addr", "127.0.0.1:0"],
+    ));
+    let (status, overview) = served.call("overview", &json!({}));
+    assert_eq!(status, StatusCode::OK, "{overview}");
+    assert_eq!(overview["annotator"], "lee", "{overview}");
+    let (status, detail) = served.call("sample", &json!({"id": by_server}));
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert!(
+        detail["admissible"]
+            .as_array()
+            .is_some_and(|a| a.contains(&json!("0"))),
+        "{detail}"
+    );
+    let (status, decided) = served.call(
+        "decide",
+        &json!({"request": {"sample_id": by_server, "decision": {"action": "correct", "verdict": "0"}}}),
+    );
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(decided["annotator"], "lee", "{decided}");
+
+    // The server sees the command line's label as its own person's, and both labels are one
+    // annotator's: agreement knows one person, with two labels.
+    let (status, detail) = served.call("sample", &json!({"id": by_cli}));
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(
+        (
+            &detail["label"]["annotator"],
+            &detail["label"]["decision"],
+            &detail["label"]["verdict"]
+        ),
+        (&json!("lee"), &json!("corrected"), &json!("0")),
+        "{detail}"
+    );
+    let (status, agreement) = served.call("agreement", &json!({}));
+    assert_eq!(status, StatusCode::OK, "{agreement}");
+    assert_eq!(agreement["annotators"], json!(["lee"]), "{agreement}");
+    let report = dir.json(&["agreement", "demo.sqlite", "--json"]);
+    assert_eq!(report["annotators"], json!(["lee"]), "{report}");
+    let step_level = report["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .find(|g| g["task"] == "step-level" && g["dataset_id"].is_null())
+        .unwrap_or_else(|| panic!("no step-level group in {report}"));
+    assert_eq!(step_level["agreement"]["labelled"], json!(2), "{report}");
 }

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiClient, ApiFailure, HttpTransport, TauriTransport, errorMessage, httpRoute, inTauri, invokeErrorMessage, takeToken } from "./client";
-import type { JobRequest } from "./generated/JobRequest";
-import type { LoadRequest } from "./generated/LoadRequest";
+import { ApiClient, ApiFailure, HttpTransport, TauriTransport, WRITES, errorMessage, inTauri, invokeErrorMessage, takeToken } from "./client";
 
 function fakeFetch(status: number, body: string) {
   const seen: { url: string; init?: RequestInit }[] = [];
@@ -20,7 +18,7 @@ describe("HttpTransport", () => {
     expect(page.next_after).toBeNull();
     expect(f.seen[0].url).toBe("/api/samples");
     expect(f.seen[0].init?.method).toBe("POST");
-    expect(JSON.parse(f.seen[0].init?.body as string)).toEqual({ after: 0, limit: 100, task: "pairwise" });
+    expect(JSON.parse(f.seen[0].init?.body as string)).toEqual({ query: { after: 0, limit: 100, task: "pairwise" } });
     expect((f.seen[0].init?.headers as Record<string, string>).Authorization).toBeUndefined();
   });
 
@@ -57,55 +55,31 @@ describe("HttpTransport", () => {
   });
 });
 
-describe("routes", () => {
-  it("maps every command", () => {
-    expect(httpRoute("overview", {})).toEqual({ method: "GET", path: "/api/overview" });
-    expect(httpRoute("sample", { id: 4 })).toEqual({ method: "GET", path: "/api/samples/4" });
-    expect(httpRoute("sample", { id: 4, run: 2 })).toEqual({ method: "GET", path: "/api/samples/4?run=2" });
-    expect(httpRoute("prompt", { id: 4 })).toEqual({ method: "GET", path: "/api/samples/4/prompt" });
-    expect(httpRoute("prompt", { id: 4, judgment: 9 })).toEqual({ method: "GET", path: "/api/samples/4/prompt?judgment=9" });
-    expect(httpRoute("counts", { query: { after: 0, limit: 0 } }).path).toBe("/api/counts");
-    expect(httpRoute("position", { request: { query: { after: 0, limit: 0, task: "pairwise" }, position: 7 } })).toEqual({
-      method: "POST",
-      path: "/api/position",
-      body: { query: { after: 0, limit: 0, task: "pairwise" }, position: 7 },
-    });
-    expect(httpRoute("decide", { request: { sample_id: 1, decision: { action: "undo" } } }).method).toBe("POST");
-    expect(httpRoute("report", { run: 3 }).path).toBe("/api/report?run=3");
-    expect(httpRoute("importPreview", { request: { path: "/d/a.json" } })).toEqual({ method: "POST", path: "/api/import/preview", body: { path: "/d/a.json" } });
-    expect(httpRoute("import", { request: { path: "/d/a.json", dataset: "a" } })).toEqual({ method: "POST", path: "/api/import", body: { path: "/d/a.json", dataset: "a" } });
-    expect(httpRoute("queues", {})).toEqual({ method: "GET", path: "/api/queues" });
-    const request = { samples: { kind: "samples" as const, ids: [3, 1] }, order: "random" as const, seed: 9 };
-    expect(httpRoute("createQueue", { request })).toEqual({ method: "POST", path: "/api/queues", body: request });
-    expect(httpRoute("deleteQueue", { id: 5 })).toEqual({ method: "DELETE", path: "/api/queues/5" });
+describe("POST /api/{command}", () => {
+  it("carries every command by its registry name, the arguments as the body, as the shell does", async () => {
+    const f = fakeFetch(200, "{}");
+    const client = new ApiClient(new HttpTransport("http://box:7878", () => null, f.fn));
+    await client.overview();
+    await client.sample(4, 2);
+    await client.importPreview({ path: "/d/a.json" });
+    await client.deleteQueue(5);
+    await client.cancelJob(3);
+    await client.call("adjudications", { id: 4 });
+    const sent = f.seen.map((s) => [s.url, s.init?.method, JSON.parse(s.init?.body as string)]);
+    expect(sent).toEqual([
+      ["http://box:7878/api/overview", "POST", {}],
+      ["http://box:7878/api/sample", "POST", { id: 4, run: 2 }],
+      ["http://box:7878/api/import_preview", "POST", { request: { path: "/d/a.json" } }],
+      ["http://box:7878/api/delete_queue", "POST", { id: 5 }],
+      ["http://box:7878/api/cancel_job", "POST", { id: 3 }],
+      ["http://box:7878/api/adjudications", "POST", { id: 4 }],
+    ]);
   });
 
-  it("maps agreement, adjudication, export and merge", () => {
-    expect(httpRoute("agreement", {})).toEqual({ method: "GET", path: "/api/agreement" });
-    expect(httpRoute("disagreements", { request: { open_only: true, after: 0, limit: 0 } })).toEqual({
-      method: "POST",
-      path: "/api/disagreements",
-      body: { open_only: true, after: 0, limit: 0 },
-    });
-    expect(httpRoute("adjudicate", { request: { sample_id: 4, verdict: "A" } })).toEqual({ method: "POST", path: "/api/adjudicate", body: { sample_id: 4, verdict: "A" } });
-    expect(httpRoute("adjudications", { id: 4 })).toEqual({ method: "GET", path: "/api/samples/4/adjudications" });
-    const request = { path: "/x/a.jsonl", format: "sft-jsonl" as const, overwrite: false };
-    expect(httpRoute("exportPreview", { request })).toEqual({ method: "POST", path: "/api/export/preview", body: request });
-    expect(httpRoute("export", { request })).toEqual({ method: "POST", path: "/api/export", body: request });
-    expect(httpRoute("merge", { request: { output: "/x/m.fare", inputs: ["/x/a.fare", "/x/b.fare"] } }).path).toBe("/api/merge");
-  });
-
-  it("maps the model panel's commands", () => {
-    expect(httpRoute("models", {})).toEqual({ method: "GET", path: "/api/models" });
-    const load: LoadRequest = { kind: "local", path: "/m/smol.gguf", device: "cpu" };
-    expect(httpRoute("load_model", { request: load })).toEqual({ method: "POST", path: "/api/models/load", body: load });
-    expect(httpRoute("unload_model", {})).toEqual({ method: "POST", path: "/api/models/unload", body: {} });
-    expect(httpRoute("worker", {})).toEqual({ method: "GET", path: "/api/models/worker" });
-    const job: JobRequest = { target: { kind: "samples", ids: [4] }, max_new_tokens: 64 };
-    expect(httpRoute("start_job", { request: job })).toEqual({ method: "POST", path: "/api/jobs", body: job });
-    expect(httpRoute("jobs", {})).toEqual({ method: "GET", path: "/api/jobs" });
-    expect(httpRoute("job", { id: 3 })).toEqual({ method: "GET", path: "/api/jobs/3" });
-    expect(httpRoute("cancel_job", { id: 3 })).toEqual({ method: "POST", path: "/api/jobs/3/cancel", body: {} });
+  it("knows which commands write", () => {
+    expect(WRITES.decide).toBe(true);
+    expect(WRITES.samples).toBe(false);
+    expect(WRITES.start_job).toBe(true);
   });
 });
 

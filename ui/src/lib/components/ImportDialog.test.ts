@@ -42,7 +42,7 @@ function setup(importFails: boolean, browse?: () => Promise<string | null>) {
   const transport: Transport = {
     async call(command, args) {
       sent.push({ command, args });
-      if (command === "importPreview") return answer();
+      if (command === "import_preview") return answer();
       if (command === "import") {
         if (importFails) throw new ApiFailure("/data/x.jsonl:2: record 1, field `label`: bad; nothing of this file was imported", 400);
         return { file: "/data/x.jsonl", format: "processbench", dataset_id: 3, dataset: "mine", records: 2, samples_added: 2, already_imported: false };
@@ -76,7 +76,7 @@ describe("ImportDialog", () => {
     const { sent, target, component } = setup(false);
     expect(target.textContent).not.toContain("Browse…");
     await previewPath(target);
-    expect(sent[0]).toEqual({ command: "importPreview", args: { request: { path: "/data/x.jsonl" } } });
+    expect(sent[0]).toEqual({ command: "import_preview", args: { request: { path: "/data/x.jsonl" } } });
     const table = target.querySelector('[data-testid="import-records"]')!;
     expect(table.textContent).toContain(payload);
     expect(table.querySelector("img")).toBeNull();
@@ -110,7 +110,7 @@ describe("ImportDialog", () => {
     const browse = [...target.querySelectorAll("button")].find((b) => b.textContent === "Browse…")!;
     browse.click();
     await settle();
-    expect(sent[0]).toEqual({ command: "importPreview", args: { request: { path: "/data/x.jsonl" } } });
+    expect(sent[0]).toEqual({ command: "import_preview", args: { request: { path: "/data/x.jsonl" } } });
     expect(target.querySelector('[data-testid="import-records"]')).not.toBeNull();
     unmount(component);
   });

@@ -50,11 +50,11 @@ async function setup(report: Report = demoReport, shown: ProjectOverview = overv
   const transport: Transport = {
     async call(command, args) {
       sent.push({ command, args });
-      if (command === "report") return report;
-      if (command === "analysisSamples") return [11, 12, 13];
+      if (command === "analysis") return report;
+      if (command === "analysis_samples") return [11, 12, 13];
       if (command === "diff") return runDiff;
-      if (command === "diffSamples") return [21, 22];
-      if (command === "createQueue") {
+      if (command === "diff_samples") return [21, 22];
+      if (command === "create_queue") {
         const request = (args as { request: { name: string; samples: { ids: number[] } } }).request;
         return { id: 9, name: request.name, samples: request.samples.ids.length };
       }
@@ -137,9 +137,9 @@ describe("the analysis view", () => {
     select(target, "step-level|step-level|");
     (target.querySelector('[data-key="first-error:pred=2:gold=1"]') as SVGElement).dispatchEvent(new MouseEvent("click", { bubbles: true }));
     await new Promise((r) => setTimeout(r, 0));
-    const asked = sent.find((s) => s.command === "analysisSamples")!.args as { request: unknown };
+    const asked = sent.find((s) => s.command === "analysis_samples")!.args as { request: unknown };
     expect(asked.request).toEqual({ key: "first-error:pred=2:gold=1", reference: "gold", run: 1, scope: { task: "step-level", dataset_id: 1 } });
-    const made = sent.find((s) => s.command === "createQueue")!.args as { request: unknown };
+    const made = sent.find((s) => s.command === "create_queue")!.args as { request: unknown };
     expect(made.request).toEqual({
       name: "First error: predicted 2, true 1 (Step-level, step-level)",
       samples: { kind: "samples", ids: [11, 12, 13], from: "First error: predicted 2, true 1", run_id: undefined },
@@ -161,8 +161,8 @@ describe("the analysis view", () => {
     expect(focused.dataset.key).toBe("confusion:pred=correct:gold=correct");
     app.openFocusedCell();
     await new Promise((r) => setTimeout(r, 0));
-    expect((sent.find((s) => s.command === "analysisSamples")!.args as { request: { key: string } }).request.key).toBe("confusion:pred=correct:gold=correct");
-    expect((sent.find((s) => s.command === "createQueue")!.args as { request: { name: string } }).request.name).toBe("Confusion: predicted correct, true correct (Reference-based, reference-based)");
+    expect((sent.find((s) => s.command === "analysis_samples")!.args as { request: { key: string } }).request.key).toBe("confusion:pred=correct:gold=correct");
+    expect((sent.find((s) => s.command === "create_queue")!.args as { request: { name: string } }).request.name).toBe("Confusion: predicted correct, true correct (Reference-based, reference-based)");
     done();
   });
 
@@ -184,8 +184,8 @@ describe("the analysis view", () => {
     expect(second.target.querySelector('[data-chart="first-error-grid"] figcaption')?.textContent).toContain("human first wrong step");
     (second.target.querySelector('[data-key="bucket:late"]') as SVGElement).dispatchEvent(new MouseEvent("click", { bubbles: true }));
     await new Promise((r) => setTimeout(r, 0));
-    expect((second.sent.find((s) => s.command === "analysisSamples")!.args as { request: { reference: string } }).request.reference).toBe("human");
-    expect((second.sent.find((s) => s.command === "createQueue")!.args as { request: { name: string } }).request.name).toBe("Where verdicts land: Late (Step-level, step-level, against human labels)");
+    expect((second.sent.find((s) => s.command === "analysis_samples")!.args as { request: { reference: string } }).request.reference).toBe("human");
+    expect((second.sent.find((s) => s.command === "create_queue")!.args as { request: { name: string } }).request.name).toBe("Where verdicts land: Late (Step-level, step-level, against human labels)");
     second.done();
   });
 
@@ -195,7 +195,7 @@ describe("the analysis view", () => {
     expect(rows[0]).toBe("46AB");
     (target.querySelector('[data-chart="swap-flips"] [data-key="swap-flip"]') as HTMLButtonElement).click();
     await new Promise((r) => setTimeout(r, 0));
-    expect((sent.find((s) => s.command === "analysisSamples")!.args as { request: { key: string } }).request.key).toBe("swap-flip");
+    expect((sent.find((s) => s.command === "analysis_samples")!.args as { request: { key: string } }).request.key).toBe("swap-flip");
     expect(target.querySelector('[data-chart="length-bias"] [data-key="length:picked-longer"]')?.getAttribute("data-count")).toBe("17");
     expect(target.querySelector('[data-chart="tags"] [data-key="inferred:position-bias"]')?.getAttribute("aria-label")).toContain("position-bias (inferred)");
     expect(target.querySelector('[data-section="contradictions"] [data-chart="contradictions"]')).not.toBeNull();
@@ -219,8 +219,8 @@ describe("the analysis view", () => {
     expect(target.querySelector('[data-key="diff:both-right:inferred=missed-error"]')).toBeNull();
     (target.querySelector('[data-key="diff:fixed:inferred=missed-error"]') as HTMLButtonElement).click();
     await new Promise((r) => setTimeout(r, 0));
-    expect((sent.find((s) => s.command === "diffSamples")!.args as { request: unknown }).request).toEqual({ before: 1, after: 6, reference: "human-else-gold", task: "step-level", key: "diff:fixed:inferred=missed-error" });
-    const made = (sent.find((s) => s.command === "createQueue")!.args as { request: { name: string; order: string; samples: { ids: number[] } } }).request;
+    expect((sent.find((s) => s.command === "diff_samples")!.args as { request: unknown }).request).toEqual({ before: 1, after: 6, reference: "human-else-gold", task: "step-level", key: "diff:fixed:inferred=missed-error" });
+    const made = (sent.find((s) => s.command === "create_queue")!.args as { request: { name: string; order: string; samples: { ids: number[] } } }).request;
     expect(made).toMatchObject({ name: "Run 1 → 6: fixed, inferred tag missed-error (Step-level, against human label, else ground truth)", order: "listed", samples: { ids: [21, 22] } });
     expect(app.filters.queue).toBe(9);
     done();
