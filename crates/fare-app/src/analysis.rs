@@ -40,7 +40,6 @@ use fare_core::taxonomy::{Inference, InferredTag, NoVerdict, infer_tags};
 use fare_core::verdict::VerdictRules;
 use fare_core::{Side, Task, Verdict};
 use fare_store::{Project, StoreError};
-use rusqlite::types::ValueRef;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -472,13 +471,6 @@ fn task_of(text: &str) -> Result<Task, StoreError> {
     }
 }
 
-fn text_of(value: ValueRef<'_>) -> Option<&str> {
-    match value {
-        ValueRef::Text(t) => std::str::from_utf8(t).ok(),
-        _ => None,
-    }
-}
-
 impl Rows {
     pub(crate) fn index_of(&self, id: i64) -> Option<usize> {
         self.rows.binary_search_by_key(&id, |r| r.id).ok()
@@ -486,13 +478,11 @@ impl Rows {
 
     /// Reads every sample, its current labels (human reference by `how`) and its tags.
     pub(crate) fn load(project: &Project, how: HumanReference) -> Result<Rows, StoreError> {
-        let conn = project.connection();
-        let mut datasets = Vec::new();
-        let mut stmt = conn.prepare("SELECT id, name, format FROM datasets ORDER BY id")?;
-        let mut cursor = stmt.query([])?;
-        while let Some(r) = cursor.next()? {
-            datasets.push((r.get(0)?, r.get(1)?, r.get(2)?));
-        }
+        let datasets: Vec<(i64, String, String)> = project
+            .datasets()?
+            .into_iter()
+            .map(|d| (d.id, d.name, d.format))
+            .collect();
         let dataset_index: HashMap<i64, u32> = datasets
             .iter()
             .enumerate()
@@ -501,17 +491,12 @@ impl Rows {
         let mut sources: Vec<String> = Vec::new();
         let mut source_index: HashMap<String, u32> = HashMap::new();
         let mut rows = Vec::new();
-        let mut stmt = conn.prepare(
-            "SELECT id, task, dataset_id, source, step_count, gold_verdict FROM samples ORDER BY id",
-        )?;
-        let mut cursor = stmt.query([])?;
-        while let Some(r) = cursor.next()? {
-            let task = task_of(text_of(r.get_ref(1)?).unwrap_or(""))?;
-            let dataset_id: i64 = r.get(2)?;
+        project.scan_samples(|r| {
+            let task = task_of(r.task)?;
             let dataset = *dataset_index
-                .get(&dataset_id)
-                .ok_or_else(|| corrupt(format!("sample of no data set {dataset_id}")))?;
-            let source = text_of(r.get_ref(3)?).map(|s| {
+                .get(&r.dataset_id)
+                .ok_or_else(|| corrupt(format!("sample of no data set {}", r.dataset_id)))?;
+            let source = r.source.map(|s| {
                 if let Some(i) = source_index.get(s) {
                     *i
                 } else {
@@ -521,34 +506,28 @@ impl Rows {
                     i
                 }
             });
-            let step_count: u32 = r.get(4)?;
             rows.push(Row {
-                id: r.get(0)?,
+                id: r.id,
                 task,
                 dataset,
                 source,
-                step_count,
-                gold: read_verdict(text_of(r.get_ref(5)?), task, step_count),
+                step_count: r.step_count,
+                gold: read_verdict(r.gold, task, r.step_count),
                 lengths: None,
                 human: None,
                 decision: None,
             });
-        }
+            Ok(())
+        })?;
         // The responses' lengths of pairs, apart: the scan above then reads no text.
-        let mut stmt = conn.prepare(
-            "SELECT id, length(response_a), length(response_b) FROM samples WHERE task = 'pairwise'",
-        )?;
-        let mut cursor = stmt.query([])?;
-        while let Some(r) = cursor.next()? {
-            let id: i64 = r.get(0)?;
-            if let (Ok(i), Some(a), Some(b)) = (
-                rows.binary_search_by_key(&id, |row: &Row| row.id),
-                r.get::<_, Option<u32>>(1)?,
-                r.get::<_, Option<u32>>(2)?,
-            ) {
+        project.scan_pair_lengths(|id, a, b| {
+            if let (Ok(i), Some(a), Some(b)) =
+                (rows.binary_search_by_key(&id, |row: &Row| row.id), a, b)
+            {
                 rows[i].lengths = Some((a, b));
             }
-        }
+            Ok(())
+        })?;
         let mut loaded = Rows {
             rows,
             datasets,
@@ -562,28 +541,23 @@ impl Rows {
     }
 
     fn load_labels(&mut self, project: &Project, how: HumanReference) -> Result<(), StoreError> {
-        let mut stmt = project.connection().prepare(
-            "SELECT sample_id, annotator_id, decision, verdict, updated_at FROM labels
-             WHERE decision != 'unreviewed'",
-        )?;
         let mut by_row: BTreeMap<usize, Vec<HumanLabel>> = BTreeMap::new();
-        let mut cursor = stmt.query([])?;
-        while let Some(r) = cursor.next()? {
-            let Some(i) = self.index_of(r.get(0)?) else {
-                continue;
+        project.scan_labels(|r| {
+            let Some(i) = self.index_of(r.sample_id) else {
+                return Ok(());
             };
             let row = &self.rows[i];
-            let Some(verdict) = read_verdict(text_of(r.get_ref(3)?), row.task, row.step_count)
-            else {
-                continue;
+            let Some(verdict) = read_verdict(r.verdict, row.task, row.step_count) else {
+                return Ok(());
             };
             by_row.entry(i).or_default().push(HumanLabel {
-                annotator_id: r.get(1)?,
-                accepted: text_of(r.get_ref(2)?) == Some("accepted"),
+                annotator_id: r.annotator_id,
+                accepted: r.accepted,
                 verdict,
-                updated_at: r.get(4)?,
+                updated_at: r.updated_at.to_owned(),
             });
-        }
+            Ok(())
+        })?;
         let mut adjudicated: BTreeMap<usize, Verdict> = BTreeMap::new();
         for (sample, verdict) in project.adjudicated_verdicts()? {
             let Some(i) = self.index_of(sample) else {
@@ -606,16 +580,12 @@ impl Rows {
     }
 
     fn load_tags(&mut self, project: &Project) -> Result<(), StoreError> {
-        let mut stmt = project
-            .connection()
-            .prepare("SELECT DISTINCT sample_id, tag FROM label_tags")?;
         let mut index: HashMap<String, u16> = HashMap::new();
-        let mut cursor = stmt.query([])?;
-        while let Some(r) = cursor.next()? {
-            let Some(i) = self.index_of(r.get(0)?) else {
-                continue;
+        let mut tags = Vec::new();
+        project.scan_tags(|sample, tag| {
+            let Some(i) = self.index_of(sample) else {
+                return Ok(());
             };
-            let tag = text_of(r.get_ref(1)?).unwrap_or("");
             let t = if let Some(t) = index.get(tag) {
                 *t
             } else {
@@ -625,8 +595,10 @@ impl Rows {
                 index.insert(tag.to_owned(), t);
                 t
             };
-            self.tags.push((i, t));
-        }
+            tags.push((i, t));
+            Ok(())
+        })?;
+        self.tags.extend(tags);
         self.tags.sort_unstable();
         self.tags.dedup();
         Ok(())
@@ -648,57 +620,24 @@ impl Rows {
         if runs.is_empty() {
             return Ok(out);
         }
-        let list = runs
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let conn = project.connection();
-        let has_votes: bool = conn.query_row(
-            &format!("SELECT EXISTS (SELECT 1 FROM votes WHERE run_id IN ({list}))"),
-            [],
-            |r| r.get(0),
-        )?;
-        // Runs that judged each sample K times are read on their majority (the votes table).
-        let sql = if has_votes {
-            format!(
-                "SELECT j.sample_id, j.run_id, j.response_order,
-                        CASE WHEN v.run_id IS NULL THEN j.parse_state WHEN v.verdict IS NULL THEN 'unparseable' ELSE 'parsed' END,
-                        CASE WHEN v.run_id IS NULL THEN j.verdict ELSE v.verdict END,
-                        CAST(v.votes AS REAL) / v.attempts
-                 FROM judgments j
-                 LEFT JOIN votes v ON v.run_id = j.run_id AND v.sample_id = j.sample_id AND v.response_order = j.response_order
-                 WHERE j.run_id IN ({list}) AND j.attempt = 0"
-            )
-        } else {
-            format!(
-                "SELECT sample_id, run_id, response_order, parse_state, verdict, NULL
-                 FROM judgments WHERE run_id IN ({list}) AND attempt = 0"
-            )
-        };
-        let mut stmt = conn.prepare(&sql)?;
-        let mut cursor = stmt.query([])?;
         // Judgments mostly come in sample id order (the index): try the row after the last one
         // before searching.
         let mut next = 0;
-        while let Some(r) = cursor.next()? {
-            let id: i64 = r.get(0)?;
+        project.scan_judgments(&runs, |r| {
             let i = match self.rows.get(next) {
-                Some(row) if row.id == id => next,
-                _ => match self.index_of(id) {
+                Some(row) if row.id == r.sample_id => next,
+                _ => match self.index_of(r.sample_id) {
                     Some(i) => i,
-                    None => continue,
+                    None => return Ok(()),
                 },
             };
             next = i + 1;
             let row = &self.rows[i];
-            if run_of(row.task) != Some(r.get(1)?) {
-                continue;
+            if run_of(row.task) != Some(r.run_id) {
+                return Ok(());
             }
-            let swapped = text_of(r.get_ref(2)?) == Some("swapped");
-            let state = text_of(r.get_ref(3)?).unwrap_or("");
-            let verdict = read_verdict(text_of(r.get_ref(4)?), row.task, row.step_count);
-            let judged = match (state, verdict) {
+            let verdict = read_verdict(r.verdict, row.task, row.step_count);
+            let judged = match (r.state, verdict) {
                 ("parsed", Some(v)) => Judged {
                     predicted: Predicted::Value(v),
                     no_verdict: None,
@@ -713,13 +652,14 @@ impl Rows {
                 },
             };
             let slot = &mut out[i];
-            if swapped {
+            if r.swapped {
                 slot.swapped = Some(judged);
             } else {
                 slot.original = Some(judged);
-                slot.agreement = r.get::<_, Option<f64>>(5)?;
+                slot.agreement = r.agreement;
             }
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 }
@@ -1339,22 +1279,18 @@ fn contradictions(
         return Ok(found);
     }
     // Samples of the tasks involved, judged, by external id and question.
-    let conn = project.connection();
-    let mut stmt = conn.prepare(
-        "SELECT id, external_id, question FROM samples
-         WHERE task IN ('step-level', 'reference-free', 'reference-based', 'rating') ORDER BY id",
-    )?;
     let mut traces: HashMap<(String, String), Vec<usize>> = HashMap::new();
-    let mut cursor = stmt.query([])?;
-    while let Some(r) = cursor.next()? {
-        let Some(i) = rows.index_of(r.get(0)?) else {
-            continue;
-        };
-        if verdict_of(i).is_none() {
-            continue;
+    project.scan_traces(|id, external_id, question| {
+        if let Some(i) = rows.index_of(id)
+            && verdict_of(i).is_some()
+        {
+            traces
+                .entry((external_id.to_owned(), question.to_owned()))
+                .or_default()
+                .push(i);
         }
-        traces.entry((r.get(1)?, r.get(2)?)).or_default().push(i);
-    }
+        Ok(())
+    })?;
     let mut members: Vec<Vec<usize>> = traces.into_values().filter(|m| m.len() > 1).collect();
     members.sort_unstable();
     for m in members {

@@ -568,12 +568,7 @@ impl OpenProject {
 
     /// Opens the project anew from its file.
     pub fn reopen(&mut self) -> Result<(), ApiError> {
-        let connection = self.project.connection();
-        if !connection.is_autocommit() {
-            // A transaction the call left open: none of it is kept. (Dropping the connection
-            // would roll it back too, but only after the new one has waited on its lock.)
-            let _ = connection.execute_batch("ROLLBACK");
-        }
+        self.project.abandon_open_transaction();
         let path = self.project.path().to_owned();
         self.project = Project::open(&path)?;
         Ok(())

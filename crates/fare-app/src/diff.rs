@@ -279,14 +279,7 @@ fn cell_index(cell: DiffCell) -> usize {
 
 fn check_runs(project: &Project, runs: [i64; 2]) -> Result<(), ApiError> {
     for run in runs {
-        let exists: bool = project
-            .connection()
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1)",
-                [run],
-                |r| r.get(0),
-            )
-            .map_err(fare_store::StoreError::from)?;
+        let exists = project.has_run(run)?;
         if !exists {
             return Err(ApiError::Invalid(format!("no evaluator run {run}")));
         }

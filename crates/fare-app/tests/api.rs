@@ -288,7 +288,7 @@ fn a_call_that_panics_is_an_error_and_the_project_is_reopened_as_saved() {
     let failed = open
         .guarded(|p| -> Result<(), fare_app::api::ApiError> {
             p.project()
-                .connection()
+                .raw_connection()
                 .execute_batch("BEGIN; UPDATE labels SET note = NULL;")
                 .unwrap();
             panic!("injected: index out of bounds");

@@ -108,7 +108,7 @@ fn the_reasoning_effort_is_a_run_setting_and_the_verdict_comes_from_the_final_ch
         (Some(1), false, 1)
     );
     let (verdict, analysis, critique, params): (String, String, String, String) = project
-        .connection()
+        .raw_connection()
         .query_row(
             "SELECT j.verdict, j.analysis, j.critique, r.params FROM judgments j JOIN runs r ON r.id = j.run_id",
             [],

@@ -56,7 +56,7 @@ pub fn analysis_bench(path: &Path, runs: usize, out: &mut dyn Write) -> Result<(
         .max()
         .copied()
         .context("the project has no evaluator run")?;
-    let conn = project.connection();
+    let conn = project.raw_connection();
     let count = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
     writeln!(
         out,

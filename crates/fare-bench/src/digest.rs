@@ -114,7 +114,7 @@ mod tests {
         assert_eq!(digest(&a).unwrap(), digest(&b).unwrap());
         let project = Project::open(&b).unwrap();
         project
-            .connection()
+            .raw_connection()
             .execute_batch("INSERT INTO sample_text (rowid, question, steps, responses, critiques) VALUES (99, 'x', 'y', '', '')")
             .unwrap();
         drop(project);

@@ -98,7 +98,7 @@ pub fn queries(path: &Path, options: &QueryOptions, out: &mut dyn Write) -> Resu
     for sql in &options.setup_sql {
         let started = Instant::now();
         project
-            .connection()
+            .raw_connection()
             .execute_batch(sql)
             .with_context(|| format!("setup SQL `{sql}`"))?;
         writeln!(
@@ -107,7 +107,7 @@ pub fn queries(path: &Path, options: &QueryOptions, out: &mut dyn Write) -> Resu
             started.elapsed().as_secs_f64()
         )?;
     }
-    let conn = project.connection();
+    let conn = project.raw_connection();
     let count = |sql: &str| -> Result<i64> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
     writeln!(
         out,

@@ -113,7 +113,7 @@ pub fn synth(path: &Path, options: &SynthOptions, out: &mut dyn Write) -> Result
     if let Some(mib) = options.cache_mib {
         // A negative cache_size is in KiB.
         project
-            .connection()
+            .raw_connection()
             .pragma_update(None, "cache_size", -i64::from(mib) * 1024)?;
         writeln!(out, "page cache: {mib} MiB")?;
     }
@@ -281,7 +281,7 @@ fn bulk_judgments(
     judge: &dyn Fn(u64) -> (Judgment, JudgeKind, (u32, u32, u64)),
     judgment_ids: &mut Vec<i64>,
 ) -> Result<()> {
-    let conn = project.connection();
+    let conn = project.raw_connection();
     let tx = conn.unchecked_transaction()?;
     let now: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [], |r| {
         r.get(0)
@@ -390,7 +390,7 @@ fn print_report(report: &SynthReport, project: &Project, out: &mut dyn Write) ->
     let before = mem::disk_size(project.path());
     let started = Instant::now();
     project
-        .connection()
+        .raw_connection()
         .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     let checkpoint = started.elapsed();
     let after = mem::disk_size(project.path());
@@ -432,7 +432,7 @@ mod tests {
         let report = synth(&path, &options, &mut out).unwrap();
         assert_eq!(report.steps, 8_000);
         let project = Project::open(&path).unwrap();
-        let conn = project.connection();
+        let conn = project.raw_connection();
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(count("SELECT count(*) FROM samples"), 2_000);
         assert_eq!(count("SELECT count(*) FROM steps"), 8_000);

@@ -1252,7 +1252,7 @@ type Contents =
 
 fn contents(project: &Project) -> Contents {
     let ids: Vec<i64> = {
-        let conn = project.connection();
+        let conn = project.raw_connection();
         let mut stmt = conn.prepare("SELECT id FROM samples ORDER BY id").unwrap();
         stmt.query_map([], |r| r.get(0))
             .unwrap()

@@ -117,7 +117,7 @@ fn every_shared_data_set_imports_with_exact_counts() {
 
     // Spot checks of ground truth against the files.
     let processbench_errors: i64 = project
-        .connection()
+        .raw_connection()
         .query_row("SELECT count(*) FROM samples s JOIN datasets d ON d.id = s.dataset_id WHERE d.name = 'gsm8k' AND d.format = 'processbench' AND s.gold_verdict != '-1'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
@@ -128,7 +128,7 @@ fn every_shared_data_set_imports_with_exact_counts() {
     assert_eq!(first.sample.external_id, "gsm8k-0");
     assert_eq!(first.sample.gold, Some(Verdict::FirstError(Some(1))));
     let incorrect: i64 = project
-        .connection()
+        .raw_connection()
         .query_row("SELECT count(*) FROM samples s JOIN datasets d ON d.id = s.dataset_id WHERE d.format = 'gsm8k-solutions' AND s.gold_verdict = 'incorrect'", [], |r| r.get(0))
         .unwrap();
     assert!(incorrect > 0 && incorrect < 1200);

@@ -11,16 +11,20 @@
 //! - [`annotations`]: annotators, events and the derived current labels.
 //! - [`adjudication`]: a third person's decisions where annotators disagree, and the final label
 //!   of a sample (adjudicated, majority or one annotator's).
+//! - [`export_reads`]: what the exports read besides samples and labels (a run's judgment of a
+//!   sample, a critique, the run behind the evaluator columns).
 //! - [`merge`]: combining project files that started from the same data (one per annotator).
 //! - [`query`]: the sample list, its filters and full-text search.
 //! - [`position`]: which sample is the Nth of a filtered list (far jumps of a virtual list).
 //! - [`queues`]: saved queues, ordered lists of samples to review.
+//! - [`scan`]: whole-project scans, a row at a time, for the analysis and the diff.
 //! - [`scratch`]: temporary files beside an output (random names, stale ones removed).
 //!
 //! Every write a user would call one action is one transaction.
 
 pub mod adjudication;
 pub mod annotations;
+pub mod export_reads;
 pub mod import;
 pub mod judgments;
 pub mod merge;
@@ -29,6 +33,7 @@ pub mod position;
 pub mod project;
 pub mod query;
 pub mod queues;
+pub mod scan;
 pub mod scratch;
 
 pub use adjudication::{HumanVerdict, StoredAdjudication};

@@ -145,9 +145,20 @@ impl Project {
         )
     }
 
-    /// Read access for code that runs its own queries (reports, exports, benchmarks).
-    pub fn connection(&self) -> &Connection {
+    /// The SQLite connection itself (the `raw-sql` feature), for benchmarks and for tests that
+    /// check the file. Everything else asks `Project` methods: the schema stays in this crate.
+    #[cfg(feature = "raw-sql")]
+    pub fn raw_connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Rolls back a transaction a failed call left open (none of it is kept); nothing when
+    /// none is open. Dropping the project would roll it back too, but only after a project
+    /// opened anew had waited on its lock.
+    pub fn abandon_open_transaction(&self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
     }
 
     /// A project setting written at creation (`created_by`, `created_at`).

@@ -29,7 +29,7 @@ fn run_of(dir: &Dir, external_id: &str) -> String {
     let project =
         fare_store::Project::open(&dir.path().join("demo.sqlite")).expect("open the demo project");
     let run: i64 = project
-        .connection()
+        .raw_connection()
         .query_row(
             "SELECT max(j.run_id) FROM judgments j JOIN samples s ON s.id = j.sample_id
              WHERE s.external_id = ?1",

@@ -61,17 +61,7 @@ fn agreeing_critique(
     verdict: &str,
     run_id: i64,
 ) -> Result<Option<String>, StoreError> {
-    let mut stmt = project.connection().prepare_cached(
-        "SELECT critique FROM judgments
-         WHERE sample_id = ?1 AND response_order = 'original' AND parse_state = 'parsed'
-           AND verdict = ?2 AND critique != ''
-         ORDER BY run_id = ?3 DESC, id LIMIT 1",
-    )?;
-    let mut rows = stmt.query((sample_id, verdict, run_id))?;
-    match rows.next()? {
-        Some(row) => Ok(Some(row.get(0)?)),
-        None => Ok(None),
-    }
+    project.critique_giving(sample_id, verdict, run_id)
 }
 
 /// Writes the preference pairs.

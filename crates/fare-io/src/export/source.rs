@@ -117,7 +117,7 @@ impl Scope {
         }
         let annotator = options.annotator.as_deref().map(str::trim);
         if let Some(name) = annotator
-            && !annotator_exists(project, name)?
+            && !project.annotator_exists(name)?
         {
             return Err(ExportError::UnknownAnnotator(name.to_owned()));
         }
@@ -205,21 +205,11 @@ impl Scope {
         project: &Project,
         mut each: impl FnMut(i64) -> Result<(), ExportError>,
     ) -> Result<u64, ExportError> {
-        let conn = project.connection();
-        // Both statements take the data-set id as ?1 (always NULL in the second), so one
-        // `query` call serves both.
-        let mut stmt = match self.dataset_id {
-            Some(_) => conn.prepare("SELECT id FROM samples WHERE dataset_id = ?1 ORDER BY id"),
-            None => conn.prepare("SELECT id FROM samples WHERE ?1 IS NULL ORDER BY id"),
-        }
-        .map_err(StoreError::from)?;
-        let mut rows = stmt.query([self.dataset_id]).map_err(StoreError::from)?;
         let mut count: u64 = 0;
-        while let Some(row) = rows.next().map_err(StoreError::from)? {
+        project.scan_sample_ids(self.dataset_id, |id| -> Result<bool, ExportError> {
             if self.max_rows.is_some_and(|max| self.written.get() >= max) {
-                break;
+                return Ok(false);
             }
-            let id: i64 = row.get(0).map_err(StoreError::from)?;
             each(id)?;
             count += 1;
             if let Some(progress) = &self.progress
@@ -227,7 +217,8 @@ impl Scope {
             {
                 progress(count);
             }
-        }
+            Ok(true)
+        })?;
         Ok(count)
     }
 
@@ -248,22 +239,16 @@ impl Scope {
         let Some(run) = self.shown.of(task) else {
             return Ok(None);
         };
-        let mut stmt = project.connection().prepare_cached(
-            "SELECT parse_state, verdict, critique, raw_output, agrees_with_gold FROM judgments
-             WHERE run_id = ?1 AND sample_id = ?2 AND response_order = 'original' AND attempt = 0",
-        )?;
-        let mut rows = stmt.query([run, sample_id])?;
-        let Some(row) = rows.next()? else {
-            return Ok(None);
-        };
-        Ok(Some(EvaluatorJudgment {
-            run_id: run,
-            state: row.get(0)?,
-            verdict: row.get(1)?,
-            critique: row.get(2)?,
-            raw_output: row.get(3)?,
-            agrees_with_gold: row.get(4)?,
-        }))
+        Ok(project
+            .first_judgment(run, sample_id)?
+            .map(|j| EvaluatorJudgment {
+                run_id: run,
+                state: j.state,
+                verdict: j.verdict,
+                critique: j.critique,
+                raw_output: j.raw_output,
+                agrees_with_gold: j.agrees_with_gold,
+            }))
     }
 
     /// The labels of a sample in scope (the chosen annotator's, else everyone's), by annotator
@@ -314,27 +299,11 @@ pub(super) fn model_form(verdict: Verdict) -> String {
     }
 }
 
-fn annotator_exists(project: &Project, name: &str) -> Result<bool, StoreError> {
-    Ok(project.connection().query_row(
-        "SELECT EXISTS (SELECT 1 FROM annotators WHERE name = ?1)",
-        [name],
-        |r| r.get(0),
-    )?)
-}
-
 fn read_run(project: &Project, id: i64) -> Result<Option<Run>, StoreError> {
-    let mut stmt = project.connection().prepare(
-        "SELECT m.name, t.name || ' v' || t.version, t.content_hash, t.body, r.mode
-         FROM runs r JOIN models m ON m.id = r.model_id LEFT JOIN templates t ON t.id = r.template_id
-         WHERE r.id = ?1",
-    )?;
-    let mut rows = stmt.query([id])?;
-    let Some(row) = rows.next()? else {
+    let Some(run) = project.run_record(id)? else {
         return Ok(None);
     };
-    let body: Option<String> = row.get(3)?;
-    let mode: String = row.get(4)?;
-    let template_name: Option<String> = row.get(1)?;
+    let (body, mode, template_name) = (run.template_body, run.mode, run.template_name);
     let template = body.map(|b| {
         Template::from_toml(&b).map_err(|e| {
             format!(
@@ -345,9 +314,9 @@ fn read_run(project: &Project, id: i64) -> Result<Option<Run>, StoreError> {
     });
     Ok(Some(Run {
         id,
-        model: row.get(0)?,
+        model: run.model,
         template_name,
-        template_hash: row.get(2)?,
+        template_hash: run.template_hash,
         template,
         mode: if mode == "direct" {
             PromptMode::Direct

@@ -33,7 +33,7 @@ fn tags(names: &[&str]) -> BTreeSet<String> {
 /// The label rows as stored (the cache the list filters read), every column, in a stable order.
 fn label_rows(project: &Project) -> Vec<Vec<Value>> {
     let mut stmt = project
-        .connection()
+        .raw_connection()
         .prepare(
             "SELECT sample_id, annotator_id, decision, verdict, wrong_reason, tags, note, judgment_id, first_at, updated_at
              FROM labels ORDER BY sample_id, annotator_id",
@@ -47,7 +47,7 @@ fn label_rows(project: &Project) -> Vec<Vec<Value>> {
 
 fn label_tag_rows(project: &Project) -> Vec<(i64, i64, String)> {
     let mut stmt = project
-        .connection()
+        .raw_connection()
         .prepare("SELECT sample_id, annotator_id, tag FROM label_tags ORDER BY sample_id, annotator_id, tag")
         .unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -237,7 +237,7 @@ fn every_action_replays_into_the_label_and_labels_of_agrees() {
     );
     let actions: Vec<String> = {
         let mut stmt = project
-            .connection()
+            .raw_connection()
             .prepare("SELECT action FROM annotation_events ORDER BY id")
             .unwrap();
         stmt.query_map([], |r| r.get(0))
@@ -429,7 +429,7 @@ fn an_annotation_links_only_a_judgment_of_its_own_sample() {
     );
     assert_eq!(rows(&project, "annotation_events"), 1);
     let linked: Option<i64> = project
-        .connection()
+        .raw_connection()
         .query_row("SELECT judgment_id FROM labels", [], |r| r.get(0))
         .unwrap();
     assert_eq!(linked, Some(on_s));
@@ -461,7 +461,7 @@ fn rebuilding_labels_reproduces_them_from_the_events() {
 
     // Labels lost, stale, or edited by hand: a rebuild recomputes them all from the events.
     project
-        .connection()
+        .raw_connection()
         .execute_batch(
             "DELETE FROM labels WHERE annotator_id = (SELECT id FROM annotators WHERE name = 'alice');
              UPDATE labels SET decision = 'accepted', verdict = 'A' WHERE annotator_id = (SELECT id FROM annotators WHERE name = 'carol');

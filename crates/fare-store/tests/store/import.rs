@@ -143,7 +143,7 @@ fn samples_of_every_task_round_trip_exactly() {
     assert_eq!(rows(&project, "steps"), 5);
     let step_counts: Vec<i64> = {
         let mut stmt = project
-            .connection()
+            .raw_connection()
             .prepare("SELECT step_count FROM samples ORDER BY id")
             .unwrap();
         stmt.query_map([], |r| r.get(0))
@@ -198,7 +198,7 @@ fn assert_nothing_imported(project: &fare_store::Project) {
     // The full-text index is contentless: count its documents and search for a word.
     assert_eq!(rows(project, "sample_text_docsize"), 0);
     let found: i64 = project
-        .connection()
+        .raw_connection()
         .query_row(
             "SELECT count(*) FROM sample_text WHERE sample_text MATCH 'stable'",
             [],

@@ -137,7 +137,7 @@ fn parsed_unparseable_and_truncated_judgments_round_trip() {
     // Stored columns, as people querying the file see them.
     let columns: Vec<Columns> = {
         let mut stmt = project
-            .connection()
+            .raw_connection()
             .prepare("SELECT parse_state, parse_error, verdict, agrees_with_gold FROM judgments ORDER BY id")
             .unwrap();
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
@@ -220,7 +220,7 @@ fn a_swapped_pairwise_verdict_is_stored_in_the_data_labels() {
     // The raw output still says what the model wrote.
     assert_eq!(swapped.judgment.raw_output, as_written.raw_output);
     let (order, verdict): (String, String) = project
-        .connection()
+        .raw_connection()
         .query_row(
             "SELECT response_order, verdict FROM judgments WHERE id = ?1",
             [swapped_id],
@@ -284,7 +284,7 @@ fn a_verdict_that_does_not_fit_the_sample_is_refused_and_nothing_written() {
     assert_eq!(rows(&project, "judgments"), 0);
     // The search index still holds only the samples' own text (one row each, no critique).
     let critique_hits: i64 = project
-        .connection()
+        .raw_connection()
         .query_row(
             "SELECT count(*) FROM sample_text WHERE critiques MATCH 'x'",
             [],
@@ -313,7 +313,7 @@ fn the_same_run_sample_order_and_attempt_is_refused_twice() {
     assert_eq!(rows(&project, "judgments"), 1);
     let critique_hits = |word: &str| -> i64 {
         project
-            .connection()
+            .raw_connection()
             .query_row(
                 "SELECT count(*) FROM sample_text WHERE critiques MATCH ?1",
                 [word],
@@ -426,7 +426,7 @@ fn runs_list_their_model_template_and_counts() {
     assert_eq!(rows(&project, "models"), 1);
     assert_eq!(rows(&project, "templates"), 2);
     let finished: Option<String> = project
-        .connection()
+        .raw_connection()
         .query_row("SELECT finished_at FROM runs WHERE id = ?1", [r1], |r| {
             r.get(0)
         })

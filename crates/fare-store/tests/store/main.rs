@@ -1,6 +1,6 @@
 //! Integration tests of the project store: every test drives the public API of `fare-store`
 //! against a real SQLite file in a temporary directory, and checks exact values, including the
-//! rows left in the file (through [`Project::connection`]) where "nothing was written" matters.
+//! rows left in the file (through `Project::raw_connection`) where "nothing was written" matters.
 //!
 //! - `import`: data sets written all or nothing, samples of the five tasks read back whole.
 //! - `judgments`: runs, judgments, swapped pairwise verdicts, refusals.
@@ -11,6 +11,7 @@
 //! - `queues`: saved queues: made all or nothing, listed and paged in their order, ordered by
 //!   the evaluator's uncertainty from stored probabilities and K votes.
 //! - `open`: opening, reopening, WAL mode and files this build must not touch.
+//! - `boundary`: no SQL, connection or SQLite crate outside this crate (and the benchmarks).
 //!
 //! This file holds the fixtures the modules share.
 
@@ -26,6 +27,7 @@
 
 mod adjudication;
 mod annotations;
+mod boundary;
 mod import;
 mod judgments;
 mod merge;
@@ -202,7 +204,7 @@ pub fn judged(sample_id: i64, judgment: &Judgment) -> NewJudgment<'_> {
 /// `SELECT count(*) FROM <table>` (a table of this crate's schema).
 pub fn rows(project: &Project, table: &str) -> i64 {
     project
-        .connection()
+        .raw_connection()
         .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
         .expect("count rows")
 }

@@ -15,7 +15,7 @@ fn correct(project: &mut Project, sample: i64, who: &str, verdict: fare_core::Ve
 
 fn id_of(project: &Project, external_id: &str) -> i64 {
     project
-        .connection()
+        .raw_connection()
         .query_row(
             "SELECT id FROM samples WHERE external_id = ?1",
             [external_id],
@@ -27,7 +27,7 @@ fn id_of(project: &Project, external_id: &str) -> i64 {
 /// Every annotation event as (sample, annotator, time, action, verdict), in a stable order.
 fn events(project: &Project) -> Vec<(String, String, String, String, Option<String>)> {
     let mut stmt = project
-        .connection()
+        .raw_connection()
         .prepare(
             "SELECT s.external_id, a.name, e.at, e.action, e.verdict FROM annotation_events e
              JOIN samples s ON s.id = e.sample_id JOIN annotators a ON a.id = e.annotator_id
@@ -220,7 +220,7 @@ fn a_merge_never_overwrites_and_refuses_files_that_disagree_about_a_sample() {
     let bad = dir.path().join("bad.sqlite");
     {
         let bad = copy(&base, &bad);
-        bad.connection()
+        bad.raw_connection()
             .execute(
                 "UPDATE samples SET question = 'another question' WHERE external_id = 's2'",
                 [],

@@ -67,7 +67,7 @@ fn a_new_project_records_its_creator_and_runs_in_wal_mode() {
     assert_eq!(project.info("no-such-key").unwrap(), None);
     let pragma = |name: &str| -> String {
         project
-            .connection()
+            .raw_connection()
             .query_row(&format!("SELECT * FROM pragma_{name}"), [], |r| {
                 r.get::<_, rusqlite::types::Value>(0)
             })
@@ -384,7 +384,7 @@ fn a_project_file_with_a_trigger_or_view_is_refused_and_its_schema_is_untrusted(
     let path = dir.path().join("theirs.fare");
     let project = Project::open_or_create(&path).unwrap();
     let trusted: i64 = project
-        .connection()
+        .raw_connection()
         .query_row("PRAGMA trusted_schema", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
