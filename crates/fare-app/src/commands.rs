@@ -352,6 +352,8 @@ registry! {
             => |p, a| p.position(&a.request);
         /// One sample, whole, with the verdict of a run (each task's newest by default).
         sample(id: i64, run: Option<i64>) -> SampleDetail, reads => |p, a| p.sample(a.id, a.run);
+        /// The project id of a sample named by its project id or its data set's id for it.
+        find_sample(name: String) -> i64, reads => |p, a| p.find_sample(&a.name);
         /// The FARE prompt behind a judgment (its run's template and order), or the shipped one.
         prompt(id: i64, judgment: Option<i64>) -> PromptView, reads
             => |p, a| p.prompt(a.id, a.judgment);
@@ -433,6 +435,23 @@ mod tests {
         let path = dir.path().join("demo.sqlite");
         let project = crate::demo::build(&path).expect("demo builds");
         (dir, OpenProject::new(project, "tester"))
+    }
+
+    #[test]
+    fn find_sample_reads_both_names_of_a_sample() {
+        let (_dir, mut p) = demo();
+        let row = p.samples(&SampleQuery::default()).expect("page").rows[3].clone();
+        for name in [
+            row.id.to_string(),
+            format!("#{}", row.id),
+            format!("{}/{}", row.dataset_id, row.external_id),
+        ] {
+            let found = dispatch(&mut p, "find_sample", json!({ "name": name })).expect("found");
+            assert_eq!(found, json!(row.id), "{name}");
+        }
+        let e = dispatch(&mut p, "find_sample", json!({"name": "no-such-record"}))
+            .expect_err("no such sample");
+        assert!(e.to_string().contains("no sample `no-such-record`"), "{e}");
     }
 
     #[test]

@@ -13,6 +13,8 @@
 
 use fare_store::{Project, SampleName, StoreError};
 
+use crate::api::{ApiError, OpenProject};
+
 /// What a sample argument does not name.
 #[derive(Debug, thiserror::Error)]
 pub enum NamingError {
@@ -71,6 +73,22 @@ pub fn resolve_sample(project: &Project, text: &str) -> Result<i64, NamingError>
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),
+    }
+}
+
+impl From<NamingError> for ApiError {
+    fn from(e: NamingError) -> ApiError {
+        match e {
+            NamingError::Store(e) => ApiError::Store(e),
+            NamingError::Sample(message) => ApiError::Invalid(message),
+        }
+    }
+}
+
+impl OpenProject {
+    /// The project id of the sample a person named (`42`, `#42`, `3/gsm8k-12`, `gsm8k-12`).
+    pub fn find_sample(&self, name: &str) -> Result<i64, ApiError> {
+        Ok(resolve_sample(self.project(), name)?)
     }
 }
 

@@ -44,6 +44,7 @@ export type CommandName =
   | "counts"
   | "position"
   | "sample"
+  | "find_sample"
   | "prompt"
   | "decide"
   | "import_preview"
@@ -84,6 +85,8 @@ export interface CommandArgs {
   position: { request: PositionQuery, };
   /** One sample, whole, with the verdict of a run (each task's newest by default). */
   sample: { id: number, run?: number, };
+  /** The project id of a sample named by its project id or its data set's id for it. */
+  find_sample: { name: string, };
   /** The FARE prompt behind a judgment (its run's template and order), or the shipped one. */
   prompt: { id: number, judgment?: number, };
   /** Records the current person's decision on a sample. */
@@ -145,6 +148,7 @@ export interface CommandResults {
   counts: QueueCounts;
   position: QueuePosition;
   sample: SampleDetail;
+  find_sample: number;
   prompt: PromptView;
   decide: LabelView;
   import_preview: ImportPreview;
@@ -180,6 +184,7 @@ export const WRITES: Record<CommandName, boolean> = {
   counts: false,
   position: false,
   sample: false,
+  find_sample: false,
   prompt: false,
   decide: true,
   import_preview: false,
