@@ -73,20 +73,7 @@ impl Drop for Worker {
 }
 
 fn smollm2() -> Option<PathBuf> {
-    let root = std::env::var_os("FARE_LENS_TEST_ASSETS").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.test-assets"),
-        PathBuf::from,
-    );
-    let path = root.join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "run tests/fetch-test-assets.sh first"
-    );
-    println!("SKIPPED: .test-assets/smollm2 is absent (tests/fetch-test-assets.sh)");
-    None
+    fare_testkit::smollm2()
 }
 
 #[test]

@@ -908,17 +908,7 @@ mod tests {
 
     /// ProcessBench's GSM8K split, when `../shared/data` is beside the checkout.
     fn processbench_gsm8k() -> Option<PathBuf> {
-        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/processbench/gsm8k.json");
-        if file.is_file() {
-            Some(file)
-        } else {
-            println!(
-                "SKIPPED: {} is absent (../shared/data beside the checkout)",
-                file.display()
-            );
-            None
-        }
+        fare_testkit::shared_data("processbench/gsm8k.json")
     }
 
     const PB: &str = r#"[{"id": "t-0", "problem": "2 + 2?", "steps": ["2 + 2 = 5.", "So 5."], "label": 0},

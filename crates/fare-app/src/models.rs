@@ -482,16 +482,9 @@ mod tests {
 
     #[test]
     fn a_gguf_model_is_estimated_at_its_own_type() {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
-        if !path.is_file() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "run tests/fetch-test-assets.sh first"
-            );
-            println!("SKIPPED: .test-assets/smollm2 is absent (tests/fetch-test-assets.sh)");
+        let Some(path) = fare_testkit::smollm2() else {
             return;
-        }
+        };
         let found = discover::discover(&[path.parent().unwrap().to_owned()], None);
         let estimates = memory_estimates(&found[0]);
         assert_eq!(estimates.len(), 1);

@@ -902,16 +902,9 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_worker_that_stops_while_loading_fails_with_its_own_error() {
-        let model = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
-        if !model.is_file() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "run tests/fetch-test-assets.sh first"
-            );
-            println!("SKIPPED: .test-assets/smollm2 is absent (tests/fetch-test-assets.sh)");
+        let Some(model) = fare_testkit::smollm2() else {
             return;
-        }
+        };
         let worker = Worker::new(Some(WorkerCommand {
             program: "sh".into(),
             args_prefix: vec![

@@ -92,15 +92,9 @@ fn models_folders_and_the_hugging_face_cache_are_listed_with_what_they_lack() {
 
 #[test]
 fn a_real_gguf_with_tokenizer_and_template_is_usable() {
-    let smol = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.test-assets/smollm2");
-    if !smol.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "run tests/fetch-test-assets.sh first"
-        );
-        eprintln!("SKIPPED: .test-assets/smollm2 is absent");
+    let Some(smol) = fare_testkit::asset("smollm2") else {
         return;
-    }
+    };
     let found = discover(&[smol], None);
     assert_eq!(found.len(), 1);
     let m = &found[0];

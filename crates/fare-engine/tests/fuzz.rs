@@ -11,8 +11,6 @@
     reason = "a failing fixture should stop the test where it failed"
 )]
 
-use std::path::PathBuf;
-
 use fare_engine::chat::{ChatTemplate, Message, RenderOptions};
 use fare_engine::discover::discover;
 use proptest::prelude::*;
@@ -99,8 +97,9 @@ fn jinja_piece() -> impl Strategy<Value = String> {
 }
 
 fn gguf_seed() -> Vec<u8> {
-    let smol = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
+    // The real model's header when the test assets are here; else a header written here (the
+    // fuzz test runs either way).
+    let smol = fare_testkit::assets().join("smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
     if let Ok(mut file) = std::fs::File::open(&smol) {
         // Its header and the start of its tensor data: what the model list reads.
         use std::io::Read;

@@ -38,21 +38,8 @@ struct Case {
     ids: Vec<u32>,
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn tokenizer_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("FARE_LENS_TEST_ASSETS")
-        .map_or_else(|| repo().join(".test-assets"), PathBuf::from)
-        .join("tokenizer-gptoss");
-    if dir.join("tokenizer.json").is_file() {
-        return Some(dir);
-    }
-    let message = "the gpt-oss tokenizer is not in .test-assets/tokenizer-gptoss: run tests/fetch-test-assets.sh";
-    assert!(std::env::var_os("CI").is_none(), "{message}");
-    eprintln!("SKIPPED: {message}");
-    None
+    fare_testkit::gpt_oss_tokenizer()
 }
 
 fn fixture() -> Fixture {

@@ -40,16 +40,7 @@ fn repo() -> PathBuf {
 }
 
 fn tokenizer_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("FARE_LENS_TEST_ASSETS")
-        .map_or_else(|| repo().join(".test-assets"), PathBuf::from)
-        .join("tokenizer-qwen3");
-    if dir.join("tokenizer.json").is_file() {
-        return Some(dir);
-    }
-    let message = "the Qwen3 tokenizer is not in .test-assets/tokenizer-qwen3: run tests/fetch-test-assets.sh";
-    assert!(std::env::var_os("CI").is_none(), "{message}");
-    eprintln!("SKIPPED: {message}");
-    None
+    fare_testkit::qwen3_tokenizer()
 }
 
 fn fixture() -> Fixture {

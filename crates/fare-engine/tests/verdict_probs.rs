@@ -34,15 +34,7 @@ fn tiny_qwen3() -> PathBuf {
 }
 
 fn smollm2() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
-    if path.is_file() {
-        return Some(path);
-    }
-    let message = "SmolLM2 is not in .test-assets/smollm2: run tests/fetch-test-assets.sh";
-    assert!(std::env::var_os("CI").is_none(), "{message}");
-    eprintln!("SKIPPED: {message}");
-    None
+    fare_testkit::smollm2()
 }
 
 fn log_softmax(logits: &[f32], token: u32) -> f64 {

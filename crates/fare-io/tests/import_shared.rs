@@ -10,15 +10,7 @@ use fare_io::import::{ImportOptions, import_file};
 use fare_store::{Project, SampleFilter};
 
 fn shared_data() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: ../shared/data is not beside the project; the real data sets were not imported"
-        );
-        None
-    }
+    fare_testkit::shared_data("")
 }
 
 fn import(project: &mut Project, path: &Path) -> fare_io::import::ImportReport {

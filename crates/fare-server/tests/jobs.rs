@@ -22,17 +22,7 @@ use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
 fn smollm2() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "run tests/fetch-test-assets.sh first"
-    );
-    println!("SKIPPED: .test-assets/smollm2 is absent (tests/fetch-test-assets.sh)");
-    None
+    fare_testkit::smollm2()
 }
 
 /// Starts the server on a free loopback port; returns its base address.

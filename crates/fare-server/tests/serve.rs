@@ -488,17 +488,7 @@ fn without_a_built_ui_the_page_says_how_to_build_it() {
 
 /// ProcessBench's GSM8K split, when `../shared/data` is beside the checkout.
 fn processbench_gsm8k() -> Option<PathBuf> {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/processbench/gsm8k.json");
-    if file.is_file() {
-        Some(file)
-    } else {
-        println!(
-            "SKIPPED: {} is absent (../shared/data beside the checkout)",
-            file.display()
-        );
-        None
-    }
+    fare_testkit::shared_data("processbench/gsm8k.json")
 }
 
 #[test]

@@ -14,19 +14,9 @@ use serde_json::Value;
 
 use crate::support::Dir;
 
-/// The real gpt-oss tokenizer, or None (with SKIPPED printed) when it was not fetched.
+/// The real gpt-oss `tokenizer.json`, or None (with SKIPPED printed) when it was not fetched.
 pub fn gpt_oss_tokenizer() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.test-assets/tokenizer-gptoss/tokenizer.json");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "run tests/fetch-test-assets.sh first"
-    );
-    println!("SKIPPED: .test-assets/tokenizer-gptoss is absent (tests/fetch-test-assets.sh)");
-    None
+    fare_testkit::asset("tokenizer-gptoss/tokenizer.json")
 }
 
 /// A harmony prompt with the least a template needs, for this test only: each message as

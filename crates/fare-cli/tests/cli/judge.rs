@@ -4,7 +4,6 @@
 //! 135M model are not asserted, only the pipeline. Without the model the tests say SKIPPED (and
 //! fail under CI, where the test command fetches it).
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -13,17 +12,7 @@ use serde_json::Value;
 use crate::support::{BIN, Dir};
 
 fn smollm2() -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
-    if path.is_file() {
-        return Some(path.to_str().expect("a UTF-8 path").to_owned());
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "run tests/fetch-test-assets.sh first"
-    );
-    println!("SKIPPED: .test-assets/smollm2 is absent (tests/fetch-test-assets.sh)");
-    None
+    fare_testkit::smollm2().map(|p| p.to_str().expect("a UTF-8 path").to_owned())
 }
 
 /// Three short step-level samples.

@@ -2,21 +2,10 @@
 //! and chat template fetched by tests/fetch-test-assets.sh (the test says SKIPPED without it,
 //! and fails under CI, where the test command fetches it first).
 
-use std::path::PathBuf;
-
 use crate::support::Dir;
 
 fn qwen3() -> Option<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.test-assets/tokenizer-qwen3");
-    if dir.join("tokenizer.json").is_file() {
-        return Some(dir.to_str().expect("a UTF-8 path").to_owned());
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "run tests/fetch-test-assets.sh first"
-    );
-    println!("SKIPPED: .test-assets/tokenizer-qwen3 is absent (tests/fetch-test-assets.sh)");
-    None
+    fare_testkit::qwen3_tokenizer().map(|p| p.to_str().expect("a UTF-8 path").to_owned())
 }
 
 #[test]
@@ -114,16 +103,8 @@ fn control_tokens_inside_a_sample_are_warned_about() {
 /// A gpt-oss model folder: the real gpt-oss tokenizer (fetched by tests/fetch-test-assets.sh)
 /// and the real chat template the engine's tests keep as a fixture.
 fn gptoss(dir: &Dir) -> Option<String> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let tokenizer = root.join(".test-assets/tokenizer-gptoss");
-    if !tokenizer.join("tokenizer.json").is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "run tests/fetch-test-assets.sh first"
-        );
-        println!("SKIPPED: .test-assets/tokenizer-gptoss is absent (tests/fetch-test-assets.sh)");
-        return None;
-    }
+    let root = fare_testkit::workspace();
+    let tokenizer = fare_testkit::gpt_oss_tokenizer()?;
     let model = dir.path().join("gpt-oss");
     std::fs::create_dir(&model).expect("model folder");
     for file in ["tokenizer.json", "tokenizer_config.json"] {

@@ -9,14 +9,12 @@ use serde_json::Value;
 use crate::support::Dir;
 
 fn shared_data() -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    path.is_dir().then_some(path)
+    fare_testkit::shared_data("")
 }
 
 #[test]
 fn processbench_gsm8k_imports_its_400_samples() {
     let Some(data) = shared_data() else {
-        println!("SKIPPED: ../shared/data is not beside the checkout");
         return;
     };
     let file = data.join("processbench/gsm8k.json");

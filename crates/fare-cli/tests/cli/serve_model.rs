@@ -19,17 +19,7 @@ impl Drop for Server {
 }
 
 fn smollm2() -> Option<String> {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.test-assets/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf");
-    if path.is_file() {
-        return Some(path.to_str().expect("a UTF-8 path").to_owned());
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "run tests/fetch-test-assets.sh first"
-    );
-    println!("SKIPPED: .test-assets/smollm2 is absent (tests/fetch-test-assets.sh)");
-    None
+    fare_testkit::smollm2().map(|p| p.to_str().expect("a UTF-8 path").to_owned())
 }
 
 #[test]
