@@ -11,6 +11,9 @@ use rusqlite_migration::{HookResult, M, Migrations};
 
 use crate::project::APPLICATION_ID;
 
+#[path = "migrations/v3_votes.rs"]
+mod v3_votes;
+
 const STEPS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_run_tasks.sql"),
@@ -38,10 +41,10 @@ pub fn all() -> Migrations<'static> {
     )
 }
 
-/// Runs inside the third migration's transaction: the majorities of judgments already stored.
+/// Runs inside the third migration's transaction: the majorities of judgments already stored
+/// (frozen code of its own, [`v3_votes`]).
 fn count_votes(tx: &Transaction<'_>) -> HookResult {
-    crate::judgments::recount_votes(tx, None)
-        .map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))?;
+    v3_votes::count_votes(tx).map_err(rusqlite_migration::HookError::Hook)?;
     Ok(())
 }
 
