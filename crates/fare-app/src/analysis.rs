@@ -454,9 +454,7 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 }
 
 fn rules(task: Task, step_count: u32) -> VerdictRules {
-    let mut rules = VerdictRules::new(task, step_count as usize);
-    rules.rating_scale = (i32::MIN, i32::MAX);
-    rules
+    VerdictRules::stored(task, step_count as usize)
 }
 
 fn read_verdict(text: Option<&str>, task: Task, step_count: u32) -> Option<Verdict> {

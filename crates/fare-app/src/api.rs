@@ -296,8 +296,8 @@ pub struct PromptView {
     pub provenance: String,
     /// The template's content hash.
     pub template_hash: String,
-    /// `critique` or `direct`.
-    pub mode: String,
+    /// Critique then verdict, or the verdict alone.
+    pub mode: fare_core::PromptMode,
     /// Whether A and B were swapped.
     pub swapped: bool,
     /// Whose prompt: the judgment's run, or the shipped template when no judgment was named.
@@ -376,10 +376,10 @@ pub struct RunView {
     pub id: i64,
     /// The model's name.
     pub model: String,
-    /// `critique` or `direct`.
-    pub mode: String,
-    /// `running`, `finished`, `cancelled`, `failed`, `imported`.
-    pub status: String,
+    /// Critique then verdict, or the verdict alone.
+    pub mode: fare_core::PromptMode,
+    /// Where it stands.
+    pub status: fare_store::RunStatus,
     /// Its label.
     pub label: Option<String>,
     /// Judgments stored.
@@ -453,12 +453,7 @@ impl std::fmt::Debug for OpenProject {
 /// The rules a verdict of this sample must follow (any rating: the run's template decides the
 /// scale, and a person may use the whole of it).
 pub(crate) fn rules_for(task: Task, step_count: usize) -> VerdictRules {
-    let mut rules = VerdictRules::new(task, step_count);
-    if task == Task::Rating {
-        rules.rating_scale =
-            Template::builtin_for(Task::Rating).map_or(rules.rating_scale, |t| t.rating_scale());
-    }
-    rules
+    VerdictRules::for_person(task, step_count)
 }
 
 fn judgment_view(j: &StoredJudgment, models: &[(i64, String)]) -> JudgmentView {
@@ -877,15 +872,10 @@ impl OpenProject {
             }
             None => (
                 shipped()?,
-                "critique".to_owned(),
+                fare_core::PromptMode::Critique,
                 false,
                 "the shipped template".to_owned(),
             ),
-        };
-        let prompt_mode = if mode == "direct" {
-            fare_core::PromptMode::Direct
-        } else {
-            fare_core::PromptMode::Critique
         };
         let order = if swapped {
             fare_core::ResponseOrder::Swapped
@@ -893,7 +883,7 @@ impl OpenProject {
             fare_core::ResponseOrder::Original
         };
         let prompt = template
-            .render(&stored.sample, prompt_mode, order)
+            .render(&stored.sample, mode, order)
             .map_err(|e| ApiError::Invalid(format!("sample {sample_id}: {e}")))?;
         Ok(PromptView {
             system: prompt.system,

@@ -19,7 +19,7 @@ use fare_core::{Prompt, PromptMode, ResponseOrder, Task, Template, VerdictRules}
 use fare_engine::evaluator::{Judge, JudgeOutput};
 use fare_engine::generate::SamplingParams;
 use fare_engine::harmony::ReasoningEffort;
-use fare_store::{NewJudgment, NewRun, Project, SampleFilter, StoreError};
+use fare_store::{NewJudgment, NewRun, Project, RunStatus, SampleFilter, StoreError};
 use serde::Serialize;
 
 /// What to judge and how.
@@ -156,8 +156,7 @@ fn prepare(project: &Project, options: &JudgeOptions, item: Work) -> Result<Job,
     let prompt = template
         .render(&stored.sample, options.mode, order)
         .map_err(|e| JudgeError::Template(format!("sample {}: {e}", item.sample_id)))?;
-    let mut rules = VerdictRules::new(task, stored.sample.content.steps().len());
-    rules.rating_scale = template.rating_scale();
+    let rules = VerdictRules::under_template(task, stored.sample.content.steps().len(), &template);
     let sampling = SamplingParams {
         seed: options.sampling.seed.wrapping_add(u64::from(item.attempt)),
         ..options.sampling.clone()
@@ -178,10 +177,7 @@ pub fn judge(
     options: &JudgeOptions,
     on_progress: &mut dyn FnMut(&JudgeProgress) -> ControlFlow<()>,
 ) -> Result<JudgeReport, JudgeError> {
-    let mode = match options.mode {
-        PromptMode::Critique => "critique",
-        PromptMode::Direct => "direct",
-    };
+    let mode = options.mode;
     let location = judge.location();
     let params = run_params(options, &location, true);
     // Runs made before the reasoning effort was stored were made at the templates' default,
@@ -223,9 +219,9 @@ pub fn judge(
                 model_kind: judge.kind().into(),
                 model_location: Some(location.clone()),
                 template: run_template,
-                mode: mode.into(),
+                mode,
                 params: params.clone(),
-                status: "running".into(),
+                status: RunStatus::Running,
                 label: None,
             })?,
             false,
@@ -252,9 +248,9 @@ pub fn judge(
     project.end_run(
         run_id,
         match (&outcome, report.cancelled) {
-            (Err(_), _) => "failed",
-            (Ok(()), true) => "cancelled",
-            (Ok(()), false) => "finished",
+            (Err(_), _) => RunStatus::Failed,
+            (Ok(()), true) => RunStatus::Cancelled,
+            (Ok(()), false) => RunStatus::Finished,
         },
     )?;
     outcome?;

@@ -76,9 +76,9 @@ fn run(project: &mut Project, label: &str) -> i64 {
             model_kind: "external".into(),
             model_location: None,
             template: Template::builtin_for(Task::StepLevel).unwrap(),
-            mode: "critique".into(),
+            mode: fare_core::PromptMode::Critique,
             params: serde_json::json!({}),
-            status: "imported".into(),
+            status: fare_store::RunStatus::Imported,
             label: Some(label.into()),
         })
         .unwrap()

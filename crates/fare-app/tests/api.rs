@@ -39,9 +39,9 @@ fn project(dir: &Path) -> (OpenProject, Vec<i64>) {
             model_kind: "external".into(),
             model_location: None,
             template: Template::builtin_for(Task::StepLevel).unwrap(),
-            mode: "critique".into(),
+            mode: fare_core::PromptMode::Critique,
             params: serde_json::json!({}),
-            status: "finished".into(),
+            status: fare_store::RunStatus::Finished,
             label: None,
         })
         .unwrap();
@@ -248,7 +248,7 @@ fn the_prompt_behind_a_judgment_is_its_runs_template_in_its_order() {
     let detail = open.sample(ids[0], None).unwrap();
     let judged = open.prompt(ids[0], Some(detail.judgments[0].id)).unwrap();
     assert_eq!(judged.source, format!("run {}", detail.judgments[0].run_id));
-    assert_eq!(judged.mode, "critique");
+    assert_eq!(judged.mode, fare_core::PromptMode::Critique);
     assert!(!judged.swapped);
     // The steps are tagged as the model saw them, numbered from 0.
     assert!(

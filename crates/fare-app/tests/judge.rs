@@ -141,7 +141,7 @@ fn the_reasoning_effort_is_a_run_setting_and_the_verdict_comes_from_the_final_ch
             model_kind: "local".into(),
             model_location: Some("models/fare-20b".into()),
             template: Template::builtin_for(Task::StepLevel).unwrap(),
-            mode: "critique".into(),
+            mode: fare_core::PromptMode::Critique,
             params: serde_json::json!({
                 "model_path": "models/fare-20b",
                 "temperature": 0.0,
@@ -151,7 +151,7 @@ fn the_reasoning_effort_is_a_run_setting_and_the_verdict_comes_from_the_final_ch
                 "attempts": 1,
                 "swap": false,
             }),
-            status: "cancelled".into(),
+            status: fare_store::RunStatus::Cancelled,
             label: None,
         })
         .unwrap();

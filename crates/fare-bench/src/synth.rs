@@ -165,9 +165,9 @@ pub fn synth(path: &Path, options: &SynthOptions, out: &mut dyn Write) -> Result
         model_kind: "external".into(),
         model_location: None,
         template,
-        mode: "critique".into(),
+        mode: fare_core::PromptMode::Critique,
         params: serde_json::json!({ "seed": options.seed }),
-        status: "imported".into(),
+        status: fare_store::RunStatus::Imported,
         label: Some("synthetic evaluator (fare-bench)".into()),
     })?;
     let rules = VerdictRules::new(Task::StepLevel, steps);
@@ -212,7 +212,7 @@ pub fn synth(path: &Path, options: &SynthOptions, out: &mut dyn Write) -> Result
         &mut judgment_ids,
     )?;
     let bulk_time = started.elapsed();
-    project.end_run(run_id, "imported")?;
+    project.end_run(run_id, fare_store::RunStatus::Imported)?;
 
     // 3. Human labels through the product's path.
     let started = Instant::now();

@@ -1040,8 +1040,10 @@ fn annotate(args: &AnnotateArgs) -> Result<ExitCode> {
     let mut project = open(&args.project)?;
     let sample_id = resolve_sample(&project, &args.sample)?;
     let stored = project.sample(sample_id)?;
-    let rules =
-        fare_core::VerdictRules::new(stored.sample.task(), stored.sample.content.steps().len());
+    let rules = fare_core::VerdictRules::for_person(
+        stored.sample.task(),
+        stored.sample.content.steps().len(),
+    );
     let annotator = args
         .annotator
         .clone()

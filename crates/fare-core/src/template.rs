@@ -74,6 +74,7 @@ pub struct Template {
 
 /// Critique-then-verdict (FARE's default) or verdict only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum PromptMode {
     /// An explanation followed by `Verdict:`.
@@ -81,6 +82,25 @@ pub enum PromptMode {
     Critique,
     /// The verdict alone.
     Direct,
+}
+
+impl PromptMode {
+    /// The stored and shown name: `critique` or `direct`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PromptMode::Critique => "critique",
+            PromptMode::Direct => "direct",
+        }
+    }
+
+    /// The mode a stored name means; `None` for any other text.
+    pub fn from_name(name: &str) -> Option<PromptMode> {
+        match name {
+            "critique" => Some(PromptMode::Critique),
+            "direct" => Some(PromptMode::Direct),
+            _ => None,
+        }
+    }
 }
 
 /// For pairwise samples: the order in which the two responses are shown.

@@ -77,6 +77,34 @@ impl VerdictRules {
         }
     }
 
+    /// The rules of a verdict a model gave when `template` asked: a rating template's scale.
+    /// What judging and importing a run's outputs check the model's verdicts against.
+    pub fn under_template(task: Task, step_count: usize, template: &crate::Template) -> Self {
+        let mut rules = VerdictRules::new(task, step_count);
+        if template.task == Task::Rating {
+            rules.rating_scale = template.rating_scale();
+        }
+        rules
+    }
+
+    /// The rules of a person's verdict (a label, an adjudication): the shipped template's
+    /// scale, the same in every shell.
+    pub fn for_person(task: Task, step_count: usize) -> Self {
+        match crate::Template::builtin_for(task) {
+            Some(template) => VerdictRules::under_template(task, step_count, &template),
+            None => VerdictRules::new(task, step_count),
+        }
+    }
+
+    /// The rules stored verdicts are read back under: any rating (the run's template decided
+    /// its scale when it was written).
+    pub fn stored(task: Task, step_count: usize) -> Self {
+        VerdictRules {
+            rating_scale: (i32::MIN, i32::MAX),
+            ..VerdictRules::new(task, step_count)
+        }
+    }
+
     /// Every verdict these rules admit, in the order a person scans them: `A`, `B`; `-1`, `0`,
     /// `1`, ...; `correct`, `incorrect`; the rating scale from its low end.
     pub fn admissible(&self) -> Vec<Verdict> {
@@ -288,6 +316,25 @@ impl fmt::Display for Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_person_a_model_and_the_store_read_ratings_on_their_own_scales() {
+        let shipped = crate::Template::builtin_for(Task::Rating).expect("a rating template");
+        let person = VerdictRules::for_person(Task::Rating, 0);
+        assert_eq!(person.rating_scale, shipped.rating_scale());
+        let mut five = shipped.clone();
+        five.rating_scale = Some((1, 5));
+        let model = VerdictRules::under_template(Task::Rating, 0, &five);
+        assert!(Verdict::from_canonical("5", &model).is_ok());
+        assert!(Verdict::from_canonical("6", &model).is_err());
+        // A template of another task says nothing of the scale.
+        let step = crate::Template::builtin_for(Task::StepLevel).expect("a step template");
+        let other = VerdictRules::under_template(Task::Rating, 0, &step);
+        assert_eq!(other.rating_scale, DEFAULT_RATING_SCALE);
+        // Stored verdicts were checked when written: any rating reads back.
+        assert!(Verdict::from_canonical("1000", &VerdictRules::stored(Task::Rating, 0)).is_ok());
+        assert_eq!(VerdictRules::stored(Task::StepLevel, 4).step_count, 4);
+    }
 
     #[test]
     fn the_admissible_verdicts_are_every_one_that_checks_and_no_other() {

@@ -142,12 +142,9 @@ pub fn import_judgments(
         model_kind: "external".into(),
         model_location: Some(file.clone()),
         template: template.clone(),
-        mode: match options.mode {
-            PromptMode::Critique => "critique".into(),
-            PromptMode::Direct => "direct".into(),
-        },
+        mode: options.mode,
         params: serde_json::json!({ "imported_from": file, "fields": options.fields }),
-        status: "running".into(),
+        status: fare_store::RunStatus::Running,
         label: options.label.clone(),
     };
     let mut writer = project
@@ -264,7 +261,7 @@ pub fn import_judgments(
     }
     progress(report.judgments);
     writer
-        .finish("imported")
+        .finish(fare_store::RunStatus::Imported)
         .map_err(|e| ImportError::file(&file, e.to_string()))?;
     Ok(report)
 }
@@ -276,11 +273,7 @@ fn project_sample_rules(
     template: &Template,
 ) -> Result<VerdictRules, String> {
     let (task, step_count) = writer.sample_task(sample_id).map_err(|e| e.to_string())?;
-    let mut rules = VerdictRules::new(task, step_count);
-    if task == Task::Rating && template.task == Task::Rating {
-        rules.rating_scale = template.rating_scale();
-    }
-    Ok(rules)
+    Ok(VerdictRules::under_template(task, step_count, template))
 }
 
 /// The task of the sample the first record names (to pick the shipped template).

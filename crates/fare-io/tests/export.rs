@@ -68,9 +68,9 @@ fn run(project: &mut Project, model: &str, task: Task) -> i64 {
             model_kind: "external".to_owned(),
             model_location: None,
             template: Template::builtin_for(task).unwrap(),
-            mode: "critique".to_owned(),
+            mode: fare_core::PromptMode::Critique,
             params: json!({"temperature": 0.0}),
-            status: "imported".to_owned(),
+            status: fare_store::RunStatus::Imported,
             label: None,
         })
         .unwrap()

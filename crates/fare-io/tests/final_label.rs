@@ -56,9 +56,9 @@ fn fixture(dir: &Path) -> Project {
             model_kind: "local".into(),
             model_location: None,
             template: Template::builtin_for(Task::Pairwise).unwrap(),
-            mode: "critique".into(),
+            mode: fare_core::PromptMode::Critique,
             params: serde_json::json!({}),
-            status: "running".into(),
+            status: fare_store::RunStatus::Running,
             label: None,
         })
         .unwrap();
@@ -86,7 +86,9 @@ fn fixture(dir: &Path) -> Project {
             )
             .unwrap();
     }
-    project.end_run(run, "finished").unwrap();
+    project
+        .end_run(run, fare_store::RunStatus::Finished)
+        .unwrap();
     let mut label = |sample: i64, who: &str, verdict: Verdict| {
         // Labels a millisecond apart, so "the newest label" is one.
         std::thread::sleep(std::time::Duration::from_millis(3));

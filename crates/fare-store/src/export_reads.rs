@@ -33,8 +33,8 @@ pub struct RunRecord {
     pub template_hash: Option<String>,
     /// The template's TOML.
     pub template_body: Option<String>,
-    /// `critique` or `direct`.
-    pub mode: String,
+    /// Critique then verdict, or the verdict alone.
+    pub mode: fare_core::PromptMode,
 }
 
 impl Project {
@@ -115,7 +115,7 @@ impl Project {
 
     /// Run `id`'s model, template and mode; `None` when there is no such run.
     pub fn run_record(&self, id: i64) -> Result<Option<RunRecord>> {
-        Ok(self
+        let found = self
             .conn
             .query_row(
                 "SELECT m.name, t.name || ' v' || t.version, t.content_hash, t.body, r.mode
@@ -123,15 +123,28 @@ impl Project {
                  WHERE r.id = ?1",
                 [id],
                 |row| {
-                    Ok(RunRecord {
-                        model: row.get(0)?,
-                        template_name: row.get(1)?,
-                        template_hash: row.get(2)?,
-                        template_body: row.get(3)?,
-                        mode: row.get(4)?,
-                    })
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, String>(4)?,
+                    ))
                 },
             )
-            .optional()?)
+            .optional()?;
+        let Some((model, template_name, template_hash, template_body, mode)) = found else {
+            return Ok(None);
+        };
+        let mode = fare_core::PromptMode::from_name(&mode).ok_or_else(|| {
+            StoreError::Corrupt(format!("the mode `{mode}` of run {id} is unknown"))
+        })?;
+        Ok(Some(RunRecord {
+            model,
+            template_name,
+            template_hash,
+            template_body,
+            mode,
+        }))
     }
 }

@@ -11,7 +11,7 @@
 //! verdict of those K judgments and how many agreed in `votes`, recounted as each one arrives.
 
 use fare_core::verdict::DEFAULT_RATING_SCALE;
-use fare_core::{Judgment, Outcome, Template, Verdict, VerdictRules, Vote};
+use fare_core::{Judgment, Outcome, PromptMode, Template, Verdict, VerdictRules, Vote};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -30,14 +30,68 @@ pub struct NewRun {
     pub model_location: Option<String>,
     /// The template used.
     pub template: Template,
-    /// `critique` or `direct`.
-    pub mode: String,
+    /// Critique then verdict, or the verdict alone.
+    pub mode: PromptMode,
     /// Sampling parameters and options, as JSON.
     pub params: serde_json::Value,
-    /// `running` for live runs, `imported` for outputs read from a file.
-    pub status: String,
+    /// `Running` for live runs, `Imported` for outputs read from a file.
+    pub status: RunStatus,
     /// A label for people (e.g. "FARE-8B, greedy").
     pub label: Option<String>,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    /// Judging (or stopped by a crash while judging: it is continued by the next judge).
+    Running,
+    /// Every selected sample judged.
+    Finished,
+    /// Stopped by the person.
+    Cancelled,
+    /// Stopped by an error.
+    Failed,
+    /// Outputs read from a file, not judged here.
+    Imported,
+}
+
+impl RunStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Finished => "finished",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Failed => "failed",
+            RunStatus::Imported => "imported",
+        }
+    }
+
+    fn from_stored(name: &str) -> Result<RunStatus> {
+        [
+            RunStatus::Running,
+            RunStatus::Finished,
+            RunStatus::Cancelled,
+            RunStatus::Failed,
+            RunStatus::Imported,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "a run's status `{name}` is not one this build knows"
+            ))
+        })
+    }
+}
+
+/// A stored prompt mode.
+fn mode_from_stored(name: &str) -> Result<PromptMode> {
+    PromptMode::from_name(name).ok_or_else(|| {
+        StoreError::Corrupt(format!("a run's mode `{name}` is not one this build knows"))
+    })
 }
 
 /// A run in the project.
@@ -51,12 +105,12 @@ pub struct RunInfo {
     pub template: Option<String>,
     /// The template's content hash.
     pub template_hash: Option<String>,
-    /// `critique` or `direct`.
-    pub mode: String,
+    /// Critique then verdict, or the verdict alone.
+    pub mode: PromptMode,
     /// Sampling parameters.
     pub params: serde_json::Value,
     /// Its status.
-    pub status: String,
+    pub status: RunStatus,
     /// Its label.
     pub label: Option<String>,
     /// When it started.
@@ -187,7 +241,7 @@ fn insert_run(tx: &Connection, run: &NewRun) -> Result<i64> {
     )?;
     tx.execute(
         "INSERT INTO runs (model_id, template_id, mode, params, status, label, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![model_id, template_id, run.mode, run.params.to_string(), run.status, run.label, now],
+        params![model_id, template_id, run.mode.as_str(), run.params.to_string(), run.status.as_str(), run.label, now],
     )?;
     Ok(tx.last_insert_rowid())
 }
@@ -400,10 +454,10 @@ impl JudgmentWriter<'_> {
     }
 
     /// Marks the run with `status` and commits it with all its judgments.
-    pub fn finish(self, status: &str) -> Result<(i64, u64)> {
+    pub fn finish(self, status: RunStatus) -> Result<(i64, u64)> {
         self.tx.execute(
             "UPDATE runs SET status = ?2, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
-            params![self.run_id, status],
+            params![self.run_id, status.as_str()],
         )?;
         let (run, count) = (self.run_id, self.count);
         self.tx.commit()?;
@@ -480,7 +534,7 @@ impl Project {
     pub fn run_to_continue(
         &self,
         model_name: &str,
-        mode: &str,
+        mode: PromptMode,
         params: &[&serde_json::Value],
     ) -> Result<Option<i64>> {
         let mut found: Option<i64> = None;
@@ -491,7 +545,7 @@ impl Project {
                     "SELECT r.id FROM runs r JOIN models m ON m.id = r.model_id
                      WHERE m.name = ?1 AND r.mode = ?2 AND r.params = ?3 AND r.status != 'imported'
                      ORDER BY r.id DESC LIMIT 1",
-                    params![model_name, mode, p.to_string()],
+                    params![model_name, mode.as_str(), p.to_string()],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -533,17 +587,17 @@ impl Project {
     }
 
     /// Marks a run finished, cancelled or failed.
-    pub fn end_run(&mut self, run_id: i64, status: &str) -> Result<()> {
+    pub fn end_run(&mut self, run_id: i64, status: RunStatus) -> Result<()> {
         self.conn.execute(
             "UPDATE runs SET status = ?2, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
-            params![run_id, status],
+            params![run_id, status.as_str()],
         )?;
         Ok(())
     }
 
-    /// The template a run was made with and its mode (`critique` or `direct`); no template for
-    /// a run imported without one.
-    pub fn run_template(&self, run_id: i64) -> Result<(Option<Template>, String)> {
+    /// The template a run was made with and its mode; no template for a run imported without
+    /// one.
+    pub fn run_template(&self, run_id: i64) -> Result<(Option<Template>, PromptMode)> {
         let body = run_template(&self.conn, run_id)?;
         let mode: String =
             self.conn
@@ -556,7 +610,7 @@ impl Project {
                     .map_err(|e| StoreError::Corrupt(format!("the template of run {run_id}: {e}")))
             })
             .transpose()?;
-        Ok((template, mode))
+        Ok((template, mode_from_stored(&mode)?))
     }
 
     /// Each run's model name, by run id: what a sample view needs of the runs, without
@@ -576,23 +630,30 @@ impl Project {
                     (SELECT count(*) FROM judgments j WHERE j.run_id = r.id), r.tasks
              FROM runs r JOIN models m ON m.id = r.model_id LEFT JOIN templates t ON t.id = r.template_id ORDER BY r.id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            let params: String = r.get(5)?;
-            Ok(RunInfo {
-                id: r.get(0)?,
+        let mut rows = stmt.query([])?;
+        let mut runs = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let corrupt = |what: &str, e: serde_json::Error| {
+                StoreError::Corrupt(format!("the {what} of run {id} are not JSON: {e}"))
+            };
+            runs.push(RunInfo {
+                id,
                 model: r.get(1)?,
                 template: r.get(2)?,
                 template_hash: r.get(3)?,
-                mode: r.get(4)?,
-                params: serde_json::from_str(&params).unwrap_or(serde_json::Value::Null),
-                status: r.get(6)?,
+                mode: mode_from_stored(&r.get::<_, String>(4)?)?,
+                params: serde_json::from_str(&r.get::<_, String>(5)?)
+                    .map_err(|e| corrupt("parameters", e))?,
+                status: RunStatus::from_stored(&r.get::<_, String>(6)?)?,
                 label: r.get(7)?,
                 started_at: r.get(8)?,
                 judgments: r.get(9)?,
-                tasks: serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or_default(),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+                tasks: serde_json::from_str(&r.get::<_, String>(10)?)
+                    .map_err(|e| corrupt("tasks", e))?,
+            });
+        }
+        Ok(runs)
     }
 
     /// Stores one judgment in its own transaction and returns its id. Storing the same

@@ -39,7 +39,9 @@ pub mod scratch;
 pub use adjudication::{HumanVerdict, StoredAdjudication};
 pub use annotations::{ProjectTag, StoredLabel};
 pub use import::{DatasetInfo, ImportWriter, NewDataset};
-pub use judgments::{JudgmentWriter, NewJudgment, NewRun, RunInfo, StoredJudgment, StoredVote};
+pub use judgments::{
+    JudgmentWriter, NewJudgment, NewRun, RunInfo, RunStatus, StoredJudgment, StoredVote,
+};
 pub use merge::{MergeSummary, MergedInput, merge};
 pub use project::Project;
 pub use query::{

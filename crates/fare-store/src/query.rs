@@ -26,10 +26,7 @@ pub(crate) fn rules_of(task: &str, step_count: usize) -> Result<VerdictRules> {
     let task: Task = task
         .parse()
         .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
-    Ok(VerdictRules {
-        rating_scale: (i32::MIN, i32::MAX),
-        ..VerdictRules::new(task, step_count)
-    })
+    Ok(VerdictRules::stored(task, step_count))
 }
 
 /// The task and step count of a sample; `Invalid` when there is no such sample.

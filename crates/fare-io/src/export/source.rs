@@ -318,10 +318,6 @@ fn read_run(project: &Project, id: i64) -> Result<Option<Run>, StoreError> {
         template_name,
         template_hash: run.template_hash,
         template,
-        mode: if mode == "direct" {
-            PromptMode::Direct
-        } else {
-            PromptMode::Critique
-        },
+        mode,
     }))
 }

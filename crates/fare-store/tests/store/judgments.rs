@@ -366,11 +366,13 @@ fn runs_list_their_model_template_and_counts() {
     let r1 = project.begin_run(&pairwise_run).unwrap();
     let j = parsed(B, "x");
     project.add_judgment(r1, &judged(p, &j)).unwrap();
-    project.end_run(r1, "finished").unwrap();
+    project
+        .end_run(r1, fare_store::RunStatus::Finished)
+        .unwrap();
     let mut imported = new_run(Task::StepLevel, "FARE-8B");
     imported.model_kind = "external".into();
-    imported.mode = "direct".into();
-    imported.status = "imported".into();
+    imported.mode = fare_core::PromptMode::Direct;
+    imported.status = fare_store::RunStatus::Imported;
     imported.label = None;
     imported.params = json!({});
     let r2 = project.begin_run(&imported).unwrap();
@@ -389,9 +391,9 @@ fn runs_list_their_model_template_and_counts() {
             pairwise_template.name, pairwise_template.version
         )),
         template_hash: Some(pairwise_template.content_hash()),
-        mode: "critique".into(),
+        mode: fare_core::PromptMode::Critique,
         params: json!({"temperature": 0.0, "max_tokens": 2048}),
-        status: "finished".into(),
+        status: fare_store::RunStatus::Finished,
         label: Some("FARE-8B, greedy".into()),
         started_at: runs[0].started_at.clone(),
         judgments: 1,
@@ -404,9 +406,9 @@ fn runs_list_their_model_template_and_counts() {
             model: "FARE-8B".into(),
             template: Some(format!("{} v{}", step_template.name, step_template.version)),
             template_hash: Some(step_template.content_hash()),
-            mode: "direct".into(),
+            mode: fare_core::PromptMode::Direct,
             params: json!({}),
-            status: "imported".into(),
+            status: fare_store::RunStatus::Imported,
             label: None,
             started_at: runs[1].started_at.clone(),
             judgments: 1,
@@ -414,7 +416,7 @@ fn runs_list_their_model_template_and_counts() {
         },
         RunInfo {
             id: r3,
-            status: "running".into(),
+            status: fare_store::RunStatus::Running,
             judgments: 0,
             tasks: vec![],
             started_at: runs[2].started_at.clone(),

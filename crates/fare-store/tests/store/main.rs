@@ -148,9 +148,9 @@ pub fn new_run(task: Task, model: &str) -> NewRun {
         model_kind: "local".into(),
         model_location: Some(format!("/models/{model}")),
         template: Template::builtin_for(task).expect("shipped template"),
-        mode: "critique".into(),
+        mode: fare_core::PromptMode::Critique,
         params: serde_json::json!({"temperature": 0.0, "max_tokens": 2048}),
-        status: "running".into(),
+        status: fare_store::RunStatus::Running,
         label: Some(format!("{model}, greedy")),
     }
 }

@@ -63,7 +63,9 @@ fn base(dir: &Path) -> PathBuf {
             .add_judgment(run, &judged(id, &parsed(A, "A is right")))
             .unwrap();
     }
-    project.end_run(run, "finished").unwrap();
+    project
+        .end_run(run, fare_store::RunStatus::Finished)
+        .unwrap();
     path
 }
 
@@ -109,7 +111,7 @@ fn three_annotators_files_merge_keeping_every_event_and_merging_again_adds_nothi
         let run = cy.begin_run(&new_run(Task::StepLevel, "fare-20b")).unwrap();
         cy.add_judgment(run, &judged(s2, &parsed(step(0), "step 0 is wrong")))
             .unwrap();
-        cy.end_run(run, "finished").unwrap();
+        cy.end_run(run, fare_store::RunStatus::Finished).unwrap();
     }
     let inputs = vec![ana_path.clone(), ben_path.clone(), cy_path.clone()];
     let before: Vec<_> = inputs.iter().map(|p| std::fs::read(p).unwrap()).collect();

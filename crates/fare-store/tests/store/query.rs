@@ -203,7 +203,9 @@ fn fixture() -> Fixture {
             .add_judgment(old_run, &judged(ids[key], &j))
             .unwrap();
     }
-    project.end_run(old_run, "finished").unwrap();
+    project
+        .end_run(old_run, fare_store::RunStatus::Finished)
+        .unwrap();
 
     let run = project.begin_run(&new_run(Task::Pairwise, "new")).unwrap();
     let add = |project: &mut Project, key: &str, j: fare_core::Judgment| {

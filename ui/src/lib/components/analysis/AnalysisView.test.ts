@@ -22,7 +22,7 @@ const overview: ProjectOverview = {
     { id: 1, name: "pairwise", format: "jsonl", sample_count: 26 },
     { id: 2, name: "step-level", format: "processbench", sample_count: 28 },
   ],
-  runs: [{ id: 1, model: "FARE-8B", mode: "imported", status: "finished", label: null, judgments: 28, tasks: ["step-level"], started_at: "" }],
+  runs: [{ id: 1, model: "FARE-8B", mode: "critique", status: "imported", label: null, judgments: 28, tasks: ["step-level"], started_at: "" }],
   tags: [],
   sources: [],
 };
