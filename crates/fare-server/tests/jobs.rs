@@ -16,7 +16,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fare_app::api::OpenProject;
-use fare_server::{ServeOptions, Token, router, serve};
+use fare_server::{ServeOptions, Token};
+
+mod common;
+use common::{Api, start};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
@@ -25,43 +28,7 @@ fn smollm2() -> Option<PathBuf> {
     fare_testkit::smollm2()
 }
 
-/// Starts the server on a free loopback port; returns its base address.
-fn start(project: OpenProject, options: &ServeOptions) -> String {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = router(project, options, addr);
-    std::thread::spawn(move || runtime.block_on(serve(listener, app)));
-    format!("http://{addr}")
-}
-
-struct Api {
-    base: String,
-    http: Client,
-}
-
 impl Api {
-    /// `POST /api/{command}` with `args` as its body: the status and the JSON answer.
-    fn call(&self, command: &str, args: &Value) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(format!("{}/api/{command}", self.base))
-            .json(args)
-            .send()
-            .unwrap();
-        (response.status(), response.json().unwrap())
-    }
-
-    /// [`Api::call`], which must answer 200: the JSON answer.
-    #[track_caller]
-    fn ok(&self, command: &str, args: &Value) -> Value {
-        let (status, answer) = self.call(command, args);
-        assert_eq!(status, StatusCode::OK, "{command} {args}: {answer}");
-        answer
-    }
-
     /// Polls job `id` until `done` says so (within a minute); returns its last status.
     fn job_until(&self, id: i64, done: impl Fn(&Value) -> bool) -> Value {
         let started = Instant::now();

@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 
 use fare_app::api::OpenProject;
 use fare_io::import::{ImportOptions, import_file};
-use fare_server::{ServeOptions, Token, router, serve};
+use fare_server::{ServeOptions, Token};
+
+mod common;
+use common::{Api, start};
 use fare_store::Project;
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
@@ -31,18 +34,6 @@ fn project(dir: &Path) -> OpenProject {
     let mut project = Project::open_or_create(&dir.join("p.fare")).unwrap();
     import_file(&mut project, &data, &ImportOptions::default(), &mut |_| {}).unwrap();
     OpenProject::new(project, "ana")
-}
-
-/// Starts the server on a free loopback port; returns its base address.
-fn start(project: OpenProject, options: &ServeOptions) -> String {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = router(project, options, addr);
-    std::thread::spawn(move || runtime.block_on(serve(listener, app)));
-    format!("http://{addr}")
 }
 
 /// The token of the tests' servers.
@@ -74,12 +65,6 @@ fn bare_client() -> Client {
         .unwrap()
 }
 
-/// A server of the tests and a client that sends the tests' token.
-struct Api {
-    base: String,
-    http: Client,
-}
-
 impl Api {
     /// Starts a server over `project` with `options` (which carry the tests' token).
     fn start(project: OpenProject, options: &ServeOptions) -> Api {
@@ -87,25 +72,6 @@ impl Api {
             base: start(project, options),
             http: client(),
         }
-    }
-
-    /// `POST /api/{command}` with `args` as its body: the status and the JSON answer.
-    fn call(&self, command: &str, args: &Value) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(format!("{}/api/{command}", self.base))
-            .json(args)
-            .send()
-            .unwrap();
-        (response.status(), response.json().unwrap())
-    }
-
-    /// [`Api::call`], which must answer 200: the JSON answer.
-    #[track_caller]
-    fn ok(&self, command: &str, args: &Value) -> Value {
-        let (status, answer) = self.call(command, args);
-        assert_eq!(status, StatusCode::OK, "{command} {args}: {answer}");
-        answer
     }
 }
 
