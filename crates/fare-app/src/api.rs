@@ -247,24 +247,15 @@ pub struct SampleDetail {
     pub dataset: String,
     /// The data set's id of the sample.
     pub external_id: String,
-    /// The task.
-    pub task: Task,
+    /// The task (`task`) and what the evaluator reads besides the question, as that task has
+    /// it.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub content: SampleContent,
     /// Its source within the data set.
     pub source: Option<String>,
     /// The problem (untrusted markdown with LaTeX).
     pub question: String,
-    /// Step-level: the steps.
-    pub steps: Vec<StepView>,
-    /// Verification and rating: the response.
-    pub response: Option<String>,
-    /// Pairwise: response A (as the data labels it).
-    pub response_a: Option<String>,
-    /// Pairwise: response B.
-    pub response_b: Option<String>,
-    /// Reference-based (and some ratings): the reference answer.
-    pub reference: Option<String>,
-    /// Rating: the rubric.
-    pub rubric: Option<String>,
     /// The data set's ground truth, canonical.
     pub gold: Option<String>,
     /// Every verdict a person can give this sample, canonical, in order.
@@ -279,6 +270,110 @@ pub struct SampleDetail {
     pub label: LabelView,
     /// Other annotators' labels.
     pub other_labels: Vec<LabelView>,
+}
+
+/// A sample's task with its own fields, tagged by `task` (all texts untrusted markdown with
+/// LaTeX): the view can only ask for what the sample has.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "task", rename_all = "kebab-case")]
+pub enum SampleContent {
+    /// Two responses, as the data labels them.
+    Pairwise {
+        /// Response A.
+        response_a: String,
+        /// Response B.
+        response_b: String,
+    },
+    /// A solution in steps, numbered from 0 as the evaluator sees them.
+    StepLevel {
+        /// The steps.
+        steps: Vec<StepView>,
+    },
+    /// One response to verify without a reference.
+    ReferenceFree {
+        /// The response.
+        response: String,
+    },
+    /// One response to verify against a reference answer.
+    ReferenceBased {
+        /// The response.
+        response: String,
+        /// The reference answer.
+        reference: String,
+    },
+    /// One response to rate.
+    Rating {
+        /// The response.
+        response: String,
+        /// The rubric, when the data has one.
+        rubric: Option<String>,
+        /// A reference answer, when the data has one.
+        reference: Option<String>,
+    },
+}
+
+impl SampleContent {
+    /// The task.
+    pub fn task(&self) -> Task {
+        match self {
+            SampleContent::Pairwise { .. } => Task::Pairwise,
+            SampleContent::StepLevel { .. } => Task::StepLevel,
+            SampleContent::ReferenceFree { .. } => Task::ReferenceFree,
+            SampleContent::ReferenceBased { .. } => Task::ReferenceBased,
+            SampleContent::Rating { .. } => Task::Rating,
+        }
+    }
+
+    /// The steps of a step-level sample; none for the other tasks.
+    pub fn steps(&self) -> &[StepView] {
+        match self {
+            SampleContent::StepLevel { steps } => steps,
+            _ => &[],
+        }
+    }
+
+    /// The view of a stored sample's content, with the data set's step ratings.
+    fn of(content: &fare_core::Content, step_ratings: &[Option<i8>]) -> SampleContent {
+        match content.clone() {
+            fare_core::Content::Pairwise {
+                response_a,
+                response_b,
+            } => SampleContent::Pairwise {
+                response_a,
+                response_b,
+            },
+            fare_core::Content::StepLevel { steps } => SampleContent::StepLevel {
+                steps: steps
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, text)| StepView {
+                        index: u32::try_from(i).unwrap_or(u32::MAX),
+                        text,
+                        gold_rating: step_ratings.get(i).copied().flatten(),
+                    })
+                    .collect(),
+            },
+            fare_core::Content::ReferenceFree { response } => {
+                SampleContent::ReferenceFree { response }
+            }
+            fare_core::Content::ReferenceBased {
+                response,
+                reference,
+            } => SampleContent::ReferenceBased {
+                response,
+                reference,
+            },
+            fare_core::Content::Rating {
+                response,
+                rubric,
+                reference,
+            } => SampleContent::Rating {
+                response,
+                rubric,
+                reference,
+            },
+        }
+    }
 }
 
 /// The FARE prompt an evaluator saw (or would see) for a sample: what an annotator checks when
@@ -457,19 +552,15 @@ pub(crate) fn rules_for(task: Task, step_count: usize) -> VerdictRules {
 }
 
 fn judgment_view(j: &StoredJudgment, models: &[(i64, String)]) -> JudgmentView {
-    let verdict_probs = j.verdict_probs.as_ref().and_then(|v| {
-        let probs = v.get("probs")?.as_object()?;
-        Some(
-            probs
-                .iter()
-                .filter_map(|(verdict, p)| {
-                    Some(VerdictChance {
-                        verdict: verdict.clone(),
-                        p: p.as_f64()?,
-                    })
-                })
-                .collect(),
-        )
+    let verdict_probs = j.verdict_probs.as_ref().map(|recorded| {
+        recorded
+            .probs
+            .iter()
+            .map(|(verdict, p)| VerdictChance {
+                verdict: verdict.clone(),
+                p: *p,
+            })
+            .collect()
     });
     let (state, reason) = match &j.judgment.outcome {
         fare_core::Outcome::Unparseable { reason } => ("unparseable", Some(reason.clone())),
@@ -493,11 +584,7 @@ fn judgment_view(j: &StoredJudgment, models: &[(i64, String)]) -> JudgmentView {
         verdict: j.judgment.verdict().map(Verdict::canonical),
         agrees_with_gold: j.agrees_with_gold,
         verdict_probs,
-        verdict_probs_forced: j
-            .verdict_probs
-            .as_ref()
-            .and_then(|v| v.get("forced")?.as_bool())
-            .unwrap_or(false),
+        verdict_probs_forced: j.verdict_probs.as_ref().is_some_and(|p| p.forced),
         output_tokens: j.output_tokens,
         latency_ms: j.latency_ms,
     }
@@ -724,67 +811,13 @@ impl OpenProject {
             .filter(|l| l.annotator != self.annotator)
             .map(LabelView::from_stored)
             .collect();
-        let steps = sample
-            .content
-            .steps()
-            .iter()
-            .enumerate()
-            .map(|(i, text)| StepView {
-                index: u32::try_from(i).unwrap_or(u32::MAX),
-                text: text.clone(),
-                gold_rating: stored.step_ratings.get(i).copied().flatten(),
-            })
-            .collect();
-        let (response, response_a, response_b, reference, rubric) = match &sample.content {
-            fare_core::Content::Pairwise {
-                response_a,
-                response_b,
-            } => (
-                None,
-                Some(response_a.clone()),
-                Some(response_b.clone()),
-                None,
-                None,
-            ),
-            fare_core::Content::StepLevel { .. } => (None, None, None, None, None),
-            fare_core::Content::ReferenceFree { response } => {
-                (Some(response.clone()), None, None, None, None)
-            }
-            fare_core::Content::ReferenceBased {
-                response,
-                reference,
-            } => (
-                Some(response.clone()),
-                None,
-                None,
-                Some(reference.clone()),
-                None,
-            ),
-            fare_core::Content::Rating {
-                response,
-                rubric,
-                reference,
-            } => (
-                Some(response.clone()),
-                None,
-                None,
-                reference.clone(),
-                rubric.clone(),
-            ),
-        };
         Ok(SampleDetail {
             id,
             dataset: stored.dataset.clone(),
             external_id: sample.external_id.clone(),
-            task,
+            content: SampleContent::of(&sample.content, &stored.step_ratings),
             source: sample.source.clone(),
             question: sample.question.clone(),
-            steps,
-            response,
-            response_a,
-            response_b,
-            reference,
-            rubric,
             gold: sample.gold.map(Verdict::canonical),
             admissible: rules
                 .admissible()

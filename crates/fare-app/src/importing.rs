@@ -1172,7 +1172,7 @@ mod tests {
             .id;
         let sample = project.sample(first, None).unwrap();
         assert_eq!(
-            (sample.task, sample.gold.as_deref()),
+            (sample.content.task(), sample.gold.as_deref()),
             (Task::ReferenceFree, Some("correct"))
         );
     }

@@ -482,12 +482,10 @@ fn feed_and_store(
             stopping = true;
             continue;
         };
+        // Stored in the data's labels, like the verdict.
         let probs = out.verdict_probs.as_ref().map(|p| {
-            // Stored in the data's labels, like the verdict; `forced` when the output had no
-            // verdict line and one was appended to read the distribution.
-            let mut json = if item.swapped { p.swapped() } else { p.clone() }.to_json();
-            json["forced"] = serde_json::Value::Bool(out.verdict_probs_forced);
-            json
+            let in_data_labels = if item.swapped { p.swapped() } else { p.clone() };
+            fare_core::RecordedProbs::new(&in_data_labels, out.verdict_probs_forced)
         });
         project.add_judgment(
             run_id,

@@ -11,11 +11,10 @@
 
 use std::path::{Path, PathBuf};
 
-use candle_core::DType;
 use candle_core::quantized::gguf_file;
 use fare_engine::EngineError;
-use fare_engine::device::{self, DeviceChoice};
-use fare_engine::discover::{self, FoundModel};
+use fare_engine::device::{self, DeviceChoice, WeightDtype};
+use fare_engine::discover::{self, FoundModel, WeightsFormat};
 use fare_engine::evaluator::Evaluator;
 use fare_engine::gpt_oss::{self, ExpertWeights};
 use fare_engine::model::LoadOptions;
@@ -29,11 +28,13 @@ pub const CACHE_TOKENS: u64 = 4096;
 /// The memory a model would take loaded as one type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct MemoryEstimate {
-    /// The type: `f32`, `bf16`, `f16`, or a GGUF file's own (`Q8_0`, `Q4_K` …), which it keeps.
+    /// The type as shown: `f32`, `bf16`, `f16`, or a GGUF file's own (`Q8_0`, `Q4_K` …).
     pub dtype: String,
-    /// How a gpt-oss model's experts are kept (`dequantized`, `q8_0`, `q4_0`); none for models
-    /// without experts.
-    pub experts: Option<String>,
+    /// The dtype a load request names for this estimate; none for a GGUF file, which keeps
+    /// its own types.
+    pub load_as: Option<WeightDtype>,
+    /// How a gpt-oss model's experts are kept; none for models without experts.
+    pub experts: Option<ExpertWeights>,
     /// The weights, in bytes.
     pub weights_bytes: u64,
     /// The attention cache for [`CACHE_TOKENS`] tokens, in bytes (0 when the shape is unknown).
@@ -49,8 +50,8 @@ pub struct ModelView {
     pub name: String,
     /// The folder or file (what a load request names).
     pub path: String,
-    /// `safetensors` or `gguf`.
-    pub format: String,
+    /// Safetensors or GGUF.
+    pub format: WeightsFormat,
     /// The architecture the files declare.
     pub architecture: Option<String>,
     /// The weights' type on disk (`bfloat16`, `Q8_0` …).
@@ -83,7 +84,7 @@ pub struct ModelList {
     pub models: Vec<ModelView>,
     /// The devices this build can run a model on: `cpu`, and `cuda` or `metal` in builds with
     /// that feature.
-    pub devices: Vec<String>,
+    pub devices: Vec<DeviceChoice>,
     /// The first CUDA GPU's memory, free and in all, when this is a CUDA build on a machine with
     /// one (what the panel sets each estimate against before loading).
     pub gpu_memory: Option<GpuMemory>,
@@ -112,11 +113,8 @@ pub fn model_folders(project: &Path, configured: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// The devices this build can run a model on.
-pub fn devices() -> Vec<String> {
+pub fn devices() -> Vec<DeviceChoice> {
     DeviceChoice::compiled()
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
 }
 
 /// The first CUDA GPU's memory, when this build and machine have one.
@@ -129,20 +127,15 @@ pub fn gpu_memory() -> Option<GpuMemory> {
 
 /// The memory the model at `path` takes loaded as `dtype` (a safetensors model; a GGUF file
 /// keeps its own types) with `experts` (a gpt-oss model), when it can be estimated.
-pub fn estimated_bytes(path: &Path, dtype: DType, experts: ExpertWeights) -> Option<u64> {
+pub fn estimated_bytes(path: &Path, dtype: WeightDtype, experts: ExpertWeights) -> Option<u64> {
     let found = discover::describe_path(path)?;
     let estimates = memory_estimates(&found);
-    if found.format == "gguf" {
+    if found.format == WeightsFormat::Gguf {
         return estimates.first().map(|e| e.total_bytes);
     }
     estimates
         .iter()
-        .find(|e| {
-            e.dtype == dtype.as_str()
-                && e.experts
-                    .as_deref()
-                    .is_none_or(|name| name == experts.name())
-        })
+        .find(|e| e.load_as == Some(dtype) && e.experts.is_none_or(|e| e == experts))
         .map(|e| e.total_bytes)
 }
 
@@ -152,7 +145,7 @@ pub fn estimated_bytes(path: &Path, dtype: DType, experts: ExpertWeights) -> Opt
 pub fn load_evaluator(
     path: &Path,
     device: DeviceChoice,
-    dtype: Option<DType>,
+    dtype: Option<WeightDtype>,
     experts: ExpertWeights,
 ) -> Result<Evaluator, EngineError> {
     let opened = device.open()?;
@@ -164,7 +157,7 @@ pub fn load_evaluator(
                 || path.display().to_string(),
                 |n| n.to_string_lossy().into_owned()
             ),
-            dtype.as_str(),
+            dtype.name(),
             if discover::describe_path(path)
                 .is_some_and(|f| f.architecture.as_deref() == Some("gpt_oss"))
             {
@@ -175,7 +168,14 @@ pub fn load_evaluator(
         );
         device::check_fits(&opened, needed, &what)?;
     }
-    Evaluator::load_with(path, &opened, LoadOptions { dtype, experts })
+    Evaluator::load_with(
+        path,
+        &opened,
+        LoadOptions {
+            dtype: dtype.dtype(),
+            experts,
+        },
+    )
 }
 
 /// Every model in `folders` and the user's Hugging Face cache.
@@ -205,7 +205,7 @@ fn model_view(found: &FoundModel) -> ModelView {
     ModelView {
         name: found.name.clone(),
         path: found.path.display().to_string(),
-        format: found.format.clone(),
+        format: found.format,
         architecture: found.architecture.clone(),
         dtype: found.dtype.clone(),
         size_bytes: found.size,
@@ -230,12 +230,9 @@ impl CacheShape {
     }
 }
 
-/// The types a safetensors model can be loaded as, the CPU's default first.
-const SAFETENSORS_DTYPES: [(&str, u64); 3] = [("f32", 4), ("bf16", 2), ("f16", 2)];
-
 /// The memory the model takes loaded as each type it can be loaded as.
 pub fn memory_estimates(found: &FoundModel) -> Vec<MemoryEstimate> {
-    if found.format == "gguf" {
+    if found.format == WeightsFormat::Gguf {
         let content = std::fs::File::open(&found.path)
             .ok()
             .and_then(|mut f| gguf_file::Content::read(&mut f).ok());
@@ -267,6 +264,7 @@ pub fn memory_estimates(found: &FoundModel) -> Vec<MemoryEstimate> {
                 .dtype
                 .clone()
                 .unwrap_or_else(|| "as stored".to_owned()),
+            load_as: None,
             experts: None,
             weights_bytes: weights,
             cache_bytes: cache,
@@ -291,13 +289,15 @@ pub fn memory_estimates(found: &FoundModel) -> Vec<MemoryEstimate> {
         });
     let parameters = on_disk / stored_bytes;
     let shape = config_cache_shape(&found.path);
-    SAFETENSORS_DTYPES
-        .iter()
-        .map(|&(dtype, bytes)| {
+    WeightDtype::ALL
+        .into_iter()
+        .map(|dtype| {
+            let bytes = dtype.dtype().size_in_bytes() as u64;
             let weights = parameters * bytes;
             let cache = shape.map_or(0, |s| s.bytes(CACHE_TOKENS, bytes));
             MemoryEstimate {
-                dtype: dtype.to_owned(),
+                dtype: dtype.name().to_owned(),
+                load_as: Some(dtype),
                 experts: None,
                 weights_bytes: weights,
                 cache_bytes: cache,
@@ -318,13 +318,14 @@ fn gpt_oss_config(dir: &Path) -> Option<gpt_oss::Config> {
 /// window only.
 fn gpt_oss_estimates(config: &gpt_oss::Config) -> Vec<MemoryEstimate> {
     let mut estimates = Vec::new();
-    for dtype in [DType::F32, DType::BF16, DType::F16] {
+    for dtype in WeightDtype::ALL {
         for experts in ExpertWeights::ALL {
-            let weights = config.memory_bytes(dtype, experts);
-            let cache = config.cache_bytes(CACHE_TOKENS, dtype);
+            let weights = config.memory_bytes(dtype.dtype(), experts);
+            let cache = config.cache_bytes(CACHE_TOKENS, dtype.dtype());
             estimates.push(MemoryEstimate {
-                dtype: dtype.as_str().to_owned(),
-                experts: Some(experts.name().to_owned()),
+                dtype: dtype.name().to_owned(),
+                load_as: Some(dtype),
+                experts: Some(experts),
                 weights_bytes: weights,
                 cache_bytes: cache,
                 total_bytes: weights + cache,
@@ -398,7 +399,7 @@ mod tests {
 
     #[test]
     fn the_cpu_is_always_a_device() {
-        assert_eq!(devices()[0], "cpu");
+        assert_eq!(devices()[0], DeviceChoice::Cpu);
     }
 
     #[test]
@@ -453,12 +454,12 @@ mod tests {
         let gb = |dtype: &str, experts: &str| {
             let e = estimates
                 .iter()
-                .find(|e| e.dtype == dtype && e.experts.as_deref() == Some(experts))
+                .find(|e| e.dtype == dtype && e.experts.map(ExpertWeights::name) == Some(experts))
                 .unwrap();
             e.weights_bytes as f64 / 1e9
         };
         assert_eq!(estimates.len(), 9);
-        assert_eq!(estimates[0].experts.as_deref(), Some("dequantized"));
+        assert_eq!(estimates[0].experts, Some(ExpertWeights::Dequantized));
         // The figures the issue names: about 42, 24 and 14 GB with bf16 around the experts.
         assert!(
             (41.0..43.0).contains(&gb("bf16", "dequantized")),

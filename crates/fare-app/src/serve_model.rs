@@ -7,7 +7,8 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use fare_engine::device::DeviceChoice;
+use fare_engine::device::{DeviceChoice, WeightDtype};
+use fare_engine::gpt_oss::ExpertWeights;
 
 /// Why the model could not be served.
 #[derive(Debug, thiserror::Error)]
@@ -38,12 +39,12 @@ pub struct ServeModel {
     pub addr: SocketAddr,
     /// The model's name for clients (default: the folder or file name).
     pub name: Option<String>,
-    /// `cpu`, `cuda`, `cuda:N` or `metal`.
-    pub device: String,
-    /// `f32`, `bf16` or `f16` for safetensors (default: f32 on the CPU, bf16 on a GPU).
-    pub dtype: Option<String>,
-    /// How a gpt-oss model keeps its experts: `dequantized` (default), `q8_0` or `q4_0`.
-    pub experts: Option<String>,
+    /// The device.
+    pub device: DeviceChoice,
+    /// A safetensors model's dtype (default: f32 on the CPU, bf16 on a GPU).
+    pub dtype: Option<WeightDtype>,
+    /// How a gpt-oss model keeps its experts (default: dequantised).
+    pub experts: Option<ExpertWeights>,
     /// End when standard input closes (the parent that started the worker went away).
     pub exit_with_stdin: bool,
     /// The key every `/v1/` request must carry; `None`: read [`API_KEY_VAR`], and without it
@@ -65,7 +66,7 @@ impl ServeModel {
             model: PathBuf::new(),
             addr: SocketAddr::from(([127, 0, 0, 1], 8000)),
             name: None,
-            device: "cpu".to_owned(),
+            device: DeviceChoice::Cpu,
             dtype: None,
             experts: None,
             exit_with_stdin: false,
@@ -86,9 +87,26 @@ impl ServeModel {
                     })?;
                 }
                 "--name" => serve.name = Some(value("--name")?),
-                "--device" => serve.device = value("--device")?,
-                "--dtype" => serve.dtype = Some(value("--dtype")?),
-                "--experts" => serve.experts = Some(value("--experts")?),
+                "--device" => {
+                    serve.device =
+                        value("--device")?
+                            .parse()
+                            .map_err(|e: fare_engine::EngineError| {
+                                ServeModelError::Device(e.to_string())
+                            })?;
+                }
+                "--dtype" => {
+                    serve.dtype = Some(value("--dtype")?.parse().map_err(
+                        |e: fare_engine::EngineError| ServeModelError::Device(e.to_string()),
+                    )?);
+                }
+                "--experts" => {
+                    serve.experts = Some(
+                        value("--experts")?
+                            .parse()
+                            .map_err(|e: fare_engine::EngineError| bad(e.to_string()))?,
+                    );
+                }
                 "--exit-with-stdin" => serve.exit_with_stdin = true,
                 flag if flag.starts_with("--") => {
                     return Err(bad(format!("unknown option {flag}")));
@@ -108,16 +126,6 @@ impl ServeModel {
                 .file_stem()
                 .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
         });
-        let device: DeviceChoice = self
-            .device
-            .parse()
-            .map_err(|e: fare_engine::EngineError| ServeModelError::Device(e.to_string()))?;
-        let dtype = self
-            .dtype
-            .as_deref()
-            .map(fare_engine::device::parse_dtype)
-            .transpose()
-            .map_err(|e| ServeModelError::Device(e.to_string()))?;
         if self.exit_with_stdin {
             std::thread::spawn(|| {
                 // Read until end of file: the parent closed the pipe or went away.
@@ -125,17 +133,12 @@ impl ServeModel {
                 std::process::exit(0);
             });
         }
-        let experts = match self.experts.as_deref() {
-            None => fare_engine::gpt_oss::ExpertWeights::default(),
-            Some(name) => {
-                fare_engine::gpt_oss::ExpertWeights::from_name(name).ok_or_else(|| {
-                    ServeModelError::Arguments(format!(
-                        "serve-model: unknown expert format `{name}` (dequantized, q8_0, q4_0)"
-                    ))
-                })?
-            }
-        };
-        let evaluator = crate::models::load_evaluator(&self.model, device, dtype, experts)?;
+        let evaluator = crate::models::load_evaluator(
+            &self.model,
+            self.device,
+            self.dtype,
+            self.experts.unwrap_or_default(),
+        )?;
         let mut options = fare_endpoint::ServeOptions::new(&name);
         options.addr = self.addr;
         options.api_key = self
@@ -181,6 +184,16 @@ mod tests {
         assert_eq!(s.addr.port(), 0);
         assert_eq!(s.name.as_deref(), Some("m"));
         assert!(s.exit_with_stdin && s.dtype.is_none());
+        let s = ServeModel::from_args(&args("m --device cuda:1 --dtype bf16 --experts q8_0"))
+            .expect("reads");
+        assert_eq!(
+            (s.device, s.dtype, s.experts),
+            (
+                DeviceChoice::Cuda(1),
+                Some(WeightDtype::Bf16),
+                Some(ExpertWeights::Q8_0)
+            )
+        );
     }
 
     #[test]
@@ -191,6 +204,12 @@ mod tests {
             ("m --addr nowhere", "not an address"),
             ("m --port 3", "unknown option --port"),
             ("a b", "one model only"),
+            ("m --device tpu", "unknown device `tpu`"),
+            ("m --dtype int8", "unknown dtype `int8` (f32, bf16, f16)"),
+            (
+                "m --experts mxfp4",
+                "unknown expert format `mxfp4` (dequantized, q8_0, q4_0)",
+            ),
         ] {
             let e = ServeModel::from_args(&args(given)).expect_err(given);
             assert!(e.to_string().contains(says), "{given}: {e}");

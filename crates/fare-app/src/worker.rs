@@ -35,6 +35,9 @@ use std::time::{Duration, Instant};
 
 pub use fare_endpoint::outbound::ConfiguredEndpoints;
 use fare_endpoint::{EndpointConfig, EndpointJudge, RetryPolicy};
+use fare_engine::device::{DeviceChoice, WeightDtype};
+use fare_engine::discover::WeightsFormat;
+use fare_engine::gpt_oss::ExpertWeights;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -69,20 +72,20 @@ pub enum LoadRequest {
     Local {
         /// Its path, as the model list gives it.
         path: String,
-        /// `cpu` (default), `cuda` or `metal`.
+        /// The device (default: the CPU).
         #[serde(default)]
         #[ts(optional)]
-        device: Option<String>,
-        /// A safetensors model's type: `f32` (the CPU's default), `bf16` (a GPU's) or `f16`.
-        /// A GGUF file keeps its own.
+        device: Option<DeviceChoice>,
+        /// A safetensors model's dtype (default: f32 on the CPU, bf16 on a GPU). A GGUF file
+        /// keeps its own.
         #[serde(default)]
         #[ts(optional)]
-        dtype: Option<String>,
-        /// How a gpt-oss model keeps its experts: `dequantized` (default), `q8_0` or `q4_0`
-        /// (the model list's memory estimates name each). Other models refuse it.
+        dtype: Option<WeightDtype>,
+        /// How a gpt-oss model keeps its experts (default: dequantised; the model list's memory
+        /// estimates name each). Other models refuse it.
         #[serde(default)]
         #[ts(optional)]
-        experts: Option<String>,
+        experts: Option<ExpertWeights>,
     },
     /// An OpenAI-compatible server someone else runs.
     Endpoint {
@@ -91,6 +94,16 @@ pub enum LoadRequest {
         /// The model name it serves (also the run's model name in the project).
         model: String,
     },
+}
+
+/// What answers the judging requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkerKind {
+    /// A worker process this app started on a local model.
+    Local,
+    /// An OpenAI-compatible server someone else runs.
+    Endpoint,
 }
 
 /// Where the worker stands.
@@ -116,10 +129,10 @@ pub struct WorkerView {
     pub model: Option<String>,
     /// Its path, or the endpoint's URL.
     pub location: Option<String>,
-    /// `local` (a worker process) or `endpoint`.
-    pub kind: Option<String>,
+    /// A local model's worker process, or an endpoint.
+    pub kind: Option<WorkerKind>,
     /// The device a local model runs on.
-    pub device: Option<String>,
+    pub device: Option<DeviceChoice>,
     /// The type a safetensors model was loaded as, or a GGUF file's own.
     pub dtype: Option<String>,
     /// The address it answers at (`http://127.0.0.1:PORT/v1` for a local model).
@@ -174,7 +187,7 @@ struct Loaded {
     name: String,
     location: String,
     local: bool,
-    device: Option<String>,
+    device: Option<DeviceChoice>,
     dtype: Option<String>,
     /// The key the worker process requires (a fresh one each load), or the user's API key for
     /// a configured endpoint; `None`: no key is sent.
@@ -355,8 +368,14 @@ impl Worker {
             state: slot.state,
             model: loaded.map(|l| l.name.clone()),
             location: loaded.map(|l| l.location.clone()),
-            kind: loaded.map(|l| if l.local { "local" } else { "endpoint" }.to_owned()),
-            device: loaded.and_then(|l| l.device.clone()),
+            kind: loaded.map(|l| {
+                if l.local {
+                    WorkerKind::Local
+                } else {
+                    WorkerKind::Endpoint
+                }
+            }),
+            device: loaded.and_then(|l| l.device),
             dtype: loaded.and_then(|l| l.dtype.clone()),
             url: slot.url.clone(),
             pid: slot.child.as_ref().map(Child::id),
@@ -383,13 +402,7 @@ impl Worker {
                 device,
                 dtype,
                 experts,
-            } => self.load_local(
-                path,
-                device.as_deref(),
-                dtype.as_deref(),
-                experts.as_deref(),
-                folders,
-            )?,
+            } => self.load_local(path, *device, *dtype, *experts, folders)?,
             LoadRequest::Endpoint { url, model } => self.load_endpoint(url, model)?,
         }
         Ok(self.view())
@@ -398,9 +411,9 @@ impl Worker {
     fn load_local(
         &self,
         path: &str,
-        device: Option<&str>,
-        dtype: Option<&str>,
-        experts: Option<&str>,
+        device: Option<DeviceChoice>,
+        dtype: Option<WeightDtype>,
+        experts: Option<ExpertWeights>,
         folders: &[PathBuf],
     ) -> Result<(), ModelError> {
         let command = self.command.as_ref().ok_or_else(|| {
@@ -424,39 +437,21 @@ impl Worker {
                 found.name
             )));
         }
-        let device = device.unwrap_or("cpu");
-        let devices = models::devices();
-        if !devices.iter().any(|d| d == device) {
+        let device = device.unwrap_or(DeviceChoice::Cpu);
+        if !device.is_compiled() {
             return Err(ModelError::Invalid(format!(
                 "this build cannot run models on `{device}` (it can on {})",
-                devices.join(", ")
+                DeviceChoice::compiled_list()
             )));
         }
-        let dtype = match dtype {
-            _ if found.format == "gguf" => None,
-            None => None,
-            Some(d @ ("f32" | "bf16" | "f16")) => Some(d),
-            Some(other) => {
-                return Err(ModelError::Invalid(format!(
-                    "unknown type `{other}` (f32, bf16, f16)"
-                )));
-            }
-        };
-        let experts = match experts {
-            None => None,
-            Some(_) if found.architecture.as_deref() != Some("gpt_oss") => {
-                return Err(ModelError::Invalid(format!(
-                    "{} has no experts: the expert format applies to gpt-oss models only",
-                    found.name
-                )));
-            }
-            Some(e) if fare_engine::gpt_oss::ExpertWeights::from_name(e).is_some() => Some(e),
-            Some(other) => {
-                return Err(ModelError::Invalid(format!(
-                    "unknown expert format `{other}` (dequantized, q8_0, q4_0)"
-                )));
-            }
-        };
+        let gguf = found.format == WeightsFormat::Gguf;
+        let dtype = dtype.filter(|_| !gguf);
+        if experts.is_some() && found.architecture.as_deref() != Some("gpt_oss") {
+            return Err(ModelError::Invalid(format!(
+                "{} has no experts: the expert format applies to gpt-oss models only",
+                found.name
+            )));
+        }
         self.unload();
         // Other users of the machine reach loopback too: the worker answers only its key,
         // given in the environment (a command line is readable by every user).
@@ -467,13 +462,13 @@ impl Worker {
             .args(&command.args_prefix)
             .arg(&found.path)
             .args(["--addr", "127.0.0.1:0", "--name", &found.name])
-            .args(["--device", device, "--exit-with-stdin"])
+            .args(["--device", &device.to_string(), "--exit-with-stdin"])
             .env(crate::serve_model::API_KEY_VAR, &key);
         if let Some(dtype) = dtype {
-            process.args(["--dtype", dtype]);
+            process.args(["--dtype", dtype.name()]);
         }
         if let Some(experts) = experts {
-            process.args(["--experts", experts]);
+            process.args(["--experts", experts.name()]);
         }
         let mut child = process
             .stdin(Stdio::piped())
@@ -494,15 +489,15 @@ impl Worker {
                 location: found.path.display().to_string(),
                 local: true,
                 key: Some(Key(key)),
-                device: Some(device.to_owned()),
-                dtype: if found.format == "gguf" {
+                device: Some(device),
+                dtype: if gguf {
                     found.dtype.clone()
                 } else {
                     // serve-model's defaults.
-                    let dtype = dtype.unwrap_or(if device == "cpu" { "f32" } else { "bf16" });
+                    let dtype = dtype.unwrap_or(device.default_dtype());
                     Some(match experts {
                         Some(experts) => format!("{dtype}, experts {experts}"),
-                        None => dtype.to_owned(),
+                        None => dtype.to_string(),
                     })
                 },
             });

@@ -65,7 +65,7 @@ fn project(dir: &Path) -> (OpenProject, Vec<i64>) {
                     prompt_tokens: None,
                     output_tokens: Some(9),
                     latency_ms: None,
-                    verdict_probs: Some(serde_json::json!({"probs": {"-1": 0.1, "0": 0.1, "1": 0.3, "2": 0.5}, "mass": 0.9})),
+                    verdict_probs: Some(fare_core::RecordedProbs::from_json(&serde_json::json!({"probs": {"-1": 0.1, "0": 0.1, "1": 0.3, "2": 0.5}, "mass": 0.9})).unwrap()),
                 },
             )
             .unwrap();
@@ -78,11 +78,25 @@ fn the_sample_view_has_the_trace_the_verdict_and_what_a_person_may_answer() {
     let dir = tempfile::tempdir().unwrap();
     let (open, ids) = project(dir.path());
     let detail = open.sample(ids[0], None).unwrap();
-    assert_eq!(detail.task, Task::StepLevel);
+    assert_eq!(detail.content.task(), Task::StepLevel);
     assert_eq!(detail.question, "What is $2 \\cdot 3 + 1$?");
-    assert_eq!(detail.steps.len(), 3);
-    assert_eq!(detail.steps[1].index, 1);
-    assert_eq!(detail.steps[1].text, "$6 + 1 = 8$.");
+    assert_eq!(detail.content.steps().len(), 3);
+    assert_eq!(detail.content.steps()[1].index, 1);
+    assert_eq!(detail.content.steps()[1].text, "$6 + 1 = 8$.");
+    // The content crosses to the UI as a union tagged by the task: a step-level sample has
+    // steps and none of the other tasks' fields.
+    let json = serde_json::to_value(&detail).unwrap();
+    assert_eq!(json["task"], "step-level");
+    assert_eq!(json["steps"][1]["text"], "$6 + 1 = 8$.");
+    for absent in [
+        "response",
+        "response_a",
+        "response_b",
+        "reference",
+        "rubric",
+    ] {
+        assert!(json.get(absent).is_none(), "{absent} in {json}");
+    }
     assert_eq!(detail.gold.as_deref(), Some("1"));
     assert_eq!(detail.admissible, ["-1", "0", "1", "2"]);
     assert_eq!(detail.judgments.len(), 1);

@@ -37,7 +37,10 @@ fn every_task_has_enough_samples_each_judged_in_the_shown_run() {
     let dir = tempfile::tempdir().unwrap();
     let (api, samples) = demo_samples(dir.path());
     for task in Task::ALL {
-        let of_task: Vec<_> = samples.iter().filter(|s| s.task == task).collect();
+        let of_task: Vec<_> = samples
+            .iter()
+            .filter(|s| s.content.task() == task)
+            .collect();
         assert!(of_task.len() >= 24, "{task}: {} samples", of_task.len());
         for sample in of_task {
             let shown = sample
@@ -69,7 +72,7 @@ fn step_level_judgments_carry_probabilities_that_sum_to_one() {
     let (api, samples) = demo_samples(dir.path());
     let step_level: Vec<_> = samples
         .iter()
-        .filter(|s| s.task == Task::StepLevel)
+        .filter(|s| s.content.task() == Task::StepLevel)
         .collect();
     let mut with_probs = 0;
     for sample in &step_level {
@@ -106,8 +109,8 @@ fn step_level_judgments_carry_probabilities_that_sum_to_one() {
     // The stored form keeps the mass the model gave the admissible verdicts, below 1.
     for sample in &step_level {
         for stored in api.project().judgments_of(sample.id).unwrap() {
-            if let Some(value) = stored.verdict_probs {
-                let mass = value["mass"].as_f64().unwrap();
+            if let Some(recorded) = stored.verdict_probs {
+                let mass = recorded.mass.unwrap();
                 assert!(
                     mass > 0.0 && mass < 1.0,
                     "{}: mass {mass}",
@@ -141,7 +144,7 @@ fn the_demo_shows_votes_failures_swaps_and_broken_latex() {
     // Pairs judged in both orders, some changing their pick when the order changes.
     let pairs: Vec<_> = samples
         .iter()
-        .filter(|s| s.task == Task::Pairwise)
+        .filter(|s| s.content.task() == Task::Pairwise)
         .collect();
     let picks = |s: &SampleDetail, swapped: bool| {
         s.judgments
@@ -165,10 +168,10 @@ fn the_demo_shows_votes_failures_swaps_and_broken_latex() {
         .iter()
         .find(|s| s.external_id == "demo-step-11")
         .unwrap();
-    assert!(broken.steps[0].text.contains("\\frac{2{6}"));
+    assert!(broken.content.steps()[0].text.contains("\\frac{2{6}"));
 
     // And the long trace.
-    assert!(samples.iter().any(|s| s.steps.len() >= 40));
+    assert!(samples.iter().any(|s| s.content.steps().len() >= 40));
 }
 
 #[test]

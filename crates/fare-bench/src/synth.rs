@@ -330,7 +330,7 @@ fn bulk_judgments(
     }
     drop((insert, gold_of));
     // Critiques join each sample's search row, as add_judgment does one by one.
-    fare_store::import::rebuild_search_index(&tx)?;
+    fare_store::search::rebuild_search_index(&tx)?;
     tx.commit()?;
     Ok(())
 }

@@ -12,6 +12,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 use fare_core::{AnnotationAction, Task, Verdict};
+use fare_engine::device::{DeviceChoice, WeightDtype};
+use fare_engine::gpt_oss::ExpertWeights;
 use fare_io::formats::{Format, Mapping};
 use fare_io::import::{ImportOptions, import_file};
 use fare_store::query::EvaluatorFilter;
@@ -221,15 +223,15 @@ struct ServeModelArgs {
     name: Option<String>,
     /// cpu, cuda or metal (GPUs need a build with that feature).
     #[arg(long, default_value = "cpu")]
-    device: String,
+    device: DeviceChoice,
     /// The weight and activation type of a safetensors model: f32, bf16 or f16 (default: f32 on
     /// the CPU, bf16 on a GPU). A GGUF file keeps its own types.
     #[arg(long)]
-    dtype: Option<String>,
+    dtype: Option<WeightDtype>,
     /// How a gpt-oss model keeps its experts: dequantized (to --dtype; default), q8_0 or q4_0
     /// (re-quantised at load: about 24 GB and 14 GB for gpt-oss-20b instead of 42 GB in bf16).
     #[arg(long)]
-    experts: Option<String>,
+    experts: Option<ExpertWeights>,
     /// Stop serving when standard input closes: a parent process that starts the server as its
     /// worker keeps a pipe open, so the worker ends with it however the parent ends.
     #[arg(long)]
@@ -267,16 +269,16 @@ struct JudgeArgs {
     no_logprobs: bool,
     /// How a local gpt-oss model keeps its experts: dequantized (default), q8_0 or q4_0.
     #[arg(long)]
-    experts: Option<String>,
+    experts: Option<ExpertWeights>,
     /// Where a local model runs: cpu, cuda, cuda:N or metal (GPUs need a build with that
     /// feature: bash src-tauri/build-cuda.sh). A model larger than the device's free memory is
     /// refused before loading, with both sizes.
     #[arg(long, default_value = "cpu")]
-    device: String,
+    device: DeviceChoice,
     /// The weight and activation type of a local safetensors model: f32, bf16 or f16 (default:
     /// f32 on the CPU, bf16 on a GPU). A GGUF file keeps its own types.
     #[arg(long)]
-    dtype: Option<String>,
+    dtype: Option<WeightDtype>,
     /// Only this task.
     #[arg(long)]
     task: Option<String>,
@@ -1374,18 +1376,12 @@ fn judge_backend(args: &JudgeArgs) -> Result<(Box<dyn fare_engine::evaluator::Ju
         eprintln!("warning: --api-key-env applies to endpoints");
     }
     let path = PathBuf::from(&args.model);
-    let experts = match args.experts.as_deref() {
-        None => fare_engine::gpt_oss::ExpertWeights::default(),
-        Some(name) => fare_engine::gpt_oss::ExpertWeights::from_name(name)
-            .ok_or_else(|| anyhow!("unknown expert format `{name}` (dequantized, q8_0, q4_0)"))?,
-    };
-    let device: fare_engine::device::DeviceChoice = args.device.parse()?;
-    let dtype = args
-        .dtype
-        .as_deref()
-        .map(fare_engine::device::parse_dtype)
-        .transpose()?;
-    let evaluator = fare_app::models::load_evaluator(&path, device, dtype, experts)?;
+    let evaluator = fare_app::models::load_evaluator(
+        &path,
+        args.device,
+        args.dtype,
+        args.experts.unwrap_or_default(),
+    )?;
     let name = args.model_name.clone().unwrap_or_else(|| {
         path.file_stem()
             .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
@@ -1411,9 +1407,9 @@ fn serve_model(args: &ServeModelArgs) -> Result<ExitCode> {
         model: args.model.clone(),
         addr: args.addr,
         name: args.name.clone(),
-        device: args.device.clone(),
-        dtype: args.dtype.clone(),
-        experts: args.experts.clone(),
+        device: args.device,
+        dtype: args.dtype,
+        experts: args.experts,
         exit_with_stdin: args.exit_with_stdin,
         api_key: args.api_key.clone(),
     }
@@ -1623,10 +1619,10 @@ struct BenchJudgeArgs {
     batch: Vec<usize>,
     /// cpu, cuda or metal.
     #[arg(long, default_value = "cpu")]
-    device: String,
+    device: DeviceChoice,
     /// The activation type of a safetensors model (default: the device's).
     #[arg(long)]
-    dtype: Option<String>,
+    dtype: Option<WeightDtype>,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
@@ -1639,13 +1635,13 @@ struct BenchLogitsArgs {
     model: PathBuf,
     /// cpu, cuda, cuda:N or metal.
     #[arg(long, default_value = "cpu")]
-    device: String,
+    device: DeviceChoice,
     /// f32, bf16 or f16 (default: f32 on the CPU, bf16 on a GPU).
     #[arg(long)]
-    dtype: Option<String>,
+    dtype: Option<WeightDtype>,
     /// How a gpt-oss model keeps its experts: dequantized (default), q8_0 or q4_0.
     #[arg(long)]
-    experts: Option<String>,
+    experts: Option<ExpertWeights>,
     /// A JSON file: {"prompts": [[ids…], …], "decode": N}.
     #[arg(long)]
     request: PathBuf,
@@ -1742,12 +1738,8 @@ fn bench_judge(args: &BenchJudgeArgs) -> Result<ExitCode> {
     if let Some(n) = args.samples {
         file.prompts.truncate(n);
     }
-    let device: fare_engine::device::DeviceChoice = args.device.parse()?;
-    let dtype = match args.dtype.as_deref() {
-        Some(text) => fare_engine::device::parse_dtype(text)?,
-        None => device.default_dtype(),
-    };
-    let model = fare_engine::model::Model::load(model_path, &device.open()?, dtype)?;
+    let dtype = args.dtype.unwrap_or(args.device.default_dtype());
+    let model = fare_engine::model::Model::load(model_path, &args.device.open()?, dtype.dtype())?;
     let runs = judge::run_batches(model, &file.prompts, file.new_tokens, &args.batch, |run| {
         if !args.json {
             println!(
@@ -1774,21 +1766,13 @@ fn bench_judge(args: &BenchJudgeArgs) -> Result<ExitCode> {
 }
 
 fn bench_logits(args: &BenchLogitsArgs) -> Result<ExitCode> {
-    let device: fare_engine::device::DeviceChoice = args.device.parse()?;
-    let dtype = match args.dtype.as_deref() {
-        Some(text) => fare_engine::device::parse_dtype(text)?,
-        None => device.default_dtype(),
-    };
-    let experts = match args.experts.as_deref() {
-        None => fare_engine::gpt_oss::ExpertWeights::default(),
-        Some(name) => fare_engine::gpt_oss::ExpertWeights::from_name(name)
-            .ok_or_else(|| anyhow!("unknown expert format `{name}` (dequantized, q8_0, q4_0)"))?,
-    };
+    let dtype = args.dtype.unwrap_or(args.device.default_dtype()).dtype();
+    let experts = args.experts.unwrap_or_default();
     let text = std::fs::read_to_string(&args.request)
         .with_context(|| format!("cannot read {}", args.request.display()))?;
     let request: fare_bench::logits::LogitsRequest = serde_json::from_str(&text)
         .with_context(|| format!("{}: not a logits request", args.request.display()))?;
-    let opened = device.open()?;
+    let opened = args.device.open()?;
     let mut model = fare_engine::model::Model::load_with(
         &args.model,
         &opened,

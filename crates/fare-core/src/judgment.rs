@@ -92,10 +92,9 @@ impl OutcomeCounts {
 /// How likely the evaluator found each admissible verdict at the verdict position, read by
 /// teacher forcing (a local model) or from the log-probabilities a server returned.
 ///
-/// Stored as a JSON object from each verdict's canonical text to its probability, in the order
-/// of the verdicts (`{"-1": 0.61, "0": 0.02, "1": 0.30, ...}`); the probabilities are
-/// normalised over the admissible verdicts, and `mass` keeps how much of the model's whole
-/// distribution they covered before that.
+/// The probabilities are normalised over the admissible verdicts, and `mass` keeps how much of
+/// the model's whole distribution they covered before that. A project records them as
+/// [`RecordedProbs`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerdictProbs {
     /// Each admissible verdict with its probability (summing to 1 over the list).
@@ -160,15 +159,124 @@ impl VerdictProbs {
             mass: self.mass,
         }
     }
+}
 
-    /// The stored JSON form: `{"probs": {"-1": 0.61, ...}, "mass": 0.98}`.
+/// Verdict probabilities as a project records them with a judgment: each verdict's canonical
+/// text (in the data's A/B labels) with its probability, how much the model gave them all
+/// before normalising, and whether they were read after an appended `Verdict:` line because the
+/// output had none.
+///
+/// Kept as JSON (`{"probs": {"-1": 0.61, "0": 0.02, ...}, "mass": 0.98, "forced": false}`);
+/// [`RecordedProbs::from_json`] is the one reader of that form, for the store and for imported
+/// files alike, and refuses anything else with a sentence saying what it found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedProbs {
+    /// Each verdict (canonical text) with its probability, in the order recorded.
+    pub probs: Vec<(String, f64)>,
+    /// What the model gave the listed verdicts before normalising (absent in imported files
+    /// that do not say).
+    pub mass: Option<f64>,
+    /// Read after an appended `Verdict:` because the output had no verdict line.
+    pub forced: bool,
+}
+
+impl RecordedProbs {
+    /// The record of a distribution the engine scored.
+    pub fn new(probs: &VerdictProbs, forced: bool) -> RecordedProbs {
+        RecordedProbs {
+            probs: probs
+                .probs
+                .iter()
+                .map(|(v, p)| (v.canonical(), *p))
+                .collect(),
+            mass: Some(probs.mass),
+            forced,
+        }
+    }
+
+    /// Reads the recorded form: an object with `probs` (verdict → probability in [0, 1]) and
+    /// optionally `mass` (a number) and `forced` (true or false).
+    pub fn from_json(value: &serde_json::Value) -> Result<RecordedProbs, String> {
+        let object = value.as_object().ok_or_else(|| {
+            format!("verdict probabilities must be an object with `probs`, not `{value}`")
+        })?;
+        let probs = object
+            .get("probs")
+            .ok_or("verdict probabilities have no `probs` object")?
+            .as_object()
+            .ok_or("`probs` must be an object from each verdict to its probability")?;
+        let probs = probs
+            .iter()
+            .map(|(verdict, p)| match p.as_f64() {
+                Some(p) if (0.0..=1.0 + 1e-9).contains(&p) => Ok((verdict.clone(), p)),
+                _ => Err(format!(
+                    "the probability of verdict `{verdict}` must be a number from 0 to 1, not `{p}`"
+                )),
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let mass = match object.get("mass") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(m) => Some(
+                m.as_f64()
+                    .filter(|m| m.is_finite() && *m >= 0.0)
+                    .ok_or_else(|| format!("`mass` must be a number of 0 or more, not `{m}`"))?,
+            ),
+        };
+        let forced = match object.get("forced") {
+            None | Some(serde_json::Value::Null) => false,
+            Some(f) => f
+                .as_bool()
+                .ok_or_else(|| format!("`forced` must be true or false, not `{f}`"))?,
+        };
+        Ok(RecordedProbs {
+            probs,
+            mass,
+            forced,
+        })
+    }
+
+    /// The recorded form [`RecordedProbs::from_json`] reads.
     pub fn to_json(&self) -> serde_json::Value {
         let probs: serde_json::Map<String, serde_json::Value> = self
             .probs
             .iter()
-            .map(|(v, p)| (v.canonical(), serde_json::json!(p)))
+            .map(|(v, p)| (v.clone(), serde_json::json!(p)))
             .collect();
-        serde_json::json!({ "probs": probs, "mass": self.mass })
+        let mut json = serde_json::json!({ "probs": probs });
+        if let Some(mass) = self.mass {
+            json["mass"] = serde_json::json!(mass);
+        }
+        json["forced"] = serde_json::Value::Bool(self.forced);
+        json
+    }
+
+    /// The probability of one verdict (canonical text), when it is listed.
+    pub fn prob(&self, verdict: &str) -> Option<f64> {
+        self.probs
+            .iter()
+            .find(|(v, _)| v == verdict)
+            .map(|(_, p)| *p)
+    }
+
+    /// Shannon entropy in bits, as [`VerdictProbs::entropy_bits`]; `None` when nothing is listed.
+    pub fn entropy_bits(&self) -> Option<f64> {
+        if self.probs.is_empty() {
+            return None;
+        }
+        let entropy = -self
+            .probs
+            .iter()
+            .filter(|(_, p)| *p > 0.0)
+            .map(|(_, p)| p * p.log2())
+            .sum::<f64>();
+        Some(entropy.max(0.0))
+    }
+}
+
+/// Written in the recorded form, so JSON output shows what the project file holds.
+impl Serialize for RecordedProbs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
     }
 }
 
@@ -234,7 +342,7 @@ mod tests {
         let expected = -(2.0 / 3.0f64 * (2.0 / 3.0f64).log2() + 1.0 / 3.0 * (1.0 / 3.0f64).log2());
         assert!((h - expected).abs() < 1e-12);
         assert_eq!(
-            probs.to_json()["probs"]
+            RecordedProbs::new(&probs, false).to_json()["probs"]
                 .as_object()
                 .unwrap()
                 .keys()
@@ -242,6 +350,33 @@ mod tests {
             ["-1", "0", "1"]
         );
         assert!(VerdictProbs::from_log_probs(vec![]).is_none());
+    }
+
+    #[test]
+    fn recorded_probabilities_read_back_what_was_written() {
+        let probs = VerdictProbs::from_log_probs(vec![
+            (Verdict::Pick(Side::A), 0.6f64.ln()),
+            (Verdict::Pick(Side::B), 0.2f64.ln()),
+        ])
+        .unwrap();
+        let recorded = RecordedProbs::new(&probs, true);
+        let back = RecordedProbs::from_json(&recorded.to_json()).unwrap();
+        assert_eq!(back, recorded);
+        assert!((back.prob("A").unwrap() - 0.75).abs() < 1e-12);
+        assert!(back.forced);
+        assert!((back.entropy_bits().unwrap() - probs.entropy_bits()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn recorded_probabilities_refuse_other_shapes_saying_what_they_found() {
+        let refused = |json: serde_json::Value| RecordedProbs::from_json(&json).unwrap_err();
+        assert!(refused(serde_json::json!([0.5, 0.5])).contains("must be an object"));
+        assert!(refused(serde_json::json!({"A": 0.5})).contains("no `probs`"));
+        assert!(refused(serde_json::json!({"probs": {"A": "high"}})).contains("verdict `A`"));
+        assert!(refused(serde_json::json!({"probs": {"A": 1.5}})).contains("from 0 to 1"));
+        assert!(refused(serde_json::json!({"probs": {}, "forced": "yes"})).contains("`forced`"));
+        let bare = RecordedProbs::from_json(&serde_json::json!({"probs": {"A": 1.0}})).unwrap();
+        assert_eq!((bare.mass, bare.forced), (None, false));
         assert!(
             VerdictProbs::from_log_probs(vec![(Verdict::Pick(Side::A), f64::NEG_INFINITY)])
                 .is_none()

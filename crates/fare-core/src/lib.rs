@@ -31,7 +31,7 @@ pub mod verdict;
 
 pub use annotation::{AnnotationAction, AnnotationEvent, Decision, Label};
 pub use final_label::{FinalLabel, FinalSource, Resolved, Unresolved};
-pub use judgment::{Judgment, Outcome, OutcomeCounts, VerdictProbs, Vote};
+pub use judgment::{Judgment, Outcome, OutcomeCounts, RecordedProbs, VerdictProbs, Vote};
 pub use parse::{Finish, read_output};
 pub use sample::{Content, Sample, Step, Task};
 pub use template::{Prompt, PromptMode, Provenance, ResponseOrder, Template};

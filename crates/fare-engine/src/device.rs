@@ -14,13 +14,18 @@ use std::fmt;
 use std::str::FromStr;
 
 use candle_core::{DType, Device};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 
-/// Where a model runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// Where a model runs; written as a person names it (`cpu`, `cuda`, `cuda:1`, `metal`) in JSON
+/// as on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(type = "\"cpu\" | \"cuda\" | `cuda:${number}` | \"metal\"")
+)]
 pub enum DeviceChoice {
     /// The CPU (every build).
     Cpu,
@@ -35,15 +40,31 @@ impl DeviceChoice {
     pub const FORMS: &str = "cpu, cuda, cuda:N, metal";
 
     /// The devices this build was compiled for (not whether a GPU is present).
-    pub fn compiled() -> Vec<&'static str> {
-        let mut devices = vec!["cpu"];
+    pub fn compiled() -> Vec<DeviceChoice> {
+        let mut devices = vec![DeviceChoice::Cpu];
         if candle_core::utils::cuda_is_available() {
-            devices.push("cuda");
+            devices.push(DeviceChoice::Cuda(0));
         }
         if candle_core::utils::metal_is_available() {
-            devices.push("metal");
+            devices.push(DeviceChoice::Metal);
         }
         devices
+    }
+
+    /// Whether this build can run models on it (any CUDA ordinal in a CUDA build).
+    pub fn is_compiled(self) -> bool {
+        DeviceChoice::compiled()
+            .iter()
+            .any(|d| std::mem::discriminant(d) == std::mem::discriminant(&self))
+    }
+
+    /// The compiled devices as a list for messages (`cpu, cuda`).
+    pub fn compiled_list() -> String {
+        DeviceChoice::compiled()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Whether this is a GPU.
@@ -53,24 +74,23 @@ impl DeviceChoice {
 
     /// The weight and activation type a safetensors model loads as by default: f32 on the CPU
     /// (bf16 has no fast CPU kernels), bf16 on a GPU.
-    pub fn default_dtype(self) -> DType {
+    pub fn default_dtype(self) -> WeightDtype {
         if self.is_gpu() {
-            DType::BF16
+            WeightDtype::Bf16
         } else {
-            DType::F32
+            WeightDtype::F32
         }
     }
 
     /// Opens the device.
     pub fn open(self) -> Result<Device, EngineError> {
         let built = |feature: &str, e: candle_core::Error| {
-            let compiled = DeviceChoice::compiled();
-            if compiled.contains(&feature) {
+            if self.is_compiled() {
                 EngineError::Device(format!("cannot open {self}: {e}"))
             } else {
                 EngineError::Device(format!(
                     "this build of FARE Lens runs on {} only; {self} needs a build with the `{feature}` feature{}",
-                    compiled.join(", "),
+                    DeviceChoice::compiled_list(),
                     if feature == "cuda" {
                         " (bash src-tauri/build-cuda.sh)"
                     } else {
@@ -117,16 +137,83 @@ impl FromStr for DeviceChoice {
     }
 }
 
-/// A safetensors model's weight and activation type as a person writes it: `f32`, `bf16` or
-/// `f16`.
-pub fn parse_dtype(text: &str) -> Result<DType, EngineError> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "f32" | "float32" => Ok(DType::F32),
-        "bf16" | "bfloat16" => Ok(DType::BF16),
-        "f16" | "float16" => Ok(DType::F16),
-        _ => Err(EngineError::Device(format!(
-            "unknown dtype `{text}` (f32, bf16, f16)"
-        ))),
+impl Serialize for DeviceChoice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A safetensors model's weight and activation type: what a person picks when loading one (a
+/// GGUF file keeps its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum WeightDtype {
+    /// 32-bit floats: the CPU's default (bf16 has no fast CPU kernels).
+    F32,
+    /// bfloat16: a GPU's default, the type FARE's checkpoints are published in.
+    Bf16,
+    /// 16-bit floats.
+    F16,
+}
+
+impl WeightDtype {
+    /// Every choice, the CPU's default first.
+    pub const ALL: [WeightDtype; 3] = [WeightDtype::F32, WeightDtype::Bf16, WeightDtype::F16];
+
+    /// candle's type.
+    pub fn dtype(self) -> DType {
+        match self {
+            WeightDtype::F32 => DType::F32,
+            WeightDtype::Bf16 => DType::BF16,
+            WeightDtype::F16 => DType::F16,
+        }
+    }
+
+    /// The name on the command line and in the API (`f32`, `bf16`, `f16`).
+    pub fn name(self) -> &'static str {
+        match self {
+            WeightDtype::F32 => "f32",
+            WeightDtype::Bf16 => "bf16",
+            WeightDtype::F16 => "f16",
+        }
+    }
+}
+
+/// Read from JSON as [`FromStr`] reads it, with the same message for an unknown one.
+impl<'de> Deserialize<'de> for WeightDtype {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for WeightDtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for WeightDtype {
+    type Err = EngineError;
+
+    /// The names, and transformers' (`bfloat16`, `float16`, `float32`), in any case.
+    fn from_str(text: &str) -> Result<WeightDtype, EngineError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "f32" | "float32" => Ok(WeightDtype::F32),
+            "bf16" | "bfloat16" => Ok(WeightDtype::Bf16),
+            "f16" | "float16" => Ok(WeightDtype::F16),
+            _ => Err(EngineError::Device(format!(
+                "unknown dtype `{text}` (f32, bf16, f16)"
+            ))),
+        }
     }
 }
 
@@ -253,9 +340,31 @@ mod tests {
             "{e}"
         );
         assert!("cuda:x".parse::<DeviceChoice>().is_err());
-        assert_eq!(parse_dtype("BF16").expect("bf16"), DType::BF16);
-        let e = parse_dtype("int8").expect_err("int8");
+        assert_eq!(
+            "BF16".parse::<WeightDtype>().expect("bf16"),
+            WeightDtype::Bf16
+        );
+        assert_eq!(
+            "float16".parse::<WeightDtype>().expect("f16").dtype(),
+            DType::F16
+        );
+        let e = "int8".parse::<WeightDtype>().expect_err("int8");
         assert_eq!(e.to_string(), "unknown dtype `int8` (f32, bf16, f16)");
+    }
+
+    #[test]
+    fn devices_and_dtypes_cross_json_as_people_write_them() {
+        let json = serde_json::json!(["cpu", "cuda", "cuda:1", "metal"]);
+        let devices: Vec<DeviceChoice> = serde_json::from_value(json.clone()).expect("devices");
+        assert_eq!(devices[2], DeviceChoice::Cuda(1));
+        assert_eq!(serde_json::to_value(&devices).expect("json"), json);
+        let e = serde_json::from_value::<DeviceChoice>(serde_json::json!("tpu")).expect_err("tpu");
+        assert!(e.to_string().contains("unknown device `tpu`"), "{e}");
+        let dtypes: Vec<WeightDtype> =
+            serde_json::from_value(serde_json::json!(["f32", "bf16", "f16"])).expect("dtypes");
+        assert_eq!(dtypes, WeightDtype::ALL);
+        let e = serde_json::from_value::<WeightDtype>(serde_json::json!("int8")).expect_err("int8");
+        assert!(e.to_string().contains("unknown dtype `int8`"), "{e}");
     }
 
     #[test]
@@ -295,8 +404,8 @@ mod tests {
             check_fits(&cpu, u64::MAX, "everything").expect_err("nothing has that much");
         }
         check_fits(&cpu, 1, "a byte").expect("fits");
-        assert_eq!(DeviceChoice::Cpu.default_dtype(), DType::F32);
-        assert_eq!(DeviceChoice::Cuda(0).default_dtype(), DType::BF16);
+        assert_eq!(DeviceChoice::Cpu.default_dtype(), WeightDtype::F32);
+        assert_eq!(DeviceChoice::Cuda(0).default_dtype(), WeightDtype::Bf16);
     }
 
     #[cfg(not(feature = "cuda"))]

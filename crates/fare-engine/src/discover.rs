@@ -11,6 +11,33 @@ use std::path::{Path, PathBuf};
 use candle_core::quantized::gguf_file;
 use serde::Serialize;
 
+/// How a model's weights are kept on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum WeightsFormat {
+    /// A folder of safetensors files with its `config.json` (loaded as the dtype chosen).
+    Safetensors,
+    /// One GGUF file (kept in its own quantised types).
+    Gguf,
+}
+
+impl WeightsFormat {
+    /// Its name: `safetensors` or `gguf`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WeightsFormat::Safetensors => "safetensors",
+            WeightsFormat::Gguf => "gguf",
+        }
+    }
+}
+
+impl std::fmt::Display for WeightsFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A model found on disk.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FoundModel {
@@ -18,8 +45,8 @@ pub struct FoundModel {
     pub name: String,
     /// The folder or file.
     pub path: PathBuf,
-    /// `safetensors` or `gguf`.
-    pub format: String,
+    /// Safetensors or GGUF.
+    pub format: WeightsFormat,
     /// The architecture the files declare.
     pub architecture: Option<String>,
     /// The weights' type (`bfloat16`, `Q8_0` ...).
@@ -181,7 +208,7 @@ fn describe(path: &Path, name: String) -> Option<FoundModel> {
     Some(FoundModel {
         name,
         path: path.to_owned(),
-        format: "safetensors".into(),
+        format: WeightsFormat::Safetensors,
         architecture,
         dtype,
         size: size_of(path),
@@ -198,7 +225,7 @@ fn describe_gguf(path: &Path, name: String) -> FoundModel {
         return FoundModel {
             name,
             path: path.to_owned(),
-            format: "gguf".into(),
+            format: WeightsFormat::Gguf,
             architecture: None,
             dtype: None,
             size: size_of(path),
@@ -246,7 +273,7 @@ fn describe_gguf(path: &Path, name: String) -> FoundModel {
     FoundModel {
         name,
         path: path.to_owned(),
-        format: "gguf".into(),
+        format: WeightsFormat::Gguf,
         architecture,
         dtype,
         size: size_of(path),

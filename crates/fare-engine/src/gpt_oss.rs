@@ -54,7 +54,9 @@ use crate::EngineError;
 use crate::mxfp4;
 
 /// How the expert weights are kept in memory (the person picks one when loading).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Read from JSON by its name, with the same message as the command line's for another.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ExpertWeights {
     /// Dequantised to the model's type (bf16 on a GPU, f32 on a CPU): no loss beyond the
     /// checkpoint's own, the most memory.
@@ -91,6 +93,9 @@ impl ExpertWeights {
         Self::ALL.into_iter().find(|e| e.name() == name)
     }
 
+    /// Every name, for messages.
+    pub const NAMES: &str = "dequantized, q8_0, q4_0";
+
     /// Bytes per expert weight, for weights otherwise of `dtype`.
     fn bytes_per_value(self, dtype: DType) -> f64 {
         match self {
@@ -107,6 +112,32 @@ impl ExpertWeights {
             ExpertWeights::Q8_0 => Some(GgmlDType::Q8_0),
             ExpertWeights::Q4_0 => Some(GgmlDType::Q4_0),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for ExpertWeights {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::fmt::Display for ExpertWeights {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ExpertWeights {
+    type Err = EngineError;
+
+    fn from_str(text: &str) -> Result<ExpertWeights, EngineError> {
+        ExpertWeights::from_name(text.trim()).ok_or_else(|| {
+            EngineError::Device(format!(
+                "unknown expert format `{text}` ({})",
+                ExpertWeights::NAMES
+            ))
+        })
     }
 }
 

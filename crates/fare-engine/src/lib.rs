@@ -70,7 +70,8 @@ pub enum EngineError {
     /// Tokenisation failed.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
-    /// The device cannot be used (unknown, absent, or not in this build).
+    /// The device cannot be used (unknown, absent, or not in this build), or a load choice
+    /// (dtype, expert format) is not one there is.
     #[error("{0}")]
     Device(String),
     /// The model does not fit in the device's free memory (both sizes in the message).

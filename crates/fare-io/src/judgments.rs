@@ -229,7 +229,22 @@ pub fn import_judgments(
         };
         let judgment = read_output(&raw, &stored, finish);
         let narrow = |n: Option<u64>| n.and_then(|v| u32::try_from(v).ok());
-        let verdict_probs = at_path(&record.value, options.path("verdict_probs")).cloned();
+        let verdict_probs = at_path(&record.value, options.path("verdict_probs"))
+            .filter(|v| !v.is_null())
+            .map(|v| {
+                let probs = fare_core::RecordedProbs::from_json(v)
+                    .map_err(|e| field_error("verdict_probs", e))?;
+                for (verdict, _) in &probs.probs {
+                    fare_core::Verdict::from_canonical(verdict, &stored).map_err(|e| {
+                        field_error(
+                            "verdict_probs",
+                            format!("`{verdict}` is not a verdict of `{reference}`: {e}"),
+                        )
+                    })?;
+                }
+                Ok::<_, ImportError>(probs)
+            })
+            .transpose()?;
         writer
             .add(&NewJudgment {
                 sample_id,

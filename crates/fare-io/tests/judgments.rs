@@ -188,3 +188,52 @@ fn a_bad_record_stops_the_import_and_leaves_no_run() {
         assert!(project.judgments_of(1).unwrap().is_empty());
     }
 }
+
+#[test]
+fn imported_verdict_probabilities_are_read_as_the_project_records_them_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut project = project(&dir);
+    let good = r#"{"sample": "pb-1", "output": "Verdict: -1", "verdict_probs": {"probs": {"-1": 0.75, "0": 0.25}, "mass": 0.5}}"#;
+    let file = write(&dir, "out.jsonl", &format!("{good}\n"));
+    import(&mut project, &file, &JudgmentImportOptions::new("m")).unwrap();
+    let stored = project.judgments_of(2).unwrap();
+    let probs = stored[0].verdict_probs.as_ref().unwrap();
+    assert_eq!(
+        (probs.prob("-1"), probs.prob("0"), probs.mass, probs.forced),
+        (Some(0.75), Some(0.25), Some(0.5), false)
+    );
+
+    let refused = [
+        ("[0.75, 0.25]", "must be an object with `probs`"),
+        (
+            r#"{"probs": {"-1": "most"}}"#,
+            "the probability of verdict `-1`",
+        ),
+        (
+            r#"{"probs": {"-1": 0.5, "7": 0.5}}"#,
+            "`7` is not a verdict of `pb-0`",
+        ),
+    ];
+    for (probs, expected) in refused {
+        let text = format!(
+            "{}\n",
+            format_args!(
+                r#"{{"sample": "pb-0", "output": "Verdict: 0", "verdict_probs": {probs}}}"#
+            )
+        );
+        let file = write(&dir, "bad.jsonl", &text);
+        let err = import(&mut project, &file, &JudgmentImportOptions::new("m2"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("bad.jsonl:1: record 0, field `verdict_probs`: ")
+                && err.contains(expected),
+            "{err}"
+        );
+        assert_eq!(
+            project.runs().unwrap().len(),
+            1,
+            "nothing of {probs} is kept"
+        );
+    }
+}

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::annotations::annotator_id;
 use crate::project::Project;
-use crate::query::{rules_of, sample_task, verdict_from_db};
+use crate::rows::{rules_of, sample_task, verdict_from_db};
 use crate::{Result, StoreError, StoredLabel};
 
 /// One adjudication row: a decision, or its clearing.

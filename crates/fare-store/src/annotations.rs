@@ -9,9 +9,8 @@ use fare_core::{AnnotationAction, Label, Verdict, VerdictRules};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use crate::judgments::judgment_rating_scale;
 use crate::project::Project;
-use crate::query::{rules_of, sample_task, verdict_from_db};
+use crate::rows::{judgment_rating_scale, rules_of, sample_task, verdict_from_db};
 use crate::{Result, StoreError};
 
 /// The current label of a sample by one annotator, as stored.

@@ -126,34 +126,6 @@ impl Project {
     }
 }
 
-/// The full-text row of every sample, made from the tables (a `WHERE` may follow).
-pub(crate) const SEARCH_ROWS: &str = "INSERT INTO sample_text (rowid, question, steps, responses, critiques)
-     SELECT s.id, s.question,
-            coalesce((SELECT group_concat(text, char(10)) FROM (SELECT text FROM steps WHERE sample_id = s.id ORDER BY step_index)), ''),
-            concat_ws(char(10), s.response, s.response_a, s.response_b),
-            coalesce((SELECT group_concat(critique, char(10)) FROM (SELECT critique FROM judgments WHERE sample_id = s.id ORDER BY id)), '')
-     FROM samples s";
-
-/// Rewrites a sample's full-text row from the tables (after a new judgment adds a critique).
-pub(crate) fn reindex_sample_text(tx: &rusqlite::Connection, sample_id: i64) -> Result<()> {
-    tx.prepare_cached("DELETE FROM sample_text WHERE rowid = ?1")?
-        .execute([sample_id])?;
-    tx.prepare_cached(&format!("{SEARCH_ROWS} WHERE s.id = ?1"))?
-        .execute([sample_id])?;
-    Ok(())
-}
-
-/// Rebuilds the whole full-text index from the tables. For bulk writers that insert
-/// judgments with their own SQL (the benchmarks); call it inside their transaction.
-pub fn rebuild_search_index(tx: &rusqlite::Connection) -> Result<()> {
-    tx.execute(
-        "INSERT INTO sample_text (sample_text) VALUES ('delete-all')",
-        [],
-    )?;
-    tx.execute(SEARCH_ROWS, [])?;
-    Ok(())
-}
-
 const DATASET_COLUMNS: &str = "SELECT id, name, source_file, format, content_hash, record_count, sample_count, skipped_count, imported_at FROM datasets";
 
 fn dataset_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DatasetInfo> {
@@ -254,10 +226,10 @@ impl ImportWriter<'_> {
         updated_at: &str,
     ) -> Result<()> {
         use fare_core::AnnotationAction as A;
-        let (task, step_count) = crate::query::sample_task(&self.tx, sample_id)?;
+        let (task, step_count) = crate::rows::sample_task(&self.tx, sample_id)?;
         let rules = VerdictRules {
             rating_scale: (i32::MIN, i32::MAX),
-            ..crate::query::rules_of(&task, step_count)?
+            ..crate::rows::rules_of(&task, step_count)?
         };
         let mut actions = Vec::new();
         match (label.decision, label.verdict) {

@@ -10,13 +10,16 @@
 //! When a run judges a sample K times (`judge --samples K`), the store keeps the majority
 //! verdict of those K judgments and how many agreed in `votes`, recounted as each one arrives.
 
-use fare_core::verdict::DEFAULT_RATING_SCALE;
-use fare_core::{Judgment, Outcome, PromptMode, Template, Verdict, VerdictRules, Vote};
+use fare_core::{
+    Judgment, Outcome, PromptMode, RecordedProbs, Template, Verdict, VerdictRules, Vote,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::project::Project;
-use crate::query::{rules_of, sample_task, verdict_from_db};
+use crate::rows::{
+    rating_scale, recorded_probs, rules_of, run_template, sample_task, verdict_from_db,
+};
 use crate::{Result, StoreError};
 
 /// A run to start.
@@ -138,8 +141,8 @@ pub struct NewJudgment<'a> {
     pub output_tokens: Option<u32>,
     /// Time to generate.
     pub latency_ms: Option<u64>,
-    /// Probabilities of each admissible verdict, as JSON (`{"-1": 0.7, "0": 0.1, ...}`).
-    pub verdict_probs: Option<serde_json::Value>,
+    /// Probabilities of each admissible verdict.
+    pub verdict_probs: Option<RecordedProbs>,
 }
 
 /// A stored judgment.
@@ -160,45 +163,11 @@ pub struct StoredJudgment {
     /// Whether the verdict equals the ground truth (None without ground truth).
     pub agrees_with_gold: Option<bool>,
     /// Verdict probabilities, when scored.
-    pub verdict_probs: Option<serde_json::Value>,
+    pub verdict_probs: Option<RecordedProbs>,
     /// Output length in tokens.
     pub output_tokens: Option<u32>,
     /// Time to generate.
     pub latency_ms: Option<u64>,
-}
-
-/// The stored template (TOML) of a run; `Invalid` when there is no such run.
-fn run_template(conn: &Connection, run_id: i64) -> Result<Option<String>> {
-    conn.query_row(
-        "SELECT t.body FROM runs r LEFT JOIN templates t ON t.id = r.template_id WHERE r.id = ?1",
-        [run_id],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or_else(|| StoreError::Invalid(format!("no run with id {run_id}")))
-}
-
-/// The rating scale of a run's template (the default scale for a run without a template).
-fn rating_scale(template: Option<&str>, run_id: i64) -> Result<(i32, i32)> {
-    template.map_or(Ok(DEFAULT_RATING_SCALE), |body| {
-        Template::from_toml(body)
-            .map(|t| t.rating_scale())
-            .map_err(|e| StoreError::Corrupt(format!("the template of run {run_id}: {e}")))
-    })
-}
-
-/// The rating scale a new rating of a judgment's run must fit; `Invalid` when there is no such
-/// judgment.
-pub(crate) fn judgment_rating_scale(conn: &Connection, judgment_id: i64) -> Result<(i32, i32)> {
-    let run_id: i64 = conn
-        .query_row(
-            "SELECT run_id FROM judgments WHERE id = ?1",
-            [judgment_id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::Invalid(format!("no judgment with id {judgment_id}")))?;
-    rating_scale(run_template(conn, run_id)?.as_deref(), run_id)
 }
 
 /// Registers a template (once per content hash) and returns its id.
@@ -298,7 +267,9 @@ fn insert_judgment(tx: &Connection, run_id: i64, new: &NewJudgment<'_>) -> Resul
             new.prompt_tokens,
             new.output_tokens,
             new.latency_ms.map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)),
-            new.verdict_probs.as_ref().map(ToString::to_string),
+            new.verdict_probs
+                .as_ref()
+                .map(|p| p.to_json().to_string()),
             now,
         ],
     )
@@ -318,7 +289,7 @@ fn insert_judgment(tx: &Connection, run_id: i64, new: &NewJudgment<'_>) -> Resul
     let id = tx.last_insert_rowid();
     // Attempts may arrive in any order (judgments made in parallel): recount every time.
     recount_vote(tx, run_id, new.sample_id, new.swapped)?;
-    crate::import::reindex_sample_text(tx, new.sample_id)?;
+    crate::search::reindex_sample_text(tx, new.sample_id)?;
     // Keep the run's list of judged tasks (what "the newest run of a task" looks up).
     tx.prepare_cached(
         "UPDATE runs SET tasks = (SELECT json_group_array(t) FROM (SELECT value AS t FROM json_each(runs.tasks) UNION SELECT ?2 ORDER BY 1))
@@ -526,7 +497,7 @@ impl Project {
     /// The task of the sample a data set id names (`external_id` or `dataset/external_id`).
     pub fn sample_task_by_reference(&self, reference: &str) -> Result<fare_core::Task> {
         let id = find_sample(&self.conn, reference)?;
-        crate::query::sample_task_of(self, id)
+        crate::rows::sample_task_of(self, id)
     }
 
     /// The newest run, not imported, of the model `model_name` in `mode` with one of `params`
@@ -764,7 +735,12 @@ impl Project {
                     outcome,
                 },
                 agrees_with_gold: agrees,
-                verdict_probs: probs.and_then(|p| serde_json::from_str(&p).ok()),
+                verdict_probs: probs
+                    .map(|p| {
+                        recorded_probs(&p)
+                            .map_err(|e| StoreError::Corrupt(format!("judgment {id}: {e}")))
+                    })
+                    .transpose()?,
                 output_tokens: tokens,
                 latency_ms: latency.and_then(|l| u64::try_from(l).ok()),
             });

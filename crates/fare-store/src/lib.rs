@@ -14,7 +14,10 @@
 //! - [`export_reads`]: what the exports read besides samples and labels (a run's judgment of a
 //!   sample, a critique, the run behind the evaluator columns).
 //! - [`merge`]: combining project files that started from the same data (one per annotator).
-//! - [`query`]: the sample list, its filters and full-text search.
+//! - [`query`]: the sample list and its filters.
+//! - [`search`]: the full-text index of the samples and the query search text becomes.
+//! - [`rows`]: a sample's task and verdict rules, a run's rating scale, recorded verdict
+//!   probabilities: what the writers share (it depends on no other module of the store).
 //! - [`position`]: which sample is the Nth of a filtered list (far jumps of a virtual list).
 //! - [`queues`]: saved queues, ordered lists of samples to review.
 //! - [`scan`]: whole-project scans, a row at a time, for the analysis and the diff.
@@ -33,8 +36,10 @@ pub mod position;
 pub mod project;
 pub mod query;
 pub mod queues;
+pub mod rows;
 pub mod scan;
 pub mod scratch;
+pub mod search;
 
 pub use adjudication::{HumanVerdict, StoredAdjudication};
 pub use annotations::{ProjectTag, StoredLabel};

@@ -34,7 +34,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::project::{APPLICATION_ID, Project};
+use crate::migrations::APPLICATION_ID;
+use crate::project::Project;
 use crate::scratch::{self, folder_of};
 use crate::{Result, StoreError, migrations};
 
@@ -567,7 +568,7 @@ fn merge_attached(tx: &Connection, shown: &Path, earlier: &[String]) -> Result<M
     tx.execute(
         &format!(
             "{} WHERE s.id > ?1 OR s.id IN (SELECT sample_id FROM main.judgments WHERE id > ?2)",
-            crate::import::SEARCH_ROWS
+            crate::search::SEARCH_ROWS
         ),
         [before_samples, before_judgments],
     )?;

@@ -9,7 +9,8 @@ use fare_core::taxonomy::default_taxonomy;
 use rusqlite::{Transaction, params};
 use rusqlite_migration::{HookResult, M, Migrations};
 
-use crate::project::APPLICATION_ID;
+/// The application id written into every project file's header (`FARE` in ASCII).
+pub(crate) const APPLICATION_ID: i64 = 0x4641_5245;
 
 #[path = "migrations/v3_votes.rs"]
 mod v3_votes;

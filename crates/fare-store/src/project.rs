@@ -8,10 +8,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::{Result, StoreError, migrations};
-
-/// The application id written into every project file's header (`FARE` in ASCII).
-pub(crate) const APPLICATION_ID: i64 = 0x4641_5245;
+use crate::migrations::{self, APPLICATION_ID};
+use crate::{Result, StoreError};
 
 /// An open project file.
 pub struct Project {

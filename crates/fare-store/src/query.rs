@@ -7,51 +7,15 @@
 use std::fmt::Write as _;
 
 use fare_core::sample::Content;
-use fare_core::verdict::VerdictRules;
-use fare_core::{Sample, Task, Verdict};
+use fare_core::{Sample, Task};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, params_from_iter};
+use rusqlite::{OptionalExtension, params_from_iter};
 use serde::Serialize;
 
 use crate::project::Project;
+use crate::rows::{rules_of, verdict_from_db};
+use crate::search::fts_query;
 use crate::{Result, StoreError};
-
-/// The verdict rules of a stored sample, for reading stored verdicts back and checking what does
-/// not depend on a scale (the task, the step range).
-///
-/// Ratings are not bounded here: a data set's ground truth uses the data set's own scale, and a
-/// judgment's rating was checked against its run's template when it was written. Checking a new
-/// rating against a scale is the writer's job ([`VerdictRules::rating_scale`] set by the caller).
-pub(crate) fn rules_of(task: &str, step_count: usize) -> Result<VerdictRules> {
-    let task: Task = task
-        .parse()
-        .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
-    Ok(VerdictRules::stored(task, step_count))
-}
-
-/// The task and step count of a sample; `Invalid` when there is no such sample.
-pub(crate) fn sample_task(conn: &Connection, sample_id: i64) -> Result<(String, usize)> {
-    conn.query_row(
-        "SELECT task, step_count FROM samples WHERE id = ?1",
-        [sample_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .optional()?
-    .ok_or_else(|| StoreError::Invalid(format!("no sample with id {sample_id}")))
-}
-
-/// The task of a stored sample.
-pub fn sample_task_of(project: &Project, sample_id: i64) -> Result<Task> {
-    let (task, _) = sample_task(&project.conn, sample_id)?;
-    task.parse()
-        .map_err(|e| StoreError::Corrupt(format!("{e}")))
-}
-
-/// A stored canonical verdict, read back.
-pub(crate) fn verdict_from_db(text: &str, rules: &VerdictRules) -> Result<Verdict> {
-    Verdict::from_canonical(text, rules)
-        .map_err(|e| StoreError::Corrupt(format!("stored verdict `{text}`: {e}")))
-}
 
 /// A sample as stored in the project.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -213,36 +177,6 @@ pub struct SampleRow {
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub cursor: i64,
-}
-
-/// Turns what a person typed into an FTS5 query: every word must appear, and text between
-/// double quotes must appear as that phrase (`"divides by zero"`). Each word and phrase is
-/// quoted, so FTS5 operators and punctuation in the text cannot break the query.
-///
-/// Control characters separate words (FTS5 reads a NUL as the end of the query). A word or
-/// phrase without a letter or digit (`-`, `*`) holds no token and is left out, so `zebra -`
-/// finds what `zebra` finds; text with no word at all is no query (`None`: nothing is filtered).
-/// An unclosed quote runs to the end of the text.
-pub fn fts_query(text: &str) -> Option<String> {
-    let text: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let mut terms = Vec::new();
-    for (i, part) in text.split('"').enumerate() {
-        // Odd parts are inside quotes: one phrase each; even parts are loose words.
-        let pieces: Vec<&str> = if i % 2 == 1 {
-            vec![part.trim()]
-        } else {
-            part.split_whitespace().collect()
-        };
-        for piece in pieces {
-            if piece.chars().any(char::is_alphanumeric) {
-                terms.push(format!("\"{piece}\""));
-            }
-        }
-    }
-    (!terms.is_empty()).then(|| terms.join(" "))
 }
 
 /// Where a sample comes from: its project id and its data set's id for it.
@@ -668,24 +602,4 @@ fn sample_name(r: &rusqlite::Row<'_>) -> rusqlite::Result<SampleName> {
         dataset: r.get(2)?,
         external_id: r.get(3)?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fts_query;
-
-    #[test]
-    fn quoted_text_is_a_phrase_and_loose_words_are_all_required() {
-        assert_eq!(fts_query("step  zero"), Some("\"step\" \"zero\"".into()));
-        assert_eq!(
-            fts_query("\"divides by zero\" step"),
-            Some("\"divides by zero\" \"step\"".into())
-        );
-        assert_eq!(fts_query("AND OR * - ()"), Some("\"AND\" \"OR\"".into()));
-        assert_eq!(
-            fts_query("\"unclosed phrase"),
-            Some("\"unclosed phrase\"".into())
-        );
-        assert_eq!(fts_query(" - * \u{0}"), None);
-    }
 }

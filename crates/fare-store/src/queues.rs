@@ -165,7 +165,7 @@ impl Project {
         all.extend(values);
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(all), read_facts)?;
-        rows.map(|r| Ok(confidence_of(r?))).collect()
+        rows.map(|r| confidence_of(r?)).collect()
     }
 
     /// [`Project::confidence`] of the given samples, in the order given, from the run each
@@ -183,7 +183,7 @@ impl Project {
         let mut out = Vec::with_capacity(samples.len());
         for &id in samples {
             if let Some(facts) = stmt.query_row([id], read_facts).optional()? {
-                out.push(confidence_of(facts));
+                out.push(confidence_of(facts)?);
             }
         }
         Ok(out)
@@ -215,50 +215,34 @@ fn read_facts(r: &rusqlite::Row<'_>) -> rusqlite::Result<Facts> {
     ))
 }
 
-fn confidence_of(facts: Facts) -> Confidence {
+fn confidence_of(facts: Facts) -> Result<Confidence> {
     let (sample_id, verdict, agrees, probs, votes, attempts, majority_agrees, majority) = facts;
     let k = attempts.filter(|a| *a > 1);
-    let (entropy, chosen_probability) = probs
-        .as_deref()
-        .and_then(|p| distribution(p, verdict.as_deref()))
-        .map_or((None, None), |(e, c)| (Some(e), c));
+    let (entropy, chosen_probability) = match probs.as_deref() {
+        Some(p) => distribution(p, verdict.as_deref())?,
+        None => None,
+    }
+    .map_or((None, None), |(e, c)| (Some(e), c));
     // With K judgments the shown verdict is the majority's.
     let (agrees, has_verdict) = match k {
         Some(_) => (majority_agrees, majority.is_some()),
         None => (agrees, verdict.is_some()),
     };
-    Confidence {
+    Ok(Confidence {
         sample_id,
         wrong: agrees.filter(|_| has_verdict).map(|a| !a),
         entropy,
         chosen_probability,
         votes: k.and_then(|a| votes.map(|v| (v, a))),
-    }
+    })
 }
 
 /// The entropy (bits) of a stored distribution and the probability of the verdict given.
-///
-/// Stored as `{"probs": {"-1": 0.61, "0": 0.02, ...}, "mass": …}` (see `fare_core::VerdictProbs::to_json`); the entropy is
-/// `VerdictProbs::entropy_bits`'s, computed on the stored numbers.
-fn distribution(stored: &str, verdict: Option<&str>) -> Option<(f64, Option<f64>)> {
-    let json: serde_json::Value = serde_json::from_str(stored).ok()?;
-    let probs = json.get("probs")?.as_object()?;
-    let values: Vec<f64> = probs
-        .values()
-        .filter_map(serde_json::Value::as_f64)
-        .collect();
-    if values.is_empty() {
-        return None;
-    }
-    let entropy = -values
-        .iter()
-        .filter(|p| **p > 0.0)
-        .map(|p| p * p.log2())
-        .sum::<f64>();
-    let chosen = verdict
-        .and_then(|v| probs.get(v))
-        .and_then(serde_json::Value::as_f64);
-    Some((entropy.max(0.0), chosen))
+fn distribution(stored: &str, verdict: Option<&str>) -> Result<Option<(f64, Option<f64>)>> {
+    let probs = crate::rows::recorded_probs(stored).map_err(StoreError::Corrupt)?;
+    Ok(probs
+        .entropy_bits()
+        .map(|entropy| (entropy, verdict.and_then(|v| probs.prob(v)))))
 }
 
 fn read_queue(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<QueueInfo>> {

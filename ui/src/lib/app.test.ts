@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { AppState } from "./app.svelte";
 import { ApiClient, ApiFailure, type CommandName, type Transport } from "./api/client";
 import type { DecisionRequest } from "./api/generated/DecisionRequest";
-import { label, pairSample, stepSample } from "./testing/fixtures";
+import { label, pairSample, responseSample, stepSample } from "./testing/fixtures";
 import { demoReport } from "./testing/report";
 
 function fake(fail = false) {
@@ -157,7 +157,7 @@ describe("the analysis view's state", () => {
 
   it("opens on the open sample's data set, then keeps the group picked", async () => {
     const app = withReport();
-    app.detail = stepSample({ task: "reference-based", dataset: "reference-based" });
+    app.detail = responseSample({ dataset: "reference-based" });
     app.open("report");
     await settle();
     expect(app.report).toEqual(demoReport);

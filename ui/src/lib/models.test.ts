@@ -1,9 +1,13 @@
 // The model panel's pure logic: figures for people, load requests, and the polling state
 // machine (how soon to ask again, what changed between two answers about a job).
 import { describe, expect, it } from "vitest";
+import type { ExpertWeights } from "./api/generated/ExpertWeights";
 import type { JobView } from "./api/generated/JobView";
+import type { MemoryEstimate } from "./api/generated/MemoryEstimate";
 import type { ModelView } from "./api/generated/ModelView";
+import type { WeightDtype } from "./api/generated/WeightDtype";
 import {
+  chosenOf,
   defaultDtype,
   estimateFor,
   expertFormats,
@@ -57,9 +61,9 @@ function model(change: Partial<ModelView> = {}): ModelView {
     usable: true,
     problem: null,
     memory: [
-      { dtype: "f32", experts: null, weights_bytes: 32_800_000_000, cache_bytes: 1_200_000_000, total_bytes: 34_000_000_000 },
-      { dtype: "bf16", experts: null, weights_bytes: 16_400_000_000, cache_bytes: 600_000_000, total_bytes: 17_000_000_000 },
-      { dtype: "f16", experts: null, weights_bytes: 16_400_000_000, cache_bytes: 600_000_000, total_bytes: 17_000_000_000 },
+      { dtype: "f32", load_as: "f32", experts: null, weights_bytes: 32_800_000_000, cache_bytes: 1_200_000_000, total_bytes: 34_000_000_000 },
+      { dtype: "bf16", load_as: "bf16", experts: null, weights_bytes: 16_400_000_000, cache_bytes: 600_000_000, total_bytes: 17_000_000_000 },
+      { dtype: "f16", load_as: "f16", experts: null, weights_bytes: 16_400_000_000, cache_bytes: 600_000_000, total_bytes: 17_000_000_000 },
     ],
     ...change,
   };
@@ -105,9 +109,22 @@ describe("loading", () => {
   });
 
   it("a GGUF file keeps its own type: none is sent", () => {
-    const m = model({ format: "gguf", path: "/models/smol.gguf", memory: [{ dtype: "Q4_1", experts: null, weights_bytes: 1, cache_bytes: 1, total_bytes: 2 }] });
-    expect(defaultDtype(m, "cpu")).toBe("Q4_1");
-    expect(loadRequest(m, "cpu", "Q4_1")).toEqual({ kind: "local", path: "/models/smol.gguf", device: "cpu" });
+    const m = model({
+      format: "gguf",
+      path: "/models/smol.gguf",
+      memory: [{ dtype: "Q4_1", load_as: null, experts: null, weights_bytes: 1, cache_bytes: 1, total_bytes: 2 }],
+    });
+    expect(defaultDtype(m, "cpu")).toBeNull();
+    expect(estimateFor(m, null)?.dtype).toBe("Q4_1");
+    expect(loadRequest(m, "cuda:1", null)).toEqual({ kind: "local", path: "/models/smol.gguf", device: "cuda:1" });
+  });
+});
+
+describe("choices from a form control", () => {
+  it("a select's text is one of the choices or none", () => {
+    const types: WeightDtype[] = ["f32", "bf16"];
+    expect(chosenOf(types, "bf16")).toBe("bf16");
+    expect(chosenOf(types, "f16")).toBeUndefined();
   });
 });
 
@@ -132,8 +149,9 @@ describe("the GPU's free memory", () => {
 });
 
 describe("loading gpt-oss", () => {
-  const estimate = (dtype: string, experts: string, gb: number) => ({
+  const estimate = (dtype: WeightDtype, experts: ExpertWeights, gb: number): MemoryEstimate => ({
     dtype,
+    load_as: dtype,
     experts,
     weights_bytes: gb * 1e9,
     cache_bytes: 0,

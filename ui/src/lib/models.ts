@@ -2,12 +2,15 @@
 // load request is for the chosen model, and the polling of the worker and of a job: how soon to
 // ask again, and what changed between two answers (samples judged, the job ended). The state
 // that uses it is model.svelte.ts; the view is components/ModelPanel.svelte.
+import type { DeviceChoice } from "./api/generated/DeviceChoice";
+import type { ExpertWeights } from "./api/generated/ExpertWeights";
 import type { GpuMemory } from "./api/generated/GpuMemory";
 import type { JobState } from "./api/generated/JobState";
 import type { JobView } from "./api/generated/JobView";
 import type { LoadRequest } from "./api/generated/LoadRequest";
 import type { MemoryEstimate } from "./api/generated/MemoryEstimate";
 import type { ModelView } from "./api/generated/ModelView";
+import type { WeightDtype } from "./api/generated/WeightDtype";
 import type { WorkerView } from "./api/generated/WorkerView";
 
 /** Bytes for people: "950 kB", "1.2 GB", "17 GB" (powers of 1000, as disks count). */
@@ -41,40 +44,46 @@ export function formatRate(tokensPerSecond: number): string {
   return `${tokensPerSecond < 100 ? tokensPerSecond.toFixed(1) : Math.round(tokensPerSecond)} tokens/s`;
 }
 
-/** The type a model loads as on a device by default: a GGUF file its own, else f32 on the CPU, bf16 on a GPU. */
-export function defaultDtype(model: ModelView, device: string): string {
-  if (model.format === "gguf") return model.memory[0]?.dtype ?? "";
-  const wanted = device === "cpu" ? "f32" : "bf16";
-  return model.memory.some((m) => m.dtype === wanted) ? wanted : (model.memory[0]?.dtype ?? wanted);
+/** The dtype a model loads as on a device by default: f32 on the CPU, bf16 on a GPU (or the first it lists); null for a GGUF file, which keeps its own types. */
+export function defaultDtype(model: ModelView, device: DeviceChoice): WeightDtype | null {
+  const types = loadTypes(model);
+  if (types.length === 0) return null;
+  const wanted: WeightDtype = device === "cpu" ? "f32" : "bf16";
+  return types.includes(wanted) ? wanted : types[0];
 }
 
-/** The types a model can be loaded as, each once, in the list's order. */
-export function loadTypes(model: ModelView): string[] {
-  return [...new Set(model.memory.map((m) => m.dtype))];
+/** The dtypes a model can be loaded as, each once, in the list's order (none for a GGUF file). */
+export function loadTypes(model: ModelView): WeightDtype[] {
+  return [...new Set(model.memory.flatMap((m) => (m.load_as === null ? [] : [m.load_as])))];
 }
 
-/** How a gpt-oss model can keep its experts (`dequantized`, `q8_0`, `q4_0`); none for other models. */
-export function expertFormats(model: ModelView): string[] {
+/** How a gpt-oss model can keep its experts; none for other models. */
+export function expertFormats(model: ModelView): ExpertWeights[] {
   return [...new Set(model.memory.flatMap((m) => (m.experts === null ? [] : [m.experts])))];
 }
 
 /** An expert format as people read it. */
-export function expertLabel(experts: string): string {
-  const labels: Record<string, string> = {
+export function expertLabel(experts: ExpertWeights): string {
+  const labels: Record<ExpertWeights, string> = {
     dequantized: "dequantised",
     q8_0: "re-quantised to Q8_0",
     q4_0: "re-quantised to Q4_0",
   };
-  return labels[experts] ?? experts;
+  return labels[experts];
 }
 
-/** The memory estimate of a model loaded as `dtype` (with its experts kept as `experts`, for gpt-oss). */
-export function estimateFor(model: ModelView, dtype: string, experts?: string): MemoryEstimate | null {
+/** The memory estimate of a model loaded as `dtype` (null: a GGUF file's own), its experts kept as `experts` (gpt-oss). */
+export function estimateFor(model: ModelView, dtype: WeightDtype | null, experts?: ExpertWeights): MemoryEstimate | null {
   return (
-    model.memory.find((m) => m.dtype === dtype && (experts === undefined || m.experts === null || m.experts === experts)) ??
+    model.memory.find((m) => m.load_as === dtype && (experts === undefined || m.experts === null || m.experts === experts)) ??
     model.memory[0] ??
     null
   );
+}
+
+/** The choice among `choices` that a form control's text names (a select's value), if any. */
+export function chosenOf<T extends string>(choices: readonly T[], text: string): T | undefined {
+  return choices.find((c) => c === text);
 }
 
 /**
@@ -83,7 +92,7 @@ export function estimateFor(model: ModelView, dtype: string, experts?: string): 
  */
 export function gpuFit(
   estimate: MemoryEstimate | null,
-  device: string,
+  device: DeviceChoice,
   gpu: GpuMemory | null,
 ): { fits: boolean; text: string } | null {
   if (!estimate || !gpu || !device.startsWith("cuda")) return null;
@@ -97,8 +106,8 @@ export function gpuFit(
 }
 
 /** The request that loads `model` on `device` as `dtype` (a GGUF file keeps its own type), a gpt-oss model's experts as `experts`. */
-export function loadRequest(model: ModelView, device: string, dtype: string, experts?: string): LoadRequest {
-  if (model.format === "gguf") return { kind: "local", path: model.path, device };
+export function loadRequest(model: ModelView, device: DeviceChoice, dtype: WeightDtype | null, experts?: ExpertWeights): LoadRequest {
+  if (model.format === "gguf" || dtype === null) return { kind: "local", path: model.path, device };
   if (experts !== undefined && expertFormats(model).includes(experts)) {
     return { kind: "local", path: model.path, device, dtype, experts };
   }

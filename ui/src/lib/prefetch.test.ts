@@ -10,7 +10,7 @@ import type { SampleRow } from "./api/generated/SampleRow";
 import { DetailCache, Prerenderer, textsOf } from "./prefetch";
 import { clearRenderCache, renderMarkdown, renderStats } from "./render/markdown";
 import SampleView from "./components/SampleView.svelte";
-import { judgment, label, pairSample, stepSample } from "./testing/fixtures";
+import { judgment, label, pairSample, responseSample, stepSample } from "./testing/fixtures";
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
@@ -98,7 +98,7 @@ describe("textsOf", () => {
   const samples: [string, SampleDetail][] = [
     ["step-level", stepSample({ judgments: [judgment({ critique: "step $2$ is wrong", analysis: "think $x$" })] }, 6)],
     ["pairwise", pairSample()],
-    ["reference-based", stepSample({ task: "reference-based", steps: [], response: "it is $4$", reference: "**4**", admissible: ["correct", "incorrect"] })],
+    ["reference-based", responseSample()],
   ];
   for (const [task, detail] of samples) {
     it(`${task}: the view renders nothing beyond the texts rendered ahead`, () => {

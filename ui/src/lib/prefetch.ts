@@ -9,6 +9,7 @@
 // An answer that arrives after its entry was dropped is not kept.
 import type { SampleDetail } from "./api/generated/SampleDetail";
 import { renderMarkdown } from "./render/markdown";
+import { contentTexts } from "./samples";
 import { primaryJudgment } from "./verdicts";
 
 export type FetchDetail = (id: number, run?: number) => Promise<SampleDetail>;
@@ -97,9 +98,7 @@ export class DetailCache {
  */
 export function textsOf(detail: SampleDetail): string[] {
   const texts = [detail.question];
-  if (detail.task === "step-level") texts.push(...detail.steps.map((s) => s.text));
-  else if (detail.task === "pairwise") texts.push(detail.response_a ?? "", detail.response_b ?? "");
-  else for (const t of [detail.response, detail.reference, detail.rubric]) if (t !== null && t !== undefined) texts.push(t);
+  texts.push(...contentTexts(detail).map((c) => c.text));
   const judgment = primaryJudgment(detail);
   if (judgment) {
     texts.push(judgment.critique);

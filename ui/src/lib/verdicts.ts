@@ -3,6 +3,7 @@
 // orders compare. Components only turn these values into classes.
 import type { JudgmentView } from "./api/generated/JudgmentView";
 import type { SampleDetail } from "./api/generated/SampleDetail";
+import { stepsOf } from "./samples";
 
 /** The judgments of the run shown (each task's newest run unless one was asked for). */
 export function shownJudgments(detail: SampleDetail): JudgmentView[] {
@@ -69,7 +70,7 @@ export function traceMarks(detail: SampleDetail, judgment: JudgmentView | null):
   }
   const hasHeat = probs.size > 0;
   const heatOf = (i: number) => (hasHeat ? (probs.get(i) ?? 0) : null);
-  const steps = detail.steps.map((s) => ({
+  const steps = stepsOf(detail).map((s) => ({
     index: s.index,
     predicted: predicted !== null && predicted >= 0 && s.index === predicted,
     dimmed: predicted !== null && predicted >= 0 && s.index > predicted,

@@ -93,16 +93,16 @@ fn a_gpu_asked_of_a_cpu_build_names_the_build_to_make() {
         run.stderr.contains("this build of FARE Lens runs on cpu only; cuda needs a build with the `cuda` feature (bash src-tauri/build-cuda.sh)"),
         "{run:?}"
     );
-    let run = dir
-        .run(&[
-            "judge",
-            "p.sqlite",
-            "--model",
-            model.to_str().expect("UTF-8"),
-            "--device",
-            "tpu",
-        ])
-        .fails();
+    let run = dir.run(&[
+        "judge",
+        "p.sqlite",
+        "--model",
+        model.to_str().expect("UTF-8"),
+        "--device",
+        "tpu",
+    ]);
+    // Refused as it is read, with the usage error's code, before anything is opened.
+    assert_eq!(run.code, Some(2), "{run:?}");
     assert!(
         run.stderr
             .contains("unknown device `tpu` (cpu, cuda, cuda:N, metal)"),

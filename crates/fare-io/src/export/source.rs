@@ -235,7 +235,7 @@ impl Scope {
         project: &Project,
         sample_id: i64,
     ) -> Result<Option<EvaluatorJudgment>, StoreError> {
-        let task: Task = fare_store::query::sample_task_of(project, sample_id)?;
+        let task: Task = fare_store::rows::sample_task_of(project, sample_id)?;
         let Some(run) = self.shown.of(task) else {
             return Ok(None);
         };

@@ -44,7 +44,7 @@ fn parsed_unparseable_and_truncated_judgments_round_trip() {
         prompt_tokens: Some(812),
         output_tokens: Some(95),
         latency_ms: Some(1234),
-        verdict_probs: Some(json!({"-1": 0.1, "0": 0.8, "1": 0.05, "2": 0.05})),
+        verdict_probs: Some(step_probs()),
         ..judged(s, &right)
     };
     let j1 = project.add_judgment(run, &stored).unwrap();
@@ -84,7 +84,7 @@ fn parsed_unparseable_and_truncated_judgments_round_trip() {
             attempt: 0,
             judgment: right.clone(),
             agrees_with_gold: Some(true),
-            verdict_probs: Some(json!({"-1": 0.1, "0": 0.8, "1": 0.05, "2": 0.05})),
+            verdict_probs: Some(step_probs()),
             output_tokens: Some(95),
             latency_ms: Some(1234),
         },
@@ -171,6 +171,19 @@ fn parsed_unparseable_and_truncated_judgments_round_trip() {
     );
     assert_eq!(project.judgments_of(n).unwrap()[0].agrees_with_gold, None);
     assert_eq!(project.judgments_of(p).unwrap(), vec![]);
+
+    // Probabilities edited into another shape by hand are an error naming the judgment, never
+    // read as "not scored".
+    project
+        .raw_connection()
+        .execute(
+            "UPDATE judgments SET verdict_probs = '{\"-1\": 0.5}' WHERE id = ?1",
+            [j1],
+        )
+        .unwrap();
+    let err = project.judgments_of(s).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err}");
+    assert!(err.to_string().contains(&format!("judgment {j1}")), "{err}");
 }
 
 #[test]
@@ -569,4 +582,11 @@ fn k_judgments_of_a_sample_keep_their_majority_in_any_order_of_arrival() {
             .unwrap();
     }
     assert_eq!(project.votes_of(n).unwrap()[0].agrees_with_gold, None);
+}
+
+fn step_probs() -> fare_core::RecordedProbs {
+    fare_core::RecordedProbs::from_json(
+        &json!({"probs": {"-1": 0.1, "0": 0.8, "1": 0.05, "2": 0.05}, "mass": 0.9}),
+    )
+    .unwrap()
 }

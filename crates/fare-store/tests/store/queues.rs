@@ -141,7 +141,8 @@ fn uncertainty_and_confident_wrong_read_the_stored_probabilities_and_votes() {
             CORRECT
         };
         let probs = p.map(|p| {
-            serde_json::json!({"probs": {verdict.canonical(): p, other.canonical(): 1.0 - p}, "mass": 0.97})
+            fare_core::RecordedProbs::from_json(&serde_json::json!({"probs": {verdict.canonical(): p, other.canonical(): 1.0 - p}, "mass": 0.97}))
+                .unwrap()
         });
         project
             .add_judgment(

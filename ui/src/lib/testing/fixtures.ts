@@ -1,7 +1,7 @@
 // Sample details for tests, shaped exactly as the generated types say.
 import type { JudgmentView } from "../api/generated/JudgmentView";
 import type { LabelView } from "../api/generated/LabelView";
-import type { SampleDetail } from "../api/generated/SampleDetail";
+import type { PairSample, SampleOf, StepSample } from "../samples";
 import type { WorkerView } from "../api/generated/WorkerView";
 
 export function label(change: Partial<LabelView> = {}): LabelView {
@@ -41,20 +41,31 @@ export function judgment(change: Partial<JudgmentView> = {}): JudgmentView {
   };
 }
 
-export function stepSample(change: Partial<SampleDetail> = {}, steps = 5): SampleDetail {
+/** What every sample view has, whatever its task. */
+type Common = Omit<StepSample, "task" | "steps">;
+
+function common(): Common {
   return {
     id: 7,
     dataset: "processbench-gsm8k",
     external_id: "gsm8k-7",
-    task: "step-level",
     source: null,
     question: "What is $1+1$?",
+    gold: null,
+    admissible: [],
+    shown_run: 1,
+    judgments: [judgment()],
+    votes: [],
+    label: label(),
+    other_labels: [],
+  };
+}
+
+export function stepSample(change: Partial<StepSample> = {}, steps = 5): StepSample {
+  return {
+    ...common(),
+    task: "step-level",
     steps: Array.from({ length: steps }, (_, i) => ({ index: i, text: `step ${i}`, gold_rating: null })),
-    response: null,
-    response_a: null,
-    response_b: null,
-    reference: null,
-    rubric: null,
     gold: "3",
     admissible: ["-1", ...Array.from({ length: steps }, (_, i) => String(i))],
     shown_run: 1,
@@ -66,17 +77,31 @@ export function stepSample(change: Partial<SampleDetail> = {}, steps = 5): Sampl
   };
 }
 
-export function pairSample(change: Partial<SampleDetail> = {}): SampleDetail {
-  return stepSample({
+export function pairSample(change: Partial<PairSample> = {}): PairSample {
+  return {
+    ...common(),
     task: "pairwise",
-    steps: [],
     response_a: "A says 4",
     response_b: "B says 5",
     gold: "A",
     admissible: ["A", "B"],
     judgments: [judgment({ id: 1, verdict: "A", agrees_with_gold: true }), judgment({ id: 2, swapped: true, verdict: "B", agrees_with_gold: false })],
     ...change,
-  });
+  };
+}
+
+/** A sample of one response to verify against a reference (reference-based). */
+export function responseSample(change: Partial<SampleOf<"reference-based">> = {}): SampleOf<"reference-based"> {
+  return {
+    ...common(),
+    task: "reference-based",
+    response: "it is $4$",
+    reference: "**4**",
+    gold: "correct",
+    admissible: ["correct", "incorrect"],
+    judgments: [judgment({ verdict: "correct" })],
+    ...change,
+  };
 }
 
 export function worker(change: Partial<WorkerView> = {}): WorkerView {

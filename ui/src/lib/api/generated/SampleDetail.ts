@@ -2,7 +2,6 @@
 import type { JudgmentView } from "./JudgmentView";
 import type { LabelView } from "./LabelView";
 import type { StepView } from "./StepView";
-import type { Task } from "./Task";
 import type { VoteView } from "./VoteView";
 
 /**
@@ -22,10 +21,6 @@ dataset: string,
  */
 external_id: string, 
 /**
- * The task.
- */
-task: Task, 
-/**
  * Its source within the data set.
  */
 source: string | null, 
@@ -33,30 +28,6 @@ source: string | null,
  * The problem (untrusted markdown with LaTeX).
  */
 question: string, 
-/**
- * Step-level: the steps.
- */
-steps: Array<StepView>, 
-/**
- * Verification and rating: the response.
- */
-response: string | null, 
-/**
- * Pairwise: response A (as the data labels it).
- */
-response_a: string | null, 
-/**
- * Pairwise: response B.
- */
-response_b: string | null, 
-/**
- * Reference-based (and some ratings): the reference answer.
- */
-reference: string | null, 
-/**
- * Rating: the rubric.
- */
-rubric: string | null, 
 /**
  * The data set's ground truth, canonical.
  */
@@ -84,4 +55,40 @@ label: LabelView,
 /**
  * Other annotators' labels.
  */
-other_labels: Array<LabelView>, };
+other_labels: Array<LabelView>, } & ({ "task": "pairwise", 
+/**
+ * Response A.
+ */
+response_a: string, 
+/**
+ * Response B.
+ */
+response_b: string, } | { "task": "step-level", 
+/**
+ * The steps.
+ */
+steps: Array<StepView>, } | { "task": "reference-free", 
+/**
+ * The response.
+ */
+response: string, } | { "task": "reference-based", 
+/**
+ * The response.
+ */
+response: string, 
+/**
+ * The reference answer.
+ */
+reference: string, } | { "task": "rating", 
+/**
+ * The response.
+ */
+response: string, 
+/**
+ * The rubric, when the data has one.
+ */
+rubric: string | null, 
+/**
+ * A reference answer, when the data has one.
+ */
+reference: string | null, });
