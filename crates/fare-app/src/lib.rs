@@ -13,6 +13,8 @@
 //!   line), the data folders (`fare-lens serve`), or those the desktop's dialogs gave.
 //! - [`naming`]: how a person names a sample (project id or data set id) and who they are
 //!   by default, one rule for every shell.
+//! - [`annotating`]: the verdict on screen that accepting takes, for annotating without the
+//!   review view (the command line).
 //! - [`queue`]: which sample is the Nth of the queue's list (far jumps of the UI's list).
 //! - [`saved_queues`]: review queues saved from the filters or a list of samples, in a review
 //!   order (most uncertain first, confident but wrong first, seeded random, as listed).
@@ -32,6 +34,7 @@
 
 pub mod agreement;
 pub mod analysis;
+pub mod annotating;
 pub mod api;
 pub mod commands;
 pub mod demo;

@@ -24,6 +24,36 @@ pub enum NamingError {
     /// No sample, or more than one, answers to the text.
     #[error("{0}")]
     Sample(String),
+    /// No data set, or more than one, answers to the text.
+    #[error("{0}")]
+    Dataset(String),
+}
+
+/// The id of the data set `text` names: its id or its name, refused when none or several
+/// answer to it.
+pub fn resolve_dataset(project: &Project, text: &str) -> Result<i64, NamingError> {
+    let datasets = project.datasets()?;
+    pick_dataset(datasets.iter().map(|d| (d.id, d.name.as_str())), text)
+}
+
+fn pick_dataset<'a>(
+    datasets: impl IntoIterator<Item = (i64, &'a str)>,
+    text: &str,
+) -> Result<i64, NamingError> {
+    let found: Vec<i64> = datasets
+        .into_iter()
+        .filter(|(id, name)| *name == text || id.to_string() == text)
+        .map(|(id, _)| id)
+        .collect();
+    match found.as_slice() {
+        [id] => Ok(*id),
+        [] => Err(NamingError::Dataset(format!(
+            "no data set `{text}` in the project (see `fare-lens datasets`)"
+        ))),
+        _ => Err(NamingError::Dataset(format!(
+            "several data sets are named `{text}`; give its id (see `fare-lens datasets`)"
+        ))),
+    }
 }
 
 /// The project id of the sample `text` names (see the module docs).
@@ -80,7 +110,9 @@ impl From<NamingError> for ApiError {
     fn from(e: NamingError) -> ApiError {
         match e {
             NamingError::Store(e) => ApiError::Store(e),
-            NamingError::Sample(message) => ApiError::Invalid(message),
+            NamingError::Sample(message) | NamingError::Dataset(message) => {
+                ApiError::Invalid(message)
+            }
         }
     }
 }
@@ -118,6 +150,23 @@ pub fn default_annotator_from(env: impl Fn(&str) -> Option<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_data_set_is_named_by_its_id_or_its_one_name() {
+        let sets = [(1, "gsm8k"), (2, "math"), (3, "math"), (4, "7")];
+        assert_eq!(pick_dataset(sets, "gsm8k").unwrap(), 1);
+        assert_eq!(pick_dataset(sets, "2").unwrap(), 2);
+        let several = pick_dataset(sets, "math").unwrap_err().to_string();
+        assert!(
+            several.contains("several data sets are named `math`"),
+            "{several}"
+        );
+        let none = pick_dataset(sets, "prm800k").unwrap_err().to_string();
+        assert!(none.contains("no data set `prm800k`"), "{none}");
+        // An id and a name that look alike are both candidates, so neither is guessed.
+        assert!(pick_dataset(sets, "4").is_ok());
+        assert!(pick_dataset([(4, "x"), (5, "4")], "4").is_err());
+    }
 
     #[test]
     fn the_default_annotator_prefers_the_chosen_name_then_the_login() {
