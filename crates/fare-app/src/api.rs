@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use fare_core::{AnnotationAction, Task, Template, Verdict, VerdictRules};
+use fare_core::{AnnotationAction, Step, Task, Template, Verdict, VerdictRules};
 use fare_store::{
     EvaluatorFilter, Project, ReviewFilter, SampleFilter, SampleRow, StoreError, StoredJudgment,
     StoredLabel,
@@ -109,17 +109,6 @@ pub struct QueueCounts {
     pub matching: i64,
     /// Of which this annotator has reviewed.
     pub reviewed: i64,
-}
-
-/// A step of a step-level sample, numbered from 0 as the evaluator saw it.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct StepView {
-    /// Its number.
-    pub index: u32,
-    /// Its text (markdown with LaTeX, untrusted).
-    pub text: String,
-    /// The data set's own rating of the step (PRM800K: -1, 0, +1).
-    pub gold_rating: Option<i8>,
 }
 
 /// The probability the evaluator gave one verdict.
@@ -287,7 +276,7 @@ pub enum SampleContent {
     /// A solution in steps, numbered from 0 as the evaluator sees them.
     StepLevel {
         /// The steps.
-        steps: Vec<StepView>,
+        steps: Vec<Step>,
     },
     /// One response to verify without a reference.
     ReferenceFree {
@@ -325,16 +314,16 @@ impl SampleContent {
     }
 
     /// The steps of a step-level sample; none for the other tasks.
-    pub fn steps(&self) -> &[StepView] {
+    pub fn steps(&self) -> &[Step] {
         match self {
             SampleContent::StepLevel { steps } => steps,
             _ => &[],
         }
     }
 
-    /// The view of a stored sample's content, with the data set's step ratings.
-    fn of(content: &fare_core::Content, step_ratings: &[Option<i8>]) -> SampleContent {
-        match content.clone() {
+    /// The view of a stored sample's content (its steps with the data set's ratings).
+    fn of(stored: &fare_store::StoredSample) -> SampleContent {
+        match stored.sample.content.clone() {
             fare_core::Content::Pairwise {
                 response_a,
                 response_b,
@@ -342,16 +331,8 @@ impl SampleContent {
                 response_a,
                 response_b,
             },
-            fare_core::Content::StepLevel { steps } => SampleContent::StepLevel {
-                steps: steps
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, text)| StepView {
-                        index: u32::try_from(i).unwrap_or(u32::MAX),
-                        text,
-                        gold_rating: step_ratings.get(i).copied().flatten(),
-                    })
-                    .collect(),
+            fare_core::Content::StepLevel { .. } => SampleContent::StepLevel {
+                steps: stored.steps(),
             },
             fare_core::Content::ReferenceFree { response } => {
                 SampleContent::ReferenceFree { response }
@@ -815,7 +796,7 @@ impl OpenProject {
             id,
             dataset: stored.dataset.clone(),
             external_id: sample.external_id.clone(),
-            content: SampleContent::of(&sample.content, &stored.step_ratings),
+            content: SampleContent::of(&stored),
             source: sample.source.clone(),
             question: sample.question.clone(),
             gold: sample.gold.map(Verdict::canonical),

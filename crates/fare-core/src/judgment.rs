@@ -143,12 +143,7 @@ impl VerdictProbs {
 
     /// Shannon entropy in bits: 0 when certain; what an uncertainty-ordered queue sorts by.
     pub fn entropy_bits(&self) -> f64 {
-        -self
-            .probs
-            .iter()
-            .filter(|(_, p)| *p > 0.0)
-            .map(|(_, p)| p * p.log2())
-            .sum::<f64>()
+        entropy_bits(self.probs.iter().map(|(_, p)| *p))
     }
 
     /// The distribution with pairwise verdicts seen from the other order (A and B traded).
@@ -263,14 +258,16 @@ impl RecordedProbs {
         if self.probs.is_empty() {
             return None;
         }
-        let entropy = -self
-            .probs
-            .iter()
-            .filter(|(_, p)| *p > 0.0)
-            .map(|(_, p)| p * p.log2())
-            .sum::<f64>();
-        Some(entropy.max(0.0))
+        Some(entropy_bits(self.probs.iter().map(|(_, p)| *p)).max(0.0))
     }
+}
+
+/// Shannon entropy in bits of probabilities (zeros contribute nothing).
+fn entropy_bits(probs: impl Iterator<Item = f64>) -> f64 {
+    -probs
+        .filter(|p| *p > 0.0)
+        .map(|p| p * p.log2())
+        .sum::<f64>()
 }
 
 /// Written in the recorded form, so JSON output shows what the project file holds.

@@ -145,8 +145,10 @@ impl Content {
     }
 }
 
-/// One step of a step-level solution, numbered from 0 as the evaluator sees it.
+/// One step of a step-level solution, numbered from 0 as the evaluator sees it (its text is
+/// untrusted markdown with LaTeX).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "StepView"))]
 pub struct Step {
     /// Its number, from 0 (the `<step i>` tag the evaluator reads).
     pub index: u32,
