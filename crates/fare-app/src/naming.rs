@@ -72,23 +72,7 @@ pub fn resolve_sample(project: &Project, text: &str) -> Result<i64, NamingError>
             ))),
         };
     }
-    let mut found: Vec<SampleName> = Vec::new();
-    // `DATASET/ID`: split at each slash whose left part is a data set, by id or name.
-    let datasets = project.datasets()?;
-    for (at, _) in text.match_indices('/') {
-        let (left, right) = (&text[..at], &text[at + 1..]);
-        for d in datasets
-            .iter()
-            .filter(|d| d.name == left || d.id.to_string() == left)
-        {
-            found.extend(project.samples_named(right, Some(d.id))?);
-        }
-    }
-    // The whole text as a record id.
-    found.extend(project.samples_named(text, None)?);
-    found.sort_by_key(|n| n.id);
-    found.dedup_by_key(|n| n.id);
-    match found.as_slice() {
+    match project.samples_by_record(text)?.as_slice() {
         [one] => Ok(one.id),
         [] => Err(NamingError::Sample(format!(
             "no sample `{text}` in the project: give its project id (a number) or its data set's \

@@ -237,3 +237,69 @@ fn imported_verdict_probabilities_are_read_as_the_project_records_them_or_refuse
         );
     }
 }
+
+#[test]
+fn a_record_id_two_data_sets_share_is_refused_naming_both_and_dataset_slash_id_picks_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut project = project(&dir);
+    // The same ProcessBench records again, as another data set: `pb-0` is now samples 1 and 4.
+    let again = write(
+        &dir,
+        "pb-again.json",
+        r#"[{"id": "pb-0", "generator": "g", "problem": "1+1?", "steps": ["1+1=3", "so 3"], "final_answer_correct": false, "label": 0}]"#,
+    );
+    let options = ImportOptions {
+        dataset_name: Some("second".into()),
+        ..ImportOptions::default()
+    };
+    import_file(&mut project, &again, &options, &mut |_| {}).unwrap();
+    let second = project
+        .datasets()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "second")
+        .unwrap();
+    let shared = project.samples_named("pb-0", None).unwrap();
+    assert_eq!(shared.len(), 2);
+
+    let file = write(
+        &dir,
+        "out.jsonl",
+        concat!(r#"{"sample": "pb-0", "output": "Verdict: 0"}"#, "\n"),
+    );
+    let err = import(&mut project, &file, &JudgmentImportOptions::new("m"))
+        .unwrap_err()
+        .to_string();
+    let both = format!(
+        "`pb-0` names 2 samples: {}/pb-0 (#{}), {}/pb-0 (#{}); give one of these",
+        shared[0].dataset_id, shared[0].id, shared[1].dataset_id, shared[1].id
+    );
+    assert!(err.ends_with(&both), "{err}");
+    assert!(project.runs().unwrap().is_empty());
+
+    // By the data set's name, or its id: one sample each.
+    let file = write(
+        &dir,
+        "out.jsonl",
+        &format!(
+            "{}\n{}\n",
+            r#"{"sample": "second/pb-0", "output": "Verdict: 0"}"#,
+            format_args!(
+                r#"{{"sample": "{}/pb-0", "output": "Verdict: 1"}}"#,
+                shared[0].dataset_id
+            )
+        ),
+    );
+    let report = import(&mut project, &file, &JudgmentImportOptions::new("m")).unwrap();
+    assert_eq!(report.judgments, 2);
+    let in_second = shared.iter().find(|n| n.dataset_id == second.id).unwrap();
+    let in_first = shared.iter().find(|n| n.dataset_id != second.id).unwrap();
+    let verdict_of = |id: i64| {
+        project.judgments_of(id).unwrap()[0]
+            .judgment
+            .verdict()
+            .unwrap()
+    };
+    assert_eq!(verdict_of(in_second.id), Verdict::FirstError(Some(0)));
+    assert_eq!(verdict_of(in_first.id), Verdict::FirstError(Some(1)));
+}

@@ -400,11 +400,11 @@ impl JudgmentWriter<'_> {
         self.run_id
     }
 
-    /// The sample with this id in the data set's own words: `external_id`, or
-    /// `dataset/external_id` when several data sets use the same id. `Invalid` when none or
-    /// several match.
+    /// The sample with this id in the data set's own words: `ID`, or `DATASET/ID` (the data
+    /// set's id or name) when several data sets use the same id; the rule of
+    /// [`Project::sample_by_record`]. `Invalid` when none or several match.
     pub fn find_sample(&self, reference: &str) -> Result<i64> {
-        find_sample(&self.tx, reference)
+        crate::query::sample_by_record(&self.tx, reference)
     }
 
     /// The task and step count of a sample.
@@ -436,37 +436,6 @@ impl JudgmentWriter<'_> {
     }
 }
 
-/// Looks a sample up by its data set's id (`external_id`, or `dataset/external_id`).
-pub(crate) fn find_sample(conn: &Connection, reference: &str) -> Result<i64> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT s.id FROM samples s JOIN datasets d ON d.id = s.dataset_id
-         WHERE s.external_id = ?1 OR (d.name || '/' || s.external_id) = ?1 ORDER BY s.id LIMIT 3",
-    )?;
-    let ids: Vec<i64> = stmt
-        .query_map([reference], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let exact: Vec<i64> = if ids.len() > 1 {
-        // `dataset/id` names one sample even when the bare id is shared.
-        let mut by_name = conn.prepare_cached(
-            "SELECT s.id FROM samples s JOIN datasets d ON d.id = s.dataset_id WHERE (d.name || '/' || s.external_id) = ?1",
-        )?;
-        by_name
-            .query_map([reference], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    } else {
-        ids.clone()
-    };
-    match (exact.as_slice(), ids.len()) {
-        ([id], _) => Ok(*id),
-        ([], 0) => Err(StoreError::Invalid(format!(
-            "no sample `{reference}` in the project"
-        ))),
-        _ => Err(StoreError::Invalid(format!(
-            "`{reference}` names samples of several data sets; write it as `DATASET/{reference}`"
-        ))),
-    }
-}
-
 impl Project {
     /// Registers a template (once per content hash) and returns its id.
     pub fn template_id(&mut self, template: &Template) -> Result<i64> {
@@ -494,9 +463,10 @@ impl Project {
         })
     }
 
-    /// The task of the sample a data set id names (`external_id` or `dataset/external_id`).
+    /// The task of the sample a data set id names (`ID` or `DATASET/ID`, as
+    /// [`Project::sample_by_record`] reads it).
     pub fn sample_task_by_reference(&self, reference: &str) -> Result<fare_core::Task> {
-        let id = find_sample(&self.conn, reference)?;
+        let id = crate::query::sample_by_record(&self.conn, reference)?;
         crate::rows::sample_task_of(self, id)
     }
 

@@ -200,13 +200,20 @@ impl Project {
         external_id: &str,
         dataset: Option<i64>,
     ) -> Result<Vec<SampleName>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT s.id, s.dataset_id, d.name, s.external_id FROM samples s
-             JOIN datasets d ON d.id = s.dataset_id
-             WHERE s.external_id = ?1 AND (?2 IS NULL OR s.dataset_id = ?2) ORDER BY s.id",
-        )?;
-        let rows = stmt.query_map(rusqlite::params![external_id, dataset], sample_name)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        samples_named(&self.conn, external_id, dataset)
+    }
+
+    /// The samples a data set's name for a sample could mean: `DATASET/ID` (the data set by
+    /// its id or name, split at any slash, so record ids may hold slashes) and `ID` alone, in
+    /// project id order, each once. Every reader of a person's or a file's sample name uses it.
+    pub fn samples_by_record(&self, text: &str) -> Result<Vec<SampleName>> {
+        samples_by_record(&self.conn, text)
+    }
+
+    /// The one sample a data set's name for it names: `Invalid` when none does or several may
+    /// (the message lists them as `DATASET_ID/ID`, which names each alone).
+    pub fn sample_by_record(&self, text: &str) -> Result<i64> {
+        sample_by_record(&self.conn, text)
     }
 
     /// The name of sample `id`, `None` when the project has no such sample.
@@ -593,6 +600,62 @@ pub(crate) struct Scan {
     /// order (ordering a join of judgments by `s.id` instead makes SQLite sort); in a saved
     /// queue, the rank, which is also the list's cursor.
     pub(crate) order: &'static str,
+}
+
+fn samples_named(
+    conn: &rusqlite::Connection,
+    external_id: &str,
+    dataset: Option<i64>,
+) -> Result<Vec<SampleName>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, s.dataset_id, d.name, s.external_id FROM samples s
+         JOIN datasets d ON d.id = s.dataset_id
+         WHERE s.external_id = ?1 AND (?2 IS NULL OR s.dataset_id = ?2) ORDER BY s.id",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![external_id, dataset], sample_name)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// [`Project::samples_by_record`] in a transaction or a connection.
+pub(crate) fn samples_by_record(
+    conn: &rusqlite::Connection,
+    text: &str,
+) -> Result<Vec<SampleName>> {
+    let mut found = Vec::new();
+    let mut datasets =
+        conn.prepare_cached("SELECT id FROM datasets WHERE name = ?1 OR CAST(id AS TEXT) = ?1")?;
+    for (at, _) in text.match_indices('/') {
+        let (left, right) = (&text[..at], &text[at + 1..]);
+        let ids: Vec<i64> = datasets
+            .query_map([left], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in ids {
+            found.extend(samples_named(conn, right, Some(id))?);
+        }
+    }
+    found.extend(samples_named(conn, text, None)?);
+    found.sort_by_key(|n| n.id);
+    found.dedup_by_key(|n| n.id);
+    Ok(found)
+}
+
+/// [`Project::sample_by_record`] in a transaction or a connection.
+pub(crate) fn sample_by_record(conn: &rusqlite::Connection, text: &str) -> Result<i64> {
+    match samples_by_record(conn, text)?.as_slice() {
+        [one] => Ok(one.id),
+        [] => Err(StoreError::Invalid(format!(
+            "no sample `{text}` in the project"
+        ))),
+        several => Err(StoreError::Invalid(format!(
+            "`{text}` names {} samples: {}; give one of these",
+            several.len(),
+            several
+                .iter()
+                .map(|n| format!("{}/{} (#{})", n.dataset_id, n.external_id, n.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 fn sample_name(r: &rusqlite::Row<'_>) -> rusqlite::Result<SampleName> {
