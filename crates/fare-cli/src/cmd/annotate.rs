@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
-use fare_app::annotating::OnScreen;
-use fare_core::{AnnotationAction, Verdict};
+use fare_app::annotating::{AnnotateError, Annotation};
+use fare_core::Verdict;
 
 use crate::output::{open, print_json, resolve_sample};
 
@@ -55,61 +55,18 @@ pub(crate) struct AnnotateArgs {
 pub(crate) fn annotate(args: &AnnotateArgs) -> Result<ExitCode> {
     let mut project = open(&args.project)?;
     let sample_id = resolve_sample(&project, &args.sample)?;
-    let stored = project.sample(sample_id)?;
-    let rules = fare_core::VerdictRules::for_person(
-        stored.sample.task(),
-        stored.sample.content.steps().len(),
-    );
     let annotator = args
         .annotator
         .clone()
         .unwrap_or_else(fare_app::naming::default_annotator);
-    let mut judgment_id = None;
-    let action = if args.accept {
-        match fare_app::annotating::verdict_on_screen(&project, sample_id, args.run)? {
-            OnScreen::Verdict {
-                verdict,
-                judgment_id: shown,
-            } => {
-                judgment_id = Some(shown);
-                AnnotationAction::Accept { verdict }
-            }
-            OnScreen::NoJudgment => bail!(
-                "sample {sample_id} has no evaluator verdict to accept; give --verdict instead"
-            ),
-            OnScreen::NoVerdict { state } => bail!(
-                "the evaluator's output for sample {sample_id} has no valid verdict ({state}); give --verdict instead"
-            ),
-        }
-    } else if let Some(text) = &args.verdict {
-        AnnotationAction::Correct {
-            verdict: Verdict::from_canonical(text, &rules)
-                .map_err(|e| anyhow!("sample {sample_id}: {e}"))?,
-        }
-    } else if let Some(tag) = &args.tag {
-        AnnotationAction::Tag {
-            tag: tag.clone(),
-            on: true,
-        }
-    } else if let Some(tag) = &args.untag {
-        AnnotationAction::Tag {
-            tag: tag.clone(),
-            on: false,
-        }
-    } else if args.wrong_reason {
-        AnnotationAction::WrongReason { on: true }
-    } else if let Some(note) = &args.note {
-        AnnotationAction::Note { text: note.clone() }
-    } else if args.undo {
-        AnnotationAction::Undo
-    } else if args.redo {
-        AnnotationAction::Redo
-    } else {
-        bail!(
-            "say what to record: --accept, --verdict V, --tag T, --untag T, --wrong-reason, --note N, --undo or --redo"
-        );
-    };
-    let label = project.annotate(sample_id, &annotator, &action, judgment_id)?;
+    let label =
+        fare_app::annotating::annotate(&mut project, sample_id, &annotator, &annotation(args)?)
+            .map_err(|e| match e {
+                AnnotateError::NothingToAccept { .. } | AnnotateError::NoValidVerdict { .. } => {
+                    anyhow!("{e}; give --verdict instead")
+                }
+                other => other.into(),
+            })?;
     if args.json {
         print_json(&label)?;
     } else {
@@ -135,4 +92,29 @@ pub(crate) fn annotate(args: &AnnotateArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The one annotation the flags ask for.
+fn annotation(args: &AnnotateArgs) -> Result<Annotation> {
+    Ok(if args.accept {
+        Annotation::Accept { run: args.run }
+    } else if let Some(text) = &args.verdict {
+        Annotation::Correct(text.clone())
+    } else if let Some(tag) = &args.tag {
+        Annotation::Tag(tag.clone())
+    } else if let Some(tag) = &args.untag {
+        Annotation::Untag(tag.clone())
+    } else if args.wrong_reason {
+        Annotation::WrongReason
+    } else if let Some(note) = &args.note {
+        Annotation::Note(note.clone())
+    } else if args.undo {
+        Annotation::Undo
+    } else if args.redo {
+        Annotation::Redo
+    } else {
+        bail!(
+            "say what to record: --accept, --verdict V, --tag T, --untag T, --wrong-reason, --note N, --undo or --redo"
+        );
+    })
 }
