@@ -19,27 +19,24 @@ use fare_app::api::OpenProject;
 use fare_server::{ServeOptions, Token};
 
 mod common;
-use common::{Api, start};
+use common::{Api, serve_api};
 use reqwest::StatusCode;
-use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
 fn smollm2() -> Option<PathBuf> {
     fare_testkit::smollm2()
 }
 
-impl Api {
-    /// Polls job `id` until `done` says so (within a minute); returns its last status.
-    fn job_until(&self, id: i64, done: impl Fn(&Value) -> bool) -> Value {
-        let started = Instant::now();
-        loop {
-            let job = self.ok("job", &json!({"id": id}));
-            if done(&job) {
-                return job;
-            }
-            assert!(started.elapsed() < Duration::from_mins(1), "{job}");
-            std::thread::sleep(Duration::from_millis(10));
+/// Polls job `id` until `done` says so (within a minute); returns its last status.
+fn job_until(api: &Api, id: i64, done: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let job = api.ok("job", &json!({"id": id}));
+        if done(&job) {
+            return job;
         }
+        assert!(started.elapsed() < Duration::from_mins(1), "{job}");
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -63,24 +60,11 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let project = fare_app::demo::build(&dir.path().join("demo.sqlite")).unwrap();
     let token = Token::random().unwrap();
-    let api = Api {
-        base: start(
-            OpenProject::new(project, "ana"),
-            &ServeOptions::new(token.clone()),
-        ),
-        http: Client::builder()
-            .default_headers(
-                [(
-                    reqwest::header::AUTHORIZATION,
-                    format!("Bearer {}", token.as_str()).parse().unwrap(),
-                )]
-                .into_iter()
-                .collect(),
-            )
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap(),
-    };
+    let api = serve_api(
+        OpenProject::new(project, "ana"),
+        &ServeOptions::new(token.clone()),
+        token.as_str(),
+    );
 
     // No model yet: a job is refused with the reason.
     assert_eq!(api.ok("worker", &json!({}))["state"], "unloaded");
@@ -198,7 +182,7 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
         "start_job",
         &json!({"request": {"target": {"kind": "samples", "ids": [ids[0]]}, "max_new_tokens": 8}}),
     );
-    let again = api.job_until(again["id"].as_i64().unwrap(), ended);
+    let again = job_until(&api, again["id"].as_i64().unwrap(), ended);
     assert_eq!(again["state"], "finished", "{again}");
     assert_eq!(again["skipped"], 1);
     assert_eq!(again["judged"], 0);
@@ -210,7 +194,7 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
                             "max_new_tokens": 64, "new_run": true}}),
     );
     let id = job["id"].as_i64().unwrap();
-    let running = api.job_until(id, |j| j["current_sample"].is_i64() || ended(j));
+    let running = job_until(&api, id, |j| j["current_sample"].is_i64() || ended(j));
     assert!(running["total"].as_u64().unwrap() > 20, "{running}");
     // A second job waits for none: it is refused while this one runs.
     let (status, busy) = api.call(
@@ -224,7 +208,7 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
         ["cancelling", "cancelled"].contains(&cancelling["state"].as_str().unwrap()),
         "{cancelling}"
     );
-    let cancelled = api.job_until(id, ended);
+    let cancelled = job_until(&api, id, ended);
     assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
     assert!(
         cancelled["done"].as_u64().unwrap() < cancelled["total"].as_u64().unwrap(),
@@ -241,10 +225,10 @@ fn a_job_judges_through_the_loaded_model_while_annotating_goes_on() {
         &json!({"request": {"target": {"kind": "samples", "ids": ids}, "max_new_tokens": 64, "new_run": true}}),
     );
     let id = job["id"].as_i64().unwrap();
-    api.job_until(id, |j| j["current_sample"].is_i64() || ended(j));
+    job_until(&api, id, |j| j["current_sample"].is_i64() || ended(j));
     let (_, unloaded) = api.call("unload_model", &json!({}));
     assert_eq!(unloaded["state"], "unloaded");
-    let stopped = api.job_until(id, ended);
+    let stopped = job_until(&api, id, ended);
     assert_eq!(stopped["state"], "cancelled", "{stopped}");
     let (status, unknown) = api.call("job", &json!({"id": 99}));
     assert_eq!(status, StatusCode::BAD_REQUEST, "{unknown}");

@@ -16,10 +16,10 @@ use fare_io::import::{ImportOptions, import_file};
 use fare_server::{ServeOptions, Token};
 
 mod common;
-use common::{Api, start};
+use common::{Api, serve_api, start};
 use fare_store::Project;
+use fare_testkit::api::client;
 use reqwest::StatusCode;
-use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
 /// A project with two step-level samples, opened for annotator `ana`.
@@ -43,42 +43,15 @@ fn options() -> ServeOptions {
     ServeOptions::new(Token::new(TOKEN).unwrap())
 }
 
-/// A client that sends the tests' token with every request.
-fn client() -> Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {TOKEN}").parse().unwrap(),
-    );
-    Client::builder()
-        .default_headers(headers)
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
-/// A client that sends nothing unasked.
-fn bare_client() -> Client {
-    Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
-impl Api {
-    /// Starts a server over `project` with `options` (which carry the tests' token).
-    fn start(project: OpenProject, options: &ServeOptions) -> Api {
-        Api {
-            base: start(project, options),
-            http: client(),
-        }
-    }
+/// A server over `project` with `options` (which carry the tests' token), and its API.
+fn serve(project: OpenProject, options: &ServeOptions) -> Api {
+    serve_api(project, options, TOKEN)
 }
 
 #[test]
 fn the_api_carries_the_queue_the_sample_view_and_decisions() {
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(project(dir.path()), &options());
+    let api = serve(project(dir.path()), &options());
     let overview = api.ok("overview", &json!({}));
     assert_eq!(overview["samples"], 2);
     assert_eq!(overview["annotator"], "ana");
@@ -142,7 +115,7 @@ fn the_api_carries_the_queue_the_sample_view_and_decisions() {
 #[test]
 fn errors_come_back_as_messages_with_a_status() {
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(project(dir.path()), &options());
+    let api = serve(project(dir.path()), &options());
     let cases = [
         (
             api.call(
@@ -202,7 +175,7 @@ fn errors_come_back_as_messages_with_a_status() {
 #[test]
 fn only_post_calls_a_command_and_an_unknown_command_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(project(dir.path()), &options());
+    let api = serve(project(dir.path()), &options());
     let message = |response: reqwest::blocking::Response| -> String {
         let body: Value = response.json().unwrap();
         body["message"].as_str().unwrap().to_owned()
@@ -265,7 +238,7 @@ fn only_post_calls_a_command_and_an_unknown_command_is_not_found() {
 #[test]
 fn a_read_only_server_answers_reading_commands_and_refuses_writing_ones() {
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(
+    let api = serve(
         project(dir.path()),
         &ServeOptions {
             read_only: true,
@@ -323,7 +296,7 @@ fn a_token_guards_the_api_but_not_the_page() {
             ..ServeOptions::new(token.clone())
         },
     );
-    let http = bare_client();
+    let http = client(None);
     let api = format!("{base}/api/overview");
     let denied = http.post(&api).send().unwrap();
     assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
@@ -355,7 +328,7 @@ fn a_token_guards_the_api_but_not_the_page() {
 #[test]
 fn other_names_and_other_sites_are_refused_and_nothing_may_frame_the_page() {
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(project(dir.path()), &options());
+    let api = serve(project(dir.path()), &options());
     let (base, http) = (&api.base, &api.http);
     let port = base.rsplit(':').next().unwrap().to_owned();
     // A DNS-rebinding page's request carries its own name, on the API and on the page.
@@ -447,7 +420,7 @@ fn without_a_built_ui_the_page_says_how_to_build_it() {
             ..options()
         },
     );
-    let response = client().get(format!("{base}/")).send().unwrap();
+    let response = client(Some(TOKEN)).get(format!("{base}/")).send().unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(response.text().unwrap().contains("npm run build"));
 }
@@ -467,7 +440,7 @@ fn a_real_processbench_split_is_previewed_then_imported() {
         data_folders: vec![file.parent().unwrap().to_owned()],
         ..options()
     };
-    let api = Api::start(project(dir.path()), &options);
+    let api = serve(project(dir.path()), &options);
     let path = file.to_str().unwrap();
     let (status, preview) = api.call("import_preview", &json!({"request": {"path": path}}));
     assert_eq!(status, StatusCode::OK, "{preview}");
@@ -493,7 +466,7 @@ fn a_real_processbench_split_is_previewed_then_imported() {
 #[test]
 fn an_import_adds_its_samples_once() {
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(project(dir.path()), &options());
+    let api = serve(project(dir.path()), &options());
     let data = dir.path().join("more.jsonl");
     std::fs::write(
         &data,
@@ -524,7 +497,7 @@ fn an_import_adds_its_samples_once() {
 #[test]
 fn a_broken_file_is_refused_naming_file_and_line_and_nothing_is_imported() {
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(project(dir.path()), &options());
+    let api = serve(project(dir.path()), &options());
     let data = dir.path().join("broken.jsonl");
     let good =
         |id: &str| json!({"id": id, "problem": "Q", "steps": ["a", "b"], "label": 1}).to_string();
@@ -585,7 +558,7 @@ fn agreement_adjudication_and_export_travel_over_http() {
         .unwrap()
         .decide(&correct("1"))
         .unwrap();
-    let api = Api::start(open, &options());
+    let api = serve(open, &options());
     let report = api.ok("agreement", &json!({}));
     assert_eq!(report["annotators"], json!(["ana", "bo"]), "{report}");
     assert_eq!(report["disagreements"], json!(1));
@@ -639,7 +612,7 @@ fn agreement_adjudication_and_export_travel_over_http() {
 #[test]
 fn the_analysis_commands_carry_counts_their_samples_and_the_diff() {
     let dir = tempfile::tempdir().unwrap();
-    let api = Api::start(project(dir.path()), &options());
+    let api = serve(project(dir.path()), &options());
     // No run yet: the groups count samples, and a people's tag nobody set lists nothing.
     let (status, analysis) = api.call("analysis", &json!({"request": {}}));
     assert_eq!(status, StatusCode::OK, "{analysis}");
@@ -696,7 +669,7 @@ fn files_are_read_and_written_only_inside_the_data_folders() {
     .unwrap();
     let notes = own.join("notes.txt");
     std::fs::write(&notes, "mine").unwrap();
-    let api = Api::start(project(&own), &options());
+    let api = serve(project(&own), &options());
     let refused = |command: &str, request: Value, why: &str| {
         let (status, answer) = api.call(command, &json!({"request": request}));
         assert_eq!(
@@ -763,7 +736,7 @@ fn files_are_read_and_written_only_inside_the_data_folders() {
     let dir2 = tempfile::tempdir().unwrap();
     let own2 = dir2.path().join("proj");
     std::fs::create_dir_all(&own2).unwrap();
-    let api = Api::start(
+    let api = serve(
         project(&own2),
         &ServeOptions {
             data_folders: vec![other.clone()],

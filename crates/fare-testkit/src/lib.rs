@@ -5,6 +5,8 @@
 //!   `tests/fetch-test-assets.sh` into `.test-assets/`, or the folder `FARE_LENS_TEST_ASSETS`
 //!   names): [`asset`], [`smollm2`], [`qwen3_tokenizer`], [`gpt_oss_tokenizer`].
 //! - The real public data sets beside the checkout (`../shared/data`): [`shared_data`].
+//! - Small data files of our own in the importers' layouts, and a scratch folder: [`data`].
+//! - A server's API over HTTP with its token, and a serving process: [`api`].
 //!
 //! The rule: a test that needs something absent is skipped with a line saying so and how to
 //! get it. A missing test asset fails under CI (`CI` set): CI fetches them itself, so a run
@@ -12,6 +14,9 @@
 //! skipped, with the same line, wherever they are absent.
 
 use std::path::{Path, PathBuf};
+
+pub mod api;
+pub mod data;
 
 /// The workspace's root folder.
 pub fn workspace() -> PathBuf {

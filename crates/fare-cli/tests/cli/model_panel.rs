@@ -6,67 +6,34 @@
 //! killed ends with it. A tiny gpt-oss (see [`crate::gpt_oss`]) is listed with a memory
 //! estimate per expert format and loaded with its experts re-quantised to Q8_0.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use reqwest::blocking::Client;
+use fare_testkit::api::{Api, Serving, spawn_serving};
 use serde_json::{Value, json};
 
 use crate::support::{BIN, Dir};
-
-/// Kills the server when the test ends, however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn smollm2() -> Option<std::path::PathBuf> {
     fare_testkit::smollm2()
 }
 
-struct Api {
-    base: String,
-    http: Client,
-}
-
-impl Api {
-    /// `POST /api/{command}` with `args` as its body, which must succeed: the JSON answer.
-    fn call(&self, command: &str, args: &Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/api/{command}", self.base))
-            .json(args)
-            .send()
-            .expect("the server answers");
-        let status = response.status();
-        let body: Value = response.json().expect("JSON");
-        assert!(status.is_success(), "{command} {args}: {status} {body}");
-        body
-    }
-
-    /// Calls `command` with `args` until `done` says so (within `limit`); returns the last
-    /// answer.
-    fn until(
-        &self,
-        command: &str,
-        args: &Value,
-        limit: Duration,
-        done: impl Fn(&Value) -> bool,
-    ) -> Value {
-        let started = Instant::now();
-        loop {
-            let value = self.call(command, args);
-            if done(&value) {
-                return value;
-            }
-            assert!(started.elapsed() < limit, "{command} {args}: {value}");
-            std::thread::sleep(Duration::from_millis(20));
+/// Calls `command` with `args` until `done` says so (within `limit`); returns the last answer.
+fn until(
+    api: &Api,
+    command: &str,
+    args: &Value,
+    limit: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let started = Instant::now();
+    loop {
+        let value = api.ok(command, args);
+        if done(&value) {
+            return value;
         }
+        assert!(started.elapsed() < limit, "{command} {args}: {value}");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -75,45 +42,15 @@ fn ended(job: &Value) -> bool {
 }
 
 /// Starts `fare-lens serve p.sqlite` in `dir` on a free port.
-fn serve(dir: &Dir) -> (Server, Api) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "p.sqlite", "--addr", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env("CANDLE_NUM_THREADS", "2")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("fare-lens serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let server = Server(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("a line from the server");
-    let address = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    let (base, token) = address
-        .split_once("/#token=")
-        .unwrap_or_else(|| panic!("no token in the address {address:?}"));
-    let api = Api {
-        base: base.to_owned(),
-        http: Client::builder()
-            .default_headers(
-                [(
-                    reqwest::header::AUTHORIZATION,
-                    format!("Bearer {token}").parse().expect("a header"),
-                )]
-                .into_iter()
-                .collect(),
-            )
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("a client"),
-    };
-
-    (server, api)
+fn serve(dir: &Dir) -> (Serving, Api) {
+    let serving = spawn_serving(
+        Command::new(BIN)
+            .args(["serve", "p.sqlite", "--addr", "127.0.0.1:0"])
+            .current_dir(dir.path())
+            .env("CANDLE_NUM_THREADS", "2"),
+    );
+    let api = serving.api.clone();
+    (serving, api)
 }
 
 #[test]
@@ -131,7 +68,7 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
     let (server, api) = serve(&dir);
 
     // The model beside the project is listed, with its memory estimate.
-    let listed = api.call("models", &json!({}));
+    let listed = api.ok("models", &json!({}));
     let smol = listed["models"]
         .as_array()
         .expect("models")
@@ -146,12 +83,12 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
     assert_eq!(listed["devices"][0], "cpu");
 
     // Loaded into a worker process, which answers once ready.
-    let loading = api.call(
+    let loading = api.ok(
         "load_model",
         &json!({"request": {"kind": "local", "path": smol["path"], "device": "cpu"}}),
     );
     assert_eq!(loading["state"], "loading", "{loading}");
-    let worker = api.until("worker", &json!({}), Duration::from_mins(1), |w| {
+    let worker = until(&api, "worker", &json!({}), Duration::from_mins(1), |w| {
         w["state"] != "loading"
     });
     assert_eq!(worker["state"], "ready", "{worker}");
@@ -165,7 +102,7 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
     );
 
     // Two samples judged end to end, stored, progress at its total.
-    let page = api.call(
+    let page = api.ok(
         "samples",
         &json!({"query": {"task": "reference-free", "after": 0, "limit": 6}}),
     );
@@ -175,19 +112,25 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
         .iter()
         .filter_map(|r| r["id"].as_i64())
         .collect();
-    let job = api.call(
+    let job = api.ok(
         "start_job",
         &json!({"request": {"target": {"kind": "samples", "ids": &ids[..2]}, "max_new_tokens": 8}}),
     );
     let id = job["id"].as_i64().expect("a job id");
-    let done = api.until("job", &json!({"id": id}), Duration::from_mins(1), ended);
+    let done = until(
+        &api,
+        "job",
+        &json!({"id": id}),
+        Duration::from_mins(1),
+        ended,
+    );
     assert_eq!(done["state"], "finished", "{done}");
     assert_eq!(done["done"], 2);
     assert_eq!(done["total"], 2);
     assert_eq!(done["judged"], 2);
     let run = done["run_id"].as_i64().expect("a run");
     for sample in &ids[..2] {
-        let detail = api.call("sample", &json!({"id": sample, "run": run}));
+        let detail = api.ok("sample", &json!({"id": sample, "run": run}));
         let judgments = detail["judgments"].as_array().expect("judgments");
         assert!(
             judgments
@@ -199,20 +142,30 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
 
     // Killed while it judges: the job fails with the worker's reason, the worker says it
     // stopped, and the server answers on.
-    let job = api.call(
+    let job = api.ok(
         "start_job",
         &json!({"request": {"target": {"kind": "samples", "ids": &ids[2..]}, "max_new_tokens": 256, "new_run": true}}),
     );
     let id = job["id"].as_i64().expect("a job id");
-    api.until("job", &json!({"id": id}), Duration::from_mins(1), |j| {
-        j["current_sample"].is_i64() || ended(j)
-    });
+    until(
+        &api,
+        "job",
+        &json!({"id": id}),
+        Duration::from_mins(1),
+        |j| j["current_sample"].is_i64() || ended(j),
+    );
     let killed = Command::new("kill")
         .args(["-9", &pid.to_string()])
         .status()
         .expect("kill runs");
     assert!(killed.success());
-    let failed = api.until("job", &json!({"id": id}), Duration::from_secs(30), ended);
+    let failed = until(
+        &api,
+        "job",
+        &json!({"id": id}),
+        Duration::from_secs(30),
+        ended,
+    );
     assert_eq!(failed["state"], "failed", "{failed}");
     assert!(
         failed["error"]
@@ -221,24 +174,24 @@ fn a_worker_process_judges_a_job_and_its_crash_is_reported() {
             .contains("the model worker stopped"),
         "{failed}"
     );
-    let worker = api.call("worker", &json!({}));
+    let worker = api.ok("worker", &json!({}));
     assert_eq!(worker["state"], "failed", "{worker}");
     assert!(worker["pid"].is_null(), "{worker}");
     assert!(
-        api.call("overview", &json!({}))["samples"]
+        api.ok("overview", &json!({}))["samples"]
             .as_i64()
             .unwrap_or(0)
             > 0
     );
-    let unloaded = api.call("unload_model", &json!({}));
+    let unloaded = api.ok("unload_model", &json!({}));
     assert_eq!(unloaded["state"], "unloaded");
 
     // A worker never outlives the app: the server killed, its worker ends too.
-    api.call(
+    api.ok(
         "load_model",
         &json!({"request": {"kind": "local", "path": smol["path"]}}),
     );
-    let worker = api.until("worker", &json!({}), Duration::from_mins(1), |w| {
+    let worker = until(&api, "worker", &json!({}), Duration::from_mins(1), |w| {
         w["state"] != "loading"
     });
     let pid = worker["pid"].as_u64().expect("a worker process");
@@ -284,7 +237,7 @@ fn a_gpt_oss_model_is_listed_per_expert_format_and_loaded_as_chosen() {
     crate::gpt_oss::tiny_gpt_oss(&dir.path().join("models"), &tokenizer);
     let (_server, api) = serve(&dir);
 
-    let listed = api.call("models", &json!({}));
+    let listed = api.ok("models", &json!({}));
     let oss = listed["models"]
         .as_array()
         .expect("models")
@@ -321,29 +274,35 @@ fn a_gpt_oss_model_is_listed_per_expert_format_and_loaded_as_chosen() {
         "the refusal names the format"
     );
 
-    let loading = api.call(
+    let loading = api.ok(
         "load_model",
         &json!({"request": {"kind": "local", "path": oss["path"], "device": "cpu", "experts": "q8_0"}}),
     );
     assert_eq!(loading["state"], "loading", "{loading}");
-    let worker = api.until("worker", &json!({}), Duration::from_mins(1), |w| {
+    let worker = until(&api, "worker", &json!({}), Duration::from_mins(1), |w| {
         w["state"] != "loading"
     });
     assert_eq!(worker["state"], "ready", "{worker}");
     assert_eq!(worker["dtype"], "f32, experts q8_0", "{worker}");
 
     // One sample judged through the worker.
-    let page = api.call(
+    let page = api.ok(
         "samples",
         &json!({"query": {"task": "reference-free", "after": 0, "limit": 1}}),
     );
     let id = page["rows"][0]["id"].as_i64().expect("a sample");
-    let job = api.call(
+    let job = api.ok(
         "start_job",
         &json!({"request": {"target": {"kind": "samples", "ids": [id]}, "max_new_tokens": 4}}),
     );
     let job_id = job["id"].as_i64().expect("a job id");
-    let done = api.until("job", &json!({"id": job_id}), Duration::from_mins(1), ended);
+    let done = until(
+        &api,
+        "job",
+        &json!({"id": job_id}),
+        Duration::from_mins(1),
+        ended,
+    );
     assert_eq!(
         (done["state"].as_str(), done["judged"].as_i64()),
         (Some("finished"), Some(1)),
@@ -361,7 +320,7 @@ fn a_model_too_large_for_the_memory_fails_its_worker_with_both_sizes_and_the_app
     std::fs::create_dir(dir.path().join("models")).expect("a models folder");
     crate::devices::huge_model(&dir.path().join("models"));
     let (_server, api) = serve(&dir);
-    let listed = api.call("models", &json!({}));
+    let listed = api.ok("models", &json!({}));
     assert!(
         listed["gpu_memory"].is_null() || cfg!(feature = "cuda"),
         "{listed}"
@@ -373,12 +332,12 @@ fn a_model_too_large_for_the_memory_fails_its_worker_with_both_sizes_and_the_app
         .find(|m| m["name"] == "huge-qwen3")
         .expect("listed")
         .clone();
-    api.call(
+    api.ok(
         "load_model",
         &json!({"request": {"kind": "local", "path": huge["path"], "device": "cpu"}}),
     );
     // The worker's last words (its error line) join the failure once read from its stderr.
-    let worker = api.until("worker", &json!({}), Duration::from_mins(1), |w| {
+    let worker = until(&api, "worker", &json!({}), Duration::from_mins(1), |w| {
         w["state"] != "loading" && w["error"].to_string().contains("needs about")
     });
     assert_eq!(worker["state"], "failed", "{worker}");
@@ -388,6 +347,6 @@ fn a_model_too_large_for_the_memory_fails_its_worker_with_both_sizes_and_the_app
         "{worker}"
     );
     // The app answers as before.
-    let overview = api.call("overview", &json!({}));
+    let overview = api.ok("overview", &json!({}));
     assert!(overview.is_object(), "{overview}");
 }

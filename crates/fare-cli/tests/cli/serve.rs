@@ -2,107 +2,32 @@
 //! requires on loopback too, serves the demo project's API there (`POST /api/{command}`), and
 //! answers only to its own names; the command line and the server name one person alike.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
+use fare_testkit::api::{Api, Serving, spawn_serving};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
 use crate::support::{BIN, Dir};
 
-/// Kills the server when the test ends, however it ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Where a server listens (`http://ADDR/`) and the token of its printed address.
-struct Served {
-    url: String,
-    token: String,
-}
-
-impl Served {
-    /// The port it listens on.
-    fn port(&self) -> &str {
-        self.url
-            .trim_end_matches('/')
-            .rsplit(':')
-            .next()
-            .expect("a port")
-    }
-
-    /// A client that sends the token with every request.
-    fn client(&self) -> Client {
-        Client::builder()
-            .default_headers(
-                [(
-                    reqwest::header::AUTHORIZATION,
-                    format!("Bearer {}", self.token).parse().expect("a header"),
-                )]
-                .into_iter()
-                .collect(),
-            )
-            .build()
-            .expect("a client")
-    }
-
-    /// `POST /api/{command}` with `args` as its body, with the token: the status and the JSON
-    /// answer.
-    fn call(&self, command: &str, args: &Value) -> (StatusCode, Value) {
-        let response = self
-            .client()
-            .post(format!("{}api/{command}", self.url))
-            .json(args)
-            .send()
-            .expect("the server answers");
-        (response.status(), response.json().expect("JSON"))
-    }
-}
-
 /// Starts `fare-lens serve` with `args` and returns it with the address it printed.
-fn start(dir: &Dir, args: &[&str]) -> (Server, Served) {
+fn start(dir: &Dir, args: &[&str]) -> (Serving, Api) {
     let mut all = vec!["serve"];
     all.extend_from_slice(args);
     start_command(dir, &all)
 }
 
 /// Starts `fare-lens ARGS` (a command that serves) and returns it with the address it printed.
-fn start_command(dir: &Dir, args: &[&str]) -> (Server, Served) {
+fn start_command(dir: &Dir, args: &[&str]) -> (Serving, Api) {
     spawn(Command::new(BIN).args(args).current_dir(dir.path()))
 }
 
-/// Starts `command` (a `fare-lens` command that serves) and returns it with the address it
-/// printed.
-fn spawn(command: &mut Command) -> (Server, Served) {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("fare-lens serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let server = Server(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("a line from the server");
-    let address = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
-    let (url, token) = address
-        .split_once("#token=")
-        .unwrap_or_else(|| panic!("no token in the address {address:?}"));
-    let served = Served {
-        url: url.to_owned(),
-        token: token.to_owned(),
-    };
-    (server, served)
+/// Starts `command` (a `fare-lens` command that serves) and returns it with its API.
+fn spawn(command: &mut Command) -> (Serving, Api) {
+    let serving = spawn_serving(command);
+    let api = serving.api.clone();
+    (serving, api)
 }
 
 #[test]
@@ -114,7 +39,7 @@ fn serve_on_loopback_answers_only_with_its_token_and_to_its_own_names() {
         &["demo.sqlite", "--addr", "127.0.0.1:0", "--annotator", "ana"],
     );
     assert_eq!(served.token.len(), 32, "a random token: {}", served.token);
-    let api = format!("{}api/overview", served.url);
+    let api = format!("{}/api/overview", served.base);
     // Another user of the machine, or a page in the browser, without the token.
     let denied = Client::new().post(&api).send().expect("an answer");
     assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
@@ -126,7 +51,7 @@ fn serve_on_loopback_answers_only_with_its_token_and_to_its_own_names() {
     // A DNS-rebinding page: its own name, resolved to loopback.
     let port = served.port();
     let rebound = served
-        .client()
+        .http
         .post(&api)
         .header(reqwest::header::HOST, format!("attacker.example:{port}"))
         .send()
@@ -145,8 +70,8 @@ fn serve_on_loopback_answers_only_with_its_token_and_to_its_own_names() {
     );
     let port = named.port();
     let allowed = named
-        .client()
-        .post(format!("{}api/overview", named.url))
+        .http
+        .post(format!("{}/api/overview", named.base))
         .header(reqwest::header::HOST, format!("lab-box:{port}"))
         .send()
         .expect("an answer");
@@ -184,7 +109,7 @@ fn serve_beyond_loopback_prints_a_token_that_the_api_requires() {
     let api = format!("http://127.0.0.1:{port}/api/overview");
     let denied = Client::new().post(&api).send().expect("an answer");
     assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
-    let allowed = served.client().post(&api).send().expect("an answer");
+    let allowed = served.http.post(&api).send().expect("an answer");
     assert_eq!(allowed.status(), StatusCode::OK);
 }
 

@@ -16,13 +16,7 @@ pub const NOTHING_IMPORTED: &str = "nothing of this file was imported";
 
 /// A small ProcessBench-style split: four step-level samples with ids `gsm8k-0` to `gsm8k-3`,
 /// the last with four steps and its first error at step 3.
-pub const PROCESSBENCH_GSM8K: &str = r#"[
-  {"id": "gsm8k-0", "generator": "g", "problem": "Add 2 and 3.", "steps": ["2 + 3", "= 5", "The answer is 5."], "final_answer_correct": true, "label": -1},
-  {"id": "gsm8k-1", "generator": "g", "problem": "Add 4 and 4.", "steps": ["4 + 4", "= 9", "The answer is 9."], "final_answer_correct": false, "label": 1},
-  {"id": "gsm8k-2", "generator": "g", "problem": "Add 1 and 1.", "steps": ["1 + 1 = 3", "so 3", "The answer is 3."], "final_answer_correct": false, "label": 0},
-  {"id": "gsm8k-3", "generator": "g", "problem": "Multiply 6 by 7.", "steps": ["6 * 7", "= 6 * 7", "= 42", "The answer is 43."], "final_answer_correct": false, "label": 3}
-]
-"#;
+pub use fare_testkit::data::PROCESSBENCH_GSM8K;
 
 /// A scratch folder the binary runs in.
 pub struct Dir {

@@ -1,5 +1,5 @@
-//! What the server's test binaries share: a server on a free loopback port, and a client that
-//! calls its commands.
+//! What the server's test binaries share: a server on a free loopback port (its client is the
+//! test kit's [`Api`]).
 
 #![allow(
     dead_code,
@@ -8,9 +8,7 @@
 
 use fare_app::api::OpenProject;
 use fare_server::{ServeOptions, router, serve};
-use reqwest::StatusCode;
-use reqwest::blocking::Client;
-use serde_json::Value;
+pub use fare_testkit::api::Api;
 
 /// Starts the server on a free loopback port; returns its base address.
 pub fn start(project: OpenProject, options: &ServeOptions) -> String {
@@ -24,31 +22,7 @@ pub fn start(project: OpenProject, options: &ServeOptions) -> String {
     format!("http://{addr}")
 }
 
-/// A server of the tests and the client that calls it.
-pub struct Api {
-    /// `http://ADDR`.
-    pub base: String,
-    /// Sends the server's token with every request.
-    pub http: Client,
-}
-
-impl Api {
-    /// `POST /api/{command}` with `args` as its body: the status and the JSON answer.
-    pub fn call(&self, command: &str, args: &Value) -> (StatusCode, Value) {
-        let response = self
-            .http
-            .post(format!("{}/api/{command}", self.base))
-            .json(args)
-            .send()
-            .unwrap();
-        (response.status(), response.json().unwrap())
-    }
-
-    /// [`Api::call`], which must answer 200: the JSON answer.
-    #[track_caller]
-    pub fn ok(&self, command: &str, args: &Value) -> Value {
-        let (status, answer) = self.call(command, args);
-        assert_eq!(status, StatusCode::OK, "{command} {args}: {answer}");
-        answer
-    }
+/// [`start`], and the API there called with `token`.
+pub fn serve_api(project: OpenProject, options: &ServeOptions, token: &str) -> Api {
+    Api::new(&start(project, options), token)
 }
