@@ -12,7 +12,7 @@
     reason = "a failing fixture should stop the test where it failed"
 )]
 
-mod support;
+use crate::support;
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};

@@ -43,7 +43,7 @@ fn tokenizer_dir() -> Option<PathBuf> {
 }
 
 fn fixture() -> Fixture {
-    serde_json::from_str(include_str!("fixtures/gptoss_chat.json")).unwrap()
+    serde_json::from_str(include_str!("../fixtures/gptoss_chat.json")).unwrap()
 }
 
 /// A model folder as gpt-oss ships it: the tokenizer and its config, and chat_template.jinja.
@@ -56,7 +56,7 @@ fn model_dir(tokenizer: &Path) -> tempfile::TempDir {
     .unwrap();
     std::fs::write(
         dir.path().join("chat_template.jinja"),
-        include_str!("fixtures/gpt-oss/chat_template.jinja"),
+        include_str!("../fixtures/gpt-oss/chat_template.jinja"),
     )
     .unwrap();
     dir

@@ -44,7 +44,7 @@ fn tokenizer_dir() -> Option<PathBuf> {
 }
 
 fn fixture() -> Fixture {
-    serde_json::from_str(include_str!("fixtures/qwen3_chat.json")).unwrap()
+    serde_json::from_str(include_str!("../fixtures/qwen3_chat.json")).unwrap()
 }
 
 fn options() -> RenderOptions {

@@ -8,7 +8,7 @@
     reason = "a failing fixture should stop the test where it failed"
 )]
 
-mod support;
+use crate::support;
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
