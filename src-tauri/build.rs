@@ -5,7 +5,10 @@
 use std::path::Path;
 
 fn main() {
-    let index = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist/index.html");
+    // Read when the script runs, not when it is compiled: a build cache shared by two checkouts
+    // reuses one compiled script, and a path baked into it would check the other checkout.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let index = Path::new(&manifest_dir).join("../ui/dist/index.html");
     println!("cargo::rerun-if-changed={}", index.display());
     if !index.is_file() {
         println!(
