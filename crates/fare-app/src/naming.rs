@@ -11,7 +11,7 @@
 //! The person annotating, when they give no name, is [`default_annotator`]: the same name
 //! wherever they label, so merge and agreement see one annotator.
 
-use fare_store::{Project, SampleName, StoreError};
+use fare_store::{Project, StoreError};
 
 use crate::api::{ApiError, OpenProject};
 
@@ -72,22 +72,17 @@ pub fn resolve_sample(project: &Project, text: &str) -> Result<i64, NamingError>
             ))),
         };
     }
-    match project.samples_by_record(text)?.as_slice() {
-        [one] => Ok(one.id),
-        [] => Err(NamingError::Sample(format!(
+    let found = project.samples_by_record(text)?;
+    if found.is_empty() {
+        return Err(NamingError::Sample(format!(
             "no sample `{text}` in the project: give its project id (a number) or its data set's \
              id for it as DATASET/ID (see `fare-lens samples`)"
-        ))),
-        several => Err(NamingError::Sample(format!(
-            "`{text}` names {} samples: {}; give one of these",
-            several.len(),
-            several
-                .iter()
-                .map(|n| format!("{} ({})", address(n), n.id))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+        )));
     }
+    fare_store::query::the_one_named(text, &found).map_err(|e| match e {
+        StoreError::Invalid(message) => NamingError::Sample(message),
+        other => NamingError::Store(other),
+    })
 }
 
 impl From<NamingError> for ApiError {
@@ -106,11 +101,6 @@ impl OpenProject {
     pub fn find_sample(&self, name: &str) -> Result<i64, ApiError> {
         Ok(resolve_sample(self.project(), name)?)
     }
-}
-
-/// The data-set form of a sample's name, as [`resolve_sample`] reads it: `DATASET_ID/RECORD_ID`.
-pub fn address(name: &SampleName) -> String {
-    format!("{}/{}", name.dataset_id, name.external_id)
 }
 
 /// The annotator's name when the person gives none: `FARE_LENS_ANNOTATOR`, else the login

@@ -642,10 +642,18 @@ pub(crate) fn samples_by_record(
 /// [`Project::sample_by_record`] in a transaction or a connection.
 pub(crate) fn sample_by_record(conn: &rusqlite::Connection, text: &str) -> Result<i64> {
     match samples_by_record(conn, text)?.as_slice() {
-        [one] => Ok(one.id),
         [] => Err(StoreError::Invalid(format!(
             "no sample `{text}` in the project"
         ))),
+        found => the_one_named(text, found),
+    }
+}
+
+/// The sample of `found` (what `text` may name), `Invalid` when there are several: the message
+/// lists each as `DATASET_ID/ID (#PROJECT_ID)`, forms that name it alone.
+pub fn the_one_named(text: &str, found: &[SampleName]) -> Result<i64> {
+    match found {
+        [one] => Ok(one.id),
         several => Err(StoreError::Invalid(format!(
             "`{text}` names {} samples: {}; give one of these",
             several.len(),

@@ -19,14 +19,6 @@ pub const PROCESSBENCH_GSM8K: &str = r#"[
 ]
 "#;
 
-/// A JudgeBench file (JSONL) of two pairs, `jb-0` (A better) and `jb-1` (B better).
-pub const JUDGEBENCH_PAIRS: &str = concat!(
-    r#"{"pair_id": "jb-0", "original_id": "0", "source": "s", "question": "What is 2 + 2?", "response_model": "m", "response_A": "4", "response_B": "5", "label": "A>B"}"#,
-    "\n",
-    r#"{"pair_id": "jb-1", "original_id": "1", "source": "s", "question": "What is 3 * 3?", "response_model": "m", "response_A": "6", "response_B": "9", "label": "B>A"}"#,
-    "\n",
-);
-
 /// A scratch folder, removed when dropped.
 pub struct Scratch {
     dir: TempDir,

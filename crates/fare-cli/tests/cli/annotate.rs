@@ -230,7 +230,7 @@ fn an_id_shared_by_two_data_sets_is_refused_naming_both() {
         .fails();
     assert_eq!(
         run.stderr,
-        "error: `gsm8k-3` names 2 samples: 1/gsm8k-3 (4), 2/gsm8k-3 (5); give one of these\n"
+        "error: `gsm8k-3` names 2 samples: 1/gsm8k-3 (#4), 2/gsm8k-3 (#5); give one of these\n"
     );
     let label = annotate(&dir, "5", &["--verdict", "0"]);
     assert_eq!(label["sample_id"], 5);
@@ -386,7 +386,7 @@ fn a_number_is_always_the_project_id_and_a_data_set_id_is_written_with_its_data_
     assert_eq!(
         run.stderr,
         format!(
-            "error: `gsm8k-1` names 2 samples: {second}/gsm8k-1 (10), {third}/gsm8k-1 (14); give one of these\n"
+            "error: `gsm8k-1` names 2 samples: {second}/gsm8k-1 (#10), {third}/gsm8k-1 (#14); give one of these\n"
         )
     );
     let run = dir

@@ -5,8 +5,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use fare_testkit::data::Scratch;
 use serde_json::Value;
-use tempfile::TempDir;
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_fare-lens");
@@ -20,28 +20,26 @@ pub use fare_testkit::data::PROCESSBENCH_GSM8K;
 
 /// A scratch folder the binary runs in.
 pub struct Dir {
-    tmp: TempDir,
+    scratch: Scratch,
 }
 
 impl Dir {
     /// A new, empty folder.
     pub fn new() -> Dir {
         Dir {
-            tmp: tempfile::tempdir().expect("cannot create a temporary folder"),
+            scratch: Scratch::new(),
         }
     }
 
     /// Its path.
     pub fn path(&self) -> &Path {
-        self.tmp.path()
+        self.scratch.path()
     }
 
     /// Writes `contents` to `name` in the folder and returns the full path.
+    #[track_caller]
     pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.path().join(name);
-        std::fs::write(&path, contents)
-            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-        path
+        self.scratch.write(name, contents)
     }
 
     /// Runs `fare-lens ARGS` in the folder.
