@@ -392,8 +392,58 @@ impl ImportWriter<'_> {
         Ok(sample_id)
     }
 
+    /// Writes a verdict that the imported file gives as `annotator`'s (a column of human labels)
+    /// as their correction, made now.
+    pub fn add_annotator_verdict(
+        &mut self,
+        sample_id: i64,
+        annotator: &str,
+        verdict: Verdict,
+    ) -> Result<()> {
+        let now = Project::now(&self.tx)?;
+        let label = fare_core::Label {
+            decision: fare_core::Decision::Corrected,
+            verdict: Some(verdict),
+            wrong_reason: false,
+            tags: std::collections::BTreeSet::new(),
+            note: None,
+            can_undo: false,
+            can_redo: false,
+        };
+        self.add_label(sample_id, annotator, &label, &now, &now)
+    }
+
+    /// Records that the data set calls pairwise sample `sample_id` (just added, without a gold
+    /// verdict) a tie.
+    pub fn mark_gold_tie(&mut self, sample_id: i64) -> Result<()> {
+        let changed = self.tx.execute(
+            "UPDATE samples SET gold_verdict = ?2 WHERE id = ?1 AND task = 'pairwise' AND gold_verdict IS NULL",
+            params![sample_id, crate::rows::GOLD_TIE],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::Invalid(format!(
+                "sample {sample_id}: only a pairwise sample without a gold verdict can be a tie"
+            )));
+        }
+        Ok(())
+    }
+
     /// Records the counts and commits the whole data set.
     pub fn finish(self, record_count: u64, skipped_count: u64) -> Result<DatasetInfo> {
+        self.close(record_count, skipped_count, true)
+    }
+
+    /// What [`ImportWriter::finish`] would record, then rolls everything back: a dry run that
+    /// went through every check of a real import.
+    pub fn finish_without_writing(
+        self,
+        record_count: u64,
+        skipped_count: u64,
+    ) -> Result<DatasetInfo> {
+        self.close(record_count, skipped_count, false)
+    }
+
+    fn close(self, record_count: u64, skipped_count: u64, commit: bool) -> Result<DatasetInfo> {
         let mut this = self;
         this.first_unnamed = false;
         this.save_count();
@@ -435,7 +485,11 @@ impl ImportWriter<'_> {
             [dataset_id],
             dataset_from_row,
         )?;
-        tx.commit()?;
+        if commit {
+            tx.commit()?;
+        } else {
+            tx.rollback()?;
+        }
         Ok(info)
     }
 }

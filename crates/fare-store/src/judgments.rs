@@ -18,7 +18,8 @@ use serde::Serialize;
 
 use crate::project::Project;
 use crate::rows::{
-    rating_scale, recorded_probs, rules_of, run_template, sample_task, verdict_from_db,
+    gold_from_db, rating_scale, recorded_probs, rules_of, run_template, sample_task,
+    verdict_from_db,
 };
 use crate::{Result, StoreError};
 
@@ -242,7 +243,7 @@ fn insert_judgment(tx: &Connection, run_id: i64, new: &NewJudgment<'_>) -> Resul
         })
         .map_err(|e| StoreError::Invalid(format!("sample {}: {e}", new.sample_id)))?;
     }
-    let gold = gold.map(|g| verdict_from_db(&g, &rules)).transpose()?;
+    let gold = gold_from_db(gold.as_deref(), &rules)?;
     let agrees = gold.map(|g| verdict == Some(g));
     let (parse_error, state) = match &judgment.outcome {
         Outcome::Unparseable { reason } => (Some(reason.as_str()), "unparseable"),
@@ -341,7 +342,7 @@ fn recount_vote(tx: &Connection, run_id: i64, sample_id: i64, swapped: bool) -> 
         })
         .collect::<Result<_>>()?;
     let vote = Vote::count(&verdicts);
-    let gold = gold.map(|g| verdict_from_db(&g, &rules)).transpose()?;
+    let gold = gold_from_db(gold.as_deref(), &rules)?;
     tx.prepare_cached(
         "INSERT INTO votes (run_id, sample_id, response_order, verdict, votes, attempts, agrees_with_gold)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)

@@ -53,6 +53,7 @@ pub use query::{
     EvaluatorFilter, ReviewFilter, SampleFilter, SampleName, SampleRow, ShownRuns, StoredSample,
 };
 pub use queues::{NewQueue, QueueInfo};
+pub use rows::GOLD_TIE;
 
 use std::path::PathBuf;
 

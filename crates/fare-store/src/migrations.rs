@@ -22,6 +22,7 @@ const STEPS: &[&str] = &[
     include_str!("migrations/004_adjudications.sql"),
     include_str!("migrations/005_queues.sql"),
     include_str!("migrations/006_analysis_indexes.sql"),
+    include_str!("migrations/007_gold_ties.sql"),
 ];
 
 /// The newest schema version this build writes.

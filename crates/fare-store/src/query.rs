@@ -13,7 +13,7 @@ use rusqlite::{OptionalExtension, params_from_iter};
 use serde::Serialize;
 
 use crate::project::Project;
-use crate::rows::{rules_of, verdict_from_db};
+use crate::rows::{GOLD_TIE, gold_from_db, rules_of};
 use crate::search::fts_query;
 use crate::{Result, StoreError};
 
@@ -32,6 +32,8 @@ pub struct StoredSample {
     pub sample: Sample,
     /// The data set's per-step ratings (PRM800K), empty when it has none.
     pub step_ratings: Vec<Option<i8>>,
+    /// The data set calls the pair a tie (so `sample.gold` is `None`).
+    pub gold_tie: bool,
 }
 
 /// The run shown for each task, in [`Task::ALL`] order.
@@ -300,10 +302,11 @@ impl Project {
                 source,
                 question,
                 content,
-                gold: gold.map(|g| verdict_from_db(&g, &rules)).transpose()?,
+                gold: gold_from_db(gold.as_deref(), &rules)?,
                 metadata: serde_json::from_str(&metadata).unwrap_or_default(),
             },
             step_ratings,
+            gold_tie: rules.task == Task::Pairwise && gold.as_deref() == Some(GOLD_TIE),
         })
     }
 

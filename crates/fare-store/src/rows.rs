@@ -42,6 +42,19 @@ pub fn sample_task_of(project: &Project, sample_id: i64) -> Result<Task> {
 }
 
 /// A stored canonical verdict, read back.
+/// The ground truth stored for a pairwise sample whose data set calls it a tie: no FARE verdict,
+/// so the sample has no gold verdict, but it is not "no ground truth" either.
+pub const GOLD_TIE: &str = "tie";
+
+/// A sample's stored ground truth as a verdict: `None` for none and for a tie ([`GOLD_TIE`]).
+pub(crate) fn gold_from_db(text: Option<&str>, rules: &VerdictRules) -> Result<Option<Verdict>> {
+    match text {
+        None => Ok(None),
+        Some(GOLD_TIE) if rules.task == fare_core::Task::Pairwise => Ok(None),
+        Some(text) => verdict_from_db(text, rules).map(Some),
+    }
+}
+
 pub(crate) fn verdict_from_db(text: &str, rules: &VerdictRules) -> Result<Verdict> {
     Verdict::from_canonical(text, rules)
         .map_err(|e| StoreError::Corrupt(format!("stored verdict `{text}`: {e}")))

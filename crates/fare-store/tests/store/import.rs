@@ -134,6 +134,7 @@ fn samples_of_every_task_round_trip_exactly() {
                 record_index: record as i64,
                 sample: s.clone(),
                 step_ratings: ratings.clone(),
+                gold_tie: false,
             },
             "sample {}",
             s.external_id
