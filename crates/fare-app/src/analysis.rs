@@ -313,6 +313,9 @@ pub struct GroupReport {
     pub judged: usize,
     /// Samples with ground truth.
     pub with_gold: usize,
+    /// Pairwise: samples whose ground truth is a tie. They are not in `with_gold` and are left
+    /// out of every score against ground truth (as JudgeBench scores), since FARE picks A or B.
+    pub gold_ties: usize,
     /// Samples with a human reference verdict.
     pub with_human: usize,
     /// Samples whose newest decision accepted the verdict.
@@ -427,6 +430,8 @@ pub(crate) struct Row {
     pub(crate) source: Option<u32>,
     pub(crate) step_count: u32,
     pub(crate) gold: Option<Verdict>,
+    /// The data set calls the pair a tie (`gold` is `None`).
+    pub(crate) gold_tie: bool,
     pub(crate) lengths: Option<(u32, u32)>,
     pub(crate) human: Option<Verdict>,
     /// The newest decision: accepted (true) or corrected (false).
@@ -511,6 +516,7 @@ impl Rows {
                 source,
                 step_count: r.step_count,
                 gold: read_verdict(r.gold, task, r.step_count),
+                gold_tie: task == Task::Pairwise && r.gold == Some(fare_store::GOLD_TIE),
                 lengths: None,
                 human: None,
                 decision: None,
@@ -852,6 +858,7 @@ struct GroupTally {
     samples: usize,
     judged: usize,
     with_gold: usize,
+    gold_ties: usize,
     with_human: usize,
     accepted: usize,
     corrected: usize,
@@ -867,6 +874,7 @@ impl GroupTally {
         self.samples += o.samples;
         self.judged += o.judged;
         self.with_gold += o.with_gold;
+        self.gold_ties += o.gold_ties;
         self.with_human += o.with_human;
         self.accepted += o.accepted;
         self.corrected += o.corrected;
@@ -1118,6 +1126,7 @@ pub fn analysis(project: &Project, request: &AnalysisRequest) -> Result<Analysis
         g.samples += 1;
         g.judged += usize::from(v.original.is_some() || v.swapped.is_some());
         g.with_gold += usize::from(row.gold.is_some());
+        g.gold_ties += usize::from(row.gold_tie);
         g.with_human += usize::from(row.human.is_some());
         g.accepted += usize::from(row.decision == Some(true));
         g.corrected += usize::from(row.decision == Some(false));
@@ -1165,6 +1174,7 @@ pub fn analysis(project: &Project, request: &AnalysisRequest) -> Result<Analysis
             samples: t.samples,
             judged: t.judged,
             with_gold: t.with_gold,
+            gold_ties: t.gold_ties,
             with_human: t.with_human,
             accepted: t.accepted,
             corrected: t.corrected,

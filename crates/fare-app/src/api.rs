@@ -245,7 +245,7 @@ pub struct SampleDetail {
     pub source: Option<String>,
     /// The problem (untrusted markdown with LaTeX).
     pub question: String,
-    /// The data set's ground truth, canonical.
+    /// The data set's ground truth, canonical, or `tie` (pairwise: neither response is better).
     pub gold: Option<String>,
     /// Every verdict a person can give this sample, canonical, in order.
     pub admissible: Vec<String>,
@@ -799,7 +799,10 @@ impl OpenProject {
             content: SampleContent::of(&stored),
             source: sample.source.clone(),
             question: sample.question.clone(),
-            gold: sample.gold.map(Verdict::canonical),
+            gold: sample
+                .gold
+                .map(Verdict::canonical)
+                .or_else(|| stored.gold_tie.then(|| fare_store::GOLD_TIE.to_owned())),
             admissible: rules
                 .admissible()
                 .into_iter()

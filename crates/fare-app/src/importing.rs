@@ -17,8 +17,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use fare_core::Task;
 use fare_core::sample::Content;
-use fare_core::{Task, Verdict};
 use fare_io::ImportError;
 use fare_io::formats::mapping::{TARGETS, required_targets};
 use fare_io::formats::{self, Format, Mapping, RecordContext};
@@ -55,6 +55,24 @@ pub struct FieldMapping {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub step_separator: Option<String>,
+    /// The data set's label values → FARE Lens's (`1` → `A`, `0` → `tie`, `bad` → `incorrect`,
+    /// `none` for no label).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "Option<BTreeMap<String, String>>", optional)]
+    pub label_values: BTreeMap<String, String>,
+    /// How a label that is a list becomes one: `first` (the smallest wrong step), `min`, `max`,
+    /// `median`, `mean`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub label_list: Option<String>,
+    /// The scale of rating labels, lowest and highest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub rating_scale: Option<(i32, i32)>,
+    /// Annotator name → the field holding their labels.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(as = "Option<BTreeMap<String, String>>", optional)]
+    pub annotators: BTreeMap<String, String>,
 }
 
 /// Which file to preview, and how to read it.
@@ -189,8 +207,71 @@ pub struct PreviewSample {
     pub reference: Option<String>,
     /// Rating: the rubric.
     pub rubric: Option<String>,
-    /// The ground truth, canonical (`-1`, `2`, `A`, `correct`, `7`).
+    /// The ground truth, canonical (`-1`, `2`, `A`, `correct`, `7`), or `tie`.
     pub gold: Option<String>,
+    /// The labels of the mapping's annotator columns.
+    pub annotator_labels: Vec<PreviewLabel>,
+}
+
+/// One annotator's label of a previewed sample.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct PreviewLabel {
+    /// The annotator.
+    pub annotator: String,
+    /// Their label, canonical, or `tie`; none when their column is empty.
+    pub label: Option<String>,
+}
+
+/// One label and how many samples of the whole file get it.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct LabelTally {
+    /// The label: canonical (`A`, `-1`, `correct`, `7`), `tie` or `none`.
+    pub label: String,
+    /// How many samples.
+    pub count: u64,
+}
+
+/// The labels the whole file gets as read now: what a wrong mapping shows before importing.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+pub struct LabelOverview {
+    /// Records read.
+    pub records: u64,
+    /// Samples they become.
+    pub samples: u64,
+    /// Records that cannot be imported as read now.
+    pub invalid: u64,
+    /// The ground truth of the samples.
+    pub ground_truth: Vec<LabelTally>,
+    /// Each annotator column's labels, by annotator.
+    pub annotators: BTreeMap<String, Vec<LabelTally>>,
+}
+
+fn tallies(counts: &fare_io::formats::label_counts::LabelCounts) -> Vec<LabelTally> {
+    counts
+        .entries()
+        .into_iter()
+        .map(|e| LabelTally {
+            label: e.label,
+            count: e.count,
+        })
+        .collect()
+}
+
+impl From<fare_io::import::LabelSurvey> for LabelOverview {
+    fn from(survey: fare_io::import::LabelSurvey) -> Self {
+        LabelOverview {
+            records: survey.records,
+            samples: survey.samples,
+            invalid: survey.invalid,
+            ground_truth: tallies(&survey.labels.ground_truth),
+            annotators: survey
+                .labels
+                .annotators
+                .iter()
+                .map(|(a, c)| (a.clone(), tallies(c)))
+                .collect(),
+        }
+    }
 }
 
 /// One record of the preview: a sample it becomes, or why it cannot be imported. A record that
@@ -237,6 +318,8 @@ pub struct ImportPreview {
     pub more_records: bool,
     /// Where reading stopped because the file itself is broken.
     pub stopped: Option<ImportProblem>,
+    /// The labels of the whole file as read now (none while the mapping cannot be used).
+    pub labels: Option<LabelOverview>,
     /// The name the data set gets unless another is given (the file's stem).
     pub dataset_name: String,
 }
@@ -464,6 +547,14 @@ fn mapping_problem(mapping: &FieldMapping) -> Option<String> {
                 .into(),
         );
     };
+    if let Some(rule) = mapping
+        .label_list
+        .as_deref()
+        .filter(|l| !l.trim().is_empty())
+        && let Err(e) = rule.parse::<fare_io::formats::mapping::ListRule>()
+    {
+        return Some(e);
+    }
     if let Some(missing) = required_targets(task)
         .iter()
         .find(|t| !fare.fields.contains_key(**t))
@@ -488,6 +579,24 @@ fn fare_mapping_unchecked(mapping: &FieldMapping) -> Mapping {
             .collect(),
         label_base: mapping.label_base,
         step_separator: mapping.step_separator.clone().filter(|s| !s.is_empty()),
+        label_values: mapping
+            .label_values
+            .iter()
+            .filter(|(value, _)| !value.trim().is_empty())
+            .map(|(value, label)| (value.trim().to_owned(), label.trim().to_owned()))
+            .collect(),
+        label_list: mapping
+            .label_list
+            .as_deref()
+            .filter(|l| !l.trim().is_empty())
+            .and_then(|l| l.parse().ok()),
+        rating_scale: mapping.rating_scale,
+        annotators: mapping
+            .annotators
+            .iter()
+            .filter(|(name, field)| !name.trim().is_empty() && !field.trim().is_empty())
+            .map(|(name, field)| (name.trim().to_owned(), field.trim().to_owned()))
+            .collect(),
     }
 }
 
@@ -619,15 +728,48 @@ pub fn suggest_mapping(first: &Value) -> FieldMapping {
     for target in ["label", "id", "source"] {
         pick(target, &mut fields);
     }
+    // A list of wrong steps: the first error is the smallest.
+    let label_list = fields
+        .get("label")
+        .and_then(|l| object.get(l))
+        .filter(|v| v.is_array() && fields.contains_key("steps"))
+        .map(|_| "first".to_owned());
+    // Columns of human labels, one per annotator, named by the column.
+    let taken: Vec<&String> = fields.values().collect();
+    let annotators = object
+        .keys()
+        .filter(|k| !taken.contains(k) && is_annotator_column(k))
+        .map(|k| (k.clone(), k.clone()))
+        .collect();
     FieldMapping {
-        task: None,
         fields,
-        label_base: 0,
-        step_separator: None,
+        label_list,
+        annotators,
+        ..FieldMapping::default()
     }
 }
 
-fn preview_sample(sample: &fare_core::Sample) -> PreviewSample {
+/// `annotator1`, `rater_2`, `labeler-b`, `human_label_3`: a column of one annotator's labels.
+fn is_annotator_column(name: &str) -> bool {
+    let name = normalised(name);
+    [
+        "annotator",
+        "rater",
+        "labeler",
+        "labeller",
+        "human_label",
+        "human",
+    ]
+    .iter()
+    .find_map(|word| name.strip_prefix(word))
+    .map(|rest| rest.strip_prefix('_').unwrap_or(rest))
+    .is_some_and(|rest| {
+        !rest.is_empty() && rest.len() <= 3 && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+fn preview_sample(converted: &fare_io::formats::Converted) -> PreviewSample {
+    let sample = &converted.sample;
     let short = |s: &String| shorten(s, PREVIEW_CHARS);
     let steps = sample.content.steps();
     let (response, response_a, response_b, reference, rubric) = match &sample.content {
@@ -677,7 +819,15 @@ fn preview_sample(sample: &fare_core::Sample) -> PreviewSample {
         response_b,
         reference,
         rubric,
-        gold: sample.gold.map(Verdict::canonical),
+        gold: converted.ground_truth().map(|g| g.to_string()),
+        annotator_labels: converted
+            .annotator_labels
+            .iter()
+            .map(|l| PreviewLabel {
+                annotator: l.annotator.clone(),
+                label: l.label.map(|v| v.to_string()),
+            })
+            .collect(),
     }
 }
 
@@ -795,7 +945,7 @@ impl OpenProject {
                 Ok(samples) => records.extend(samples.iter().map(|c| PreviewRecord {
                     line: at.line,
                     record: at.record,
-                    sample: Some(preview_sample(&c.sample)),
+                    sample: Some(preview_sample(c)),
                     problem: None,
                 })),
                 Err(e) => records.push(PreviewRecord {
@@ -806,6 +956,15 @@ impl OpenProject {
                 }),
             }
         }
+        // The labels of the whole file, through the same conversion; only once the records can
+        // be read (a known format, or a mapping that can be used).
+        let labels = if mapping.is_none() || fare.is_some() {
+            fare_io::import::survey_labels(&path, &file, container, format, fare.as_ref())
+                .ok()
+                .map(LabelOverview::from)
+        } else {
+            None
+        };
         let needed: &[&str] = mapping
             .as_ref()
             .and_then(|m| fare_mapping_unchecked(m).implied_task())
@@ -837,6 +996,7 @@ impl OpenProject {
             records,
             more_records,
             stopped: stopped.as_ref().map(ImportProblem::from),
+            labels,
             dataset_name: stem,
         })
     }

@@ -15,7 +15,8 @@ use fare_store::{DatasetInfo, Project};
 use sha2::{Digest, Sha256};
 
 use crate::error::ImportError;
-use crate::formats::{self, Format, Mapping, RecordContext};
+use crate::formats::label_counts::LabelDistribution;
+use crate::formats::{self, Format, LabelValue, Mapping, RecordContext};
 use crate::read::{self, Container, DEFAULT_MAX_RECORD_BYTES};
 
 /// How to import a file.
@@ -31,6 +32,8 @@ pub struct ImportOptions {
     pub max_record_bytes: usize,
     /// The data set's name (the file's stem when absent). A labels export names its own.
     pub dataset_name: Option<String>,
+    /// Go through every check of the import and count what it would write, then write nothing.
+    pub dry_run: bool,
 }
 
 impl Default for ImportOptions {
@@ -41,6 +44,7 @@ impl Default for ImportOptions {
             skip_invalid: false,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             dataset_name: None,
+            dry_run: false,
         }
     }
 }
@@ -60,6 +64,10 @@ pub struct ImportReport {
     pub already_imported: bool,
     /// Records skipped with `skip_invalid`, each with its reason.
     pub skipped: Vec<ImportError>,
+    /// The labels the import gives its samples (ground truth, each annotator's column).
+    pub labels: LabelDistribution,
+    /// A dry run: nothing was written (`dataset` is what would have been, its id included).
+    pub dry_run: bool,
 }
 
 /// sha256 of a file, in hex.
@@ -107,6 +115,8 @@ pub fn import_file(
             dataset: existing,
             already_imported: true,
             skipped: Vec::new(),
+            labels: LabelDistribution::default(),
+            dry_run: options.dry_run,
         });
     }
     let format = match (options.format, &options.mapping) {
@@ -144,6 +154,7 @@ pub fn import_file(
     };
     let mut writer = project.begin_import(&dataset).map_err(store_error)?;
     let mut skipped = Vec::new();
+    let mut labels = LabelDistribution::default();
     let mut records = 0u64;
     let skip_invalid = options.skip_invalid;
     // Labels exports: the previous row's (data set, sample id, project id), since the rows of
@@ -179,6 +190,8 @@ pub fn import_file(
                     .as_object()
                     .ok_or_else(|| ImportError::record(&file, at, None, "expected an object"))?;
                 let row = formats::labels::row(object).map_err(|e| e.at(&file, at))?;
+                let new_sample = !matches!(&previous, Some((dataset, external_id, _))
+                        if *dataset == row.dataset && *external_id == row.sample.external_id);
                 let sample_id = match &previous {
                     Some((dataset, external_id, id))
                         if *dataset == row.dataset && *external_id == row.sample.external_id =>
@@ -192,6 +205,9 @@ pub fn import_file(
                         let id = writer
                             .add(row.record_index, &row.sample, &[])
                             .map_err(store_error)?;
+                        if row.gold_tie {
+                            writer.mark_gold_tie(id).map_err(store_error)?;
+                        }
                         previous = Some((row.dataset.clone(), row.sample.external_id.clone(), id));
                         id
                     }
@@ -207,14 +223,37 @@ pub fn import_file(
                         )
                         .map_err(store_error)?;
                 }
+                let converted = row.converted();
+                if new_sample {
+                    labels.ground_truth.add(converted.ground_truth());
+                }
+                for label in &converted.annotator_labels {
+                    labels
+                        .annotators
+                        .entry(label.annotator.clone())
+                        .or_default()
+                        .add(label.label);
+                }
                 return Ok(());
             }
             let converted = formats::convert(format, mapping.as_ref(), &record.value, cx)
                 .map_err(|e| e.at(&file, at))?;
             for c in converted {
-                writer
+                let sample_id = writer
                     .add(cx.index, &c.sample, &c.step_ratings)
                     .map_err(store_error)?;
+                if c.gold_tie {
+                    writer.mark_gold_tie(sample_id).map_err(store_error)?;
+                }
+                for label in &c.annotator_labels {
+                    // A tie by an annotator is no verdict to record: counted, not labelled.
+                    if let Some(LabelValue::Verdict(verdict)) = label.label {
+                        writer
+                            .add_annotator_verdict(sample_id, &label.annotator, verdict)
+                            .map_err(store_error)?;
+                    }
+                }
+                labels.add(&c);
             }
             Ok(())
         });
@@ -247,7 +286,12 @@ pub fn import_file(
         ));
     }
     let skipped_count = skipped.len() as u64;
-    let dataset = writer.finish(total, skipped_count).map_err(store_error)?;
+    let dataset = if options.dry_run {
+        writer.finish_without_writing(total, skipped_count)
+    } else {
+        writer.finish(total, skipped_count)
+    }
+    .map_err(store_error)?;
     Ok(ImportReport {
         file,
         format,
@@ -255,7 +299,98 @@ pub fn import_file(
         dataset,
         already_imported: false,
         skipped,
+        labels,
+        dry_run: options.dry_run,
     })
+}
+
+/// The labels that every record of a file gets when read as `format` (through `mapping`), counted
+/// without a project: what the import preview shows. The records that cannot be converted are
+/// counted, not reported (the preview and the import report them).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct LabelSurvey {
+    /// Records read.
+    pub records: u64,
+    /// Samples they become.
+    pub samples: u64,
+    /// Records that cannot be converted.
+    pub invalid: u64,
+    /// The labels of the samples.
+    pub labels: LabelDistribution,
+}
+
+/// Reads every record of a file through the import's conversion and counts the labels it gives.
+pub fn survey_labels(
+    path: &Path,
+    file: &str,
+    container: Container,
+    format: Format,
+    mapping: Option<&Mapping>,
+) -> Result<LabelSurvey, ImportError> {
+    let mut survey = LabelSurvey::default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("data")
+        .to_owned();
+    let mut previous: Option<(String, String)> = None;
+    let records = read::read_records(
+        path,
+        file,
+        container,
+        DEFAULT_MAX_RECORD_BYTES,
+        &mut |record| {
+            let index = survey.records;
+            survey.records += 1;
+            let Ok(mut record) = record else {
+                survey.invalid += 1;
+                return Ok(());
+            };
+            if format == Format::Labels && matches!(container, Container::Csv { .. }) {
+                formats::labels::undefuse_csv_record(&mut record.value);
+            }
+            let cx = RecordContext {
+                index: record.at.record.unwrap_or(index),
+                file_stem: &stem,
+            };
+            if format == Format::Labels {
+                // One row per annotator of a sample, the rows of a sample together.
+                let Some(row) = record
+                    .value
+                    .as_object()
+                    .and_then(|o| formats::labels::row(o).ok())
+                else {
+                    survey.invalid += 1;
+                    return Ok(());
+                };
+                let key = (row.dataset.clone(), row.sample.external_id.clone());
+                let converted = row.converted();
+                if previous.as_ref() == Some(&key) {
+                    for label in &converted.annotator_labels {
+                        let counts = survey.labels.annotators.entry(label.annotator.clone());
+                        counts.or_default().add(label.label);
+                    }
+                } else {
+                    survey.samples += 1;
+                    survey.labels.add(&converted);
+                }
+                previous = Some(key);
+                return Ok(());
+            }
+            match formats::convert(format, mapping, &record.value, cx) {
+                Ok(converted) => {
+                    for c in &converted {
+                        survey.samples += 1;
+                        survey.labels.add(c);
+                    }
+                }
+                Err(_) => survey.invalid += 1,
+            }
+            Ok(())
+        },
+    );
+    records?;
+    Ok(survey)
 }
 
 /// Reads the first record and recognises its format.

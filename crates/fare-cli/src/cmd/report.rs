@@ -43,6 +43,13 @@ pub(crate) fn report(args: &ReportArgs) -> Result<ExitCode> {
             "{name}: {} samples, {} judged, {} accepted, {} corrected",
             g.samples, g.judged, g.accepted, g.corrected
         );
+        if g.gold_ties > 0 {
+            let _ = write!(
+                line,
+                ", {} ties in the ground truth (left out of accuracy)",
+                g.gold_ties
+            );
+        }
         if let Some(agreement) = g.mean_agreement {
             let _ = write!(
                 line,

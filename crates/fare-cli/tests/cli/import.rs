@@ -26,7 +26,7 @@ fn skip_invalid_imports_the_good_records_and_lists_the_bad_ones() {
         .ok();
     assert_eq!(
         run.stdout,
-        "five.jsonl: imported 5 records as 3 samples (format processbench, data set 1)\n"
+        "five.jsonl: imported 5 records as 3 samples (format processbench, data set 1)\n  ground truth: -1 1, 0 1, 1 1\n"
     );
     assert_eq!(
         run.stderr,
@@ -127,7 +127,7 @@ fn skip_invalid_skips_a_broken_element_of_a_json_array() {
         .ok();
     assert_eq!(
         run.stdout,
-        "arr.json: imported 3 records as 2 samples (format processbench, data set 1)\n"
+        "arr.json: imported 3 records as 2 samples (format processbench, data set 1)\n  ground truth: -1 1, 0 1\n"
     );
     assert!(
         run.stderr
@@ -216,7 +216,7 @@ fn an_import_reports_what_it_wrote() {
     let run = dir.run(&["import", "p.sqlite", "gsm8k.json"]).ok();
     assert_eq!(
         run.stdout,
-        "gsm8k.json: imported 4 records as 4 samples (format processbench, data set 1)\n"
+        "gsm8k.json: imported 4 records as 4 samples (format processbench, data set 1)\n  ground truth: -1 1, 0 1, 1 1, 3 1\n"
     );
     assert_eq!(run.stderr, "");
     let samples = dir.samples("p.sqlite", &[]);

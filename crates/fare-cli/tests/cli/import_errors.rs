@@ -438,7 +438,7 @@ fn with_several_files_the_ones_before_a_bad_file_are_kept() {
         .fails();
     assert_eq!(
         run.stdout,
-        "gsm8k.json: imported 4 records as 4 samples (format processbench, data set 1)\n"
+        "gsm8k.json: imported 4 records as 4 samples (format processbench, data set 1)\n  ground truth: -1 1, 0 1, 1 1, 3 1\n"
     );
     assert_eq!(
         run.stderr,

@@ -8,6 +8,8 @@
 //!   field, and leaves the project as it was.
 //! - [`import`]: `--skip-invalid`, re-importing a file, importing several files.
 //! - [`mapping`]: unknown schemas through `--map`, `--mapping` files, CSV and Parquet.
+//! - [`mapped_labels`]: field templates, label values, ties and annotators' columns through the
+//!   mapping flags: the dry run, `agreement` and `report` on what they import.
 //! - [`annotate`]: recording, undoing and redoing human labels from the command line.
 //! - [`demo`]: the demo project, its report and the five export formats.
 //! - [`analysis`]: the analysis in `report --json`, and `diff` of two runs.
@@ -47,6 +49,8 @@ mod import_errors;
 mod judge;
 #[cfg(test)]
 mod majority;
+#[cfg(test)]
+mod mapped_labels;
 #[cfg(test)]
 mod mapping;
 #[cfg(test)]

@@ -86,7 +86,7 @@ fn csv_label_past_the_last_step_counted_from_one_is_refused() {
         .fails();
     assert_eq!(
         run.stderr,
-        "error: steps.csv:3: record 1, field `first_bad`: 3 is past the last step (the solution has 2 steps, numbered from 1)\nnothing of this file was imported\n"
+        "error: steps.csv:3: record 1, field `first_bad`: step 3 is past the last step (the solution has 2 steps, numbered from 1)\nnothing of this file was imported\n"
     );
     dir.assert_empty_project("p.sqlite");
 }
@@ -136,7 +136,7 @@ fn a_mapping_file_for_pairwise_records() {
         "pairs.mapping.toml",
         r#"
 task = "pairwise"
-label_base = 1
+label_values = { "1" = "A", "2" = "B" }
 
 [fields]
 id = "uid"
@@ -170,7 +170,7 @@ source = "origin"
     assert!(samples.rows.iter().all(|r| r["task"] == "pairwise"));
     assert_eq!(dir.samples("p.sqlite", &["--source", "code"]).total, 2);
 
-    // A winner that is neither 1 nor 2 is refused with the field named.
+    // A winner that is neither 1 nor 2 is refused with the field named and the values mapped.
     dir.write(
         "tie.jsonl",
         r#"{"uid": "p-9", "prompt": "Q", "first": "A", "second": "B", "winner": 3}"#,
@@ -186,9 +186,30 @@ source = "origin"
         .fails();
     assert_eq!(
         run.stderr,
-        "error: tie.jsonl:1: record 0, field `winner`: a number 3 is not A or B\nnothing of this file was imported\n"
+        "error: tie.jsonl:1: record 0, field `winner`: a number 3 is not A, B or a tie (nor one of the values label_values maps: 1, 2)\nnothing of this file was imported\n"
     );
     assert_eq!(dir.samples("p.sqlite", &[]).total, 3);
+
+    // Without the map, a number is not guessed to be A or B: the error says how to say it.
+    let run = dir
+        .run(&[
+            "import",
+            "q.sqlite",
+            "pairs.jsonl",
+            "--map",
+            "question=prompt",
+            "--map",
+            "response_a=first",
+            "--map",
+            "response_b=second",
+            "--map",
+            "label=winner",
+        ])
+        .fails();
+    assert_eq!(
+        run.stderr,
+        "error: pairs.jsonl:1: record 0, field `winner`: `1` is a number, not A or B: say which number is A, B or a tie with label_values (e.g. --label-value 1=A --label-value 2=B --label-value 0=tie)\nnothing of this file was imported\n"
+    );
 }
 
 #[test]

@@ -21,7 +21,7 @@
 //! | `steps` | the steps of a step-level sample (null for other tasks) |
 //! | `response`, `response_a`, `response_b`, `reference`, `rubric` | the task's fields, null where the task has none |
 //! | `metadata` | the record's further fields, a JSON object |
-//! | `ground_truth` | the data set's verdict, canonical, or null |
+//! | `ground_truth` | the data set's verdict, canonical, `tie` for a pairwise tie, or null |
 //! | `run_id`, `model`, `template`, `template_hash` | the evaluator run; null when the run did not judge the sample |
 //! | `evaluator_state` | `parsed`, `unparseable`, `truncated`, or null when not judged |
 //! | `evaluator_verdict`, `evaluator_critique` | the parsed verdict (canonical) and the explanation |
@@ -211,7 +211,12 @@ fn sample_rows(
     } = stored.sample;
     let task = content.task().as_str();
     let (steps, response, response_a, response_b, reference, rubric) = task_fields(content);
-    let gold = gold.map(Verdict::canonical);
+    // A tie is written as `tie`, which no verdict agrees with or not.
+    let gold_verdict = gold.map(Verdict::canonical);
+    let gold = match (&gold_verdict, stored.gold_tie) {
+        (None, true) => Some(fare_store::GOLD_TIE.to_owned()),
+        _ => gold_verdict.clone(),
+    };
     let judged = evaluator.is_some();
     let run = evaluator.as_ref().and_then(|e| scope.run(e.run_id));
     let (state, verdict, critique, agrees_with_gold) = match evaluator {
@@ -279,7 +284,7 @@ fn sample_rows(
             (Some(h), true) => Some(base.evaluator_verdict.as_ref() == Some(h)),
             _ => None,
         };
-        let agrees_with_gold = match (&human, &base.ground_truth) {
+        let agrees_with_gold = match (&human, &gold_verdict) {
             (Some(h), Some(g)) => Some(h == g),
             _ => None,
         };

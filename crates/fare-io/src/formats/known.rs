@@ -342,6 +342,8 @@ pub fn prm800k(o: &Map<String, Value>, cx: RecordContext<'_>) -> Result<Converte
             metadata,
         },
         step_ratings: ratings,
+        gold_tie: false,
+        annotator_labels: Vec::new(),
     })
 }
 

@@ -15,7 +15,9 @@ use serde_json::{Map, Value};
 
 use crate::export::labels::LABELS_FORMAT;
 
-use super::{as_integer, describe, kind_of, optional_text, text};
+use super::{
+    AnnotatorLabel, Converted, LabelValue, as_integer, describe, kind_of, optional_text, text,
+};
 use crate::error::FieldError;
 
 /// One human label of a row.
@@ -44,6 +46,26 @@ pub struct LabelRow {
     pub sample: Sample,
     /// The human label, when the row has one.
     pub label: Option<RowLabel>,
+    /// The ground truth is a tie (pairwise; `sample.gold` is `None`).
+    pub gold_tie: bool,
+}
+
+impl LabelRow {
+    /// The row as a converted sample, its label as its annotator's.
+    pub fn converted(&self) -> Converted {
+        Converted {
+            gold_tie: self.gold_tie,
+            annotator_labels: self
+                .label
+                .iter()
+                .map(|l| AnnotatorLabel {
+                    annotator: l.annotator.clone(),
+                    label: l.label.verdict.map(LabelValue::Verdict),
+                })
+                .collect(),
+            ..Converted::from(self.sample.clone())
+        }
+    }
 }
 
 /// A cell of a labels CSV as it was before [`crate::export::labels::defused`] kept
@@ -236,7 +258,16 @@ pub fn row(o: &Map<String, Value>) -> Result<LabelRow, FieldError> {
             ));
         }
     };
+    // A tie is the one ground truth that is no verdict (`fare_store::GOLD_TIE`).
+    let gold_tie = task == Task::Pairwise
+        && matches!(o.get("ground_truth"), Some(Value::String(s)) if s == "tie");
+    let gold = if gold_tie {
+        None
+    } else {
+        verdict(o, "ground_truth", &rules)?
+    };
     Ok(LabelRow {
+        gold_tie,
         dataset: text(o, "dataset")?,
         source_file: optional_text(o, "source_file")?.unwrap_or_default(),
         record_index,
@@ -245,7 +276,7 @@ pub fn row(o: &Map<String, Value>) -> Result<LabelRow, FieldError> {
             source: optional_text(o, "source")?.filter(|s| !s.is_empty()),
             question: text(o, "question")?,
             content,
-            gold: verdict(o, "ground_truth", &rules)?,
+            gold,
             metadata,
         },
         label,

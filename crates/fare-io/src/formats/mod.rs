@@ -5,13 +5,15 @@
 //! else needs a field mapping ([`mapping`]).
 
 pub mod known;
+pub mod label_counts;
 pub mod labels;
 pub mod mapping;
+pub mod template;
 
 use std::fmt;
 use std::str::FromStr;
 
-use fare_core::Sample;
+use fare_core::{Sample, Verdict};
 use serde_json::{Map, Value};
 
 use crate::error::FieldError;
@@ -89,13 +91,59 @@ impl FromStr for Format {
     }
 }
 
-/// A sample made from a record, with the data set's per-step ratings when it has them.
+/// A label as a data set writes it: a verdict, or a tie between two responses (which no FARE
+/// verdict is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelValue {
+    /// A verdict of the sample's task.
+    Verdict(Verdict),
+    /// Pairwise: neither response is better.
+    Tie,
+}
+
+impl fmt::Display for LabelValue {
+    /// The canonical verdict (`A`, `-1`, `correct`, `7`), or `tie`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LabelValue::Verdict(v) => f.write_str(&v.canonical()),
+            LabelValue::Tie => f.write_str("tie"),
+        }
+    }
+}
+
+/// One annotator's label of a record, from a column the mapping names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnnotatorLabel {
+    /// The annotator, as the mapping names them.
+    pub annotator: String,
+    /// Their label; `None` when the column is empty for this record.
+    pub label: Option<LabelValue>,
+}
+
+/// A sample made from a record, with what else the record says about it: the data set's
+/// per-step ratings, a tie as ground truth, and human labels by annotator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Converted {
     /// The sample.
     pub sample: Sample,
     /// Per-step ratings (PRM800K), empty otherwise.
     pub step_ratings: Vec<Option<i8>>,
+    /// The ground truth is a tie (pairwise): the sample has no gold verdict, and is counted
+    /// apart.
+    pub gold_tie: bool,
+    /// Labels by annotator, from the mapping's annotator columns.
+    pub annotator_labels: Vec<AnnotatorLabel>,
+}
+
+impl Converted {
+    /// The ground truth as the data set gives it.
+    pub fn ground_truth(&self) -> Option<LabelValue> {
+        match self.sample.gold {
+            Some(v) => Some(LabelValue::Verdict(v)),
+            None if self.gold_tie => Some(LabelValue::Tie),
+            None => None,
+        }
+    }
 }
 
 impl From<Sample> for Converted {
@@ -103,6 +151,8 @@ impl From<Sample> for Converted {
         Converted {
             sample,
             step_ratings: Vec::new(),
+            gold_tie: false,
+            annotator_labels: Vec::new(),
         }
     }
 }
@@ -167,16 +217,11 @@ pub fn convert(
         Format::Gsm8k => known::gsm8k(object, cx).map(|s| vec![s.into()]),
         Format::Gsm8kSolutions => known::gsm8k_solutions(object, cx),
         Format::Math => known::math(object, cx).map(|s| vec![s.into()]),
-        Format::Labels => labels::row(object).map(|row| {
-            vec![Converted {
-                sample: row.sample,
-                step_ratings: Vec::new(),
-            }]
-        }),
+        Format::Labels => labels::row(object).map(|row| vec![row.converted()]),
         Format::Mapped => mapping
             .ok_or_else(|| FieldError::record("this format needs a field mapping"))?
             .convert(record, cx)
-            .map(|s| vec![s.into()]),
+            .map(|c| vec![c]),
     }
 }
 

@@ -6,3 +6,4 @@ mod final_label;
 mod fuzz;
 mod import_shared;
 mod judgments;
+mod mapped_sets;

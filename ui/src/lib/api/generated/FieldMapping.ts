@@ -20,4 +20,22 @@ label_base: number,
 /**
  * When the steps come as one text: what separates them (a blank line when absent).
  */
-step_separator?: string, };
+step_separator?: string, 
+/**
+ * The data set's label values → FARE Lens's (`1` → `A`, `0` → `tie`, `bad` → `incorrect`,
+ * `none` for no label).
+ */
+label_values?: { [key in string]: string }, 
+/**
+ * How a label that is a list becomes one: `first` (the smallest wrong step), `min`, `max`,
+ * `median`, `mean`.
+ */
+label_list?: string, 
+/**
+ * The scale of rating labels, lowest and highest.
+ */
+rating_scale?: [number, number], 
+/**
+ * Annotator name → the field holding their labels.
+ */
+annotators?: { [key in string]: string }, };

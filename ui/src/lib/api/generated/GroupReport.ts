@@ -41,6 +41,11 @@ judged: number,
  */
 with_gold: number, 
 /**
+ * Pairwise: samples whose ground truth is a tie. They are not in `with_gold` and are left
+ * out of every score against ground truth (as JudgeBench scores), since FARE picks A or B.
+ */
+gold_ties: number, 
+/**
  * Samples with a human reference verdict.
  */
 with_human: number, 

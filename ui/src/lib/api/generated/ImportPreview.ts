@@ -4,6 +4,7 @@ import type { FieldMapping } from "./FieldMapping";
 import type { FieldSeen } from "./FieldSeen";
 import type { FormatChoice } from "./FormatChoice";
 import type { ImportProblem } from "./ImportProblem";
+import type { LabelOverview } from "./LabelOverview";
 import type { MappingTarget } from "./MappingTarget";
 import type { PreviewRecord } from "./PreviewRecord";
 
@@ -64,6 +65,10 @@ more_records: boolean,
  * Where reading stopped because the file itself is broken.
  */
 stopped: ImportProblem | null, 
+/**
+ * The labels of the whole file as read now (none while the mapping cannot be used).
+ */
+labels: LabelOverview | null, 
 /**
  * The name the data set gets unless another is given (the file's stem).
  */

@@ -29,7 +29,7 @@ source: string | null,
  */
 question: string, 
 /**
- * The data set's ground truth, canonical.
+ * The data set's ground truth, canonical, or `tie` (pairwise: neither response is better).
  */
 gold: string | null, 
 /**
