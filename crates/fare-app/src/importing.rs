@@ -420,13 +420,31 @@ const TARGET_WORDS: [(&str, &str, &str, &[&str]); 10] = [
         "response_a",
         "Response A",
         "response A",
-        &["response_a", "answer_a", "output_a", "completion_a"],
+        &[
+            "response_a",
+            "answer_a",
+            "output_a",
+            "completion_a",
+            "response_1",
+            "output_1",
+            "answer_1",
+            "completion_1",
+        ],
     ),
     (
         "response_b",
         "Response B",
         "response B",
-        &["response_b", "answer_b", "output_b", "completion_b"],
+        &[
+            "response_b",
+            "answer_b",
+            "output_b",
+            "completion_b",
+            "response_2",
+            "output_2",
+            "answer_2",
+            "completion_2",
+        ],
     ),
     (
         "reference",
@@ -686,6 +704,13 @@ pub fn suggest_mapping(first: &Value) -> FieldMapping {
         }
         "id" => value.is_string() || value.is_number(),
         "source" => value.is_string(),
+        // A list of numbers: the wrong steps, or several raters' scores.
+        "label" => {
+            !value.is_object()
+                && value
+                    .as_array()
+                    .is_none_or(|items| items.iter().all(Value::is_number))
+        }
         _ => !value.is_object() && !value.is_array(),
     };
     let pick = |target: &str, fields: &mut BTreeMap<String, String>| {
@@ -1393,5 +1418,117 @@ mod tests {
             })
             .unwrap();
         assert_eq!((done.samples_added, done.dataset.as_str()), (400, "gsm8k"));
+    }
+
+    #[test]
+    fn a_preference_set_is_suggested_its_annotators_and_previewed_with_its_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = [
+            json!({"instruction": "Sort.", "input": "3 1 2", "output_1": "1 2 3", "output_2": "3 2 1", "preference": 1, "annotator1": 1, "annotator_2": 0}),
+            json!({"instruction": "Greet.", "output_1": "hi", "output_2": "yo", "preference": 0, "annotator1": 2}),
+            json!({"instruction": "Add.", "output_1": "5", "output_2": "4", "preference": 2, "annotator1": 2, "annotator_2": 2}),
+        ];
+        let path = write(
+            dir.path(),
+            "prefs.jsonl",
+            &rows.map(|r| r.to_string()).join("\n"),
+        );
+        let mut project = open(dir.path());
+        let first = project
+            .import_preview(&ImportPreviewRequest {
+                path: path.clone(),
+                ..ImportPreviewRequest::default()
+            })
+            .unwrap();
+        let suggested = first.suggested_mapping.clone().unwrap();
+        assert_eq!(suggested.fields["response_a"], "output_1");
+        assert_eq!(suggested.fields["label"], "preference");
+        assert_eq!(
+            suggested.annotators,
+            BTreeMap::from([
+                ("annotator1".to_owned(), "annotator1".to_owned()),
+                ("annotator_2".to_owned(), "annotator_2".to_owned()),
+            ])
+        );
+        // Numbers are not guessed to be A or B: each record says what to give.
+        let problem = first.records[0].problem.as_ref().unwrap();
+        assert!(
+            problem.message.contains("label_values"),
+            "{}",
+            problem.message
+        );
+        assert_eq!(first.labels.as_ref().unwrap().invalid, 3);
+
+        let mut mapping = suggested;
+        mapping
+            .fields
+            .insert("question".into(), "{instruction}\n\n{input?}".into());
+        mapping.label_values = BTreeMap::from([
+            ("1".to_owned(), "A".to_owned()),
+            ("2".to_owned(), "B".to_owned()),
+            ("0".to_owned(), "tie".to_owned()),
+        ]);
+        let preview = project
+            .import_preview(&ImportPreviewRequest {
+                path: path.clone(),
+                mapping: Some(mapping.clone()),
+                ..ImportPreviewRequest::default()
+            })
+            .unwrap();
+        let samples: Vec<&PreviewSample> = preview
+            .records
+            .iter()
+            .filter_map(|r| r.sample.as_ref())
+            .collect();
+        assert_eq!(
+            samples
+                .iter()
+                .map(|s| s.question.as_str())
+                .collect::<Vec<_>>(),
+            ["Sort.\n\n3 1 2", "Greet.", "Add."]
+        );
+        assert_eq!(
+            samples
+                .iter()
+                .map(|s| s.gold.as_deref())
+                .collect::<Vec<_>>(),
+            [Some("A"), Some("tie"), Some("B")]
+        );
+        let second: Vec<Option<&str>> = samples
+            .iter()
+            .map(|s| s.annotator_labels[1].label.as_deref())
+            .collect();
+        assert_eq!(second, [Some("tie"), None, Some("B")]);
+        let labels = preview.labels.unwrap();
+        let tally = |t: &[LabelTally]| {
+            t.iter()
+                .map(|t| format!("{} {}", t.label, t.count))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        assert_eq!(tally(&labels.ground_truth), "A 1, B 1, tie 1");
+        assert_eq!(tally(&labels.annotators["annotator1"]), "A 1, B 2");
+        assert_eq!(
+            tally(&labels.annotators["annotator_2"]),
+            "B 1, tie 1, none 1"
+        );
+        let done = project
+            .import(&ImportRequest {
+                path,
+                mapping: Some(mapping),
+                ..ImportRequest::default()
+            })
+            .unwrap();
+        assert_eq!(done.samples_added, 3);
+        let tie = project.sample(2, None).unwrap();
+        assert_eq!(tie.gold.as_deref(), Some("tie"));
+    }
+
+    #[test]
+    fn a_list_label_beside_steps_is_suggested_as_the_first_wrong_step() {
+        let first = json!({"problem": "P", "steps": ["a", "b"], "label": [2, 1]});
+        assert_eq!(suggest_mapping(&first).label_list.as_deref(), Some("first"));
+        assert!(is_annotator_column("Rater-3") && is_annotator_column("annotator_b"));
+        assert!(!is_annotator_column("annotator_notes") && !is_annotator_column("human"));
     }
 }
