@@ -12,9 +12,17 @@ import {
   effectiveFormat,
   importBlocker,
   importRequest,
+  formatPairs,
+  mappingTask,
+  parsePairs,
   previewRequest,
   problemCount,
   requestKey,
+  tallyText,
+  takesTemplate,
+  templateFrom,
+  templateShown,
+  templateTyped,
   whereOf,
   withField,
   type ImportChoice,
@@ -34,6 +42,7 @@ function sample(change: Partial<PreviewSample> = {}): PreviewSample {
     reference: null,
     rubric: null,
     gold: "0",
+    annotator_labels: [],
     ...change,
   };
 }
@@ -56,6 +65,7 @@ function preview(change: Partial<ImportPreview> = {}): ImportPreview {
     records: [{ line: 2, record: 0, sample: sample(), problem: null }],
     more_records: true,
     stopped: null,
+    labels: null,
     dataset_name: "gsm8k",
     ...change,
   };
@@ -157,5 +167,49 @@ describe("words", () => {
       `Imported ${(400).toLocaleString()} samples from ${(400).toLocaleString()} records into data set gsm8k (processbench).`,
     );
     expect(doneMessage({ file: "/d/g.json", format: "processbench", dataset_id: 2, dataset: "gsm8k", records: 400, samples_added: 0, already_imported: true })).toContain("already in the project");
+  });
+});
+
+describe("the new mapping options", () => {
+  it("reads and writes label values and annotators as one line of pairs", () => {
+    expect(parsePairs("1=A, 2 = B,0=tie,")).toEqual({ pairs: { "1": "A", "2": "B", "0": "tie" }, error: null });
+    expect(parsePairs("1=A, oops").error).toBe("“oops” is not NAME=VALUE");
+    expect(parsePairs("=A").error).not.toBeNull();
+    expect(formatPairs({ alice: "annotator1", bob: "annotator2" })).toBe("alice=annotator1, bob=annotator2");
+    expect(parsePairs(formatPairs({ "n/a": "none", good: "correct" })).pairs).toEqual({ "n/a": "none", good: "correct" });
+  });
+
+  it("keeps the new options in the request, and drops empty ones", () => {
+    const mapping = {
+      fields: { question: "{instruction}\n\n{input?}", response_a: "o1", response_b: "o2", label: "pref" },
+      label_base: 0,
+      label_values: { "1": "A", " ": "B" },
+      label_list: "",
+      annotators: { alice: "annotator1", bob: " " },
+    };
+    expect(cleanMapping(mapping)).toEqual({
+      fields: { question: "{instruction}\n\n{input?}", response_a: "o1", response_b: "o2", label: "pref" },
+      label_base: 0,
+      label_values: { "1": "A" },
+      annotators: { alice: "annotator1" },
+    });
+    expect(cleanMapping({ fields: {}, label_base: 0, label_list: "median", rating_scale: [1, 5] })).toEqual({ fields: {}, label_base: 0, label_list: "median", rating_scale: [1, 5] });
+  });
+
+  it("shows templates on one line and reads line breaks back", () => {
+    const template = "{instruction}\n\n{input?}\tend \\ back";
+    expect(templateShown(template)).toBe("{instruction}\\n\\n{input?}\\tend \\\\ back");
+    expect(templateTyped(templateShown(template))).toBe(template);
+    expect(templateFrom("prompt")).toBe("{prompt}");
+    expect(templateFrom("{a} {b}")).toBe("{a} {b}");
+    expect(templateFrom("")).toBe("");
+    expect(takesTemplate("question") && takesTemplate("response_b") && !takesTemplate("steps") && !takesTemplate("label")).toBe(true);
+  });
+
+  it("knows the mapping's task and writes label counts", () => {
+    expect(mappingTask({ fields: { question: "q", response_a: "a" }, label_base: 0 })).toBe("pairwise");
+    expect(mappingTask({ task: "rating", fields: { response_a: "a" }, label_base: 0 })).toBe("rating");
+    expect(mappingTask({ fields: { question: "q" }, label_base: 0 })).toBeNull();
+    expect(tallyText([{ label: "A", count: 1200 }, { label: "tie", count: 3 }])).toBe(`A ${(1200).toLocaleString()} · tie 3`);
   });
 });

@@ -34,7 +34,75 @@ export function cleanMapping(mapping: FieldMapping): FieldMapping {
   const clean: FieldMapping = { fields, label_base: mapping.label_base };
   if (mapping.task !== undefined) clean.task = mapping.task;
   if (mapping.step_separator !== undefined && mapping.step_separator !== "") clean.step_separator = mapping.step_separator;
+  const values = cleanPairs(mapping.label_values);
+  if (values) clean.label_values = values;
+  if (mapping.label_list !== undefined && mapping.label_list !== "") clean.label_list = mapping.label_list;
+  if (mapping.rating_scale !== undefined) clean.rating_scale = mapping.rating_scale;
+  const annotators = cleanPairs(mapping.annotators);
+  if (annotators) clean.annotators = annotators;
   return clean;
+}
+
+function cleanPairs(pairs: { [key in string]?: string } | undefined): { [key in string]: string } | undefined {
+  const clean: { [key in string]: string } = {};
+  for (const [k, v] of Object.entries(pairs ?? {})) {
+    if (k.trim() !== "" && v !== undefined && v.trim() !== "") clean[k.trim()] = v.trim();
+  }
+  return Object.keys(clean).length > 0 ? clean : undefined;
+}
+
+/** `KEY=VALUE` pairs as typed in one line, separated by commas (`1=A, 2=B, 0=tie`); a pair
+ * without `=` is an error naming it. */
+export function parsePairs(typed: string): { pairs: { [key in string]: string }; error: string | null } {
+  const pairs: { [key in string]: string } = {};
+  for (const part of typed.split(",")) {
+    if (part.trim() === "") continue;
+    const at = part.indexOf("=");
+    if (at <= 0 || part.slice(at + 1).trim() === "") return { pairs, error: `“${part.trim()}” is not NAME=VALUE` };
+    pairs[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return { pairs, error: null };
+}
+
+/** Pairs as `parsePairs` reads them. */
+export function formatPairs(pairs: { [key in string]?: string } | undefined): string {
+  return Object.entries(pairs ?? {})
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
+}
+
+/** Whether a mapping target holds text, so that it may be a template of several fields. */
+export function takesTemplate(target: string): boolean {
+  return target !== "steps" && target !== "label";
+}
+
+/** Whether a mapping source is a template of fields rather than one field. */
+export function isTemplate(source: string | undefined): boolean {
+  return source !== undefined && source.includes("{");
+}
+
+/** A template to start from, given the field chosen before (`{field}`). */
+export function templateFrom(field: string | undefined): string {
+  if (field === undefined || field.trim() === "") return "";
+  return isTemplate(field) ? field : `{${field.trim()}}`;
+}
+
+/** Label counts in a line: `A 12 · B 9 · tie 3 · none 1`. */
+export function tallyText(tallies: { label: string; count: number }[]): string {
+  return tallies.map((t) => `${t.label} ${t.count.toLocaleString()}`).join(" · ");
+}
+
+/** The task the mapping reads records as: the chosen one, else the one its fields imply. */
+export function mappingTask(mapping: FieldMapping | null): string | null {
+  if (mapping === null) return null;
+  if (mapping.task !== undefined) return mapping.task;
+  const has = (t: string) => (mapping.fields[t] ?? "").trim() !== "";
+  if (has("response_a") || has("response_b")) return "pairwise";
+  if (has("steps")) return "step-level";
+  if (has("reference")) return "reference-based";
+  if (has("response")) return "reference-free";
+  return null;
 }
 
 /** The mapping with `target` read from `field` ("" for none). */
@@ -145,4 +213,14 @@ export function doneMessage(done: ImportDone): string {
 /** How many records of the preview cannot be imported. */
 export function problemCount(preview: ImportPreview): number {
   return preview.records.filter((r) => r.problem !== null).length + (preview.stopped !== null ? 1 : 0);
+}
+
+/** A template as the one-line input shows it: line breaks and tabs written `\n` and `\t`. */
+export function templateShown(template: string): string {
+  return template.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll("\t", "\\t");
+}
+
+/** A template as typed in the one-line input: `\n` and `\t` become a line break and a tab. */
+export function templateTyped(typed: string): string {
+  return typed.replace(/\\(n|t|\\)/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : "\\"));
 }

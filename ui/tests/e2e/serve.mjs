@@ -494,6 +494,59 @@ if (ownProject) await test("a broken file shows an error naming the file and lin
   await page.waitForSelector('[data-testid="import-dialog"]', { state: "detached" });
 });
 
+if (ownProject) await test("a preference set imports through the mapping: a template, label values, a tie, annotators' columns", async () => {
+  const file = join(importDir, "prefs.jsonl");
+  const rows = [
+    { instruction: "Sort the list.", input: "3 1 2", output_1: "1 2 3", output_2: "3 2 1", preference: 1, annotator1: 1, annotator2: 1 },
+    { instruction: "Greet the user.", output_1: "hi", output_2: "hello", preference: 0, annotator1: 2, annotator2: 0 },
+    { instruction: "Add 2 and 2.", input: "", output_1: "5", output_2: "4", preference: 2, annotator1: 2 },
+  ];
+  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  const before = await matching();
+  await blur();
+  await key("Shift+I");
+  await page.waitForSelector('[data-testid="import-dialog"]');
+  await page.keyboard.type(file);
+  await key("Enter");
+  await page.waitForSelector('[data-testid="import-mapping"]');
+  // The suggestion found the responses, the label and both annotators' columns; a number is not
+  // guessed to be A or B, so each record says what to give.
+  expect((await page.inputValue('[data-testid="import-annotators"]')) === "annotator1=annotator1, annotator2=annotator2", "annotators not suggested");
+  await page.waitForSelector('[data-testid="import-record-problem"]');
+  expect((await text('[data-testid="import-record-problem"]')).includes("label_values"), "the problem does not say to give label values");
+  // The question from two fields, the input optional.
+  await page.selectOption('select[data-target="question"]', { label: "several fields (a template)…" });
+  await page.waitForSelector('input[data-template="question"]');
+  await page.fill('input[data-template="question"]', "{instruction}\\n\\n{input?}");
+  await page.dispatchEvent('input[data-template="question"]', "change");
+  await page.fill('[data-testid="import-label-values"]', "1=A, 2=B, 0=tie");
+  await page.dispatchEvent('[data-testid="import-label-values"]', "change");
+  await page.fill('[data-testid="import-annotators"]', "ann=annotator1, bo=annotator2");
+  await page.dispatchEvent('[data-testid="import-annotators"]', "change");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="import-record"]').length === 3);
+  await waitText('[data-testid="import-labels-gold"]', "A 1 · B 1 · tie 1");
+  const golds = await page.$$eval('[data-testid="import-record-gold"]', (cells) => cells.map((c) => c.textContent));
+  expect(JSON.stringify(golds) === JSON.stringify(["A", "tie", "B"]), `converted labels: ${golds}`);
+  const byBo = await text('[data-testid="import-labels"] [data-annotator="bo"]');
+  expect(byBo === "A 1 · tie 1 · none 1", `bo's labels: ${byBo}`);
+  await page.screenshot({ path: join(shots, "serve-import-mapping.png") });
+  await page.click('[data-testid="import-run"]');
+  await page.waitForSelector('[data-testid="import-done"], [data-testid="import-error"]', { timeout: 30000 });
+  expect(!(await page.$('[data-testid="import-error"]')), `import failed: ${await page.$eval('[data-testid="import-dialog"]', (d) => d.querySelector('[data-testid="import-error"]')?.textContent)}`);
+  expect((await matching()) === before + 3, "the project did not grow by 3 samples");
+  await key("Escape");
+  await page.waitForSelector('[data-testid="import-dialog"]', { state: "detached" });
+  const dataset = (await api("overview")).datasets.find((d) => d.name === "prefs");
+  const page1 = await api("samples", { query: { dataset_id: dataset.id, after: 0, limit: 10 } });
+  expect(JSON.stringify(page1.rows.map((r) => r.gold)) === JSON.stringify(["A", "tie", "B"]), "ground truth as imported");
+  const questions = page1.rows.map((r) => r.question);
+  expect(JSON.stringify(questions) === JSON.stringify(["Sort the list.\n\n3 1 2", "Greet the user.", "Add 2 and 2."]), `questions: ${JSON.stringify(questions)}`);
+  const agreement = await api("agreement");
+  const group = agreement.groups.find((g) => g.task === "pairwise" && g.dataset === "prefs");
+  expect(group !== undefined && JSON.stringify(group.agreement.annotators) === JSON.stringify(["ann", "bo"]), `annotators: ${JSON.stringify(group?.agreement.annotators)}`);
+  await blur();
+});
+
 await test("m opens the model panel; a model loads; M judges the open sample into its view", async () => {
   const listed = await api("models");
   if (!listed.models.some((m) => m.name === "smol.gguf")) {

@@ -708,6 +708,10 @@ export function summaryStats(group: GroupReport): Stat[] {
     { id: "accepted", label: "Verdicts accepted by people", text: count(group.accepted) },
     { id: "corrected", label: "Verdicts corrected by people", text: count(group.corrected) },
   ];
+  if (group.gold_ties > 0) {
+    // After "With ground truth": ties are ground truth that no A/B verdict can match.
+    stats.splice(3, 0, { id: "gold-ties", label: "Ties in the ground truth", text: count(group.gold_ties), title: "The data set calls neither response better: not in \"with ground truth\", and left out of accuracy (FARE picks A or B)" });
+  }
   if (group.mean_agreement !== undefined) {
     stats.push({ id: "agreement", label: "Agreement of the K judgments", text: percent(group.mean_agreement), title: "Mean share of a sample's K judgments that gave its majority verdict" });
   }

@@ -26,13 +26,14 @@ function answer(): ImportPreview {
       {
         line: 1,
         record: 0,
-        sample: { external_id: "x-0", task: "step-level", source: "x", question: payload, steps: ["a"], step_count: 1, response: null, response_a: null, response_b: null, reference: null, rubric: null, gold: "-1" },
+        sample: { external_id: "x-0", task: "step-level", source: "x", question: payload, steps: ["a"], step_count: 1, response: null, response_a: null, response_b: null, reference: null, rubric: null, gold: "-1", annotator_labels: [] },
         problem: null,
       },
       { line: 2, record: 1, sample: null, problem: { file: "/data/x.jsonl", line: 2, record: 1, field: "label", message: "bad", text: "/data/x.jsonl:2: record 1, field `label`: bad" } },
     ],
     more_records: false,
     stopped: null,
+    labels: { records: 2, samples: 1, invalid: 1, ground_truth: [{ label: "-1", count: 1 }], annotators: {} },
     dataset_name: "x",
   };
 }
