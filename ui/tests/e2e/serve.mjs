@@ -517,14 +517,20 @@ if (ownProject) await test("a preference set imports through the mapping: a temp
   // The question from two fields, the input optional.
   await page.selectOption('select[data-target="question"]', { label: "several fields (a template)…" });
   await page.waitForSelector('input[data-template="question"]');
-  await page.fill('input[data-template="question"]', "{instruction}\\n\\n{input?}");
-  await page.dispatchEvent('input[data-template="question"]', "change");
-  await page.fill('[data-testid="import-label-values"]', "1=A, 2=B, 0=tie");
-  await page.dispatchEvent('[data-testid="import-label-values"]', "change");
-  await page.fill('[data-testid="import-annotators"]', "ann=annotator1, bo=annotator2");
-  await page.dispatchEvent('[data-testid="import-annotators"]', "change");
+  // One change at a time, as a person reads each preview before the next change.
+  const settled = () => page.waitForFunction(() => !document.querySelector('[data-testid="import-dialog"]')?.textContent?.includes("Reading the first records"));
+  const edit = async (selector, value) => {
+    await settled();
+    await page.fill(selector, value);
+    await blur(); // the change event, as leaving the field gives it
+    await settled();
+  };
+  await edit('input[data-template="question"]', "{instruction}\\n\\n{input?}");
+  await edit('[data-testid="import-label-values"]', "1=A, 2=B, 0=tie");
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="import-record"]').length === 3);
   await waitText('[data-testid="import-labels-gold"]', "A 1 · B 1 · tie 1");
+  await edit('[data-testid="import-annotators"]', "ann=annotator1, bo=annotator2");
+  await page.waitForSelector('[data-testid="import-labels"] [data-annotator="bo"]');
   const golds = await page.$$eval('[data-testid="import-record-gold"]', (cells) => cells.map((c) => c.textContent));
   expect(JSON.stringify(golds) === JSON.stringify(["A", "tie", "B"]), `converted labels: ${golds}`);
   const byBo = await text('[data-testid="import-labels"] [data-annotator="bo"]');
