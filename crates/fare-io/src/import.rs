@@ -190,27 +190,24 @@ pub fn import_file(
                     .as_object()
                     .ok_or_else(|| ImportError::record(&file, at, None, "expected an object"))?;
                 let row = formats::labels::row(object).map_err(|e| e.at(&file, at))?;
-                let new_sample = !matches!(&previous, Some((dataset, external_id, _))
-                        if *dataset == row.dataset && *external_id == row.sample.external_id);
-                let sample_id = match &previous {
-                    Some((dataset, external_id, id))
-                        if *dataset == row.dataset && *external_id == row.sample.external_id =>
-                    {
-                        *id
+                let same_sample = previous.as_ref().filter(|(dataset, external_id, _)| {
+                    *dataset == row.dataset && *external_id == row.sample.external_id
+                });
+                labels.add_labels_row(&row, same_sample.is_none());
+                let sample_id = if let Some((_, _, id)) = same_sample {
+                    *id
+                } else {
+                    writer
+                        .select_dataset(&row.dataset, &row.source_file)
+                        .map_err(store_error)?;
+                    let id = writer
+                        .add(row.record_index, &row.sample, &[])
+                        .map_err(store_error)?;
+                    if row.gold_tie {
+                        writer.mark_gold_tie(id).map_err(store_error)?;
                     }
-                    _ => {
-                        writer
-                            .select_dataset(&row.dataset, &row.source_file)
-                            .map_err(store_error)?;
-                        let id = writer
-                            .add(row.record_index, &row.sample, &[])
-                            .map_err(store_error)?;
-                        if row.gold_tie {
-                            writer.mark_gold_tie(id).map_err(store_error)?;
-                        }
-                        previous = Some((row.dataset.clone(), row.sample.external_id.clone(), id));
-                        id
-                    }
+                    previous = Some((row.dataset.clone(), row.sample.external_id.clone(), id));
+                    id
                 };
                 if let Some(l) = &row.label {
                     writer
@@ -222,17 +219,6 @@ pub fn import_file(
                             &l.updated_at,
                         )
                         .map_err(store_error)?;
-                }
-                let converted = row.converted();
-                if new_sample {
-                    labels.ground_truth.add(converted.ground_truth());
-                }
-                for label in &converted.annotator_labels {
-                    labels
-                        .annotators
-                        .entry(label.annotator.clone())
-                        .or_default()
-                        .add(label.label);
                 }
                 return Ok(());
             }
@@ -364,16 +350,9 @@ pub fn survey_labels(
                     return Ok(());
                 };
                 let key = (row.dataset.clone(), row.sample.external_id.clone());
-                let converted = row.converted();
-                if previous.as_ref() == Some(&key) {
-                    for label in &converted.annotator_labels {
-                        let counts = survey.labels.annotators.entry(label.annotator.clone());
-                        counts.or_default().add(label.label);
-                    }
-                } else {
-                    survey.samples += 1;
-                    survey.labels.add(&converted);
-                }
+                let first = previous.as_ref() != Some(&key);
+                survey.samples += u64::from(first);
+                survey.labels.add_labels_row(&row, first);
                 previous = Some(key);
                 return Ok(());
             }

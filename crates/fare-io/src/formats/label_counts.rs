@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Converted, LabelValue};
+use super::labels::LabelRow;
+use super::{AnnotatorLabel, Converted, LabelValue};
 
 /// The label written for "no label".
 pub const NO_LABEL: &str = "none";
@@ -95,12 +96,28 @@ impl LabelDistribution {
     /// Counts one converted sample.
     pub fn add(&mut self, converted: &Converted) {
         self.ground_truth.add(converted.ground_truth());
-        for label in &converted.annotator_labels {
-            self.annotators
-                .entry(label.annotator.clone())
-                .or_default()
-                .add(label.label);
+        converted
+            .annotator_labels
+            .iter()
+            .for_each(|l| self.add_annotator(l));
+    }
+
+    /// Counts one row of a labels export: its sample's ground truth when it is the first row of
+    /// that sample (a sample has one row per annotator), and its annotator's label.
+    pub fn add_labels_row(&mut self, row: &LabelRow, first_of_its_sample: bool) {
+        if first_of_its_sample {
+            self.ground_truth.add(row.ground_truth());
         }
+        if let Some(label) = row.annotator_label() {
+            self.add_annotator(&label);
+        }
+    }
+
+    fn add_annotator(&mut self, label: &AnnotatorLabel) {
+        self.annotators
+            .entry(label.annotator.clone())
+            .or_default()
+            .add(label.label);
     }
 }
 

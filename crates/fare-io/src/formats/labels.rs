@@ -51,18 +51,28 @@ pub struct LabelRow {
 }
 
 impl LabelRow {
+    /// The row's ground truth as the data set gives it (a verdict, a tie, or none).
+    pub fn ground_truth(&self) -> Option<LabelValue> {
+        match self.sample.gold {
+            Some(v) => Some(LabelValue::Verdict(v)),
+            None if self.gold_tie => Some(LabelValue::Tie),
+            None => None,
+        }
+    }
+
+    /// The row's human label as its annotator's.
+    pub fn annotator_label(&self) -> Option<AnnotatorLabel> {
+        self.label.as_ref().map(|l| AnnotatorLabel {
+            annotator: l.annotator.clone(),
+            label: l.label.verdict.map(LabelValue::Verdict),
+        })
+    }
+
     /// The row as a converted sample, its label as its annotator's.
     pub fn converted(&self) -> Converted {
         Converted {
             gold_tie: self.gold_tie,
-            annotator_labels: self
-                .label
-                .iter()
-                .map(|l| AnnotatorLabel {
-                    annotator: l.annotator.clone(),
-                    label: l.label.verdict.map(LabelValue::Verdict),
-                })
-                .collect(),
+            annotator_labels: self.annotator_label().into_iter().collect(),
             ..Converted::from(self.sample.clone())
         }
     }
