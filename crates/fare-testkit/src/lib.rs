@@ -7,6 +7,7 @@
 //! - The real public data sets beside the checkout (`../shared/data`): [`shared_data`].
 //! - Small data files of our own in the importers' layouts, and a scratch folder: [`data`].
 //! - A server's API over HTTP with its token, and a serving process: [`api`].
+//! - A Hugging Face hub on loopback that serves test repositories and misbehaves on request: [`hub`].
 //!
 //! The rule: a test that needs something absent is skipped with a line saying so and how to
 //! get it. A missing test asset fails under CI (`CI` set): CI fetches them itself, so a run
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 pub mod api;
 pub mod data;
+pub mod hub;
 
 /// The workspace's root folder.
 pub fn workspace() -> PathBuf {
