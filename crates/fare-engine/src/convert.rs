@@ -4,10 +4,14 @@
 //! Weight matrices are quantised to the chosen type; norms stay f32, as llama.cpp keeps them.
 //! Qwen3's attention weights are written as they are (no permutation: candle's Qwen3 reads them
 //! the Hugging Face way). The file is written to a temporary name and renamed when complete.
+//!
+//! [`convert_for_cpu`] writes the GGUF file into a folder of its own with the model's
+//! tokenizer and chat template beside it, which is how the engine and the model list read a
+//! converted model (the GGUF holds no tokenizer of its own).
 
 use std::fs::File;
-use std::io::BufWriter;
-use std::path::Path;
+use std::io::{BufWriter, Read};
+use std::path::{Path, PathBuf};
 
 use candle_core::quantized::{GgmlDType, QTensor, gguf_file};
 use candle_core::{DType, Device, Tensor};
@@ -59,8 +63,97 @@ fn gguf_name(hf: &str) -> Option<String> {
     Some(format!("blk.{layer}.{part}"))
 }
 
+/// The files of a model folder a converted model needs beside its GGUF file: its tokenizer,
+/// chat template and generation settings (what `transformers` reads; copied, not rebuilt
+/// inside the GGUF, so tokens are exactly the original's).
+pub const FILES_BESIDE: [&str; 4] = [
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "chat_template.jinja",
+    "generation_config.json",
+];
+
+/// A model converted for CPUs: a folder `out_dir` (created) holding `model.QUANT.gguf` and the
+/// [`FILES_BESIDE`] the model folder has; `progress(tensors done, tensors in all)` as it goes,
+/// which stops the conversion (nothing written) by answering `false`.
+/// Answers the GGUF file. An existing GGUF of the same name is replaced only once the new one
+/// is whole.
+pub fn convert_for_cpu(
+    model_dir: &Path,
+    out_dir: &Path,
+    quant: GgmlDType,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<PathBuf, EngineError> {
+    let fail = |path: &Path, message: String| EngineError::ModelFile {
+        path: path.to_owned(),
+        message,
+    };
+    if !model_dir.join("tokenizer.json").is_file() {
+        return Err(fail(
+            model_dir,
+            "no tokenizer.json: the converted model could not read its prompts".to_owned(),
+        ));
+    }
+    std::fs::create_dir_all(out_dir).map_err(|e| fail(out_dir, format!("cannot create: {e}")))?;
+    let out = out_dir.join(format!("model.{}.gguf", quant_name(quant)));
+    qwen3_to_gguf_with(model_dir, &out, quant, progress)?;
+    for name in FILES_BESIDE {
+        let from = model_dir.join(name);
+        if from.is_file() {
+            let to = out_dir.join(name);
+            std::fs::copy(&from, &to).map_err(|e| fail(&to, format!("cannot write: {e}")))?;
+        }
+    }
+    Ok(out)
+}
+
+/// The name of a quantisation as [`quantization`] reads it (`q8_0`).
+pub fn quant_name(quant: GgmlDType) -> &'static str {
+    match quant {
+        GgmlDType::F32 => "f32",
+        GgmlDType::F16 => "f16",
+        GgmlDType::Q8_0 => "q8_0",
+        GgmlDType::Q4_0 => "q4_0",
+        GgmlDType::Q4K => "q4_k",
+        GgmlDType::Q6K => "q6_k",
+        _ => "other",
+    }
+}
+
+/// The tensors of safetensors files, counted from their headers (nothing is loaded).
+fn count_tensors(files: &[PathBuf]) -> usize {
+    files
+        .iter()
+        .filter_map(|file| {
+            let mut f = File::open(file).ok()?;
+            let mut len = [0u8; 8];
+            f.read_exact(&mut len).ok()?;
+            let len = usize::try_from(u64::from_le_bytes(len)).ok()?;
+            if len > 100 << 20 {
+                return None;
+            }
+            let mut header = vec![0u8; len];
+            f.read_exact(&mut header).ok()?;
+            let json: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(&header).ok()?;
+            Some(json.keys().filter(|k| *k != "__metadata__").count())
+        })
+        .sum()
+}
+
 /// Writes `model_dir` (a Qwen3 safetensors folder) as a GGUF file at `out`.
 pub fn qwen3_to_gguf(model_dir: &Path, out: &Path, quant: GgmlDType) -> Result<(), EngineError> {
+    qwen3_to_gguf_with(model_dir, out, quant, &mut |_, _| true)
+}
+
+/// As [`qwen3_to_gguf`], calling `progress(tensors done, tensors in all)` after each tensor;
+/// answering `false` stops it with [`EngineError::Cancelled`], nothing written.
+pub fn qwen3_to_gguf_with(
+    model_dir: &Path,
+    out: &Path,
+    quant: GgmlDType,
+    progress: &mut dyn FnMut(usize, usize) -> bool,
+) -> Result<(), EngineError> {
     let config_path = model_dir.join("config.json");
     let fail = |path: &Path, message: String| EngineError::ModelFile {
         path: path.to_owned(),
@@ -71,7 +164,9 @@ pub fn qwen3_to_gguf(model_dir: &Path, out: &Path, quant: GgmlDType) -> Result<(
     let config: qwen3::Config = serde_json::from_str(&text)
         .map_err(|e| fail(&config_path, format!("not a usable Qwen3 config: {e}")))?;
     let mut tensors: Vec<(String, QTensor)> = Vec::new();
-    for file in safetensors_files(model_dir)? {
+    let files = safetensors_files(model_dir)?;
+    let total = count_tensors(&files);
+    for file in files {
         let loaded = candle_core::safetensors::load(&file, &Device::Cpu)
             .map_err(|e| fail(&file, format!("not readable safetensors: {e}")))?;
         let mut names: Vec<&String> = loaded.keys().collect();
@@ -102,6 +197,9 @@ pub fn qwen3_to_gguf(model_dir: &Path, out: &Path, quant: GgmlDType) -> Result<(
             let q =
                 QTensor::quantize(&f32, kind).map_err(|e| EngineError::Runtime(e.to_string()))?;
             tensors.push((target, q));
+            if !progress(tensors.len(), total.max(tensors.len())) {
+                return Err(EngineError::Cancelled);
+            }
         }
     }
     let u32v = |v: usize| gguf_file::Value::U32(u32::try_from(v).unwrap_or(u32::MAX));

@@ -1,7 +1,8 @@
 //! Finding the models a user already has: folders and GGUF files under `models/` (or any
 //! folder the user names), and the Hugging Face cache
 //! (`$HF_HOME/hub` or `~/.cache/huggingface/hub`, `models--ORG--NAME/snapshots/REV/`), so a
-//! model downloaded with `huggingface-cli` shows up without copying.
+//! model downloaded with `huggingface-cli` or `fare-lens download` shows up without copying; a
+//! repository of GGUF files lists each file.
 //!
 //! Each model found says what it is (format, architecture, dtype, size on disk) and whether this
 //! build can run it, and if not, why.
@@ -65,6 +66,11 @@ pub fn hugging_face_cache() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HF_HOME").map(|h| PathBuf::from(h).join("hub")))
         .or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME")
+                .filter(|c| !c.is_empty())
+                .map(|c| PathBuf::from(c).join("huggingface/hub"))
+        })
+        .or_else(|| {
             std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/huggingface/hub"))
         })?;
     hub.is_dir().then_some(hub)
@@ -103,14 +109,64 @@ pub fn discover(folders: &[PathBuf], hub: Option<&Path>) -> Vec<FoundModel> {
                 continue;
             };
             let name = id.replacen("--", "/", 1);
-            if let Some(snapshot) = snapshot_of(&repo)
-                && let Some(model) = describe(&snapshot, name)
-            {
+            let Some(snapshot) = snapshot_of(&repo) else {
+                continue;
+            };
+            if let Some(model) = describe(&snapshot, name.clone()) {
                 found.push(model);
+            } else {
+                // A repository of GGUF files (one per quantisation): each is a model.
+                found.extend(gguf_files(&snapshot).into_iter().map(|file| {
+                    let file_name = file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    describe_gguf(&file, format!("{name}/{file_name}"))
+                }));
             }
         }
     }
     found
+}
+
+/// The folder of a GGUF file that has no tokenizer inside but a `tokenizer.json` and a chat
+/// template beside it (as `fare-lens convert` writes them): where its tokenizer is read from.
+pub fn tokenizer_beside(gguf: &Path) -> Option<&Path> {
+    if !gguf.is_file() || gguf_has_tokenizer(gguf) {
+        return None;
+    }
+    let dir = gguf.parent()?;
+    (dir.join("tokenizer.json").is_file() && crate::chat::ChatTemplate::from_model_dir(dir).is_ok())
+        .then_some(dir)
+}
+
+/// Whether a GGUF file holds its tokenizer (a header that cannot be read holds none).
+fn gguf_has_tokenizer(gguf: &Path) -> bool {
+    if crate::gguf_check::check_header(gguf).is_err() {
+        return false;
+    }
+    std::fs::File::open(gguf).ok().is_some_and(|mut f| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            gguf_file::Content::read(&mut f)
+                .is_ok_and(|c| c.metadata.contains_key("tokenizer.ggml.tokens"))
+        }))
+        .unwrap_or(false)
+    })
+}
+
+/// The GGUF files of a folder, by name.
+fn gguf_files(folder: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "gguf") && p.is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
 }
 
 /// The snapshot `refs/main` names, else the newest one.
@@ -166,7 +222,12 @@ fn describe(path: &Path, name: String) -> Option<FoundModel> {
     }
     let config = path.join("config.json");
     if !config.is_file() {
-        return None;
+        // A folder of one GGUF file (what `fare-lens convert` writes, with the tokenizer
+        // beside it) is that model.
+        return match gguf_files(path).as_slice() {
+            [one] => Some(describe_gguf(one, name)),
+            _ => None,
+        };
     }
     let json: Option<serde_json::Value> = std::fs::read_to_string(&config)
         .ok()
@@ -260,6 +321,8 @@ fn describe_gguf(path: &Path, name: String) -> FoundModel {
                     "architecture `{}` is not supported yet",
                     architecture.as_deref().unwrap_or("unknown")
                 ))
+            } else if tokenizer_beside(path).is_some() {
+                None
             } else if !c.metadata.contains_key("tokenizer.ggml.tokens") {
                 Some("no tokenizer inside".to_owned())
             } else if !c.metadata.contains_key("tokenizer.chat_template") {

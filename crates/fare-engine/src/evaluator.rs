@@ -170,7 +170,7 @@ pub trait Judge: Send {
 
 impl Evaluator {
     /// Loads a model folder (safetensors with tokenizer.json) or a GGUF file (tokenizer and chat
-    /// template inside).
+    /// template inside, or beside it in its folder when it has none inside).
     pub fn load(path: &Path, device: &Device, dtype: DType) -> Result<Evaluator, EngineError> {
         Self::load_with(path, device, LoadOptions::new(dtype))
     }
@@ -182,7 +182,15 @@ impl Evaluator {
         options: LoadOptions,
     ) -> Result<Evaluator, EngineError> {
         let model = Model::load_with(path, device, options)?;
-        let (tokenizer, template) = if path.is_file() {
+        let beside = crate::discover::tokenizer_beside(path);
+        let (tokenizer, template) = if let Some(dir) = beside {
+            // A GGUF file written by `fare-lens convert`: the model's own tokenizer.json and
+            // chat template beside it, not a reconstruction inside it.
+            (
+                TextTokenizer::from_file(&dir.join("tokenizer.json"))?,
+                ChatTemplate::from_model_dir(dir)?,
+            )
+        } else if path.is_file() {
             (
                 TextTokenizer::from_gguf(path)?,
                 ChatTemplate::from_gguf(path)?,
@@ -203,7 +211,11 @@ impl Evaluator {
                 ),
             });
         }
-        let generation_config = path.is_dir().then(|| path.join("generation_config.json"));
+        let generation_config = if path.is_dir() {
+            Some(path.join("generation_config.json"))
+        } else {
+            beside.map(|dir| dir.join("generation_config.json"))
+        };
         let stop_tokens = stop_tokens(&tokenizer, &template, generation_config.as_deref())?;
         Ok(Evaluator {
             model,

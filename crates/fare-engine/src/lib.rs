@@ -77,4 +77,7 @@ pub enum EngineError {
     /// The model does not fit in the device's free memory (both sizes in the message).
     #[error("{0}")]
     OutOfMemory(String),
+    /// The person stopped it (a conversion); nothing was written.
+    #[error("cancelled; nothing was written")]
+    Cancelled,
 }

@@ -180,3 +180,34 @@ fn a_gguf_header_claiming_a_huge_metadata_array_is_listed_without_reading_it() {
         "{problem}"
     );
 }
+
+#[test]
+fn a_hugging_face_repository_of_gguf_files_lists_each_file() {
+    let Some(smol) = fare_testkit::smollm2() else {
+        return;
+    };
+    let hub = tempfile::tempdir().unwrap();
+    let repo = hub.path().join("models--test-org--SmolLM2-GGUF");
+    let snapshot = repo.join("snapshots/0123abc");
+    std::fs::create_dir_all(&snapshot).unwrap();
+    std::fs::create_dir_all(repo.join("refs")).unwrap();
+    std::fs::write(repo.join("refs/main"), "0123abc").unwrap();
+    std::os::unix::fs::symlink(&smol, snapshot.join("smol.Q4_1.gguf")).unwrap();
+    std::fs::write(snapshot.join("README.md"), "# a model").unwrap();
+    // One GGUF file: the repository is the model.
+    let found = discover(&[], Some(hub.path()));
+    let names: Vec<(&str, bool)> = found.iter().map(|m| (m.name.as_str(), m.usable)).collect();
+    assert_eq!(names, [("test-org/SmolLM2-GGUF", true)]);
+    assert_eq!(found[0].path, snapshot.join("smol.Q4_1.gguf"));
+    // Several (one per quantisation): each is a model.
+    std::os::unix::fs::symlink(&smol, snapshot.join("smol.Q8_0.gguf")).unwrap();
+    let found = discover(&[], Some(hub.path()));
+    let names: Vec<&str> = found.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "test-org/SmolLM2-GGUF/smol.Q4_1.gguf",
+            "test-org/SmolLM2-GGUF/smol.Q8_0.gguf"
+        ]
+    );
+}
