@@ -7,6 +7,7 @@ pub(crate) mod convert;
 pub(crate) mod datasets;
 pub(crate) mod demo;
 pub(crate) mod diff;
+pub(crate) mod download;
 pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod import_judgments;

@@ -21,6 +21,7 @@ use crate::cmd::convert::{ConvertArgs, convert};
 use crate::cmd::datasets::datasets;
 use crate::cmd::demo::{DemoArgs, demo};
 use crate::cmd::diff::{DiffArgs, diff};
+use crate::cmd::download::{DownloadArgs, download};
 use crate::cmd::export::{ExportArgs, export};
 use crate::cmd::import::{ImportArgs, import};
 use crate::cmd::import_judgments::{ImportJudgmentsArgs, import_judgments};
@@ -75,6 +76,9 @@ enum Command {
     Convert(ConvertArgs),
     /// List the models found in ./models, the folders given, and the Hugging Face cache.
     Models(ModelsArgs),
+    /// Download a model from the Hugging Face hub into its cache (HF_ENDPOINT, HF_TOKEN,
+    /// HF_HOME are honoured); run again to resume. Without a name, list the FARE models.
+    Download(DownloadArgs),
     /// Judge samples with a local evaluator (a model folder or GGUF file) or an OpenAI-compatible
     /// endpoint (http://host:port/v1), storing each judgment as it is made; running it again
     /// continues an unfinished run.
@@ -121,6 +125,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Prompt(args) => prompt(&args),
         Command::Convert(args) => convert(&args),
         Command::Models(args) => models(&args),
+        Command::Download(args) => download(&args),
         Command::Judge(args) => judge(&args),
         Command::ServeModel(args) => serve_model(&args),
         Command::Datasets(args) => datasets(&args),

@@ -280,6 +280,7 @@ impl Hub {
         cancel: &Cancel,
         progress: &mut dyn FnMut(&DownloadProgress),
     ) -> Result<Downloaded, HubError> {
+        check_repo_name(repo)?;
         let mut meter = Meter::new(progress);
         meter.report(Phase::Listing, "", true);
         let info = self.repo_info(repo, &options.revision)?;
@@ -552,6 +553,24 @@ fn hash_kept(part: &Path, len: u64, hasher: &mut Hasher, cancel: &Cancel) -> Res
     }
 }
 
+/// Refuses a repository name that is not `ORG/NAME` of letters, digits, `-`, `_` and `.`
+/// (the hub's rule), before it becomes a folder name.
+pub fn check_repo_name(repo: &str) -> Result<(), HubError> {
+    let part = |p: &str| {
+        !p.is_empty()
+            && !p.starts_with('.')
+            && p.len() <= 96
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    match repo.split_once('/') {
+        Some((org, name)) if part(org) && part(name) => Ok(()),
+        _ => Err(HubError::BadName {
+            repo: repo.to_owned(),
+        }),
+    }
+}
+
 /// Lower-case hexadecimal, as the hub writes hashes.
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
@@ -732,6 +751,15 @@ mod tests {
         // A GGUF repository keeps its GGUF files.
         let gguf = [file("m.Q8_0.gguf"), file("README.md")];
         assert_eq!(model_files(&gguf).len(), 2);
+    }
+
+    #[test]
+    fn only_org_slash_name_is_a_repository() {
+        assert!(check_repo_name("Salesforce/FARE-8B").is_ok());
+        assert!(check_repo_name("Qwen/Qwen3-8B-GGUF").is_ok());
+        for bad in ["FARE-8B", "../x", "a/../b", "a/b/c", "a/.git", "/x", "a/"] {
+            assert!(check_repo_name(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -170,6 +170,14 @@ pub enum HubError {
         /// Why.
         reason: String,
     },
+    /// Not a repository name.
+    #[error(
+        "`{repo}` is not a model name of the hub: one is written ORG/NAME (Salesforce/FARE-8B)"
+    )]
+    BadName {
+        /// What was given.
+        repo: String,
+    },
     /// The person cancelled; what was fetched is kept for a resume.
     #[error("cancelled; what was fetched is kept, and the next download of it resumes from there")]
     Cancelled,

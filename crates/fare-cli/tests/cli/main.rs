@@ -22,6 +22,8 @@
 //! - [`model_panel`]: the model panel through `serve`: a model listed, loaded into a worker
 //!   process, judging a job, and killed in the middle of another.
 //! - [`majority`]: runs with K judgments per sample scored on their majority.
+//! - [`download`]: `download` from a hub on loopback (a real small GGUF model and a tiny Qwen3
+//!   in FARE-8B's layout), then `models`, `convert` and `judge` with what was downloaded.
 //! - [`prompt`]: the exact model input of a sample, with the real Qwen3 tokenizer.
 //! - [`real_data`]: a real ProcessBench split, when `../shared/data` is beside the checkout.
 //! - [`serve_model`]: `serve-model` as a child process, and `judge` through its endpoint.
@@ -39,6 +41,8 @@ mod annotate;
 mod demo;
 #[cfg(test)]
 mod devices;
+#[cfg(test)]
+mod download;
 #[cfg(test)]
 mod gpt_oss;
 #[cfg(test)]

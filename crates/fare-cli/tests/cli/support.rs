@@ -44,7 +44,24 @@ impl Dir {
 
     /// Runs `fare-lens ARGS` in the folder.
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(BIN)
+        self.run_with(args, &[])
+    }
+
+    /// Runs `fare-lens ARGS` in the folder with the variables `env` set (and no Hugging Face
+    /// variables of the person running the tests).
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = Command::new(BIN);
+        for name in [
+            "HF_ENDPOINT",
+            "HF_TOKEN",
+            "HF_TOKEN_PATH",
+            "HF_HOME",
+            "HF_HUB_CACHE",
+        ] {
+            command.env_remove(name);
+        }
+        command.envs(env.iter().copied());
+        let output = command
             .args(args)
             .current_dir(self.path())
             // Annotations name their annotator explicitly; the demo writes its scratch files here.
