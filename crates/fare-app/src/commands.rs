@@ -32,6 +32,7 @@ use crate::api::{
     SampleDetail, SamplePage, SampleQuery,
 };
 use crate::diff::{DiffRequest, DiffSamplesRequest, RunDiff};
+use crate::downloads::{ConversionRequest, DownloadRequest, HubView, TransferView, Transfers};
 use crate::exporting::{ExportDone, ExportPreviewView, ExportRequest, MergeDone, MergeRequest};
 use crate::importing::{ImportDone, ImportPreview, ImportPreviewRequest, ImportRequest};
 use crate::jobs::{JobRequest, JobSamples, JobTarget, JobView, Jobs};
@@ -105,6 +106,8 @@ pub struct ModelDesk {
     pub worker: Worker,
     /// Its jobs.
     pub jobs: Jobs,
+    /// Models downloaded from the hub and converted for CPUs.
+    pub transfers: Transfers,
 }
 
 impl ModelDesk {
@@ -118,6 +121,7 @@ impl ModelDesk {
         ModelDesk {
             worker,
             jobs: Jobs::new(),
+            transfers: Transfers::new(),
         }
     }
 
@@ -422,6 +426,23 @@ registry! {
         job(id: u64) -> JobView, reads => |d, _cx, a| d.jobs.status(a.id);
         /// Asks a job to stop.
         cancel_job(id: u64) -> JobView, writes => |d, _cx, a| d.jobs.cancel(a.id);
+        /// The FARE models of the hub, with what each needs, its license and what the Hugging
+        /// Face cache holds of it.
+        hub_models() -> HubView, reads
+            => |_d, _cx, _a| Ok::<_, ModelError>(crate::downloads::hub_models(&crate::downloads::hub()));
+        /// Starts downloading a model from the hub into the Hugging Face cache; answers at once.
+        start_download(request: DownloadRequest) -> TransferView, writes
+            => |d, _cx, a| d.transfers.start_download(crate::downloads::hub(), &a.request);
+        /// Starts converting a Qwen3 safetensors model to Q8_0 GGUF for CPUs; answers at once.
+        start_conversion(request: ConversionRequest) -> TransferView, writes
+            => |d, cx, a| d.transfers.start_conversion(cx.folders, &a.request);
+        /// The downloads and conversions kept, newest first.
+        transfers() -> Vec<TransferView>, reads
+            => |d, _cx, _a| Ok::<_, ModelError>(d.transfers.list());
+        /// Where a download or conversion stands.
+        transfer(id: u64) -> TransferView, reads => |d, _cx, a| d.transfers.status(a.id);
+        /// Asks a download or conversion to stop (a download resumes from there next time).
+        cancel_transfer(id: u64) -> TransferView, writes => |d, _cx, a| d.transfers.cancel(a.id);
     }
 }
 

@@ -26,6 +26,8 @@
 //! - [`models`]: the models on disk the app can run, their memory estimates, the devices.
 //! - [`worker`]: the loaded model, in a worker process (or an endpoint), watched for failure.
 //! - [`jobs`]: that model judging samples in the background, with progress and cancel.
+//! - [`downloads`]: "Get a model": the FARE models of the hub, their download into the Hugging
+//!   Face cache and their conversion for CPUs, in the background with progress and cancel.
 //! - [`demo`]: the bundled demo project, built from `assets/demo/`.
 //! - [`commands`]: the command registry: every command declared once, dispatched by name
 //!   (JSON in and out) for the desktop shell and the server, and typed for the UI.
@@ -39,6 +41,7 @@ pub mod api;
 pub mod commands;
 pub mod demo;
 pub mod diff;
+pub mod downloads;
 pub mod exporting;
 pub mod files;
 pub mod importing;

@@ -5,14 +5,17 @@ import type { AgreementReport } from "./AgreementReport";
 import type { Analysis } from "./Analysis";
 import type { AnalysisRequest } from "./AnalysisRequest";
 import type { AnalysisSamplesRequest } from "./AnalysisSamplesRequest";
+import type { ConversionRequest } from "./ConversionRequest";
 import type { DecisionRequest } from "./DecisionRequest";
 import type { DiffRequest } from "./DiffRequest";
 import type { DiffSamplesRequest } from "./DiffSamplesRequest";
 import type { DisagreementPage } from "./DisagreementPage";
 import type { DisagreementQuery } from "./DisagreementQuery";
+import type { DownloadRequest } from "./DownloadRequest";
 import type { ExportDone } from "./ExportDone";
 import type { ExportPreviewView } from "./ExportPreviewView";
 import type { ExportRequest } from "./ExportRequest";
+import type { HubView } from "./HubView";
 import type { ImportDone } from "./ImportDone";
 import type { ImportPreview } from "./ImportPreview";
 import type { ImportPreviewRequest } from "./ImportPreviewRequest";
@@ -35,6 +38,7 @@ import type { RunDiff } from "./RunDiff";
 import type { SampleDetail } from "./SampleDetail";
 import type { SamplePage } from "./SamplePage";
 import type { SampleQuery } from "./SampleQuery";
+import type { TransferView } from "./TransferView";
 import type { WorkerView } from "./WorkerView";
 
 /** The commands of the application API. */
@@ -71,6 +75,12 @@ export type CommandName =
   | "jobs"
   | "job"
   | "cancel_job"
+  | "hub_models"
+  | "start_download"
+  | "start_conversion"
+  | "transfers"
+  | "transfer"
+  | "cancel_transfer"
 ;
 
 /** Each command's arguments (`POST /api/{command}`'s body). */
@@ -139,6 +149,18 @@ export interface CommandArgs {
   job: { id: number, };
   /** Asks a job to stop. */
   cancel_job: { id: number, };
+  /** The FARE models of the hub, with what each needs, its license and what the Hugging Face cache holds of it. */
+  hub_models: Record<symbol, never>;
+  /** Starts downloading a model from the hub into the Hugging Face cache; answers at once. */
+  start_download: { request: DownloadRequest, };
+  /** Starts converting a Qwen3 safetensors model to Q8_0 GGUF for CPUs; answers at once. */
+  start_conversion: { request: ConversionRequest, };
+  /** The downloads and conversions kept, newest first. */
+  transfers: Record<symbol, never>;
+  /** Where a download or conversion stands. */
+  transfer: { id: number, };
+  /** Asks a download or conversion to stop (a download resumes from there next time). */
+  cancel_transfer: { id: number, };
 }
 
 /** Each command's answer. */
@@ -175,6 +197,12 @@ export interface CommandResults {
   jobs: Array<JobView>;
   job: JobView;
   cancel_job: JobView;
+  hub_models: HubView;
+  start_download: TransferView;
+  start_conversion: TransferView;
+  transfers: Array<TransferView>;
+  transfer: TransferView;
+  cancel_transfer: TransferView;
 }
 
 /** Whether a command changes the project, its files or the model's state. */
@@ -211,4 +239,10 @@ export const WRITES: Record<CommandName, boolean> = {
   jobs: false,
   job: false,
   cancel_job: true,
+  hub_models: false,
+  start_download: true,
+  start_conversion: true,
+  transfers: false,
+  transfer: false,
+  cancel_transfer: true,
 };
