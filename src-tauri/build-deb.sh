@@ -68,6 +68,12 @@ rm -rf "$stage"
 mkdir -p "$stage/$profile"
 cp "$app" "$stage/$profile/fare-lens-desktop"
 cp "$cli" "$stage/fare-lens"
+# The release profile keeps line tables for every crate (Cargo.toml), about 240 MB of the app's
+# 280 MB; the packaged release copies keep their symbols (backtraces name functions) but not the
+# debug sections. The debug package CI tests is left as cargo built it.
+if [ "$profile" = release ]; then
+  strip --strip-debug "$stage/$profile/fare-lens-desktop" "$stage/fare-lens"
+fi
 
 say "bundling the $profile binaries of $target_dir"
 flags=(--bundles deb --ci)
