@@ -62,14 +62,11 @@ pub struct FoundModel {
 
 /// The Hugging Face hub cache folder of this user, if there is one.
 pub fn hugging_face_cache() -> Option<PathBuf> {
-    let hub = std::env::var_os("HF_HUB_CACHE")
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let hub = var("HF_HUB_CACHE")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HF_HOME").map(|h| PathBuf::from(h).join("hub")))
-        .or_else(|| {
-            std::env::var_os("XDG_CACHE_HOME")
-                .filter(|c| !c.is_empty())
-                .map(|c| PathBuf::from(c).join("huggingface/hub"))
-        })
+        .or_else(|| var("HF_HOME").map(|h| PathBuf::from(h).join("hub")))
+        .or_else(|| var("XDG_CACHE_HOME").map(|c| PathBuf::from(c).join("huggingface/hub")))
         .or_else(|| {
             std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/huggingface/hub"))
         })?;
