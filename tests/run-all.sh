@@ -23,6 +23,7 @@ target_dir="$(realpath "${CARGO_TARGET_DIR:-target}")"
 echo "== UI end to end: headless Chromium against the real fare-lens serve"
 (cd ui && FARE_LENS="$target_dir/debug/fare-lens" npm run e2e:serve)
 (cd ui && FARE_LENS="$target_dir/debug/fare-lens" npm run e2e:annotators)
+(cd ui && FARE_LENS="$target_dir/debug/fare-lens" npm run e2e:models)
 echo "== Debian package: bundled, installed with apt, the installed app's smoke test, removed"
 # The package holds the executables `cargo test` built (fare-lens-desktop for
 # src-tauri/tests/binary.rs, and fare-lens): a separate `cargo build -p fare-lens-desktop` (or

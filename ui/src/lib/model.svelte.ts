@@ -1,5 +1,6 @@
 // The model panel's state: the models on disk, the worker (loading, ready, failed), the job in
-// progress, and the polling that keeps them current. The server is asked, never pushed from
+// progress, "Get a model" (the hub's FARE models, a download or conversion going on), and the
+// polling that keeps them current. The server is asked, never pushed from
 // (the same calls go over HTTP and Tauri): the worker while it loads, the job while it runs.
 // What changed is worked out by models.ts; the app is told through `ModelHost` (samples judged,
 // the job ended, messages). The view is components/ModelPanel.svelte.
@@ -10,6 +11,9 @@ import type { LoadRequest } from "./api/generated/LoadRequest";
 import type { ModelList } from "./api/generated/ModelList";
 import type { ReasoningEffort } from "./api/generated/ReasoningEffort";
 import type { WorkerView } from "./api/generated/WorkerView";
+import type { HubView } from "./api/generated/HubView";
+import type { TransferView } from "./api/generated/TransferView";
+import { transferDelay, transferRunning } from "./downloads";
 import { isRunning, jobChange, jobDelay, workerDelay } from "./models";
 
 /** What the panel tells the app. */
@@ -37,6 +41,14 @@ export class ModelPanel {
   newRun = $state(false);
   /** How long gpt-oss models (FARE-20B) reason in the next job; a run setting like the others. */
   reasoningEffort = $state<ReasoningEffort>("medium");
+  /** The FARE models of the hub and what the cache holds of each (null: not asked, or no hub API). */
+  hub = $state<HubView | null>(null);
+  /** The newest download and the newest conversion. */
+  download = $state<TransferView | null>(null);
+  conversion = $state<TransferView | null>(null);
+  /** "Get a model" is shown open (the first-run button opens it). */
+  getModelOpen = $state(false);
+  private transferTimers = new Map<number, Timer>();
 
   private workerTimer: Timer | null = null;
   private jobTimer: Timer | null = null;
@@ -71,7 +83,78 @@ export class ModelPanel {
     } catch (e) {
       this.host.fail(e);
     }
+    await this.refreshHub();
     await this.resume();
+  }
+
+  /** Asks again what the hub offers and what the cache holds. Quiet on failure (a server without it). */
+  async refreshHub(): Promise<void> {
+    try {
+      this.hub = await this.client.hubModels();
+    } catch {
+      this.hub = null;
+    }
+  }
+
+  /** Starts downloading `repo` (its license was shown and accepted). */
+  async startDownload(repo: string): Promise<void> {
+    try {
+      this.setTransfer(await this.client.startDownload({ repo }));
+    } catch (e) {
+      this.host.fail(e);
+    }
+  }
+
+  /** Starts converting the model at `path` to Q8_0 GGUF. */
+  async startConversion(path: string): Promise<void> {
+    try {
+      this.setTransfer(await this.client.startConversion({ path }));
+    } catch (e) {
+      this.host.fail(e);
+    }
+  }
+
+  async cancelTransfer(t: TransferView): Promise<void> {
+    try {
+      this.setTransfer(await this.client.cancelTransfer(t.id));
+    } catch (e) {
+      this.host.fail(e);
+    }
+  }
+
+  private setTransfer(next: TransferView): void {
+    const slot = next.kind === "download" ? "download" : "conversion";
+    const before = this[slot]?.id === next.id ? this[slot] : null;
+    this[slot] = next;
+    const timer = this.transferTimers.get(next.id);
+    if (timer) clearTimeout(timer);
+    this.transferTimers.delete(next.id);
+    if (before && transferRunning(before) && !transferRunning(next)) void this.transferEnded(next);
+    const delay = transferDelay(next);
+    if (delay !== null) this.transferTimers.set(next.id, setTimeout(() => void this.pollTransfer(next.id), delay));
+  }
+
+  private async transferEnded(t: TransferView): Promise<void> {
+    const what = t.kind === "download" ? `The download of ${t.model}` : `The conversion of ${t.model}`;
+    if (t.state === "finished") this.host.info(`${what} finished: it is in the list of models.`);
+    else if (t.state === "failed") this.host.fail(new Error(`${what} failed: ${t.error ?? "no reason given"}`));
+    else if (t.state === "cancelled") this.host.info(`${what} was cancelled${t.kind === "download" ? "; what was fetched is kept for a resume" : ""}.`);
+    // The model list and the cache changed.
+    try {
+      this.list = await this.client.models();
+    } catch {
+      // Said by the next refresh.
+    }
+    await this.refreshHub();
+  }
+
+  private async pollTransfer(id: number): Promise<void> {
+    this.transferTimers.delete(id);
+    try {
+      this.setTransfer(await this.client.transfer(id));
+    } catch {
+      this.transferTimers.set(id, setTimeout(() => void this.pollTransfer(id), 2000));
+    }
   }
 
   /** Picks up where the server stands (after a reload of the page): the worker, a running job. Quiet on failure. */
@@ -83,6 +166,15 @@ export class ModelPanel {
       if (job && job.id !== this.job?.id) this.setJob(job);
     } catch {
       // A server without the model panel's API (or the desktop stub): nothing to resume.
+    }
+    try {
+      const transfers = await this.client.transfers();
+      for (const kind of ["download", "conversion"] as const) {
+        const t = transfers.find((x) => x.kind === kind);
+        if (t && t.id !== this[kind]?.id) this.setTransfer(t);
+      }
+    } catch {
+      // As above.
     }
   }
 
@@ -141,6 +233,8 @@ export class ModelPanel {
     if (this.workerTimer) clearTimeout(this.workerTimer);
     if (this.jobTimer) clearTimeout(this.jobTimer);
     this.workerTimer = this.jobTimer = null;
+    for (const t of this.transferTimers.values()) clearTimeout(t);
+    this.transferTimers.clear();
   }
 
   private setWorker(worker: WorkerView): void {

@@ -22,10 +22,10 @@ export function launchChromium(extraArgs = []) {
  * data folders `data`, whose files it may import, besides the project's own); it prints
  * "FARE Lens: … at http://ADDR/#token=…", whose address is returned with the process.
  */
-export async function startServe(bin, project, { token, ui, annotator = "e2e", data = [] }) {
+export async function startServe(bin, project, { token, ui, annotator = "e2e", data = [], env = {} }) {
   const args = ["serve", project, "--addr", "127.0.0.1:0", "--token", token, "--ui", ui, "--annotator", annotator];
   for (const folder of data) args.push("--data", folder);
-  const server = spawn(bin, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const server = spawn(bin, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
   const url = await new Promise((resolve, reject) => {
     let out = "";
     server.stdout.on("data", (d) => {

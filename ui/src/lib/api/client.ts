@@ -25,6 +25,10 @@ import type { JobView } from "./generated/JobView";
 import type { LoadRequest } from "./generated/LoadRequest";
 import type { ModelList } from "./generated/ModelList";
 import type { WorkerView } from "./generated/WorkerView";
+import type { HubView } from "./generated/HubView";
+import type { DownloadRequest } from "./generated/DownloadRequest";
+import type { ConversionRequest } from "./generated/ConversionRequest";
+import type { TransferView } from "./generated/TransferView";
 import type { QueueRequest } from "./generated/QueueRequest";
 import type { QueueView } from "./generated/QueueView";
 import type { AgreementReport } from "./generated/AgreementReport";
@@ -262,6 +266,30 @@ export class ApiClient {
   /** Asks a job to stop. */
   cancelJob(id: number): Promise<JobView> {
     return this.call("cancel_job", { id });
+  }
+  /** The FARE models of the hub, what each needs, its license and what the cache holds of it. */
+  hubModels(): Promise<HubView> {
+    return this.call("hub_models", {});
+  }
+  /** Starts downloading a model from the hub into the Hugging Face cache; answers at once. */
+  startDownload(request: DownloadRequest): Promise<TransferView> {
+    return this.call("start_download", { request });
+  }
+  /** Starts converting a Qwen3 safetensors model to Q8_0 GGUF for CPUs; answers at once. */
+  startConversion(request: ConversionRequest): Promise<TransferView> {
+    return this.call("start_conversion", { request });
+  }
+  /** The downloads and conversions kept, newest first. */
+  transfers(): Promise<TransferView[]> {
+    return this.call("transfers", {});
+  }
+  /** Where a download or conversion stands. */
+  transfer(id: number): Promise<TransferView> {
+    return this.call("transfer", { id });
+  }
+  /** Asks a download or conversion to stop. */
+  cancelTransfer(id: number): Promise<TransferView> {
+    return this.call("cancel_transfer", { id });
   }
   /** Agreement between annotators (kappa per pair, alpha) per task and per task and data set. */
   agreement(): Promise<AgreementReport> {
