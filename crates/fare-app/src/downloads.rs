@@ -458,6 +458,81 @@ mod tests {
         );
     }
 
+    fn until_ended(transfers: &Transfers, id: u64) -> TransferView {
+        let deadline = Instant::now() + std::time::Duration::from_mins(2);
+        loop {
+            let v = transfers.status(id).expect("kept");
+            if !matches!(v.state, TransferState::Running | TransferState::Cancelling)
+                || Instant::now() > deadline
+            {
+                return v;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn a_qwen3_model_converts_to_q8_0_into_the_models_folder_with_its_tokenizer() {
+        let Some(tokenizer) = fare_testkit::qwen3_tokenizer() else {
+            return;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let models = dir.path().join("models");
+        let source = models.join("qwen3-tiny");
+        std::fs::create_dir_all(&source).expect("folder");
+        let fixture =
+            fare_testkit::workspace().join("crates/fare-engine/tests/fixtures/qwen3-tiny");
+        for file in ["config.json", "model.safetensors"] {
+            std::fs::copy(fixture.join(file), source.join(file)).expect("copy");
+        }
+        for file in ["tokenizer.json", "tokenizer_config.json"] {
+            std::fs::copy(tokenizer.join(file), source.join(file)).expect("copy");
+        }
+        let transfers = Transfers::new();
+        let folders = vec![models.clone()];
+        let started = transfers
+            .start_conversion(
+                &folders,
+                &ConversionRequest {
+                    path: source.display().to_string(),
+                },
+            )
+            .expect("starts");
+        assert_eq!(started.kind, TransferKind::Conversion);
+        let ended = until_ended(&transfers, started.id);
+        assert_eq!(ended.state, TransferState::Finished, "{ended:?}");
+        assert!(ended.total > 0 && ended.done == ended.total, "{ended:?}");
+        let gguf = models.join("qwen3-tiny-q8_0/model.q8_0.gguf");
+        assert_eq!(ended.path.as_deref(), gguf.to_str());
+        assert!(models.join("qwen3-tiny-q8_0/tokenizer.json").is_file());
+
+        // Only Qwen3 safetensors models convert; a path that is not listed is refused.
+        let e = transfers
+            .start_conversion(
+                &folders,
+                &ConversionRequest {
+                    path: gguf.display().to_string(),
+                },
+            )
+            .expect_err("a GGUF");
+        assert!(
+            e.to_string().contains("not a Qwen3 safetensors model"),
+            "{e}"
+        );
+        let e = transfers
+            .start_conversion(
+                &folders,
+                &ConversionRequest {
+                    path: "/etc".into(),
+                },
+            )
+            .expect_err("not listed");
+        assert!(
+            e.to_string().contains("not one of the models listed"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn a_bad_name_is_refused_and_an_unreachable_hub_is_reported() {
         let transfers = Transfers::new();
@@ -483,14 +558,7 @@ mod tests {
                 },
             )
             .expect("starts");
-        let deadline = Instant::now() + std::time::Duration::from_secs(30);
-        let ended = loop {
-            let v = transfers.status(first.id).expect("kept");
-            if v.state != TransferState::Running || Instant::now() > deadline {
-                break v;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        };
+        let ended = until_ended(&transfers, first.id);
         assert_eq!(ended.state, TransferState::Failed, "{ended:?}");
         assert!(
             ended
