@@ -22,6 +22,7 @@ use fare_hub::{Cancel, DownloadOptions, Hub, HubError};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::jobs::JobState;
 use crate::worker::ModelError;
 
 /// What the cache holds of a model.
@@ -161,22 +162,6 @@ pub enum TransferKind {
     Conversion,
 }
 
-/// Where a transfer stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "kebab-case")]
-pub enum TransferState {
-    /// Going on.
-    Running,
-    /// Asked to stop; stops at its next read (a download) or tensor (a conversion).
-    Cancelling,
-    /// Done: `path` is the model.
-    Finished,
-    /// Stopped by the person (a download resumes from there next time).
-    Cancelled,
-    /// Stopped by an error (`error` says which).
-    Failed,
-}
-
 /// A transfer, as the model panel shows it.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct TransferView {
@@ -185,7 +170,7 @@ pub struct TransferView {
     /// Download or conversion.
     pub kind: TransferKind,
     /// Where it stands.
-    pub state: TransferState,
+    pub state: JobState,
     /// The repository downloaded, or the model converted.
     pub model: String,
     /// What it is doing now: `listing`, `resuming`, `downloading`, `finishing`, `converting`.
@@ -260,8 +245,8 @@ impl Transfers {
             .ok_or_else(|| ModelError::Invalid(format!("no download or conversion {id}")))?;
         transfer.cancel.cancel();
         let mut view = transfer.lock();
-        if view.state == TransferState::Running {
-            view.state = TransferState::Cancelling;
+        if view.state == JobState::Running {
+            view.state = JobState::Cancelling;
         }
         Ok(view.clone())
     }
@@ -277,7 +262,7 @@ impl Transfers {
         let mut all = self.all();
         if let Some(running) = all.iter().find(|t| {
             let v = t.lock();
-            v.kind == kind && matches!(v.state, TransferState::Running | TransferState::Cancelling)
+            v.kind == kind && v.state.is_running()
         }) {
             let v = running.lock();
             return Err(ModelError::Invalid(format!(
@@ -294,7 +279,7 @@ impl Transfers {
             view: Mutex::new(TransferView {
                 id,
                 kind,
-                state: TransferState::Running,
+                state: JobState::Running,
                 model: model.to_owned(),
                 phase: "starting".to_owned(),
                 file: String::new(),
@@ -333,10 +318,7 @@ impl Transfers {
         std::thread::spawn(move || {
             let result = hub.download(&repo, &options, &transfer.cancel, &mut |p| {
                 let mut v = transfer.lock();
-                v.phase = serde_json::to_value(p.phase)
-                    .ok()
-                    .and_then(|s| s.as_str().map(str::to_owned))
-                    .unwrap_or_default();
+                p.phase.as_str().clone_into(&mut v.phase);
                 v.file.clone_from(&p.file);
                 v.done = p.done_bytes;
                 v.total = p.total_bytes;
@@ -346,7 +328,7 @@ impl Transfers {
             let mut v = transfer.lock();
             match result {
                 Ok(done) => {
-                    v.state = TransferState::Finished;
+                    v.state = JobState::Finished;
                     "finished".clone_into(&mut v.phase);
                     v.done = done.bytes;
                     v.total = done.bytes;
@@ -355,11 +337,11 @@ impl Transfers {
                     v.path = Some(done.snapshot.display().to_string());
                 }
                 Err(HubError::Cancelled) => {
-                    v.state = TransferState::Cancelled;
+                    v.state = JobState::Cancelled;
                     v.seconds_left = None;
                 }
                 Err(e) => {
-                    v.state = TransferState::Failed;
+                    v.state = JobState::Failed;
                     v.seconds_left = None;
                     v.error = Some(e.to_string());
                 }
@@ -418,15 +400,15 @@ impl Transfers {
             v.seconds_left = None;
             match result {
                 Err(fare_engine::EngineError::Cancelled) => {
-                    v.state = TransferState::Cancelled;
+                    v.state = JobState::Cancelled;
                 }
                 Ok(gguf) => {
-                    v.state = TransferState::Finished;
+                    v.state = JobState::Finished;
                     "finished".clone_into(&mut v.phase);
                     v.path = Some(gguf.display().to_string());
                 }
                 Err(e) => {
-                    v.state = TransferState::Failed;
+                    v.state = JobState::Failed;
                     v.error = Some(e.to_string());
                 }
             }
@@ -462,9 +444,7 @@ mod tests {
         let deadline = Instant::now() + std::time::Duration::from_mins(2);
         loop {
             let v = transfers.status(id).expect("kept");
-            if !matches!(v.state, TransferState::Running | TransferState::Cancelling)
-                || Instant::now() > deadline
-            {
+            if !v.state.is_running() || Instant::now() > deadline {
                 return v;
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
@@ -500,7 +480,7 @@ mod tests {
             .expect("starts");
         assert_eq!(started.kind, TransferKind::Conversion);
         let ended = until_ended(&transfers, started.id);
-        assert_eq!(ended.state, TransferState::Finished, "{ended:?}");
+        assert_eq!(ended.state, JobState::Finished, "{ended:?}");
         assert!(ended.total > 0 && ended.done == ended.total, "{ended:?}");
         let gguf = models.join("qwen3-tiny-q8_0/model.q8_0.gguf");
         assert_eq!(ended.path.as_deref(), gguf.to_str());
@@ -559,7 +539,7 @@ mod tests {
             )
             .expect("starts");
         let ended = until_ended(&transfers, first.id);
-        assert_eq!(ended.state, TransferState::Failed, "{ended:?}");
+        assert_eq!(ended.state, JobState::Failed, "{ended:?}");
         assert!(
             ended
                 .error

@@ -106,20 +106,28 @@ enum EffortName {
     High,
 }
 
-/// Where a job stands.
+/// Where a job stands (and a download or conversion: [`crate::downloads::TransferView`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum JobState {
-    /// Judging.
+    /// Judging (downloading, converting).
     Running,
-    /// Asked to stop; ends at the model's next token.
+    /// Asked to stop; ends at the model's next token (a download's next read, a conversion's
+    /// next tensor).
     Cancelling,
-    /// Every sample went through.
+    /// Every sample (file, tensor) went through.
     Finished,
     /// Stopped by the person.
     Cancelled,
     /// Stopped by an error (`error` says which).
     Failed,
+}
+
+impl JobState {
+    /// Running or cancelling: not ended yet.
+    pub fn is_running(self) -> bool {
+        matches!(self, JobState::Running | JobState::Cancelling)
+    }
 }
 
 /// A job, as the model panel shows it.
@@ -286,10 +294,7 @@ impl Job {
     }
 
     fn running(&self) -> bool {
-        matches!(
-            self.status().state,
-            JobState::Running | JobState::Cancelling
-        )
+        self.status().state.is_running()
     }
 
     fn view(&self) -> JobView {
@@ -301,7 +306,7 @@ impl Job {
             .as_secs_f64();
         let tokens = s.tokens + s.pieces;
         let writing = s.writing_seconds + s.first_piece.map_or(0.0, |t| t.elapsed().as_secs_f64());
-        let running = matches!(s.state, JobState::Running | JobState::Cancelling);
+        let running = s.state.is_running();
         JobView {
             id: self.id,
             state: if s.state == JobState::Running && self.cancel.load(Ordering::Relaxed) {

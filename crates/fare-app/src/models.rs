@@ -178,9 +178,15 @@ pub fn load_evaluator(
     )
 }
 
+/// The user's Hugging Face cache folder ([`fare_hub::cache_folder`], where downloads go), when
+/// there is one.
+pub fn hugging_face_cache() -> Option<PathBuf> {
+    Some(fare_hub::cache_folder()).filter(|c| c.is_dir())
+}
+
 /// Every model in `folders` and the user's Hugging Face cache.
 pub fn list_models(folders: &[PathBuf]) -> ModelList {
-    let hub = discover::hugging_face_cache();
+    let hub = hugging_face_cache();
     ModelList {
         models: discover::discover(folders, hub.as_deref())
             .iter()
@@ -195,7 +201,7 @@ pub fn list_models(folders: &[PathBuf]) -> ModelList {
 
 /// The model at `path` among those [`list_models`] finds, if it is one of them.
 pub fn find_model(folders: &[PathBuf], path: &str) -> Option<FoundModel> {
-    let hub = discover::hugging_face_cache();
+    let hub = hugging_face_cache();
     discover::discover(folders, hub.as_deref())
         .into_iter()
         .find(|m| m.path.as_os_str() == path)

@@ -1,6 +1,7 @@
 //! Finding the models a user already has: folders and GGUF files under `models/` (or any
-//! folder the user names), and the Hugging Face cache
-//! (`$HF_HOME/hub` or `~/.cache/huggingface/hub`, `models--ORG--NAME/snapshots/REV/`), so a
+//! folder the user names), and the Hugging Face cache the caller names
+//! (`fare_hub::cache_folder`: `$HF_HOME/hub` or `~/.cache/huggingface/hub`,
+//! `models--ORG--NAME/snapshots/REV/`), so a
 //! model downloaded with `huggingface-cli` or `fare-lens download` shows up without copying; a
 //! repository of GGUF files lists each file.
 //!
@@ -58,19 +59,6 @@ pub struct FoundModel {
     pub usable: bool,
     /// Why not, when it cannot.
     pub problem: Option<String>,
-}
-
-/// The Hugging Face hub cache folder of this user, if there is one.
-pub fn hugging_face_cache() -> Option<PathBuf> {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    let hub = var("HF_HUB_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| var("HF_HOME").map(|h| PathBuf::from(h).join("hub")))
-        .or_else(|| var("XDG_CACHE_HOME").map(|c| PathBuf::from(c).join("huggingface/hub")))
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/huggingface/hub"))
-        })?;
-    hub.is_dir().then_some(hub)
 }
 
 /// Every model under `folders` (one level down) and in the Hugging Face cache `hub`.

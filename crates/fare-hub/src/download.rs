@@ -124,6 +124,18 @@ pub enum Phase {
     Finishing,
 }
 
+impl Phase {
+    /// Its name: `listing`, `resuming`, `downloading`, `finishing`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Listing => "listing",
+            Phase::Resuming => "resuming",
+            Phase::Downloading => "downloading",
+            Phase::Finishing => "finishing",
+        }
+    }
+}
+
 /// A download's progress, as the callback sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DownloadProgress {
@@ -304,15 +316,18 @@ impl Hub {
         cache.make_blobs_folder()?;
 
         // What is left to fetch, against the free space, before the first byte.
-        let kept = |f: &RepoFile| {
-            if cache.blob(&f.hash).is_file() {
-                f.size
-            } else {
-                std::fs::metadata(cache.incomplete(&f.hash)).map_or(0, |m| m.len().min(f.size))
-            }
-        };
         let total: u64 = files.iter().map(|f| f.size).sum();
-        let held: u64 = files.iter().map(kept).sum();
+        let (mut held, mut resumed_bytes) = (0, 0);
+        for file in &files {
+            if cache.blob(&file.hash).is_file() {
+                held += file.size;
+            } else {
+                let kept = std::fs::metadata(cache.incomplete(&file.hash))
+                    .map_or(0, |m| m.len().min(file.size));
+                held += kept;
+                resumed_bytes += kept;
+            }
+        }
         let needed = total - held;
         let folder = cache.folder().to_owned();
         let available = fs4::available_space(&folder).map_err(|e| unwritable(&folder, &e))?;
@@ -327,11 +342,6 @@ impl Hub {
         meter.files = files.len();
         meter.total = total;
         meter.done = held;
-        let resumed_bytes = files
-            .iter()
-            .filter(|f| !cache.blob(&f.hash).is_file())
-            .map(kept)
-            .sum();
         for file in &files {
             meter.file.clone_from(&file.path);
             self.fetch_file(repo, &info.commit, &cache, file, cancel, &mut meter)?;

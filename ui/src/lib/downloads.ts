@@ -6,29 +6,16 @@ import type { HubModelView } from "./api/generated/HubModelView";
 import type { HubView } from "./api/generated/HubView";
 import type { ModelList } from "./api/generated/ModelList";
 import type { TransferView } from "./api/generated/TransferView";
-import { formatDuration } from "./models";
+import { formatBytes, formatDuration, isRunning } from "./models";
 
-/** A size with the tenth a download is followed by: `16.4 GB`, `980 MB`, `1.2 GB`. */
-export function formatBytes(bytes: number): string {
-  const units = ["bytes", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  if (unit === 0) return `${Math.round(value)} bytes`;
-  return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
-}
-
-/** A transfer is going on. */
-export function transferRunning(t: TransferView | null | undefined): boolean {
-  return t?.state === "running" || t?.state === "cancelling";
+/** A size as a download is followed: `16.4 GB`, `980 MB`, `1.2 GB`. */
+export function formatSize(bytes: number): string {
+  return formatBytes(bytes, 100);
 }
 
 /** How soon to ask about a transfer again: while it goes on. */
 export function transferDelay(t: TransferView | null): number | null {
-  return transferRunning(t) ? 400 : null;
+  return isRunning(t?.state) ? 400 : null;
 }
 
 /** Its share done, 0 to 1. */
@@ -38,23 +25,23 @@ export function transferShare(t: TransferView): number {
 
 /** Bytes per second in words: `35.2 MB/s`. */
 export function formatSpeed(bytesPerSecond: number): string {
-  return bytesPerSecond > 0 ? `${formatBytes(bytesPerSecond)}/s` : "—";
+  return bytesPerSecond > 0 ? `${formatSize(bytesPerSecond)}/s` : "—";
 }
 
 /** The progress line: `1.20 GB of 16.4 GB · 35.2 MB/s · 7 min 40 s left`, or tensors for a conversion. */
 export function transferText(t: TransferView): string {
   if (t.kind === "conversion") {
     const done = t.total > 0 ? `${t.done} of ${t.total} tensors` : "reading the model";
-    return transferRunning(t) && t.seconds_left !== null ? `${done} · ${formatDuration(t.seconds_left)} left` : done;
+    return isRunning(t.state) && t.seconds_left !== null ? `${done} · ${formatDuration(t.seconds_left)} left` : done;
   }
   if (t.phase === "listing") return "asking the hub for the file list";
-  if (t.phase === "resuming") return `checking the ${formatBytes(t.done)} kept from before`;
-  const parts = [`${formatBytes(t.done)} of ${formatBytes(t.total)}`];
-  if (transferRunning(t)) {
+  if (t.phase === "resuming") return `checking the ${formatSize(t.done)} kept from before`;
+  const parts = [`${formatSize(t.done)} of ${formatSize(t.total)}`];
+  if (isRunning(t.state)) {
     parts.push(formatSpeed(t.bytes_per_second));
     if (t.seconds_left !== null) parts.push(`${formatDuration(t.seconds_left)} left`);
   }
-  if (t.resumed_bytes > 0) parts.push(`resumed after ${formatBytes(t.resumed_bytes)}`);
+  if (t.resumed_bytes > 0) parts.push(`resumed after ${formatSize(t.resumed_bytes)}`);
   return parts.join(" · ");
 }
 
@@ -64,7 +51,7 @@ export function heldText(held: HeldView): string {
     case "nothing":
       return "Not downloaded";
     case "partial":
-      return `${formatBytes(held.bytes)} kept of an unfinished download`;
+      return `${formatSize(held.bytes)} kept of an unfinished download`;
     case "downloaded":
       return "Downloaded";
   }
@@ -73,7 +60,7 @@ export function heldText(held: HeldView): string {
 /** The button of a hub model: download, resume, or none (it is there). */
 export function downloadLabel(m: HubModelView): string | null {
   if (m.held.kind === "downloaded") return null;
-  return m.held.kind === "partial" ? "Resume download" : `Download (${formatBytes(m.download_bytes)})`;
+  return m.held.kind === "partial" ? "Resume download" : `Download (${formatSize(m.download_bytes)})`;
 }
 
 /** The model list's entry of a downloaded hub model, to convert, when this machine has no GPU
@@ -88,6 +75,6 @@ export function conversionSource(hub: HubView, list: ModelList | null, m: HubMod
 export function firstRunText(hub: HubView | null): string {
   const first = hub?.models[0];
   return first
-    ? `No model yet: get ${first.name} from the Hugging Face hub (about ${formatBytes(first.download_bytes)}), or use an endpoint below.`
+    ? `No model yet: get ${first.name} from the Hugging Face hub (about ${formatSize(first.download_bytes)}), or use an endpoint below.`
     : "No model yet: put a GGUF file or a model folder in the models folder, or use an endpoint below.";
 }

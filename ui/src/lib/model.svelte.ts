@@ -13,7 +13,7 @@ import type { ReasoningEffort } from "./api/generated/ReasoningEffort";
 import type { WorkerView } from "./api/generated/WorkerView";
 import type { HubView } from "./api/generated/HubView";
 import type { TransferView } from "./api/generated/TransferView";
-import { transferDelay, transferRunning } from "./downloads";
+import { transferDelay } from "./downloads";
 import { isRunning, jobChange, jobDelay, workerDelay } from "./models";
 
 /** What the panel tells the app. */
@@ -129,7 +129,7 @@ export class ModelPanel {
     const timer = this.transferTimers.get(next.id);
     if (timer) clearTimeout(timer);
     this.transferTimers.delete(next.id);
-    if (before && transferRunning(before) && !transferRunning(next)) void this.transferEnded(next);
+    if (before && isRunning(before.state) && !isRunning(next.state)) void this.transferEnded(next);
     const delay = transferDelay(next);
     if (delay !== null) this.transferTimers.set(next.id, setTimeout(() => void this.pollTransfer(next.id), delay));
   }

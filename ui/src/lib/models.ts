@@ -13,8 +13,9 @@ import type { ModelView } from "./api/generated/ModelView";
 import type { WeightDtype } from "./api/generated/WeightDtype";
 import type { WorkerView } from "./api/generated/WorkerView";
 
-/** Bytes for people: "950 kB", "1.2 GB", "17 GB" (powers of 1000, as disks count). */
-export function formatBytes(bytes: number): string {
+/** Bytes for people: "950 kB", "1.2 GB", "17 GB" (powers of 1000, as disks count); a tenth is
+ * written below `tenthsBelow` ("16.4 GB" with 100, as a download's progress is followed). */
+export function formatBytes(bytes: number, tenthsBelow = 10): string {
   const units = ["bytes", "kB", "MB", "GB", "TB"];
   let value = bytes;
   let unit = 0;
@@ -23,7 +24,7 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   if (unit === 0) return `${Math.round(value)} bytes`;
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+  return `${value < tenthsBelow ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
 /** A duration for people: "under a second", "42 s", "3 min 05 s", "2 h 07 min"; "—" when unknown. */

@@ -24,7 +24,7 @@ pub(crate) fn models(args: &ModelsArgs) -> Result<ExitCode> {
     } else {
         args.dirs.clone()
     };
-    let hub = fare_engine::discover::hugging_face_cache();
+    let hub = fare_app::models::hugging_face_cache();
     let found = fare_engine::discover::discover(&dirs, hub.as_deref());
     if args.json {
         print_json(&found)?;
